@@ -1,0 +1,197 @@
+"""Seminar and e-learning management for a Japanese public IP-support agency."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .config import load_config
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; `config` overrides the settings read from the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = load_config()
+    app.config.from_object(settings)
+    if config:
+        app.config.update(config)
+    app.config["ENV_NAME"] = settings.ENV_NAME
+    app.json.ensure_ascii = False  # Japanese stays readable in API answers
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+    _register_security_headers(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (register every model with the metadata)
+    from .auth.models import User
+    from .i18n import select_locale
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and ":memory:" not in uri:
+        from pathlib import Path
+
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="translations")
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
+    from .api.views import bp as api_bp
+    from .auth.views import bp as auth_bp
+    from .catalogue.views import bp as catalogue_bp
+    from .console.views import bp as console_bp
+    from .health import bp as health_bp
+    from .i18n import bp as i18n_bp
+
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(i18n_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(console_bp, url_prefix="/console")
+    app.register_blueprint(admin_bp, url_prefix="/console/staff")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(health_bp)
+    csrf.exempt(api_bp)
+
+
+_ERROR_MESSAGES = {
+    400: _l("The request could not be understood."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("We could not find that page."),
+    405: _l("That action is not allowed here."),
+    413: _l("The file is too large."),
+    429: _l("Too many attempts. Please wait a minute and try again."),
+    500: _l("Something went wrong on our side. Please try again later."),
+    503: _l("The service is temporarily unavailable. Please try again later."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _register_error_pages(app: Flask) -> None:
+    def render_error(code: int, message: str):
+        if _wants_json():
+            return jsonify(error=message, status=code), code
+        return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_error(400, str(_l("The form had expired or was incomplete. "
+                                        "Please reload the page and send it again.")))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        message = _ERROR_MESSAGES.get(code)
+        response = render_error(code, str(message) if message else exc.description)
+        if code == 429 and exc.response is not None:
+            # Keep the Retry-After and rate-limit headers Flask-Limiter set.
+            body, status = response
+            final = app.make_response((body, status))
+            for header, value in exc.response.headers.items():
+                if header.lower().startswith(("retry-after", "x-ratelimit")):
+                    final.headers[header] = value
+            return final
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            return render_error(503, str(_ERROR_MESSAGES[503]))
+        return render_error(500, str(_ERROR_MESSAGES[500]))
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from . import domain, i18n
+    from .catalogue.services import registration_state, seats_left
+    from .text import render_markdown
+
+    app.jinja_env.globals.update(
+        label=domain.label,
+        format_when=i18n.format_when,
+        format_day=i18n.format_day,
+        format_moment=i18n.format_moment,
+        format_fiscal_year=i18n.format_fiscal_year,
+        current_language=i18n.current_language,
+        render_markdown=render_markdown,
+        Role=domain.Role,
+        registration_state=registration_state,
+        seats_left=seats_left,
+    )
+
+    @app.context_processor
+    def agency():
+        language = i18n.current_language()
+        name = app.config["AGENCY_NAME_EN"] if language == "en" else app.config["AGENCY_NAME"]
+        return {"agency_name": name, "lang": language}
+
+
+#: No inline script or style anywhere: everything comes from /static.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if getattr(g, "private_page", False):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _register_cli(app: Flask) -> None:
+    from .auth.cli import users_cli
+    from .content.cli import content_cli
+    from .notifications.cli import outbox_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(content_cli)
+    app.cli.add_command(outbox_cli)

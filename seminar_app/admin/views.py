@@ -1,0 +1,76 @@
+"""Admins manage staff accounts: create, roles, disable."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..audit.services import record
+from ..auth import services as accounts
+from ..auth.access import require_roles_for_blueprint
+from ..auth.models import User
+from ..domain import Role
+from ..extensions import db
+from ..i18n import current_language
+from .forms import NewStaffForm, StaffForm
+
+bp = Blueprint("admin", __name__)
+require_roles_for_blueprint(bp, Role.ADMIN)
+
+
+@bp.get("/")
+def index():
+    users = db.session.scalars(select(User).order_by(User.active.desc(), User.email)).all()
+    return render_template("admin/index.html", users=users)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = NewStaffForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(db.session, form.email.data,
+                                        {Role(role) for role in form.roles.data},
+                                        display_name=form.display_name.data)
+        except accounts.AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            # The new colleague chooses a password through the reset link.
+            accounts.send_password_reset(db.session, user.email, current_language())
+            db.session.commit()
+            flash(_("Account created; an invitation to set a password has been sent."),
+                  "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/form.html", form=form, user=None), (400 if form.errors else 200)
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+def edit(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = StaffForm(obj=user)
+    if not form.is_submitted():
+        form.roles.data = sorted(user.roles)
+    if form.validate_on_submit():
+        roles = {Role(role) for role in form.roles.data}
+        if user.id == current_user.id and (Role.ADMIN not in roles or not form.active.data):
+            form.roles.errors.append(_("You cannot remove your own admin role or disable "
+                                       "yourself; ask another admin."))
+        else:
+            before = {"roles": sorted(user.roles), "active": user.active,
+                      "display_name": user.display_name}
+            user.display_name = form.display_name.data.strip()
+            user.roles = roles
+            user.active = form.active.data
+            after = {"roles": sorted(user.roles), "active": user.active,
+                     "display_name": user.display_name}
+            if before != after:
+                record(db.session, "user.updated", "user", user.id,
+                       details={"before": before, "after": after})
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/form.html", form=form, user=user), (400 if form.errors else 200)

@@ -1,0 +1,95 @@
+"""Read-only JSON API of the public catalogue, described by /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import force_locale
+
+from ..catalogue import services
+from ..catalogue.models import Seminar
+from ..extensions import db
+from ..timeutil import utcnow
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__)
+
+MAX_PER_PAGE = 100
+
+
+def seminar_json(seminar: Seminar) -> dict[str, Any]:
+    """The public representation; the meeting URL is deliberately absent."""
+    def iso(moment):
+        return moment.isoformat() if moment is not None else None
+
+    return {
+        "id": seminar.id,
+        "slug": seminar.slug,
+        "title": seminar.title,
+        "title_en": seminar.title_en,
+        "description": seminar.description,
+        "description_en": seminar.description_en,
+        "series": seminar.series,
+        "level": seminar.level,
+        "host_type": seminar.host_type,
+        "delivery": seminar.delivery,
+        "status": seminar.status,
+        "starts_at": iso(seminar.starts_at),
+        "ends_at": iso(seminar.ends_at),
+        "venue": seminar.venue,
+        "capacity": seminar.capacity,
+        "seats_left": services.seats_left(seminar),
+        "registration_opens_at": iso(seminar.registration_opens_at),
+        "registration_closes_at": iso(seminar.registration_closes_at),
+        "fiscal_year": seminar.fiscal_year,
+        "host_organization": seminar.host_organization,
+        "external_url": seminar.external_url,
+        "lecturers": [
+            {"name": user.display_name, "name_en": user.display_name_en, "title": user.title}
+            for user in seminar.lecturers
+        ],
+    }
+
+
+def _bad_request(error: services.FilterError):
+    return jsonify(error=error.message, field=error.field, status=400), 400
+
+
+@bp.get("/seminars")
+def list_seminars():
+    with force_locale("en"):
+        unknown = sorted(set(request.args) - {"level", "series", "delivery", "host_type",
+                                              "fiscal_year", "upcoming", "page", "per_page"})
+        if unknown:
+            return _bad_request(services.FilterError(
+                unknown[0], f"Unknown query parameter “{unknown[0]}”."))
+        try:
+            filters = services.parse_filters(request.args)
+            page = services.parse_page(request.args)
+            per_page = services.parse_page(request.args, "per_page", default=20,
+                                           maximum=MAX_PER_PAGE)
+        except services.FilterError as error:
+            return _bad_request(error)
+    seminars, total = services.paginate(
+        db.session, services.public_seminars_query(filters, utcnow()), page, per_page
+    )
+    return jsonify(
+        seminars=[seminar_json(seminar) for seminar in seminars],
+        page=page,
+        per_page=per_page,
+        total=total,
+    )
+
+
+@bp.get("/seminars/<int:seminar_id>")
+def get_seminar(seminar_id: int):
+    seminar = db.session.get(Seminar, seminar_id)
+    if seminar is None or not seminar.is_public:
+        return jsonify(error="No public seminar has this id.", status=404), 404
+    return jsonify(seminar_json(seminar))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(current_app.config["BASE_URL"]))

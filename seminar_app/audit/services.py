@@ -1,0 +1,38 @@
+"""Writing audit records in the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from .models import AuditEvent
+
+
+def record(
+    session: Session,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    *,
+    actor: Any = None,
+    actor_label: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event; it commits or rolls back with the change it describes."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    source = request.remote_addr if has_request_context() else None
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        actor_label=actor_label or getattr(actor, "email", None) or "system",
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        source=source,
+        details=details or {},
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,102 @@
+"""Staff accounts: creation, passwords and the mailed reset link."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit.services import record
+from ..domain import Role
+from ..notifications.services import compose, enqueue
+from ..text import normalize_email, normalize_text
+from .models import User
+
+MIN_PASSWORD_LENGTH = 10
+_RESET_SALT = "staff-password-reset"
+
+
+class AccountError(ValueError):
+    pass
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password is not acceptable, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if password.strip() != password:
+        return _("The password must not begin or end with a space.")
+    return None
+
+
+def create_user(session: Session, email: str, roles: set[Role], *, display_name: str = "",
+                password: str | None = None, actor=None) -> User:
+    email = normalize_email(email)
+    if find_user(session, email) is not None:
+        raise AccountError(_("A staff account with this e-mail already exists."))
+    if not roles:
+        raise AccountError(_("Give the account at least one role."))
+    user = User(email=email, display_name=normalize_text(display_name) or email.split("@")[0])
+    user.roles = roles
+    if password is not None:
+        problem = password_problem(password)
+        if problem:
+            raise AccountError(problem)
+        user.set_password(password)
+    session.add(user)
+    session.flush()
+    record(session, "user.created", "user", user.id, actor=actor, actor_label=None,
+           details={"email": email, "roles": sorted(roles)})
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    # Part of the token: once the password changes, older links stop working.
+    return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer().dumps({"user": user.id, "pw": _password_fingerprint(user)})
+
+
+def user_for_reset_token(session: Session, token: str) -> User | None:
+    """The user a reset link belongs to, or None if it is forged, used or expired."""
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("user"), int):
+        return None
+    user = session.get(User, data["user"])
+    if user is None or not user.active or data.get("pw") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def send_password_reset(session: Session, email: str, language: str) -> None:
+    """Queue a reset link if the address belongs to an active account; say nothing otherwise."""
+    user = find_user(session, email)
+    if user is None or not user.active:
+        return
+    link = current_app.config["BASE_URL"] + url_for("auth.reset_password",
+                                                    token=make_reset_token(user))
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    with force_locale(language):
+        subject = _("Reset your password")
+        body = render_template("auth/mail/password_reset.txt", user=user, link=link,
+                               minutes=minutes)
+    enqueue(session, "password-reset", compose(user.email, subject, body))
+    record(session, "user.password_reset_requested", "user", user.id, actor=user)

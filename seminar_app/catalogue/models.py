@@ -1,0 +1,117 @@
+"""The seminar: one session of the programme, public or not."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import TimestampMixin, UTCDateTime, enum_check
+from ..domain import Delivery, HostType, Level, SeminarStatus, Series
+from ..extensions import db
+from ..timeutil import fiscal_year_of
+
+if TYPE_CHECKING:
+    from ..auth.models import User
+
+seminar_lecturers = Table(
+    "seminar_lecturers",
+    db.metadata,
+    Column("seminar_id", ForeignKey("seminars.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Seminar(TimestampMixin, db.Model):
+    __tablename__ = "seminars"
+    __table_args__ = (
+        enum_check("series", Series),
+        enum_check("level", Level),
+        enum_check("host_type", HostType),
+        enum_check("delivery", Delivery),
+        enum_check("status", SeminarStatus),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint(
+            "registration_closes_at IS NULL OR registration_closes_at <= starts_at",
+            name="registration_closes_by_start",
+        ),
+        CheckConstraint(
+            "registration_opens_at IS NULL OR registration_closes_at IS NULL"
+            " OR registration_opens_at < registration_closes_at",
+            name="registration_window_ordered",
+        ),
+        Index("ix_seminars_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable key shared with the content file (content/seminars/<fy>/<slug>.md).
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    #: Series identifier of design.md (`trade-secret-ip-strategy`, `ip-utilization`).
+    series: Mapped[str] = mapped_column(String(40), index=True)
+    #: Level identifier, or None for a seminar without a level.
+    level: Mapped[str | None] = mapped_column(String(30), index=True)
+    #: Who hosts it: the agency, a client firm (in-company) or another organization.
+    host_type: Mapped[str] = mapped_column(String(20), default=HostType.AGENCY, index=True)
+    #: online, in-person or hybrid.
+    delivery: Mapped[str] = mapped_column(String(20))
+    #: draft (invisible), published, cancelled (visible with a notice, no registration).
+    status: Mapped[str] = mapped_column(String(20), default=SeminarStatus.DRAFT)
+    #: Japanese title, the one of record.
+    title: Mapped[str] = mapped_column(String(200))
+    #: English title shown to English readers; the Japanese one when missing.
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    #: Japanese description in Markdown.
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: English description in Markdown.
+    description_en: Mapped[str | None] = mapped_column(Text)
+    #: Start and end, UTC.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Place of an in-person or hybrid seminar.
+    venue: Mapped[str | None] = mapped_column(String(300))
+    #: Link to the online meeting: for registered participants only, never public.
+    meeting_url: Mapped[str | None] = mapped_column(String(500))
+    #: Confirmed seats on offer; None where the agency does not take registrations.
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    #: Registration window; None means from publication, and until the start.
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The client firm (in-company) or host organization (external talk).
+    host_organization: Mapped[str | None] = mapped_column(String(200))
+    #: The host's own page for a talk at another organization's seminar.
+    external_url: Mapped[str | None] = mapped_column(String(500))
+
+    #: The content file this seminar is kept in, relative to content/; None if made in the console.
+    content_path: Mapped[str | None] = mapped_column(String(300))
+
+    lecturers: Mapped[list[User]] = relationship(
+        secondary=seminar_lecturers, back_populates="seminars", order_by="User.display_name"
+    )
+
+    @property
+    def fiscal_year(self) -> int:
+        return fiscal_year_of(self.starts_at)
+
+    @property
+    def is_public(self) -> bool:
+        """Shown in the public catalogue: published or cancelled, never in-company."""
+        return self.host_type != HostType.IN_COMPANY and self.status in (
+            SeminarStatus.PUBLISHED,
+            SeminarStatus.CANCELLED,
+        )
+
+    @property
+    def takes_registrations(self) -> bool:
+        return self.host_type == HostType.AGENCY and self.capacity is not None
+
+    def title_for(self, locale: str) -> str:
+        return (self.title_en or self.title) if locale == "en" else self.title
+
+    def description_for(self, locale: str) -> str:
+        return (self.description_en or self.description) if locale == "en" else self.description
+
+    def __repr__(self) -> str:
+        return f"<Seminar {self.id} {self.slug}>"

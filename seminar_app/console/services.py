@@ -1,0 +1,110 @@
+"""The organizer's changes to seminars, each audited."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit.services import record
+from ..auth.models import User, UserRole
+from ..catalogue.models import Seminar
+from ..catalogue.rules import SeminarFields, seminar_problems
+from ..domain import Role, SeminarStatus
+from ..timeutil import to_jst
+
+EDITABLE = (
+    "title", "title_en", "series", "level", "host_type", "delivery", "description",
+    "description_en", "starts_at", "ends_at", "venue", "meeting_url", "capacity",
+    "registration_opens_at", "registration_closes_at", "host_organization", "external_url",
+)
+
+
+class SeminarActionError(ValueError):
+    pass
+
+
+def lecturer_choices(session: Session) -> list[User]:
+    return list(session.scalars(
+        select(User).join(UserRole).where(UserRole.role == Role.LECTURER, User.active)
+        .order_by(User.display_name)
+    ))
+
+
+def new_slug(fields: SeminarFields) -> str:
+    day = to_jst(fields.starts_at).date().isoformat() if fields.starts_at else "undated"
+    return f"{day}-{fields.series}-{secrets.token_hex(3)}"
+
+
+def _apply(seminar: Seminar, fields: SeminarFields, lecturers: list[User]) -> list[str]:
+    changed = [name for name in EDITABLE if getattr(seminar, name) != getattr(fields, name)]
+    for name in changed:
+        setattr(seminar, name, getattr(fields, name))
+    if {user.id for user in seminar.lecturers} != {user.id for user in lecturers}:
+        seminar.lecturers = lecturers
+        changed.append("lecturers")
+    return changed
+
+
+def create_seminar(session: Session, fields: SeminarFields, lecturers: list[User]) -> Seminar:
+    seminar = Seminar(slug=new_slug(fields), status=SeminarStatus.DRAFT)
+    _apply(seminar, fields, lecturers)
+    session.add(seminar)
+    session.flush()
+    record(session, "seminar.created", "seminar", seminar.id, details={"title": seminar.title})
+    return seminar
+
+
+def update_seminar(session: Session, seminar: Seminar, fields: SeminarFields,
+                   lecturers: list[User]) -> list[str]:
+    changed = _apply(seminar, fields, lecturers)
+    if changed:
+        record(session, "seminar.updated", "seminar", seminar.id, details={"fields": changed})
+    return changed
+
+
+def duplicate_seminar(session: Session, original: Seminar) -> Seminar:
+    """A new draft with the same content, for the next run of a seminar."""
+    copy = Seminar(slug="", status=SeminarStatus.DRAFT)
+    for name in EDITABLE:
+        setattr(copy, name, getattr(original, name))
+    suffix = "（複製）"
+    if len(original.title) + len(suffix) <= 200:
+        copy.title = original.title + suffix
+    copy.lecturers = list(original.lecturers)
+    copy.slug = f"{original.slug[:100]}-copy-{secrets.token_hex(3)}"
+    session.add(copy)
+    session.flush()
+    record(session, "seminar.duplicated", "seminar", copy.id,
+           details={"from": original.id})
+    return copy
+
+
+def publish(session: Session, seminar: Seminar, now: datetime) -> None:
+    if seminar.status == SeminarStatus.CANCELLED:
+        raise SeminarActionError(_("A cancelled seminar cannot be published again."))
+    fields = SeminarFields(**{name: getattr(seminar, name) for name in EDITABLE},
+                           status=SeminarStatus.PUBLISHED)
+    problems = seminar_problems(fields, now)
+    if problems:
+        raise SeminarActionError(_("Fix these before publishing: %(problems)s",
+                                   problems=" ".join(problems.values())))
+    seminar.status = SeminarStatus.PUBLISHED
+    record(session, "seminar.published", "seminar", seminar.id)
+
+
+def unpublish(session: Session, seminar: Seminar) -> None:
+    if seminar.status != SeminarStatus.PUBLISHED:
+        raise SeminarActionError(_("Only a published seminar can be unpublished."))
+    seminar.status = SeminarStatus.DRAFT
+    record(session, "seminar.unpublished", "seminar", seminar.id)
+
+
+def cancel(session: Session, seminar: Seminar, reason: str) -> None:
+    if seminar.status == SeminarStatus.CANCELLED:
+        raise SeminarActionError(_("This seminar is already cancelled."))
+    seminar.status = SeminarStatus.CANCELLED
+    record(session, "seminar.cancelled", "seminar", seminar.id, details={"reason": reason})

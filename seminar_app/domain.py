@@ -1,0 +1,81 @@
+"""The vocabulary of design.md's glossary: identifiers stored in the database."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Series(StrEnum):
+    TRADE_SECRET_IP_STRATEGY = "trade-secret-ip-strategy"
+    IP_UTILIZATION = "ip-utilization"
+
+
+class Level(StrEnum):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    BEGINNER_INTERMEDIATE = "beginner-intermediate"
+    WORKSHOP = "workshop"
+
+
+class HostType(StrEnum):
+    AGENCY = "agency"
+    IN_COMPANY = "in-company"
+    EXTERNAL = "external"
+
+
+class Delivery(StrEnum):
+    ONLINE = "online"
+    IN_PERSON = "in-person"
+    HYBRID = "hybrid"
+
+
+class SeminarStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Role(StrEnum):
+    ORGANIZER = "organizer"
+    LECTURER = "lecturer"
+    RECEPTION = "reception"
+    ADMIN = "admin"
+
+
+#: What a person reads for each identifier; translated at render time.
+LABELS = {
+    Series.TRADE_SECRET_IP_STRATEGY: _l("Trade Secret & IP Strategy Seminar"),
+    Series.IP_UTILIZATION: _l("IP Utilization Support Seminar"),
+    Level.BEGINNER: _l("Beginner"),
+    Level.INTERMEDIATE: _l("Intermediate"),
+    Level.BEGINNER_INTERMEDIATE: _l("Beginner–intermediate"),
+    Level.WORKSHOP: _l("Workshop"),
+    HostType.AGENCY: _l("Agency-hosted seminar"),
+    HostType.IN_COMPANY: _l("In-company seminar"),
+    HostType.EXTERNAL: _l("Talk at another organization's seminar"),
+    Delivery.ONLINE: _l("Online"),
+    Delivery.IN_PERSON: _l("In person"),
+    Delivery.HYBRID: _l("Hybrid"),
+    SeminarStatus.DRAFT: _l("Draft"),
+    SeminarStatus.PUBLISHED: _l("Published"),
+    SeminarStatus.CANCELLED: _l("Cancelled"),
+    Role.ORGANIZER: _l("Organizer"),
+    Role.LECTURER: _l("Lecturer"),
+    Role.RECEPTION: _l("Reception"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+def label(value: StrEnum | str | None) -> str:
+    """The translated label of a glossary identifier ('' for None)."""
+    if value is None:
+        return ""
+    text = LABELS.get(value)  # a StrEnum member hashes like its value
+    return str(text) if text is not None else str(value)
+
+
+def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
+    """(identifier, translated label) pairs for a select field."""
+    return [(member.value, label(member)) for member in enum]

@@ -1,0 +1,43 @@
+"""`flask outbox send`: the sender, run once or as its own long-lived process."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from ..extensions import db
+from .models import OutboxMessage
+from .services import deliver_due
+
+
+@click.group("outbox", help="Deliver the mail waiting in the outbox.")
+def outbox_cli() -> None:
+    pass
+
+
+@outbox_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running, polling every --interval seconds.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+@with_appcontext
+def send_command(loop: bool, interval: float) -> None:
+    while True:
+        report = deliver_due(db.session)
+        if report.sent or report.deferred or report.failed or not loop:
+            click.echo(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}")
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+@outbox_cli.command("status")
+@with_appcontext
+def status_command() -> None:
+    rows = db.session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    counts = dict(rows)
+    for status in ("pending", "sent", "failed"):
+        click.echo(f"{status}: {counts.get(status, 0)}")

@@ -1,0 +1,50 @@
+"""Time rules of design.md: stored in UTC, shown in Asia/Tokyo, fiscal years from April."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+JST = ZoneInfo("Asia/Tokyo")
+
+#: The fiscal year (年度) starts on 1 April in Japan.
+FISCAL_YEAR_START_MONTH = 4
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_jst(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: times must carry a timezone")
+    return moment.astimezone(JST)
+
+
+def jst_datetime(day: date, at: time) -> datetime:
+    """A wall-clock time in Tokyo as an aware UTC datetime."""
+    return datetime.combine(day, at, tzinfo=JST).astimezone(UTC)
+
+
+def fiscal_year_of(moment: datetime) -> int:
+    """年度 of a moment: April or later belongs to that year, January–March to the one before."""
+    local = to_jst(moment)
+    return local.year if local.month >= FISCAL_YEAR_START_MONTH else local.year - 1
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime, datetime]:
+    """[start, end) of a fiscal year in UTC: 1 April 00:00 JST to the next 1 April."""
+    start = jst_datetime(date(fiscal_year, FISCAL_YEAR_START_MONTH, 1), time(0, 0))
+    end = jst_datetime(date(fiscal_year + 1, FISCAL_YEAR_START_MONTH, 1), time(0, 0))
+    return start, end
+
+
+#: 令和 began on 2019-05-01; fiscal years from 2019 are named in it.
+REIWA_FIRST_YEAR = 2019
+
+
+def reiwa_year(fiscal_year: int) -> int | None:
+    """The 令和 number of a fiscal year (FY2020 is 令和2年度), None before 令和."""
+    if fiscal_year < REIWA_FIRST_YEAR:
+        return None
+    return fiscal_year - REIWA_FIRST_YEAR + 1
