@@ -32,8 +32,12 @@ def skip_empty_revision(context_, revision, directives):
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=str(migrate_ext.db.engine.url), target_metadata=target_metadata,
-                      literal_binds=True, render_item=render_item)
+    context.configure(
+        url=str(migrate_ext.db.engine.url),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_item=render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

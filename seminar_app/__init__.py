@@ -45,11 +45,17 @@ def _init_extensions(app: Flask) -> None:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())),
+        render_as_batch=True,
+        compare_type=True,
+    )
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories="translations")
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
     limiter.init_app(app)
 
     login_manager.init_app(app)
@@ -114,8 +120,15 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return render_error(400, str(_l("The form had expired or was incomplete. "
-                                        "Please reload the page and send it again.")))
+        return render_error(
+            400,
+            str(
+                _l(
+                    "The form had expired or was incomplete. "
+                    "Please reload the page and send it again."
+                )
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

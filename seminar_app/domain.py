@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 
 class Series(StrEnum):
-    TRADE_SECRET_IP_STRATEGY = "trade-secret-ip-strategy"
+    TRADE_SECRET_IP_STRATEGY = "trade-secret-ip-strategy"  # noqa: S105 - a series name
     IP_UTILIZATION = "ip-utilization"
 
 

@@ -10,7 +10,15 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from babel.dates import format_date
-from flask import Blueprint, abort, current_app, redirect, request, session
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
 from flask_babel import get_locale
 
 from .timeutil import reiwa_year, to_jst
@@ -22,6 +30,8 @@ SESSION_KEY = "language"
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and background work speak the default language
+        return languages[0]
     chosen = session.get(SESSION_KEY)
     if chosen in languages:
         return chosen
@@ -38,7 +48,9 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target:
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return default
+    if target.startswith(("//", "/\\")):  # browsers read these as another host
         return default
     return target
 

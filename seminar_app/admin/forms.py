@@ -16,8 +16,9 @@ class CheckboxesField(SelectMultipleField):
 
 class StaffForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    roles = CheckboxesField(_l("Roles"), validators=[DataRequired(message=_l(
-        "Choose at least one role."))])
+    roles = CheckboxesField(
+        _l("Roles"), validators=[DataRequired(message=_l("Choose at least one role."))]
+    )
     active = BooleanField(_l("Account active"), default=True)
     submit = SubmitField(_l("Save"))
 
@@ -27,6 +28,8 @@ class StaffForm(FlaskForm):
 
 
 class NewStaffForm(StaffForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False),
-                                                 Length(max=254)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
     submit = SubmitField(_l("Create and send the invitation"))

@@ -31,17 +31,19 @@ def new():
     form = NewStaffForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(db.session, form.email.data,
-                                        {Role(role) for role in form.roles.data},
-                                        display_name=form.display_name.data)
+            user = accounts.create_user(
+                db.session,
+                form.email.data,
+                {Role(role) for role in form.roles.data},
+                display_name=form.display_name.data,
+            )
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc))
         else:
             # The new colleague chooses a password through the reset link.
             accounts.send_password_reset(db.session, user.email, current_language())
             db.session.commit()
-            flash(_("Account created; an invitation to set a password has been sent."),
-                  "success")
+            flash(_("Account created; an invitation to set a password has been sent."), "success")
             return redirect(url_for("admin.index"))
     return render_template("admin/form.html", form=form, user=None), (400 if form.errors else 200)
 
@@ -57,19 +59,31 @@ def edit(user_id: int):
     if form.validate_on_submit():
         roles = {Role(role) for role in form.roles.data}
         if user.id == current_user.id and (Role.ADMIN not in roles or not form.active.data):
-            form.roles.errors.append(_("You cannot remove your own admin role or disable "
-                                       "yourself; ask another admin."))
+            form.roles.errors.append(
+                _("You cannot remove your own admin role or disable yourself; ask another admin.")
+            )
         else:
-            before = {"roles": sorted(user.roles), "active": user.active,
-                      "display_name": user.display_name}
+            before = {
+                "roles": sorted(user.roles),
+                "active": user.active,
+                "display_name": user.display_name,
+            }
             user.display_name = form.display_name.data.strip()
             user.roles = roles
             user.active = form.active.data
-            after = {"roles": sorted(user.roles), "active": user.active,
-                     "display_name": user.display_name}
+            after = {
+                "roles": sorted(user.roles),
+                "active": user.active,
+                "display_name": user.display_name,
+            }
             if before != after:
-                record(db.session, "user.updated", "user", user.id,
-                       details={"before": before, "after": after})
+                record(
+                    db.session,
+                    "user.updated",
+                    "user",
+                    user.id,
+                    details={"before": before, "after": after},
+                )
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.index"))

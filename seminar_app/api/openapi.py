@@ -23,9 +23,22 @@ SEMINAR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": [
-        "id", "title", "description", "series", "level", "host_type", "delivery", "starts_at",
-        "ends_at", "venue", "capacity", "seats_left", "registration_opens_at",
-        "registration_closes_at", "status", "fiscal_year",
+        "id",
+        "title",
+        "description",
+        "series",
+        "level",
+        "host_type",
+        "delivery",
+        "starts_at",
+        "ends_at",
+        "venue",
+        "capacity",
+        "seats_left",
+        "registration_opens_at",
+        "registration_closes_at",
+        "status",
+        "fiscal_year",
     ],
     "properties": {
         "id": {"type": "integer"},
@@ -55,8 +68,11 @@ SEMINAR_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["name"],
-                "properties": {"name": {"type": "string"}, "name_en": _NULLABLE_STRING,
-                               "title": _NULLABLE_STRING},
+                "properties": {
+                    "name": {"type": "string"},
+                    "name_en": _NULLABLE_STRING,
+                    "title": _NULLABLE_STRING,
+                },
             },
         },
     },
@@ -65,19 +81,29 @@ SEMINAR_SCHEMA: dict[str, Any] = {
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["error", "status"],
-    "properties": {"error": {"type": "string"}, "field": {"type": "string"},
-                   "status": {"type": "integer"}},
+    "properties": {
+        "error": {"type": "string"},
+        "field": {"type": "string"},
+        "status": {"type": "integer"},
+    },
 }
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema,
-            "description": description}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
@@ -87,7 +113,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "title": "Seminar catalogue API",
             "version": "1.0.0",
             "description": "Public, read-only catalogue of the agency's seminars. "
-                           "Times are ISO 8601 with an offset; fiscal years run April–March.",
+            "Times are ISO 8601 with an offset; fiscal years run April–March.",
         },
         "servers": [{"url": base_url}],
         "paths": {
@@ -100,27 +126,44 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         _query("series", _enum(Series), "Seminar series"),
                         _query("delivery", _enum(Delivery), "How it is held"),
                         _query("host_type", _enum(HostType), "Who hosts it"),
-                        _query("fiscal_year", {"type": "integer", "minimum": 2000,
-                                               "maximum": 2100}, "年度, e.g. 2026"),
-                        _query("upcoming", {"type": "boolean"},
-                               "true: not yet ended; false: ended; absent: both"),
+                        _query(
+                            "fiscal_year",
+                            {"type": "integer", "minimum": 2000, "maximum": 2100},
+                            "年度, e.g. 2026",
+                        ),
+                        _query(
+                            "upcoming",
+                            {"type": "boolean"},
+                            "true: not yet ended; false: ended; absent: both",
+                        ),
                         _query("page", {"type": "integer", "minimum": 1}, "Page, from 1"),
-                        _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100},
-                               "Seminars per page (default 20)"),
+                        _query(
+                            "per_page",
+                            {"type": "integer", "minimum": 1, "maximum": 100},
+                            "Seminars per page (default 20)",
+                        ),
                     ],
                     "responses": {
-                        "200": {"description": "A page of seminars", "content": {
-                            "application/json": {"schema": {
-                                "type": "object",
-                                "required": ["seminars", "page", "per_page", "total"],
-                                "properties": {
-                                    "seminars": {"type": "array", "items": {
-                                        "$ref": "#/components/schemas/Seminar"}},
-                                    "page": {"type": "integer"},
-                                    "per_page": {"type": "integer"},
-                                    "total": {"type": "integer"},
-                                },
-                            }}}},
+                        "200": {
+                            "description": "A page of seminars",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["seminars", "page", "per_page", "total"],
+                                        "properties": {
+                                            "seminars": {
+                                                "type": "array",
+                                                "items": {"$ref": "#/components/schemas/Seminar"},
+                                            },
+                                            "page": {"type": "integer"},
+                                            "per_page": {"type": "integer"},
+                                            "total": {"type": "integer"},
+                                        },
+                                    }
+                                }
+                            },
+                        },
                         "400": _error("A filter value is not valid"),
                     },
                 }
@@ -129,12 +172,23 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "get": {
                     "operationId": "getSeminar",
                     "summary": "One public seminar",
-                    "parameters": [{"name": "seminar_id", "in": "path", "required": True,
-                                    "schema": {"type": "integer"}}],
+                    "parameters": [
+                        {
+                            "name": "seminar_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
                     "responses": {
-                        "200": {"description": "The seminar", "content": {
-                            "application/json": {"schema": {
-                                "$ref": "#/components/schemas/Seminar"}}}},
+                        "200": {
+                            "description": "The seminar",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Seminar"}
+                                }
+                            },
+                        },
                         "404": _error("No public seminar has this id"),
                     },
                 }
@@ -143,8 +197,12 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "get": {
                     "operationId": "getOpenApi",
                     "summary": "This document",
-                    "responses": {"200": {"description": "OpenAPI document", "content": {
-                        "application/json": {"schema": {"type": "object"}}}}},
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI document",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
                 }
             },
         },

@@ -20,6 +20,7 @@ MAX_PER_PAGE = 100
 
 def seminar_json(seminar: Seminar) -> dict[str, Any]:
     """The public representation; the meeting URL is deliberately absent."""
+
     def iso(moment):
         return moment.isoformat() if moment is not None else None
 
@@ -59,16 +60,29 @@ def _bad_request(error: services.FilterError):
 @bp.get("/seminars")
 def list_seminars():
     with force_locale("en"):
-        unknown = sorted(set(request.args) - {"level", "series", "delivery", "host_type",
-                                              "fiscal_year", "upcoming", "page", "per_page"})
+        unknown = sorted(
+            set(request.args)
+            - {
+                "level",
+                "series",
+                "delivery",
+                "host_type",
+                "fiscal_year",
+                "upcoming",
+                "page",
+                "per_page",
+            }
+        )
         if unknown:
-            return _bad_request(services.FilterError(
-                unknown[0], f"Unknown query parameter “{unknown[0]}”."))
+            return _bad_request(
+                services.FilterError(unknown[0], f"Unknown query parameter “{unknown[0]}”.")
+            )
         try:
             filters = services.parse_filters(request.args)
             page = services.parse_page(request.args)
-            per_page = services.parse_page(request.args, "per_page", default=20,
-                                           maximum=MAX_PER_PAGE)
+            per_page = services.parse_page(
+                request.args, "per_page", default=20, maximum=MAX_PER_PAGE
+            )
         except services.FilterError as error:
             return _bad_request(error)
     seminars, total = services.paginate(

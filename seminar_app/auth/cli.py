@@ -17,8 +17,14 @@ def users_cli() -> None:
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice([role.value for role in Role]), help="Repeat for several roles.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="Repeat for several roles.",
+)
 @click.option("--name", default="", help="Display name (defaults to the address's local part).")
 @click.option("--password", default=None, help="Asked for when not given.")
 @with_appcontext
@@ -26,8 +32,14 @@ def create_command(email: str, roles: tuple[str, ...], name: str, password: str 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = services.create_user(db.session, email, {Role(role) for role in roles},
-                                    display_name=name, password=password, actor=None)
+        user = services.create_user(
+            db.session,
+            email,
+            {Role(role) for role in roles},
+            display_name=name,
+            password=password,
+            actor=None,
+        )
     except services.AccountError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -38,8 +38,15 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def create_user(session: Session, email: str, roles: set[Role], *, display_name: str = "",
-                password: str | None = None, actor=None) -> User:
+def create_user(
+    session: Session,
+    email: str,
+    roles: set[Role],
+    *,
+    display_name: str = "",
+    password: str | None = None,
+    actor=None,
+) -> User:
     email = normalize_email(email)
     if find_user(session, email) is not None:
         raise AccountError(_("A staff account with this e-mail already exists."))
@@ -54,8 +61,15 @@ def create_user(session: Session, email: str, roles: set[Role], *, display_name:
         user.set_password(password)
     session.add(user)
     session.flush()
-    record(session, "user.created", "user", user.id, actor=actor, actor_label=None,
-           details={"email": email, "roles": sorted(roles)})
+    record(
+        session,
+        "user.created",
+        "user",
+        user.id,
+        actor=actor,
+        actor_label=None,
+        details={"email": email, "roles": sorted(roles)},
+    )
     return user
 
 
@@ -91,12 +105,14 @@ def send_password_reset(session: Session, email: str, language: str) -> None:
     user = find_user(session, email)
     if user is None or not user.active:
         return
-    link = current_app.config["BASE_URL"] + url_for("auth.reset_password",
-                                                    token=make_reset_token(user))
+    link = current_app.config["BASE_URL"] + url_for(
+        "auth.reset_password", token=make_reset_token(user)
+    )
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     with force_locale(language):
         subject = _("Reset your password")
-        body = render_template("auth/mail/password_reset.txt", user=user, link=link,
-                               minutes=minutes)
+        body = render_template(
+            "auth/mail/password_reset.txt", user=user, link=link, minutes=minutes
+        )
     enqueue(session, "password-reset", compose(user.email, subject, body))
     record(session, "user.password_reset_requested", "user", user.id, actor=user)

@@ -36,7 +36,8 @@ def login():
             db.session.commit()
             return redirect(safe_next(request.args.get("next"), url_for("auth.home")))
         flash(_("The e-mail or the password is not right."), "error")
-    return render_template("auth/login.html", form=form), (200 if not form.errors else 400)
+    failed = form.is_submitted()
+    return render_template("auth/login.html", form=form), (400 if failed else 200)
 
 
 @bp.post("/logout")
@@ -77,9 +78,14 @@ def forgot_password():
         services.send_password_reset(db.session, form.email.data, current_language())
         db.session.commit()
         # The same answer whether or not the address has an account.
-        flash(_("If that address belongs to a staff account, a reset link is on its way. "
+        flash(
+            _(
+                "If that address belongs to a staff account, a reset link is on its way. "
                 "It works for %(minutes)d minutes.",
-                minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60), "info")
+                minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+            ),
+            "info",
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form), (400 if form.errors else 200)
 

@@ -41,14 +41,18 @@ def _is_web_url(value: str) -> bool:
     return parts.scheme in ("https", "http") and bool(parts.netloc) and " " not in value
 
 
-def _choice(problems: dict[str, str], name: str, value: str | None, enum, *,
-            optional: bool = False) -> None:
+def _choice(
+    problems: dict[str, str], name: str, value: str | None, enum, *, optional: bool = False
+) -> None:
     if value is None and optional:
         return
     if value not in {member.value for member in enum}:
         allowed = ", ".join(member.value for member in enum)
-        problems[name] = _("Unknown value “%(value)s”; use one of: %(allowed)s.",
-                           value=value or "", allowed=allowed)
+        problems[name] = _(
+            "Unknown value “%(value)s”; use one of: %(allowed)s.",
+            value=value or "",
+            allowed=allowed,
+        )
 
 
 def seminar_problems(values: SeminarFields, now: datetime) -> dict[str, str]:

@@ -60,8 +60,13 @@ def _enum_arg(args: Mapping[str, str], name: str, enum: type[StrEnum]):
     except ValueError:
         allowed = ", ".join(member.value for member in enum)
         raise FilterError(
-            name, _("Unknown %(field)s “%(value)s”. Use one of: %(allowed)s.",
-                    field=name, value=raw, allowed=allowed)
+            name,
+            _(
+                "Unknown %(field)s “%(value)s”. Use one of: %(allowed)s.",
+                field=name,
+                value=raw,
+                allowed=allowed,
+            ),
         ) from None
 
 
@@ -72,8 +77,8 @@ def parse_filters(args: Mapping[str, str]) -> CatalogueFilter:
     if raw_year:
         if not raw_year.isascii() or not raw_year.isdigit() or not 2000 <= int(raw_year) <= 2100:
             raise FilterError(
-                "fiscal_year", _("The fiscal year must be a year such as 2026, got “%(value)s”.",
-                                 value=raw_year)
+                "fiscal_year",
+                _("The fiscal year must be a year such as 2026, got “%(value)s”.", value=raw_year),
             )
         fiscal_year = int(raw_year)
     upcoming = None
@@ -85,8 +90,8 @@ def parse_filters(args: Mapping[str, str]) -> CatalogueFilter:
             upcoming = False
         else:
             raise FilterError(
-                "upcoming", _("“upcoming” must be true or false, got “%(value)s”.",
-                              value=raw_upcoming)
+                "upcoming",
+                _("“upcoming” must be true or false, got “%(value)s”.", value=raw_upcoming),
             )
     return CatalogueFilter(
         level=_enum_arg(args, "level", Level),
@@ -98,8 +103,9 @@ def parse_filters(args: Mapping[str, str]) -> CatalogueFilter:
     )
 
 
-def parse_page(args: Mapping[str, str], name: str = "page", *, default: int = 1,
-               maximum: int | None = None) -> int:
+def parse_page(
+    args: Mapping[str, str], name: str = "page", *, default: int = 1, maximum: int | None = None
+) -> int:
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
@@ -107,8 +113,9 @@ def parse_page(args: Mapping[str, str], name: str = "page", *, default: int = 1,
         raise FilterError(name, _("“%(field)s” must be a whole number from 1.", field=name))
     value = int(raw)
     if maximum is not None and value > maximum:
-        raise FilterError(name, _("“%(field)s” can be at most %(maximum)d.",
-                                  field=name, maximum=maximum))
+        raise FilterError(
+            name, _("“%(field)s” can be at most %(maximum)d.", field=name, maximum=maximum)
+        )
     return value
 
 
@@ -139,8 +146,9 @@ def public_seminars_query(filters: CatalogueFilter, now: datetime) -> Select[tup
     ).options(selectinload(Seminar.lecturers))
 
 
-def paginate(session: Session, query: Select[tuple[Seminar]], page: int,
-             per_page: int) -> tuple[list[Seminar], int]:
+def paginate(
+    session: Session, query: Select[tuple[Seminar]], page: int, per_page: int
+) -> tuple[list[Seminar], int]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return list(items), int(total or 0)

@@ -6,7 +6,6 @@ import math
 from dataclasses import replace
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-
 from flask_babel import gettext as _
 
 from ..domain import Delivery, Level, Series

@@ -37,10 +37,14 @@ def _blank_to_none(value):
 
 
 class SeminarForm(FlaskForm):
-    title = StringField(_l("Title (Japanese)"), validators=[DataRequired(), Length(max=200)],
-                        filters=[lambda v: v.strip() if v else v])
-    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)],
-                           filters=[_blank_to_none])
+    title = StringField(
+        _l("Title (Japanese)"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[lambda v: v.strip() if v else v],
+    )
+    title_en = StringField(
+        _l("Title (English)"), validators=[Optional(), Length(max=200)], filters=[_blank_to_none]
+    )
     series = SelectField(_l("Series"))
     level = SelectField(_l("Level"))
     host_type = SelectField(_l("Host"))
@@ -48,26 +52,30 @@ class SeminarForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired()])
     start_time = TimeField(_l("Starts (JST)"), validators=[DataRequired()])
     end_time = TimeField(_l("Ends (JST)"), validators=[DataRequired()])
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=300)],
-                        filters=[_blank_to_none])
-    meeting_url = StringField(_l("Meeting URL (registrants only)"),
-                              validators=[Optional(), URL(require_tld=False), Length(max=500)],
-                              filters=[_blank_to_none])
+    venue = StringField(
+        _l("Venue"), validators=[Optional(), Length(max=300)], filters=[_blank_to_none]
+    )
+    meeting_url = StringField(
+        _l("Meeting URL (registrants only)"),
+        validators=[Optional(), URL(require_tld=False), Length(max=500)],
+        filters=[_blank_to_none],
+    )
     capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=0)])
-    registration_opens = DateTimeLocalField(_l("Registration opens (JST)"),
-                                            validators=[Optional()])
-    registration_closes = DateTimeLocalField(_l("Registration closes (JST)"),
-                                             validators=[Optional()])
-    host_organization = StringField(_l("Host organization"),
-                                    validators=[Optional(), Length(max=200)],
-                                    filters=[_blank_to_none])
-    external_url = StringField(_l("Host's page (talks at other organizations)"),
-                               validators=[Optional(), URL(require_tld=False), Length(max=500)],
-                               filters=[_blank_to_none])
+    registration_opens = DateTimeLocalField(_l("Registration opens (JST)"), validators=[Optional()])
+    registration_closes = DateTimeLocalField(
+        _l("Registration closes (JST)"), validators=[Optional()]
+    )
+    host_organization = StringField(
+        _l("Host organization"), validators=[Optional(), Length(max=200)], filters=[_blank_to_none]
+    )
+    external_url = StringField(
+        _l("Host's page (talks at other organizations)"),
+        validators=[Optional(), URL(require_tld=False), Length(max=500)],
+        filters=[_blank_to_none],
+    )
     lecturers = SelectMultipleField(_l("Lecturers"), coerce=int)
     description = TextAreaField(_l("Description (Japanese, Markdown)"))
-    description_en = TextAreaField(_l("Description (English, Markdown)"),
-                                   filters=[_blank_to_none])
+    description_en = TextAreaField(_l("Description (English, Markdown)"), filters=[_blank_to_none])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, lecturer_choices: list[tuple[int, str]] = (), **kwargs) -> None:
@@ -117,13 +125,27 @@ class SeminarForm(FlaskForm):
     def fill_from(self, seminar) -> None:
         """Show an existing seminar's values (times in Tokyo)."""
         start, end = to_jst(seminar.starts_at), to_jst(seminar.ends_at)
-        for name in ("title", "title_en", "series", "host_type", "delivery", "venue",
-                     "meeting_url", "capacity", "host_organization", "external_url",
-                     "description", "description_en"):
+        for name in (
+            "title",
+            "title_en",
+            "series",
+            "host_type",
+            "delivery",
+            "venue",
+            "meeting_url",
+            "capacity",
+            "host_organization",
+            "external_url",
+            "description",
+            "description_en",
+        ):
             getattr(self, name).data = getattr(seminar, name)
         self.level.data = seminar.level or ""
-        self.day.data, self.start_time.data, self.end_time.data = start.date(), start.time(), end.time()
-        for field, value in ((self.registration_opens, seminar.registration_opens_at),
-                             (self.registration_closes, seminar.registration_closes_at)):
+        self.day.data = start.date()
+        self.start_time.data, self.end_time.data = start.time(), end.time()
+        for field, value in (
+            (self.registration_opens, seminar.registration_opens_at),
+            (self.registration_closes, seminar.registration_closes_at),
+        ):
             field.data = to_jst(value).replace(tzinfo=None) if value else None
         self.lecturers.data = [user.id for user in seminar.lecturers]

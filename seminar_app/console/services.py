@@ -17,9 +17,23 @@ from ..domain import Role, SeminarStatus
 from ..timeutil import to_jst
 
 EDITABLE = (
-    "title", "title_en", "series", "level", "host_type", "delivery", "description",
-    "description_en", "starts_at", "ends_at", "venue", "meeting_url", "capacity",
-    "registration_opens_at", "registration_closes_at", "host_organization", "external_url",
+    "title",
+    "title_en",
+    "series",
+    "level",
+    "host_type",
+    "delivery",
+    "description",
+    "description_en",
+    "starts_at",
+    "ends_at",
+    "venue",
+    "meeting_url",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "host_organization",
+    "external_url",
 )
 
 
@@ -28,10 +42,14 @@ class SeminarActionError(ValueError):
 
 
 def lecturer_choices(session: Session) -> list[User]:
-    return list(session.scalars(
-        select(User).join(UserRole).where(UserRole.role == Role.LECTURER, User.active)
-        .order_by(User.display_name)
-    ))
+    return list(
+        session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role == Role.LECTURER, User.active)
+            .order_by(User.display_name)
+        )
+    )
 
 
 def new_slug(fields: SeminarFields) -> str:
@@ -58,8 +76,9 @@ def create_seminar(session: Session, fields: SeminarFields, lecturers: list[User
     return seminar
 
 
-def update_seminar(session: Session, seminar: Seminar, fields: SeminarFields,
-                   lecturers: list[User]) -> list[str]:
+def update_seminar(
+    session: Session, seminar: Seminar, fields: SeminarFields, lecturers: list[User]
+) -> list[str]:
     changed = _apply(seminar, fields, lecturers)
     if changed:
         record(session, "seminar.updated", "seminar", seminar.id, details={"fields": changed})
@@ -78,20 +97,21 @@ def duplicate_seminar(session: Session, original: Seminar) -> Seminar:
     copy.slug = f"{original.slug[:100]}-copy-{secrets.token_hex(3)}"
     session.add(copy)
     session.flush()
-    record(session, "seminar.duplicated", "seminar", copy.id,
-           details={"from": original.id})
+    record(session, "seminar.duplicated", "seminar", copy.id, details={"from": original.id})
     return copy
 
 
 def publish(session: Session, seminar: Seminar, now: datetime) -> None:
     if seminar.status == SeminarStatus.CANCELLED:
         raise SeminarActionError(_("A cancelled seminar cannot be published again."))
-    fields = SeminarFields(**{name: getattr(seminar, name) for name in EDITABLE},
-                           status=SeminarStatus.PUBLISHED)
+    fields = SeminarFields(
+        **{name: getattr(seminar, name) for name in EDITABLE}, status=SeminarStatus.PUBLISHED
+    )
     problems = seminar_problems(fields, now)
     if problems:
-        raise SeminarActionError(_("Fix these before publishing: %(problems)s",
-                                   problems=" ".join(problems.values())))
+        raise SeminarActionError(
+            _("Fix these before publishing: %(problems)s", problems=" ".join(problems.values()))
+        )
     seminar.status = SeminarStatus.PUBLISHED
     record(session, "seminar.published", "seminar", seminar.id)
 

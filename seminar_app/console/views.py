@@ -27,8 +27,9 @@ def _seminar_or_404(seminar_id: int) -> Seminar:
 
 def _form(**kwargs) -> SeminarForm:
     lecturers = services.lecturer_choices(db.session)
-    return SeminarForm(lecturer_choices=[(user.id, user.display_name) for user in lecturers],
-                       **kwargs)
+    return SeminarForm(
+        lecturer_choices=[(user.id, user.display_name) for user in lecturers], **kwargs
+    )
 
 
 def _chosen_lecturers(form: SeminarForm):
@@ -41,18 +42,29 @@ def index():
     now = utcnow()
     current_fy = fiscal_year_of(now)
     raw_year = request.args.get("fiscal_year", "")
-    fiscal_year = int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 \
-        else current_fy
+    fiscal_year = (
+        int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 else current_fy
+    )
     status = request.args.get("status", "")
     start, end = fiscal_year_bounds(fiscal_year)
     query = select(Seminar).where(Seminar.starts_at >= start, Seminar.starts_at < end)
     if status in {member.value for member in SeminarStatus}:
         query = query.where(Seminar.status == status)
     seminars = db.session.scalars(query.order_by(Seminar.starts_at)).all()
-    years = sorted({fiscal_year_of(moment) for moment in
-                    db.session.scalars(select(Seminar.starts_at))} | {current_fy}, reverse=True)
-    return render_template("console/index.html", seminars=seminars, fiscal_year=fiscal_year,
-                           years=years, status=status, statuses=list(SeminarStatus), now=now)
+    years = sorted(
+        {fiscal_year_of(moment) for moment in db.session.scalars(select(Seminar.starts_at))}
+        | {current_fy},
+        reverse=True,
+    )
+    return render_template(
+        "console/index.html",
+        seminars=seminars,
+        fiscal_year=fiscal_year,
+        years=years,
+        status=status,
+        statuses=list(SeminarStatus),
+        now=now,
+    )
 
 
 @bp.route("/seminars/new", methods=["GET", "POST"])
@@ -63,8 +75,9 @@ def new():
         db.session.commit()
         flash(_("Saved as a draft. Publish it when it is ready."), "success")
         return redirect(url_for("console.edit", seminar_id=seminar.id))
-    return render_template("console/form.html", form=form, seminar=None), \
-        (400 if form.errors else 200)
+    return render_template("console/form.html", form=form, seminar=None), (
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/seminars/<int:seminar_id>/edit", methods=["GET", "POST"])
@@ -74,13 +87,15 @@ def edit(seminar_id: int):
     if request.method == "GET":
         form.fill_from(seminar)
     elif form.validate_on_submit():
-        changed = services.update_seminar(db.session, seminar, form.to_fields(),
-                                          _chosen_lecturers(form))
+        changed = services.update_seminar(
+            db.session, seminar, form.to_fields(), _chosen_lecturers(form)
+        )
         db.session.commit()
         flash(_("Saved.") if changed else _("Nothing had changed."), "success")
         return redirect(url_for("console.edit", seminar_id=seminar.id))
-    return render_template("console/form.html", form=form, seminar=seminar), \
-        (400 if form.errors else 200)
+    return render_template("console/form.html", form=form, seminar=seminar), (
+        400 if form.errors else 200
+    )
 
 
 @bp.post("/seminars/<int:seminar_id>/duplicate")
@@ -106,14 +121,20 @@ def _status_action(seminar_id: int, action, success: str):
 
 @bp.post("/seminars/<int:seminar_id>/publish")
 def publish(seminar_id: int):
-    return _status_action(seminar_id, lambda s: services.publish(db.session, s, utcnow()),
-                          _("Published: the seminar is now in the public catalogue."))
+    return _status_action(
+        seminar_id,
+        lambda s: services.publish(db.session, s, utcnow()),
+        _("Published: the seminar is now in the public catalogue."),
+    )
 
 
 @bp.post("/seminars/<int:seminar_id>/unpublish")
 def unpublish(seminar_id: int):
-    return _status_action(seminar_id, lambda s: services.unpublish(db.session, s),
-                          _("Unpublished: the seminar is a draft again."))
+    return _status_action(
+        seminar_id,
+        lambda s: services.unpublish(db.session, s),
+        _("Unpublished: the seminar is a draft again."),
+    )
 
 
 @bp.route("/seminars/<int:seminar_id>/cancel", methods=["GET", "POST"])
@@ -122,5 +143,6 @@ def cancel(seminar_id: int):
     if request.method == "GET":
         return render_template("console/cancel.html", seminar=seminar)
     reason = (request.form.get("reason") or "").strip()[:500]
-    return _status_action(seminar_id, lambda s: services.cancel(db.session, s, reason),
-                          _("The seminar is cancelled."))
+    return _status_action(
+        seminar_id, lambda s: services.cancel(db.session, s, reason), _("The seminar is cancelled.")
+    )

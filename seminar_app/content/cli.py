@@ -21,8 +21,13 @@ def content_cli() -> None:
 
 
 @content_cli.command("sync")
-@click.option("--path", "root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to load (default: CONTENT_DIR, i.e. content/).")
+@click.option(
+    "--path",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to load (default: CONTENT_DIR, i.e. content/).",
+)
 @with_appcontext
 def sync_command(root: Path | None) -> None:
     """Create or update seminars and lecturers from the content files."""

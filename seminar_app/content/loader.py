@@ -26,9 +26,24 @@ TIME_RANGE_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–〜~]\s*(\d{1,2}):(\
 MOMENT_PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$")
 
 SEMINAR_KEYS = {
-    "title", "title_en", "series", "level", "host_type", "delivery", "status", "date", "time",
-    "venue", "meeting_url", "capacity", "registration_opens", "registration_closes",
-    "lecturers", "description_en", "host_organization", "external_url",
+    "title",
+    "title_en",
+    "series",
+    "level",
+    "host_type",
+    "delivery",
+    "status",
+    "date",
+    "time",
+    "venue",
+    "meeting_url",
+    "capacity",
+    "registration_opens",
+    "registration_closes",
+    "lecturers",
+    "description_en",
+    "host_organization",
+    "external_url",
 }
 LECTURER_KEYS = {"email", "name", "name_en", "title", "title_en"}
 
@@ -96,8 +111,8 @@ def _split_front_matter(text: str) -> tuple[str, str] | None:
     if end < 0:
         return None
     body_start = text.find("\n", end + 4)
-    body = "" if body_start < 0 else text[body_start + 1:]
-    return text[4:end + 1], body.strip()
+    body = "" if body_start < 0 else text[body_start + 1 :]
+    return text[4 : end + 1], body.strip()
 
 
 def _parse_day(value: Any) -> date:
@@ -136,8 +151,9 @@ def _parse_capacity(value: Any) -> int | None:
     return value
 
 
-def parse_seminar_file(path: Path, root: Path, now: datetime) -> tuple[SeminarSpec | None,
-                                                                        list[ContentProblem]]:
+def parse_seminar_file(
+    path: Path, root: Path, now: datetime
+) -> tuple[SeminarSpec | None, list[ContentProblem]]:
     """Parse one seminar file; the problems name this file and the field."""
     relative = path.relative_to(root).as_posix()
     problems: list[ContentProblem] = []
@@ -147,8 +163,10 @@ def parse_seminar_file(path: Path, root: Path, now: datetime) -> tuple[SeminarSp
 
     slug = path.stem
     if not SLUG_PATTERN.match(slug):
-        problem("file name", "use lowercase letters, digits and hyphens, e.g. "
-                "2026-12-15-trade-secret-beginner.md")
+        problem(
+            "file name",
+            "use lowercase letters, digits and hyphens, e.g. 2026-12-15-trade-secret-beginner.md",
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -172,7 +190,7 @@ def parse_seminar_file(path: Path, root: Path, now: datetime) -> tuple[SeminarSp
         problem(unknown, f"unknown field; known fields: {', '.join(sorted(SEMINAR_KEYS))}")
 
     values = SeminarFields(
-        title=normalize_text(_optional_text(header.get("title"))),
+        title=(_optional_text(header.get("title")) or ""),
         title_en=_optional_text(header.get("title_en")),
         series=str(header.get("series") or ""),
         level=_optional_text(header.get("level")),
@@ -197,8 +215,10 @@ def parse_seminar_file(path: Path, root: Path, now: datetime) -> tuple[SeminarSp
             values.starts_at, values.ends_at = jst_datetime(day, start), jst_datetime(day, end)
     except ValueError as exc:
         problem("time", str(exc))
-    for key, attribute in (("registration_opens", "registration_opens_at"),
-                           ("registration_closes", "registration_closes_at")):
+    for key, attribute in (
+        ("registration_opens", "registration_opens_at"),
+        ("registration_closes", "registration_closes_at"),
+    ):
         if header.get(key) is not None:
             try:
                 setattr(values, attribute, _parse_moment(header[key]))
@@ -218,8 +238,11 @@ def parse_seminar_file(path: Path, root: Path, now: datetime) -> tuple[SeminarSp
     if folder is None:
         problem("folder", "keep seminar files in a folder named after the fiscal year, e.g. fy2026")
     elif values.starts_at is not None and fiscal_year_of(values.starts_at) != int(folder[1]):
-        problem("date", f"falls in fiscal year {fiscal_year_of(values.starts_at)}, "
-                f"but the file is in {path.parent.name}")
+        problem(
+            "date",
+            f"falls in fiscal year {fiscal_year_of(values.starts_at)}, "
+            f"but the file is in {path.parent.name}",
+        )
 
     if not any(p.field in ("date", "time") for p in problems):
         for name, reason in seminar_problems(values, now).items():
@@ -256,10 +279,15 @@ def parse_lecturers(path: Path, root: Path) -> tuple[list[LecturerSpec], list[Co
         name = normalize_text(_optional_text(entry.get("name")))
         if not name:
             problems.append(ContentProblem(relative, f"{where}.name", "enter the lecturer's name"))
-        lecturers.append(LecturerSpec(
-            email=email, name=name, name_en=_optional_text(entry.get("name_en")),
-            title=_optional_text(entry.get("title")), title_en=_optional_text(entry.get("title_en")),
-        ))
+        lecturers.append(
+            LecturerSpec(
+                email=email,
+                name=name,
+                name_en=_optional_text(entry.get("name_en")),
+                title=_optional_text(entry.get("title")),
+                title_en=_optional_text(entry.get("title_en")),
+            )
+        )
     return lecturers, problems
 
 
@@ -274,8 +302,11 @@ def read_catalogue(root: Path, now: datetime) -> Catalogue:
         if spec is None:
             continue
         if spec.slug in seen:
-            problems.append(ContentProblem(spec.path, "file name",
-                                           f"the same name is used by {seen[spec.slug]}"))
+            problems.append(
+                ContentProblem(
+                    spec.path, "file name", f"the same name is used by {seen[spec.slug]}"
+                )
+            )
             continue
         seen[spec.slug] = spec.path
         seminars.append(spec)
@@ -283,8 +314,11 @@ def read_catalogue(root: Path, now: datetime) -> Catalogue:
     for spec in seminars:
         for email in spec.fields.lecturer_emails:
             if email not in known:
-                problems.append(ContentProblem(spec.path, "lecturers",
-                                               f"{email} is not listed in lecturers.yml"))
+                problems.append(
+                    ContentProblem(
+                        spec.path, "lecturers", f"{email} is not listed in lecturers.yml"
+                    )
+                )
     if problems:
         raise ContentError(problems)
     return Catalogue(lecturers=lecturers, seminars=seminars)

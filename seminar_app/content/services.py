@@ -17,9 +17,24 @@ from .loader import Catalogue, LecturerSpec, SeminarSpec, read_catalogue
 
 #: Seminar columns a content file sets, compared one by one to detect a change.
 SEMINAR_COLUMNS = (
-    "title", "title_en", "series", "level", "host_type", "delivery", "status", "description",
-    "description_en", "starts_at", "ends_at", "venue", "meeting_url", "capacity",
-    "registration_opens_at", "registration_closes_at", "host_organization", "external_url",
+    "title",
+    "title_en",
+    "series",
+    "level",
+    "host_type",
+    "delivery",
+    "status",
+    "description",
+    "description_en",
+    "starts_at",
+    "ends_at",
+    "venue",
+    "meeting_url",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "host_organization",
+    "external_url",
 )
 
 
@@ -33,14 +48,19 @@ class SyncReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.lecturers_created
-                    or self.lecturers_updated)
+        return bool(
+            self.created or self.updated or self.lecturers_created or self.lecturers_updated
+        )
 
 
 def _sync_lecturer(session: Session, spec: LecturerSpec, report: SyncReport) -> User:
     user = session.scalar(select(User).where(User.email == spec.email))
-    wanted = {"display_name": spec.name, "display_name_en": spec.name_en,
-              "title": spec.title, "title_en": spec.title_en}
+    wanted = {
+        "display_name": spec.name,
+        "display_name_en": spec.name_en,
+        "title": spec.title,
+        "title_en": spec.title_en,
+    }
     if user is None:
         # No password: the lecturer sets one through the reset link before logging in.
         user = User(email=spec.email, **wanted)
@@ -59,15 +79,17 @@ def _sync_lecturer(session: Session, spec: LecturerSpec, report: SyncReport) -> 
     return user
 
 
-def _sync_seminar(session: Session, spec: SeminarSpec, lecturers: dict[str, User],
-                  report: SyncReport) -> None:
+def _sync_seminar(
+    session: Session, spec: SeminarSpec, lecturers: dict[str, User], report: SyncReport
+) -> None:
     seminar = session.scalar(select(Seminar).where(Seminar.slug == spec.slug))
     created = seminar is None
     if seminar is None:
         seminar = Seminar(slug=spec.slug)
         session.add(seminar)
-    changed = [name for name in SEMINAR_COLUMNS
-               if getattr(seminar, name) != getattr(spec.fields, name)]
+    changed = [
+        name for name in SEMINAR_COLUMNS if getattr(seminar, name) != getattr(spec.fields, name)
+    ]
     for name in changed:
         setattr(seminar, name, getattr(spec.fields, name))
     if seminar.content_path != spec.path:
@@ -85,14 +107,19 @@ def _sync_seminar(session: Session, spec: SeminarSpec, lecturers: dict[str, User
         report.unchanged.append(spec.slug)
         return
     session.flush()
-    record(session, "seminar.created" if created else "seminar.updated", "seminar", seminar.id,
-           actor_label="content-sync", details={"path": spec.path, "fields": sorted(changed)})
+    record(
+        session,
+        "seminar.created" if created else "seminar.updated",
+        "seminar",
+        seminar.id,
+        actor_label="content-sync",
+        details={"path": spec.path, "fields": sorted(changed)},
+    )
 
 
 def apply_catalogue(session: Session, catalogue: Catalogue) -> SyncReport:
     report = SyncReport()
-    lecturers = {spec.email: _sync_lecturer(session, spec, report)
-                 for spec in catalogue.lecturers}
+    lecturers = {spec.email: _sync_lecturer(session, spec, report) for spec in catalogue.lecturers}
     for spec in catalogue.seminars:
         _sync_seminar(session, spec, lecturers, report)
     return report

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -93,8 +92,9 @@ def smtp_from_config() -> smtplib.SMTP:
     return client
 
 
-def deliver_due(session: Session, *, limit: int = 100,
-                smtp_factory: SmtpFactory = smtp_from_config) -> DeliveryReport:
+def deliver_due(
+    session: Session, *, limit: int = 100, smtp_factory: SmtpFactory = smtp_from_config
+) -> DeliveryReport:
     """Send due messages one transaction each; failures are retried later with backoff."""
     report = DeliveryReport()
     client: smtplib.SMTP | None = None
@@ -113,7 +113,7 @@ def deliver_due(session: Session, *, limit: int = 100,
             except smtplib.SMTPRecipientsRefused as exc:
                 row.status, row.last_error = OutboxStatus.FAILED, repr(exc.recipients)[:2000]
                 report.failed += 1
-            except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+            except (TimeoutError, OSError, smtplib.SMTPException) as exc:
                 row.next_attempt_at = now + backoff(row.attempts)
                 row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                 report.deferred += 1

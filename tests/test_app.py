@@ -1,0 +1,102 @@
+"""Configuration, health, error pages and headers."""
+
+import pytest
+from sqlalchemy import text
+
+from seminar_app import create_app
+from seminar_app.config import DEV_SECRET_KEY, ConfigurationError
+from seminar_app.extensions import db
+from tests.conftest import make_app
+
+
+def test_development_is_the_default(monkeypatch):
+    monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["ENV_NAME"] == "development"
+    assert app.config["SECRET_KEY"] == DEV_SECRET_KEY
+
+
+def test_production_refuses_the_development_secret(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("BASE_URL", "https://seminar.example.org")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app()
+    monkeypatch.setenv("SECRET_KEY", DEV_SECRET_KEY)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_with_a_real_secret_uses_secure_cookies(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("BASE_URL", "https://seminar.example.org")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = create_app()
+    assert app.config["ENV_NAME"] == "production"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv("BASE_URL", "https://seminar.example.org/")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
+    monkeypatch.setenv("MAIL_PORT", "587")
+    monkeypatch.setenv("UPLOAD_FOLDER", str(tmp_path / "up"))
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/x.db"
+    assert app.config["BASE_URL"] == "https://seminar.example.org"
+    assert (app.config["MAIL_SERVER"], app.config["MAIL_PORT"]) == ("smtp.example.org", 587)
+    assert app.config["UPLOAD_FOLDER"] == str(tmp_path / "up")
+
+
+def test_bad_integer_setting_is_named(monkeypatch):
+    monkeypatch.setenv("MAIL_PORT", "twenty-five")
+    with pytest.raises(ConfigurationError, match="MAIL_PORT"):
+        create_app()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path}/wal.db")
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.engine.dispose()
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_healthz_503_when_the_database_is_unreachable():
+    app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "unavailable"
+
+
+def test_pages_show_a_friendly_error_when_the_database_is_unreachable():
+    app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2")
+    response = app.test_client().get("/", headers={"Accept-Language": "ja"})
+    assert response.status_code == 503
+    assert "<html" in response.get_data(as_text=True)
+
+
+def test_security_headers_on_pages(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_not_found_page_in_japanese(client):
+    response = client.get("/seminars/no-such-seminar", headers={"Accept-Language": "ja"})
+    assert response.status_code == 404
+    assert '<html lang="ja">' in response.get_data(as_text=True)
