@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from ..domain import Role
 from ..extensions import db
@@ -32,14 +33,15 @@ def create_command(email: str, roles: tuple[str, ...], name: str, password: str 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = services.create_user(
-            db.session,
-            email,
-            {Role(role) for role in roles},
-            display_name=name,
-            password=password,
-            actor=None,
-        )
+        with force_locale("en"):  # the terminal commands speak English
+            user = services.create_user(
+                db.session,
+                email,
+                {Role(role) for role in roles},
+                display_name=name,
+                password=password,
+                actor=None,
+            )
     except services.AccountError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

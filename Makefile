@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh machine:
+#   make run    serve the demo catalogue on SQLite at http://127.0.0.1:$(PORT)
+#   make test   install, lint and run the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+FLASK := $(BIN)/flask --app wsgi
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard seminar_app/translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: install run test lint translations translations-update bench clean
+
+install: $(VENV)/.installed $(MO_FILES)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+seminar_app/translations/%/LC_MESSAGES/messages.mo: seminar_app/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d seminar_app/translations -l $* >/dev/null
+
+translations: $(MO_FILES)
+
+translations-update: $(VENV)/.installed
+	$(BIN)/python tools/i18n.py update
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) content sync
+	@echo "Staff console: create an account with"
+	@echo "  $(FLASK) users create you@example.org --role organizer --role admin"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python tools/i18n.py check
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-output
+	find seminar_app/translations -name '*.mo' -delete

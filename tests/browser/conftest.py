@@ -1,0 +1,104 @@
+"""A real server process (gunicorn) with the demo catalogue, and Debian's chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.mailserver import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _flask(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """gunicorn serving the app on SQLite, migrated and loaded with content/."""
+    folder = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{folder / 'live.db'}",
+        "UPLOAD_FOLDER": str(folder / "uploads"),
+        "APP_ENV": "development",
+    }
+    _flask(env, "db", "upgrade")
+    _flask(env, "content", "sync")
+    _flask(env, "users", "create", "organizer@example.org", "--role", "organizer",
+           "--password", "browser-test-pass")
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError(f"gunicorn did not start: {server.stderr.read()!r}") from None
+            time.sleep(0.2)
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.skip(f"chromium not found at {CHROMIUM}: browser tests are skipped "
+                    "(apt-get install chromium fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """A new page at phone or desktop size, with the browser's language set."""
+    contexts = []
+
+    def factory(language: str = "ja", width: int = 1280, height: int = 900):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale=language,
+            extra_http_headers={"Accept-Language": language},
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
