@@ -23,10 +23,25 @@ LANGUAGES = ("ja", "en")
 
 def extract(target: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
-         "-k", "_l", "-k", "lazy_gettext", "--no-location", "--sort-output", "-o", str(target),
-         str(ROOT)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "--sort-output",
+            "-o",
+            str(target),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
     )
 
 
@@ -67,9 +82,22 @@ def update() -> None:
     extract(pot)
     for language in LANGUAGES:
         subprocess.run(
-            [sys.executable, "-m", "babel.messages.frontend", "update", "-i", str(pot),
-             "-d", str(TRANSLATIONS), "-l", language, "--no-fuzzy-matching", "--ignore-obsolete"],
-            check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "babel.messages.frontend",
+                "update",
+                "-i",
+                str(pot),
+                "-d",
+                str(TRANSLATIONS),
+                "-l",
+                language,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            ],
+            check=True,
+            capture_output=True,
         )
     path = catalogue_path("en")
     with path.open("rb") as handle:
