@@ -1,11 +1,13 @@
 import re
 
+import pytest
+import redis
 from sqlalchemy import select
 
 from seminar_app.audit.models import AuditEvent
 from seminar_app.domain import Role
 from seminar_app.notifications.services import deliver_due
-from tests.conftest import PASSWORD, csrf_token, login, post_form
+from tests.conftest import PASSWORD, csrf_token, login, make_app, post_form
 
 
 def test_login_and_logout(client, make_user):
@@ -220,3 +222,27 @@ def test_users_create_asks_for_the_password(app, db_session):
     from seminar_app.auth.services import find_user
 
     assert find_user(db_session, "ask@example.org").check_password("typed-password-1")
+
+
+def test_login_limit_counts_in_redis_across_app_instances(db_session, make_user, app):
+    """With several hosts the counters live in Redis, so every process sees the same count."""
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis not reachable at 127.0.0.1:6379: the shared rate-limit test is skipped")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    settings = {
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+        "LOGIN_RATE_LIMIT": "3 per minute",
+    }
+    first, second = make_app(url, **settings), make_app(url, **settings)
+    redis.Redis(host="127.0.0.1", port=6379, db=15).flushdb()
+    user = make_user()
+    codes = []
+    for instance in (first, second, first, second):
+        instance.config["WTF_CSRF_ENABLED"] = False
+        response = instance.test_client().post(
+            "/login", data={"email": user.email, "password": "wrong-password"}
+        )
+        codes.append(response.status_code)
+    assert codes == [400, 400, 400, 429]
