@@ -56,13 +56,21 @@ class Config:
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 50) * 1024 * 1024
         self.CONTENT_DIR = env.get("CONTENT_DIR", str(PROJECT_ROOT / "content"))
 
-        self.MAIL_SERVER = env.get("MAIL_SERVER", "127.0.0.1")
-        self.MAIL_PORT = _int("MAIL_PORT", 25)
-        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
-        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
-        self.MAIL_USE_TLS = _bool(env.get("MAIL_USE_TLS"), False)
-        self.MAIL_SENDER = env.get("MAIL_SENDER", "seminar@example.org")
-        self.MAIL_SENDER_NAME = env.get("MAIL_SENDER_NAME", "知財戦略支援センター セミナー事務局")
+        #: Without SMTP_HOST, development keeps mail in a mailbox folder shown at /dev/mailbox.
+        self.SMTP_HOST = env.get("SMTP_HOST") or None
+        self.SMTP_PORT = _int("SMTP_PORT", 25)
+        self.SMTP_USER = env.get("SMTP_USER") or None
+        self.SMTP_PASSWORD = env.get("SMTP_PASSWORD") or None
+        self.SMTP_STARTTLS = _bool(env.get("SMTP_STARTTLS"), False)
+        self.MAIL_FROM = env.get("MAIL_FROM", "seminar@example.org")
+        self.MAIL_FROM_NAME = env.get("MAIL_FROM_NAME", "知財戦略支援センター セミナー事務局")
+        self.DEV_MAILBOX_DIR = env.get("DEV_MAILBOX_DIR", str(INSTANCE_DIR / "mailbox"))
+        #: Version of the privacy notice that registrations agree to.
+        self.PRIVACY_NOTICE_VERSION = env.get("PRIVACY_NOTICE_VERSION", "2026-04")
+        #: Days before a seminar on which `flask reminders send` sends the reminder.
+        self.REMINDER_DAYS_BEFORE = _int("REMINDER_DAYS_BEFORE", 2)
+        self.REGISTRATION_RATE_LIMIT = env.get("REGISTRATION_RATE_LIMIT", "20 per minute")
+        self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
 
         self.AGENCY_NAME = env.get("AGENCY_NAME", "知財戦略支援センター")
         self.AGENCY_NAME_EN = env.get("AGENCY_NAME_EN", "IP Strategy Support Center")
@@ -110,6 +118,8 @@ class ProductionConfig(Config):
             raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
         if not os.environ.get("BASE_URL"):
             raise ConfigurationError("BASE_URL must be set in production (links in mails use it).")
+        if not self.SMTP_HOST:
+            raise ConfigurationError("SMTP_HOST must be set in production (mail has to leave).")
 
 
 def load_config() -> Config:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, DateTime, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -70,3 +70,19 @@ def _begin_sqlite(connection) -> None:
     # A transaction that will write under contention asks for the lock up front.
     immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session) -> None:
+    """Open the session's next transaction so that it holds SQLite's write lock at once.
+
+    Two deferred SQLite transactions that both read and then write would fail with
+    SQLITE_BUSY; BEGIN IMMEDIATE makes the second wait instead. PostgreSQL takes row
+    locks (FOR UPDATE) and needs nothing here. A session bound to a Connection runs
+    inside its owner's transaction already (the test suite), so nothing changes then.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite" or isinstance(bind, Connection):
+        return
+    if session.in_transaction():
+        raise RuntimeError("begin_write() must open the transaction: commit or roll back first")
+    session.connection(execution_options={"sqlite_begin_immediate": True})

@@ -79,3 +79,66 @@ def label(value: StrEnum | str | None) -> str:
 def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
     """(identifier, translated label) pairs for a select field."""
     return [(member.value, label(member)) for member in enum]
+
+
+class RegistrationStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Attribute(StrEnum):
+    SME = "sme"
+    LARGE_COMPANY = "large-company"
+    INDIVIDUAL = "individual"
+    UNIVERSITY = "university"
+    SUPPORT_ORGANIZATION = "support-organization"
+    PUBLIC_BODY = "public-body"
+    OTHER = "other"
+
+
+class EmployeeBand(StrEnum):
+    """Breaks from which the SME Basic Act's thresholds (5, 20, 50, 100, 300) can be read."""
+
+    B1_5 = "1-5"
+    B6_20 = "6-20"
+    B21_50 = "21-50"
+    B51_100 = "51-100"
+    B101_300 = "101-300"
+    B301_1000 = "301-1000"
+    B1001_PLUS = "1001+"
+
+
+class HeardFrom(StrEnum):
+    AGENCY_WEBSITE = "agency-website"
+    NEWSLETTER = "newsletter"
+    PREFECTURAL_DESK = "prefectural-desk"
+    PARTNER = "partner-organization"
+    SOCIAL_MEDIA = "social-media"
+    COLLEAGUE = "colleague"
+    OTHER = "other"
+
+
+LABELS.update(
+    {
+        RegistrationStatus.CONFIRMED: _l("Confirmed"),
+        RegistrationStatus.WAITLISTED: _l("Waitlisted"),
+        RegistrationStatus.CANCELLED: _l("Cancelled registration"),
+        Attribute.SME: _l("Small or medium-sized company"),
+        Attribute.LARGE_COMPANY: _l("Large company"),
+        Attribute.INDIVIDUAL: _l("Individual"),
+        Attribute.UNIVERSITY: _l("University or research body"),
+        Attribute.SUPPORT_ORGANIZATION: _l("Support organization"),
+        Attribute.PUBLIC_BODY: _l("Public body"),
+        Attribute.OTHER: _l("Other"),
+        HeardFrom.AGENCY_WEBSITE: _l("Our website"),
+        HeardFrom.NEWSLETTER: _l("Our mail newsletter"),
+        HeardFrom.PREFECTURAL_DESK: _l("A prefectural IP support desk"),
+        HeardFrom.PARTNER: _l("A partner organization"),
+        HeardFrom.SOCIAL_MEDIA: _l("Social media"),
+        HeardFrom.COLLEAGUE: _l("A colleague or acquaintance"),
+        HeardFrom.OTHER: _l("Other"),
+    }
+)
+for _band in EmployeeBand:
+    LABELS[_band] = _l("%(band)s employees", band=_band.value)

@@ -1,14 +1,18 @@
 """Every model, imported in one place for Alembic and the shell."""
 
 from .audit.models import AuditEvent
-from .auth.models import User, UserRole
+from .auth.models import ApiToken, User, UserRole
 from .catalogue.models import Seminar, seminar_lecturers
 from .notifications.models import OutboxMessage, OutboxStatus
+from .registration.models import CalendarFeed, Registration
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
+    "CalendarFeed",
     "OutboxMessage",
     "OutboxStatus",
+    "Registration",
     "Seminar",
     "User",
     "UserRole",

@@ -75,7 +75,7 @@ TEST_SETTINGS = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key-not-for-production-000000",
     "BASE_URL": "http://seminars.test",
-    "MAIL_SENDER": "seminar@example.org",
+    "MAIL_FROM": "seminar@example.org",
 }
 
 
@@ -255,7 +255,7 @@ def mail_server():
 @pytest.fixture
 def smtp_app(app, mail_server):
     """The app pointed at the test's SMTP server for the duration of a test."""
-    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail_server.port)
+    saved = {key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=mail_server.port)
     yield app
     app.config.update(saved)

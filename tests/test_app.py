@@ -33,6 +33,10 @@ def test_production_with_a_real_secret_uses_secure_cookies(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
     monkeypatch.setenv("BASE_URL", "https://seminar.example.org")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    with pytest.raises(ConfigurationError, match="SMTP_HOST"):
+        create_app()
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.org")
     app = create_app()
     assert app.config["ENV_NAME"] == "production"
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -44,19 +48,19 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("APP_ENV", raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
     monkeypatch.setenv("BASE_URL", "https://seminar.example.org/")
-    monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
-    monkeypatch.setenv("MAIL_PORT", "587")
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("SMTP_PORT", "587")
     monkeypatch.setenv("UPLOAD_FOLDER", str(tmp_path / "up"))
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/x.db"
     assert app.config["BASE_URL"] == "https://seminar.example.org"
-    assert (app.config["MAIL_SERVER"], app.config["MAIL_PORT"]) == ("smtp.example.org", 587)
+    assert (app.config["SMTP_HOST"], app.config["SMTP_PORT"]) == ("smtp.example.org", 587)
     assert app.config["UPLOAD_FOLDER"] == str(tmp_path / "up")
 
 
 def test_bad_integer_setting_is_named(monkeypatch):
-    monkeypatch.setenv("MAIL_PORT", "twenty-five")
-    with pytest.raises(ConfigurationError, match="MAIL_PORT"):
+    monkeypatch.setenv("SMTP_PORT", "twenty-five")
+    with pytest.raises(ConfigurationError, match="SMTP_PORT"):
         create_app()
 
 

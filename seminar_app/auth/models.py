@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..database import TimestampMixin, UTCDateTime, enum_check
 from ..domain import Role
 from ..extensions import db
+from ..timeutil import utcnow
 
 if TYPE_CHECKING:
     from ..catalogue.models import Seminar
@@ -95,3 +96,19 @@ class User(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class ApiToken(db.Model):
+    """A staff member's bearer token for the JSON API; only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the token, hex.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from email.message import EmailMessage
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..domain import Role
-from ..notifications.services import compose, enqueue
+from ..notifications.services import compose, queue, renderer
 from ..text import normalize_email, normalize_text
+from ..urls import absolute_url
 from .models import User
 
 MIN_PASSWORD_LENGTH = 10
@@ -105,14 +106,15 @@ def send_password_reset(session: Session, email: str, language: str) -> None:
     user = find_user(session, email)
     if user is None or not user.active:
         return
-    link = current_app.config["BASE_URL"] + url_for(
-        "auth.reset_password", token=make_reset_token(user)
-    )
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    with force_locale(language):
-        subject = _("Reset your password")
-        body = render_template(
-            "auth/mail/password_reset.txt", user=user, link=link, minutes=minutes
-        )
-    enqueue(session, "password-reset", compose(user.email, subject, body))
+    queue(session, "password-reset", user.email, {"user_id": user.id}, language=language)
     record(session, "user.password_reset_requested", "user", user.id, actor=user)
+
+
+@renderer("password-reset")
+def render_password_reset(session: Session, row) -> EmailMessage:
+    """Rendered by the sender: the link is made then, so it is fresh when it arrives."""
+    user = session.get(User, row.payload["user_id"])
+    link = absolute_url("auth.reset_password", token=make_reset_token(user))
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    body = render_template("auth/mail/password_reset.txt", user=user, link=link, minutes=minutes)
+    return compose(user.email, _("Reset your password"), body)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import TimestampMixin, UTCDateTime, enum_check
@@ -43,6 +53,7 @@ class Seminar(TimestampMixin, db.Model):
             " OR registration_opens_at < registration_closes_at",
             name="registration_window_ordered",
         ),
+        CheckConstraint("waitlist_cutoff_hours >= 0", name="waitlist_cutoff_not_negative"),
         Index("ix_seminars_status_starts_at", "status", "starts_at"),
     )
 
@@ -84,6 +95,12 @@ class Seminar(TimestampMixin, db.Model):
     #: The host's own page for a talk at another organization's seminar.
     external_url: Mapped[str | None] = mapped_column(String(500))
 
+    #: Hours before the start after which the waitlist is promoted by hand only.
+    waitlist_cutoff_hours: Mapped[int] = mapped_column(
+        Integer, default=24, server_default=text("24")
+    )
+    #: Raised on every change of time or place: the SEQUENCE of calendar updates.
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     #: The content file this seminar is kept in, relative to content/; None if made in the console.
     content_path: Mapped[str | None] = mapped_column(String(300))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, enum_check
@@ -32,9 +33,13 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(String(50))
     #: The envelope recipient.
     recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    #: The whole RFC 5322 message, rendered with email.policy.SMTP (CRLF line ends).
-    message: Mapped[bytes] = mapped_column(LargeBinary)
+    #: What the renderer of `kind` needs; the mail is rendered outside the request.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    #: Filled in when the message is rendered.
+    subject: Mapped[str | None] = mapped_column(String(300))
+    #: The whole RFC 5322 message (email.policy.SMTP, CRLF), kept so that a retry
+    #: sends the very same message.
+    message: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: Not to be tried before this moment (backoff after a failure).

@@ -1,4 +1,10 @@
-"""Composing mail into the outbox, and delivering what is due with retries."""
+"""The outbox: queue a mail with the change that causes it; render and deliver it later.
+
+A request only writes a row (`queue`): kind, recipient and the little the
+renderer needs. The sender (`deliver_due`, run by `flask outbox send`) renders
+the message once, keeps it so that a retry sends the very same bytes, and hands
+it to the transport: SMTP, or in development without SMTP_HOST a mailbox folder.
+"""
 
 from __future__ import annotations
 
@@ -10,50 +16,138 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..database import begin_write
 from ..timeutil import utcnow
 from .models import OutboxMessage, OutboxStatus
 
 #: Longest wait between two attempts; an outage delays mail, it never drops it.
 MAX_BACKOFF = timedelta(hours=1)
 
+Renderer = Callable[[Session, OutboxMessage], EmailMessage]
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer(kind: str) -> Callable[[Renderer], Renderer]:
+    """Register the function that turns an outbox row of `kind` into a message."""
+
+    def decorator(function: Renderer) -> Renderer:
+        _RENDERERS[kind] = function
+        return function
+
+    return decorator
+
 
 def compose(recipient: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
-    """A message from the agency's sender, rendered with the SMTP policy (CRLF)."""
+    """A message from the agency's mailbox, built with the SMTP policy (CRLF throughout)."""
     config = current_app.config
-    sender = config["MAIL_SENDER"]
+    local, _, domain = config["MAIL_FROM"].partition("@")
     message = EmailMessage(policy=policy.SMTP)
-    local, _, domain = sender.partition("@")
-    message["From"] = Address(config["MAIL_SENDER_NAME"], local, domain)
+    message["From"] = Address(config["MAIL_FROM_NAME"], local, domain)
     message["To"] = recipient
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=domain or None)
     message.set_content(text, cte="base64" if not text.isascii() else "7bit")
     if html is not None:
-        message.add_alternative(html, subtype="html")
+        message.add_alternative(html, subtype="html", cte="base64")
     return message
 
 
-def enqueue(session: Session, kind: str, message: EmailMessage) -> OutboxMessage:
-    """Put a message in the outbox; it is sent only if the caller's transaction commits."""
-    row = OutboxMessage(
-        kind=kind,
-        recipient=str(message["To"]),
-        subject=str(message["Subject"]),
-        message=message.as_bytes(policy=policy.SMTP),
-    )
+def queue(session: Session, kind: str, recipient: str, payload: dict[str, Any] | None = None,
+          *, language: str = "ja") -> OutboxMessage:
+    """Add a mail to the outbox; it exists only if the caller's transaction commits."""
+    if kind not in _RENDERERS:
+        raise KeyError(f"no renderer for mail kind {kind!r}")
+    row = OutboxMessage(kind=kind, recipient=recipient,
+                        payload={**(payload or {}), "language": language})
     session.add(row)
     return row
+
+
+def render(session: Session, row: OutboxMessage) -> bytes:
+    """The message of a row, rendered in the recipient's language on first need."""
+    if row.message is None:
+        with force_locale(row.payload.get("language", "ja")):
+            message = _RENDERERS[row.kind](session, row)
+        row.subject = str(message["Subject"])[:300]
+        row.message = message.as_bytes(policy=policy.SMTP)
+    return row.message
 
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min … capped at an hour."""
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+class Transport(Protocol):
+    def send(self, sender: str, recipient: str, message: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SmtpTransport:
+    """One SMTP connection, opened on first use and reused for a batch."""
+
+    def __init__(self, host: str, port: int, user: str | None = None,
+                 password: str | None = None, starttls: bool = False) -> None:
+        self.host, self.port, self.user, self.password = host, port, user, password
+        self.starttls = starttls
+        self.client: smtplib.SMTP | None = None
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        if self.client is None:
+            client = smtplib.SMTP(self.host, self.port, timeout=30)
+            if self.starttls:
+                client.starttls()
+            if self.user:
+                client.login(self.user, self.password or "")
+            self.client = client
+        try:
+            self.client.sendmail(sender, [recipient], message)
+        except (OSError, smtplib.SMTPServerDisconnected):
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (OSError, smtplib.SMTPException):
+                self.client.close()
+            self.client = None
+
+
+class MailboxTransport:
+    """Development without SMTP_HOST: each message becomes an .eml file to read at /dev/mailbox."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+        temporary = self.folder / f".{stamp}.tmp"
+        temporary.write_bytes(message)
+        temporary.rename(self.folder / f"{stamp}.eml")
+
+    def close(self) -> None:
+        pass
+
+
+def transport_from_config() -> Transport:
+    config = current_app.config
+    if config["SMTP_HOST"]:
+        return SmtpTransport(config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_USER"],
+                             config["SMTP_PASSWORD"], config["SMTP_STARTTLS"])
+    return MailboxTransport(config["DEV_MAILBOX_DIR"])
 
 
 @dataclass
@@ -74,30 +168,16 @@ def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     else:
-        # SQLite: take the write lock before reading, so one sender claims at a time.
-        session.connection(execution_options={"sqlite_begin_immediate": True})
+        begin_write(session)  # SQLite: one sender claims at a time
     return session.scalar(query)
 
 
-SmtpFactory = Callable[[], smtplib.SMTP]
-
-
-def smtp_from_config() -> smtplib.SMTP:
-    config = current_app.config
-    client = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
-    if config["MAIL_USE_TLS"]:
-        client.starttls()
-    if config["MAIL_USERNAME"]:
-        client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-    return client
-
-
-def deliver_due(
-    session: Session, *, limit: int = 100, smtp_factory: SmtpFactory = smtp_from_config
-) -> DeliveryReport:
-    """Send due messages one transaction each; failures are retried later with backoff."""
+def deliver_due(session: Session, *, limit: int = 100,
+                transport: Transport | None = None) -> DeliveryReport:
+    """Send due messages, one transaction each; failures wait and are tried again."""
     report = DeliveryReport()
-    client: smtplib.SMTP | None = None
+    transport = transport or transport_from_config()
+    sender = current_app.config["MAIL_FROM"]
     try:
         for _ in range(limit):
             now = utcnow()
@@ -107,9 +187,7 @@ def deliver_due(
                 break
             row.attempts += 1
             try:
-                if client is None:
-                    client = smtp_factory()
-                client.sendmail(current_app.config["MAIL_SENDER"], [row.recipient], row.message)
+                transport.send(sender, row.recipient, render(session, row))
             except smtplib.SMTPRecipientsRefused as exc:
                 row.status, row.last_error = OutboxStatus.FAILED, repr(exc.recipients)[:2000]
                 report.failed += 1
@@ -117,20 +195,10 @@ def deliver_due(
                 row.next_attempt_at = now + backoff(row.attempts)
                 row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                 report.deferred += 1
-                client = _close(client)
             else:
                 row.status, row.sent_at, row.last_error = OutboxStatus.SENT, utcnow(), None
                 report.sent += 1
             session.commit()
     finally:
-        _close(client)
+        transport.close()
     return report
-
-
-def _close(client: smtplib.SMTP | None) -> None:
-    if client is not None:
-        try:
-            client.quit()
-        except (OSError, smtplib.SMTPException):
-            client.close()
-    return None

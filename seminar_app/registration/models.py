@@ -1,0 +1,108 @@
+"""A person's registration for a seminar, and their private calendar feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import TimestampMixin, UTCDateTime, enum_check
+from ..domain import Attribute, EmployeeBand, HeardFrom, RegistrationStatus
+from ..extensions import db
+from ..reference import INDUSTRIES, PREFECTURES
+from ..timeutil import utcnow
+
+if TYPE_CHECKING:
+    from ..catalogue.models import Seminar
+
+_ACTIVE = "status IN ('confirmed', 'waitlisted')"
+
+
+def _codes_check(column: str, codes) -> CheckConstraint:
+    values = ", ".join(f"'{code}'" for code in codes)
+    return CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
+
+
+class Registration(TimestampMixin, db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        enum_check("status", RegistrationStatus),
+        enum_check("attribute", Attribute),
+        enum_check("employee_band", EmployeeBand),
+        enum_check("heard_from", HeardFrom),
+        _codes_check("prefecture", PREFECTURES),
+        _codes_check("industry", INDUSTRIES),
+        CheckConstraint("locale IN ('ja', 'en')", name="locale_valid"),
+        # One active registration per address per seminar, whatever the letter case.
+        Index(
+            "uq_registrations_active_email",
+            "seminar_id",
+            "email_key",
+            unique=True,
+            sqlite_where=text(_ACTIVE),
+            postgresql_where=text(_ACTIVE),
+        ),
+        Index("ix_registrations_seminar_status", "seminar_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seminar_id: Mapped[int] = mapped_column(ForeignKey("seminars.id", ondelete="CASCADE"))
+    #: confirmed (holds a seat), waitlisted (queued by id), cancelled.
+    status: Mapped[str] = mapped_column(String(12))
+    #: Secret of the management link (at least 128 random bits, URL-safe).
+    manage_token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The address as given, NFKC-normalised.
+    email: Mapped[str] = mapped_column(String(254))
+    #: The address lower-cased: what "the same person" is compared on.
+    email_key: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: ふりがな, in hiragana or katakana.
+    name_kana: Mapped[str] = mapped_column(String(100))
+    organization: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(100))
+    job_title: Mapped[str | None] = mapped_column(String(100))
+    #: JIS X 0401 code, 01–47.
+    prefecture: Mapped[str] = mapped_column(String(2))
+    attribute: Mapped[str] = mapped_column(String(30))
+    employee_band: Mapped[str | None] = mapped_column(String(10))
+    #: JSIC major group A–T.
+    industry: Mapped[str | None] = mapped_column(String(1))
+    #: 事前質問 for the lecturer.
+    question: Mapped[str | None] = mapped_column(Text)
+    heard_from: Mapped[str | None] = mapped_column(String(30))
+    #: Version of the privacy notice agreed to, and when.
+    privacy_notice_version: Mapped[str] = mapped_column(String(20))
+    privacy_agreed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    announcements_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Language of the person's mails.
+    locale: Mapped[str] = mapped_column(String(2), default="ja")
+    #: Where it came from: web, api, desk.
+    source: Mapped[str] = mapped_column(String(10), default="web")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Raised on each change of this registration that calendars must learn of.
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the reminder was queued; a reminder is never queued twice.
+    reminder_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    seminar: Mapped[Seminar] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status} seminar={self.seminar_id}>"
+
+
+class CalendarFeed(db.Model):
+    """The secret address of one participant's calendar of their registrations."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(254), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
