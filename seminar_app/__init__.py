@@ -81,13 +81,18 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
+    from .calendars.views import bp as calendars_bp
     from .catalogue.views import bp as catalogue_bp
     from .console.views import bp as console_bp
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
+    from .registration import mails  # noqa: F401  (registers the mail renderers)
+    from .registration.views import bp as registration_bp
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(calendars_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp, url_prefix="/console")
     app.register_blueprint(admin_bp, url_prefix="/console/staff")

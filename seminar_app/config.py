@@ -64,6 +64,8 @@ class Config:
         self.SMTP_STARTTLS = _bool(env.get("SMTP_STARTTLS"), False)
         self.MAIL_FROM = env.get("MAIL_FROM", "seminar@example.org")
         self.MAIL_FROM_NAME = env.get("MAIL_FROM_NAME", "知財戦略支援センター セミナー事務局")
+        #: ORGANIZER of calendar invites: a mailbox that can take the replies calendars send.
+        self.CALENDAR_ORGANIZER = env.get("CALENDAR_ORGANIZER", self.MAIL_FROM)
         self.DEV_MAILBOX_DIR = env.get("DEV_MAILBOX_DIR", str(INSTANCE_DIR / "mailbox"))
         #: Version of the privacy notice that registrations agree to.
         self.PRIVACY_NOTICE_VERSION = env.get("PRIVACY_NOTICE_VERSION", "2026-04")

@@ -84,5 +84,8 @@ def begin_write(session) -> None:
     if bind.dialect.name != "sqlite" or isinstance(bind, Connection):
         return
     if session.in_transaction():
-        raise RuntimeError("begin_write() must open the transaction: commit or roll back first")
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() starts a unit of work: save or discard changes first")
+        # A read-only transaction so far: end it, so the next one can take the lock first.
+        session.commit()
     session.connection(execution_options={"sqlite_begin_immediate": True})

@@ -14,6 +14,7 @@ from ..auth.models import User, UserRole
 from ..catalogue.models import Seminar
 from ..catalogue.rules import SeminarFields, seminar_problems
 from ..domain import Role, SeminarStatus
+from ..registration import services as registrations
 from ..timeutil import to_jst
 
 EDITABLE = (
@@ -77,11 +78,25 @@ def create_seminar(session: Session, fields: SeminarFields, lecturers: list[User
 
 
 def update_seminar(
-    session: Session, seminar: Seminar, fields: SeminarFields, lecturers: list[User]
+    session: Session,
+    seminar_id: int,
+    fields: SeminarFields,
+    lecturer_ids: list[int],
+    now: datetime,
 ) -> list[str]:
+    """Save an edit under the seminar's lock. Registrants hear of a new time or place;
+    a raised capacity promotes from the waitlist at once."""
+    seminar = registrations.lock_seminar(session, seminar_id)
+    wanted = set(lecturer_ids)
+    lecturers = [user for user in lecturer_choices(session) if user.id in wanted]
+    capacity_before = seminar.capacity or 0
     changed = _apply(seminar, fields, lecturers)
     if changed:
         record(session, "seminar.updated", "seminar", seminar.id, details={"fields": changed})
+        if seminar.status == SeminarStatus.PUBLISHED:
+            registrations.announce_change(session, seminar, changed)
+    if (seminar.capacity or 0) > capacity_before:
+        registrations.promote_waitlisted(session, seminar, now)
     return changed
 
 
@@ -124,7 +139,15 @@ def unpublish(session: Session, seminar: Seminar) -> None:
 
 
 def cancel(session: Session, seminar: Seminar, reason: str) -> None:
+    seminar = registrations.lock_seminar(session, seminar.id)
     if seminar.status == SeminarStatus.CANCELLED:
         raise SeminarActionError(_("This seminar is already cancelled."))
     seminar.status = SeminarStatus.CANCELLED
-    record(session, "seminar.cancelled", "seminar", seminar.id, details={"reason": reason})
+    told = registrations.announce_cancellation(session, seminar)
+    record(
+        session,
+        "seminar.cancelled",
+        "seminar",
+        seminar.id,
+        details={"reason": reason, "registrants_told": told},
+    )

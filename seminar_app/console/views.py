@@ -88,7 +88,7 @@ def edit(seminar_id: int):
         form.fill_from(seminar)
     elif form.validate_on_submit():
         changed = services.update_seminar(
-            db.session, seminar, form.to_fields(), _chosen_lecturers(form)
+            db.session, seminar_id, form.to_fields(), form.lecturers.data or [], utcnow()
         )
         db.session.commit()
         flash(_("Saved.") if changed else _("Nothing had changed."), "success")

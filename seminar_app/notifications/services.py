@@ -61,13 +61,20 @@ def compose(recipient: str, subject: str, text: str, html: str | None = None) ->
     return message
 
 
-def queue(session: Session, kind: str, recipient: str, payload: dict[str, Any] | None = None,
-          *, language: str = "ja") -> OutboxMessage:
+def queue(
+    session: Session,
+    kind: str,
+    recipient: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    language: str = "ja",
+) -> OutboxMessage:
     """Add a mail to the outbox; it exists only if the caller's transaction commits."""
     if kind not in _RENDERERS:
         raise KeyError(f"no renderer for mail kind {kind!r}")
-    row = OutboxMessage(kind=kind, recipient=recipient,
-                        payload={**(payload or {}), "language": language})
+    row = OutboxMessage(
+        kind=kind, recipient=recipient, payload={**(payload or {}), "language": language}
+    )
     session.add(row)
     return row
 
@@ -96,8 +103,14 @@ class Transport(Protocol):
 class SmtpTransport:
     """One SMTP connection, opened on first use and reused for a batch."""
 
-    def __init__(self, host: str, port: int, user: str | None = None,
-                 password: str | None = None, starttls: bool = False) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        user: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+    ) -> None:
         self.host, self.port, self.user, self.password = host, port, user, password
         self.starttls = starttls
         self.client: smtplib.SMTP | None = None
@@ -145,8 +158,13 @@ class MailboxTransport:
 def transport_from_config() -> Transport:
     config = current_app.config
     if config["SMTP_HOST"]:
-        return SmtpTransport(config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_USER"],
-                             config["SMTP_PASSWORD"], config["SMTP_STARTTLS"])
+        return SmtpTransport(
+            config["SMTP_HOST"],
+            config["SMTP_PORT"],
+            config["SMTP_USER"],
+            config["SMTP_PASSWORD"],
+            config["SMTP_STARTTLS"],
+        )
     return MailboxTransport(config["DEV_MAILBOX_DIR"])
 
 
@@ -172,8 +190,9 @@ def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
     return session.scalar(query)
 
 
-def deliver_due(session: Session, *, limit: int = 100,
-                transport: Transport | None = None) -> DeliveryReport:
+def deliver_due(
+    session: Session, *, limit: int = 100, transport: Transport | None = None
+) -> DeliveryReport:
     """Send due messages, one transaction each; failures wait and are tried again."""
     report = DeliveryReport()
     transport = transport or transport_from_config()

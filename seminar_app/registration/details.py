@@ -1,0 +1,204 @@
+"""What a participant tells us, checked and normalised the same way for the form and the API."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+from ..domain import Attribute, EmployeeBand, HeardFrom
+from ..reference import INDUSTRIES, PREFECTURES
+from ..text import normalize_text
+
+#: Hiragana, katakana, the prolonged sound mark, middle dot and spaces.
+KANA_PATTERN = re.compile(r"^[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe\u30fb ]+$")
+
+#: Japanese mobile carriers that issued addresses with `..` or a dot before `@` until 2009
+#: and still deliver to them. Such addresses are accepted for these domains only.
+LEGACY_MOBILE_DOMAINS = frozenset(
+    {
+        "docomo.ne.jp",
+        "ezweb.ne.jp",
+        "au.com",
+        "softbank.ne.jp",
+        "i.softbank.jp",
+        "disney.ne.jp",
+        "vodafone.ne.jp",
+    }
+)
+
+LIMITS = {
+    "name": 100,
+    "name_kana": 100,
+    "email": 254,
+    "organization": 200,
+    "department": 100,
+    "job_title": 100,
+    "question": 2000,
+}
+
+
+@dataclass
+class ParticipantDetails:
+    name: str
+    name_kana: str
+    email: str
+    prefecture: str
+    attribute: str
+    organization: str | None = None
+    department: str | None = None
+    job_title: str | None = None
+    employee_band: str | None = None
+    industry: str | None = None
+    question: str | None = None
+    heard_from: str | None = None
+    announcements_opt_in: bool = False
+    locale: str = "ja"
+
+    @property
+    def email_key(self) -> str:
+        return self.email.lower()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(char) in ("Cc", "Cf") for char in value)
+
+
+def normalize_email_address(raw: str) -> tuple[str | None, str | None]:
+    """(address, None) or (None, why not). NFKC first; no internationalised addresses."""
+    value = unicodedata.normalize("NFKC", raw or "").strip()
+    if not value:
+        return None, _("Enter your e-mail address.")
+    if _has_control_characters(value) or " " in value:
+        return None, _("An e-mail address cannot contain spaces or line breaks.")
+    if len(value) > LIMITS["email"]:
+        return None, _("The e-mail address is too long.")
+    local, at, domain = value.rpartition("@")
+    if at and domain.lower() in LEGACY_MOBILE_DOMAINS and (".." in local or local.endswith(".")):
+        # Check everything but the dots that RFC 5322 forbids and these carriers allowed.
+        probe = re.sub(r"\.+", ".", local).strip(".") or "x"
+        try:
+            validate_email(f"{probe}@{domain}", check_deliverability=False, allow_smtputf8=False)
+        except EmailNotValidError:
+            return None, _("Enter a valid e-mail address, such as name@example.jp.")
+        return f"{local}@{domain.lower()}", None
+    try:
+        result = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return None, _("Enter a valid e-mail address, such as name@example.jp.")
+    return result.normalized, None
+
+
+def _text(
+    raw: Any, name: str, errors: dict[str, str], *, required: bool, multiline: bool = False
+) -> str | None:
+    if raw is not None and not isinstance(raw, str):
+        errors[name] = _("Enter text.")
+        return None
+    value = unicodedata.normalize("NFKC", raw or "").strip()
+    if multiline:
+        value = "\n".join(line.rstrip() for line in value.replace("\r\n", "\n").split("\n"))
+        if any(_has_control_characters(char) for char in value if char not in "\n\t"):
+            errors[name] = _("Remove the control characters.")
+            return None
+    else:
+        if "\n" in value or "\r" in value or _has_control_characters(value):
+            errors[name] = _("Use a single line without line breaks.")
+            return None
+        value = normalize_text(value)
+    if not value:
+        if required:
+            errors[name] = _("This field is required.")
+        return None
+    if len(value) > LIMITS[name]:
+        errors[name] = _("Use at most %(n)d characters.", n=LIMITS[name])
+        return None
+    return value
+
+
+def _choice(raw: Any, name: str, allowed, errors: dict[str, str], *, required: bool) -> str | None:
+    value = raw.strip() if isinstance(raw, str) else raw
+    if value in (None, ""):
+        if required:
+            errors[name] = _("Choose one.")
+        return None
+    if not isinstance(value, str) or value not in allowed:
+        errors[name] = _("Choose one of the listed values.")
+        return None
+    return value
+
+
+def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, dict[str, str]]:
+    """Check and normalise a registration's fields; errors map each bad field to a message."""
+    errors: dict[str, str] = {}
+    name = _text(data.get("name"), "name", errors, required=True)
+    kana = _text(data.get("name_kana"), "name_kana", errors, required=True)
+    if kana and not KANA_PATTERN.match(kana):
+        errors["name_kana"] = _("Write the reading in hiragana or katakana.")
+    email, problem = (None, None)
+    if data.get("email") is not None and not isinstance(data.get("email"), str):
+        problem = _("Enter text.")
+    else:
+        email, problem = normalize_email_address(data.get("email") or "")
+    if problem:
+        errors["email"] = problem
+    attribute = _choice(
+        data.get("attribute"), "attribute", {a.value for a in Attribute}, errors, required=True
+    )
+    organization = _text(
+        data.get("organization"),
+        "organization",
+        errors,
+        required=attribute not in (None, Attribute.INDIVIDUAL),
+    )
+    department = _text(data.get("department"), "department", errors, required=False)
+    job_title = _text(data.get("job_title"), "job_title", errors, required=False)
+    prefecture = _choice(data.get("prefecture"), "prefecture", PREFECTURES, errors, required=True)
+    employee_band = _choice(
+        data.get("employee_band"),
+        "employee_band",
+        {band.value for band in EmployeeBand},
+        errors,
+        required=attribute in (Attribute.SME, Attribute.LARGE_COMPANY),
+    )
+    industry = _choice(data.get("industry"), "industry", INDUSTRIES, errors, required=False)
+    question = _text(data.get("question"), "question", errors, required=False, multiline=True)
+    heard_from = _choice(
+        data.get("heard_from"),
+        "heard_from",
+        {item.value for item in HeardFrom},
+        errors,
+        required=False,
+    )
+    locale = _choice(data.get("locale") or "ja", "locale", {"ja", "en"}, errors, required=True)
+    opt_in = data.get("announcements_opt_in", False)
+    if isinstance(opt_in, str):
+        opt_in = opt_in.lower() in ("y", "yes", "true", "on", "1")
+    if not isinstance(opt_in, bool):
+        errors["announcements_opt_in"] = _("Answer yes or no.")
+    if errors:
+        return None, errors
+    return ParticipantDetails(
+        name=name,
+        name_kana=kana,
+        email=email,
+        organization=organization,
+        department=department,
+        job_title=job_title,
+        prefecture=prefecture,
+        attribute=attribute,
+        employee_band=employee_band,
+        industry=industry,
+        question=question,
+        heard_from=heard_from,
+        announcements_opt_in=bool(opt_in),
+        locale=locale,
+    ), {}

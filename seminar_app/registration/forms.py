@@ -1,0 +1,98 @@
+"""The registration form: WTForms renders it, registration.details decides what is valid."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired
+
+from ..domain import Attribute, EmployeeBand, HeardFrom, choices
+from ..reference import INDUSTRIES, PREFECTURES, reference_choices
+from .details import ParticipantDetails, parse_details
+
+DETAIL_FIELDS = (
+    "name",
+    "name_kana",
+    "email",
+    "organization",
+    "department",
+    "job_title",
+    "prefecture",
+    "attribute",
+    "employee_band",
+    "industry",
+    "question",
+    "heard_from",
+    "announcements_opt_in",
+)
+
+
+def _select(label, **kwargs) -> SelectField:
+    # The choices are checked by parse_details, with messages of our own.
+    return SelectField(label, validate_choice=False, **kwargs)
+
+
+class DetailsForm(FlaskForm):
+    name = StringField(_l("Name"), render_kw={"autocomplete": "name"})
+    name_kana = StringField(_l("Name in kana (furigana)"))
+    email = EmailField(_l("E-mail"), render_kw={"autocomplete": "email", "inputmode": "email"})
+    organization = StringField(_l("Organization"), render_kw={"autocomplete": "organization"})
+    department = StringField(_l("Department"))
+    job_title = StringField(_l("Job title"), render_kw={"autocomplete": "organization-title"})
+    prefecture = _select(_l("Prefecture"))
+    attribute = _select(_l("You are with"))
+    employee_band = _select(_l("Number of employees"))
+    industry = _select(_l("Industry"))
+    question = TextAreaField(_l("Question for the lecturer (optional)"))
+    heard_from = _select(_l("How did you hear of this seminar? (optional)"))
+    announcements_opt_in = BooleanField(_l("Send me news of future seminars"))
+
+    def __init__(
+        self, *args, language: str = "ja", fixed_email: str | None = None, **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        blank = [("", _l("Choose…"))]
+        self.prefecture.choices = blank + reference_choices(PREFECTURES, language)
+        self.attribute.choices = blank + choices(Attribute)
+        self.employee_band.choices = blank + choices(EmployeeBand)
+        self.industry.choices = blank + [
+            (code, f"{code} {name}") for code, name in reference_choices(INDUSTRIES, language)
+        ]
+        self.heard_from.choices = blank + choices(HeardFrom)
+        self.details: ParticipantDetails | None = None
+        self.language = language
+        self.fixed_email = fixed_email
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        data = {name: getattr(self, name).data for name in DETAIL_FIELDS if hasattr(self, name)}
+        data["locale"] = self.language
+        if self.fixed_email is not None:
+            data["email"] = self.fixed_email
+        self.details, errors = parse_details(data)
+        for name, message in errors.items():
+            field = getattr(self, name, None)
+            if field is not None:
+                field.errors = [*field.errors, message]
+        return valid and not errors
+
+
+class RegistrationForm(DetailsForm):
+    privacy_notice_agreed = BooleanField(
+        _l("I agree to the privacy notice"),
+        validators=[DataRequired(message=_l("Please read and agree to the privacy notice."))],
+    )
+    submit = SubmitField(_l("Register"))
+
+
+class EditDetailsForm(DetailsForm):
+    """The person corrects their details; the e-mail identifies them and stays as it is."""
+
+    email = None
+    submit = SubmitField(_l("Save the changes"))
+
+
+class ResendForm(FlaskForm):
+    email = EmailField(_l("E-mail"))
+    submit = SubmitField(_l("Send me the link again"))

@@ -1,0 +1,121 @@
+"""Mails about registrations, rendered by the outbox sender in the person's language."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from flask import render_template
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from ..i18n import format_when
+from ..notifications import calendar
+from ..notifications.models import OutboxMessage
+from ..notifications.services import compose, renderer
+from ..urls import absolute_url
+from .models import Registration
+from .services import waitlist_position
+
+SUBJECTS = {
+    "registration.confirmed": lambda: _("[Registration confirmed] %(title)s"),
+    "registration.waitlisted": lambda: _("[Waitlist] %(title)s"),
+    "registration.promoted": lambda: _("[Seat confirmed from the waitlist] %(title)s"),
+    "registration.cancelled": lambda: _("[Registration cancelled] %(title)s"),
+    "registration.link": lambda: _("[Your registration] %(title)s"),
+    "registration.reminder": lambda: _("[Reminder] %(title)s"),
+    "seminar.changed": lambda: _("[Change of date, time or place] %(title)s"),
+    "seminar.cancelled": lambda: _("[Seminar cancelled] %(title)s"),
+    "seminar.message": lambda: _("[Notice] %(title)s"),
+}
+
+#: Which mails carry a calendar object, and with which METHOD.
+INVITES = {
+    "registration.confirmed": "REQUEST",
+    "registration.promoted": "REQUEST",
+    "seminar.changed": "REQUEST",
+    "registration.reminder": None,
+}
+
+
+def registration_uid(registration: Registration) -> str:
+    """Stable for the life of the registration: updates and cancellations replace the entry."""
+    return f"registration-{registration.id}@{calendar.domain()}"
+
+
+def manage_url(registration: Registration) -> str:
+    return absolute_url("registration.manage", token=registration.manage_token)
+
+
+def registration_invite(
+    registration: Registration, method: str, sequence: int, language: str
+) -> bytes:
+    seminar = registration.seminar
+    link = manage_url(registration)
+    lines = [seminar.title_for(language), format_when(seminar.starts_at, seminar.ends_at, language)]
+    if method == "REQUEST" and seminar.meeting_url:
+        lines.append(f"{_('Join online')}: {seminar.meeting_url}")
+    lines.append(f"{_('Your registration')}: {link}")
+    return calendar.invite(
+        seminar,
+        method=method,
+        uid=registration_uid(registration),
+        sequence=sequence,
+        attendee_email=registration.email,
+        attendee_name=registration.name,
+        language=language,
+        description="\n".join(lines),
+        url=link,
+    )
+
+
+def attach_calendar(message: EmailMessage, ics: bytes, method: str) -> None:
+    """The calendar as the last alternative: text/calendar; method=…; charset=UTF-8."""
+    message.add_alternative(
+        ics.decode("utf-8"), subtype="calendar", cte="base64", params={"method": method}
+    )
+
+
+def _method_for(row: OutboxMessage) -> str | None:
+    if row.kind in ("registration.cancelled", "seminar.cancelled"):
+        had_seat = row.payload.get("had_seat", True)
+        return "CANCEL" if had_seat else None
+    return INVITES.get(row.kind)
+
+
+def _render_registration_mail(session: Session, row: OutboxMessage) -> EmailMessage:
+    registration = session.get(Registration, row.payload["registration_id"])
+    seminar = registration.seminar
+    language = row.payload.get("language", "ja")
+    context = {
+        "kind": row.kind,
+        "registration": registration,
+        "seminar": seminar,
+        "language": language,
+        "manage_url": manage_url(registration),
+        "position": waitlist_position(session, registration),
+        "when": format_when(seminar.starts_at, seminar.ends_at, language),
+        "place": calendar.location_of(seminar, language),
+        "note": row.payload.get("note"),
+        "note_subject": row.payload.get("subject"),
+    }
+    subject = SUBJECTS[row.kind]() % {"title": seminar.title_for(language)}
+    if row.kind == "seminar.message" and context["note_subject"]:
+        subject = f"{subject} {context['note_subject']}"
+    message = compose(
+        registration.email,
+        subject,
+        render_template("registration/mail/message.txt", **context),
+        render_template("registration/mail/message.html", **context),
+    )
+    method = _method_for(row)
+    if method:
+        attach_calendar(
+            message,
+            registration_invite(registration, method, row.payload["sequence"], language),
+            method,
+        )
+    return message
+
+
+for _kind in SUBJECTS:
+    renderer(_kind)(_render_registration_mail)

@@ -1,0 +1,397 @@
+"""The rules of registration: seats, the waitlist, cancellation and promotion.
+
+Every change that depends on the number of confirmed seats runs in one
+transaction that first takes the seminar's lock (FOR UPDATE on PostgreSQL under
+READ COMMITTED, BEGIN IMMEDIATE on SQLite), then counts, then writes. Seats are
+counted, never kept in a counter. Mails go to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..audit.services import record
+from ..catalogue.models import Seminar
+from ..catalogue.services import RegistrationState, registration_state
+from ..database import begin_write
+from ..domain import RegistrationStatus, SeminarStatus
+from ..notifications.services import queue
+from .details import ParticipantDetails
+from .models import CalendarFeed, Registration
+
+
+class RegistrationError(Exception):
+    """A registration that cannot be made or changed; `message` is for the person."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class AlreadyRegistered(RegistrationError):
+    def __init__(self, registration: Registration) -> None:
+        super().__init__(
+            "already-registered",
+            _(
+                "This e-mail address is already registered for this seminar. "
+                "We can send the link to your registration again."
+            ),
+        )
+        self.registration = registration
+
+
+def new_token() -> str:
+    """A URL-safe secret of 192 random bits."""
+    return secrets.token_urlsafe(24)
+
+
+def lock_seminar(session: Session, seminar_id: int) -> Seminar | None:
+    """Open a transaction holding the seminar's lock; every seat decision happens inside it."""
+    begin_write(session)
+    return session.scalar(
+        select(Seminar)
+        .where(Seminar.id == seminar_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def count_status(session: Session, seminar_id: int, status: RegistrationStatus) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(Registration.seminar_id == seminar_id, Registration.status == status)
+        )
+        or 0
+    )
+
+
+def seats_taken(session: Session, seminar_id: int) -> int:
+    return count_status(session, seminar_id, RegistrationStatus.CONFIRMED)
+
+
+def waitlist_position(session: Session, registration: Registration) -> int | None:
+    """1 for the first in line; positions run without gaps as people leave the line."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    return session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.seminar_id == registration.seminar_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.id <= registration.id,
+        )
+    )
+
+
+def find_active(session: Session, seminar_id: int, email_key: str) -> Registration | None:
+    return session.scalar(
+        select(Registration).where(
+            Registration.seminar_id == seminar_id,
+            Registration.email_key == email_key,
+            Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+        )
+    )
+
+
+def calendar_sequence(registration: Registration) -> int:
+    """SEQUENCE of the registration's calendar entry: grows with every change of either side."""
+    return registration.seminar.calendar_sequence + registration.calendar_sequence
+
+
+def _queue_for(session: Session, kind: str, registration: Registration, **payload) -> None:
+    queue(
+        session,
+        kind,
+        registration.email,
+        {
+            "registration_id": registration.id,
+            "sequence": calendar_sequence(registration),
+            **payload,
+        },
+        language=registration.locale,
+    )
+
+
+def ensure_calendar_feed(session: Session, email_key: str) -> CalendarFeed:
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.email_key == email_key))
+    if feed is None:
+        feed = CalendarFeed(email_key=email_key, token=new_token())
+        session.add(feed)
+    return feed
+
+
+_REFUSALS = {
+    RegistrationState.CANCELLED: lambda: _("This seminar has been cancelled."),
+    RegistrationState.NOT_TAKEN: lambda: _("This seminar does not take registrations here."),
+    RegistrationState.ENDED: lambda: _("This seminar has already taken place."),
+    RegistrationState.NOT_OPEN_YET: lambda: _("Registration for this seminar has not opened yet."),
+    RegistrationState.CLOSED: lambda: _("Registration for this seminar has closed."),
+}
+
+
+def register(
+    session: Session,
+    seminar_id: int,
+    details: ParticipantDetails,
+    *,
+    now: datetime,
+    privacy_notice_version: str,
+    source: str = "web",
+) -> Registration:
+    """Confirm a seat if one is free and nobody waits for it; otherwise join the waitlist."""
+    seminar = lock_seminar(session, seminar_id)
+    if seminar is None or seminar.status == SeminarStatus.DRAFT:
+        raise RegistrationError("not-found", _("This seminar is not open for registration."))
+    state = registration_state(seminar, now)
+    if state in _REFUSALS:
+        raise RegistrationError(state.value, _REFUSALS[state]())
+    existing = find_active(session, seminar.id, details.email_key)
+    if existing is not None:
+        raise AlreadyRegistered(existing)
+
+    seat_free = seats_taken(session, seminar.id) < (seminar.capacity or 0)
+    someone_waiting = count_status(session, seminar.id, RegistrationStatus.WAITLISTED) > 0
+    confirmed = seat_free and not someone_waiting
+    registration = Registration(
+        seminar=seminar,
+        status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
+        manage_token=new_token(),
+        email_key=details.email_key,
+        privacy_notice_version=privacy_notice_version,
+        privacy_agreed_at=now,
+        confirmed_at=now if confirmed else None,
+        source=source,
+        **details.as_dict(),
+    )
+    session.add(registration)
+    ensure_calendar_feed(session, details.email_key)
+    session.flush()
+    _queue_for(
+        session, "registration.confirmed" if confirmed else "registration.waitlisted", registration
+    )
+    record(
+        session,
+        "registration.created",
+        "registration",
+        registration.id,
+        actor_label=registration.email if source != "desk" else None,
+        details={"seminar_id": seminar.id, "status": registration.status, "source": source},
+    )
+    return registration
+
+
+def promotion_cutoff(seminar: Seminar) -> datetime:
+    return seminar.starts_at - timedelta(hours=seminar.waitlist_cutoff_hours)
+
+
+def _promote(session: Session, registration: Registration, now: datetime, how: str) -> None:
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.confirmed_at = now
+    registration.calendar_sequence += 1
+    session.flush()
+    _queue_for(session, "registration.promoted", registration)
+    record(
+        session,
+        "registration.promoted",
+        "registration",
+        registration.id,
+        details={"seminar_id": registration.seminar_id, "how": how},
+    )
+
+
+def promote_waitlisted(session: Session, seminar: Seminar, now: datetime) -> list[Registration]:
+    """Fill free seats from the head of the waitlist, until the organizer's cut-off."""
+    if seminar.status != SeminarStatus.PUBLISHED or now >= promotion_cutoff(seminar):
+        return []
+    free = (seminar.capacity or 0) - seats_taken(session, seminar.id)
+    if free <= 0:
+        return []
+    promoted = list(
+        session.scalars(
+            select(Registration)
+            .where(
+                Registration.seminar_id == seminar.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .order_by(Registration.id)
+            .limit(free)
+        )
+    )
+    for registration in promoted:
+        _promote(session, registration, now, "automatic")
+    return promoted
+
+
+def promote_by_hand(session: Session, registration_id: int, now: datetime) -> Registration:
+    """An organizer confirms a waitlisted person (after the cut-off, for example)."""
+    registration = session.get(Registration, registration_id)
+    if registration is None:
+        raise RegistrationError("not-found", _("No such registration."))
+    seminar = lock_seminar(session, registration.seminar_id)
+    session.refresh(registration)
+    if registration.status != RegistrationStatus.WAITLISTED:
+        raise RegistrationError("not-waitlisted", _("Only a waitlisted person can be promoted."))
+    if seats_taken(session, seminar.id) >= (seminar.capacity or 0):
+        raise RegistrationError("full", _("No seat is free. Raise the capacity first."))
+    _promote(session, registration, now, "by-hand")
+    return registration
+
+
+def cancel(
+    session: Session, registration_id: int, now: datetime, *, by_participant: bool
+) -> Registration:
+    """Cancel a registration; a freed seat goes to the first in the waitlist."""
+    registration = session.get(Registration, registration_id)
+    if registration is None:
+        raise RegistrationError("not-found", _("No such registration."))
+    seminar = lock_seminar(session, registration.seminar_id)
+    session.refresh(registration)
+    if not registration.is_active:
+        raise RegistrationError("already-cancelled", _("This registration is already cancelled."))
+    if by_participant and seminar.starts_at <= now:
+        raise RegistrationError(
+            "started", _("The seminar has started; it can no longer be cancelled here.")
+        )
+    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    registration.calendar_sequence += 1
+    session.flush()
+    _queue_for(session, "registration.cancelled", registration, had_seat=was_confirmed)
+    record(
+        session,
+        "registration.cancelled",
+        "registration",
+        registration.id,
+        actor_label=registration.email if by_participant else None,
+        details={
+            "seminar_id": seminar.id,
+            "had_seat": was_confirmed,
+            "by": "participant" if by_participant else "organizer",
+        },
+    )
+    if was_confirmed:
+        promote_waitlisted(session, seminar, now)
+    return registration
+
+
+def change_capacity(
+    session: Session, seminar_id: int, capacity: int, now: datetime
+) -> list[Registration]:
+    """Set the capacity; raising it promotes at once, lowering it unseats nobody."""
+    if capacity < 0:
+        raise RegistrationError("capacity", _("The capacity cannot be negative."))
+    seminar = lock_seminar(session, seminar_id)
+    before = seminar.capacity
+    seminar.capacity = capacity
+    record(
+        session,
+        "seminar.capacity_changed",
+        "seminar",
+        seminar.id,
+        details={"from": before, "to": capacity},
+    )
+    return promote_waitlisted(session, seminar, now)
+
+
+def update_details(
+    session: Session, registration: Registration, details: ParticipantDetails
+) -> list[str]:
+    """A participant corrects their details; the address stays (it identifies them)."""
+    changed = []
+    for name, value in details.as_dict().items():
+        if name == "email":
+            continue
+        if getattr(registration, name) != value:
+            setattr(registration, name, value)
+            changed.append(name)
+    if changed:
+        record(
+            session,
+            "registration.updated",
+            "registration",
+            registration.id,
+            actor_label=registration.email,
+            details={"fields": changed},
+        )
+    return changed
+
+
+def send_link_again(session: Session, registration: Registration) -> None:
+    _queue_for(session, "registration.link", registration)
+    record(
+        session,
+        "registration.link_resent",
+        "registration",
+        registration.id,
+        actor_label=registration.email,
+    )
+
+
+#: Seminar fields whose change must reach the registrants' calendars.
+CALENDAR_FIELDS = ("starts_at", "ends_at", "venue", "delivery", "meeting_url")
+
+
+def _active_registrations(
+    session: Session, seminar_id: int, statuses=(RegistrationStatus.CONFIRMED,)
+) -> list[Registration]:
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(Registration.seminar_id == seminar_id, Registration.status.in_(statuses))
+            .order_by(Registration.id)
+        )
+    )
+
+
+def announce_change(session: Session, seminar: Seminar, changed: list[str]) -> int:
+    """After a change of time or place: a calendar update with a higher SEQUENCE to each seat."""
+    if not set(changed) & set(CALENDAR_FIELDS):
+        return 0
+    seminar.calendar_sequence += 1
+    registrations = _active_registrations(session, seminar.id)
+    for registration in registrations:
+        _queue_for(session, "seminar.changed", registration)
+    return len(registrations)
+
+
+def announce_cancellation(session: Session, seminar: Seminar) -> int:
+    """The seminar is cancelled: METHOD:CANCEL to every seat, a notice to the waitlist."""
+    seminar.calendar_sequence += 1
+    registrations = _active_registrations(
+        session, seminar.id, (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+    )
+    for registration in registrations:
+        _queue_for(
+            session,
+            "seminar.cancelled",
+            registration,
+            had_seat=registration.status == RegistrationStatus.CONFIRMED,
+        )
+    return len(registrations)
+
+
+def message_registrants(
+    session: Session, seminar: Seminar, status: RegistrationStatus, subject: str, body: str
+) -> int:
+    """An organizer's message (a new venue, a broken link) to the seats or the waitlist."""
+    registrations = _active_registrations(session, seminar.id, (status,))
+    for registration in registrations:
+        _queue_for(session, "seminar.message", registration, subject=subject, note=body)
+    record(
+        session,
+        "seminar.message_sent",
+        "seminar",
+        seminar.id,
+        details={"to": status.value, "count": len(registrations), "subject": subject},
+    )
+    return len(registrations)

@@ -1,0 +1,176 @@
+"""Registration without an account, and the management page behind each private link."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..catalogue.models import Seminar
+from ..catalogue.services import public_seminar_by_slug, registration_state
+from ..extensions import db, limiter
+from ..i18n import current_language
+from ..timeutil import utcnow
+from . import services
+from .forms import EditDetailsForm, RegistrationForm, ResendForm
+from .models import CalendarFeed, Registration
+
+bp = Blueprint("registration", __name__)
+
+
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+def _seminar_or_404(slug: str) -> Seminar:
+    seminar = public_seminar_by_slug(db.session, slug)
+    if seminar is None or not seminar.takes_registrations:
+        abort(404)
+    return seminar
+
+
+@bp.route("/seminars/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"])
+def register(slug: str):
+    seminar = _seminar_or_404(slug)
+    now = utcnow()
+    state = registration_state(seminar, now)
+    form = RegistrationForm(language=current_language())
+    resend = ResendForm()
+    refusal = None
+    if form.validate_on_submit():
+        seminar_id = seminar.id
+        try:
+            registration = services.register(
+                db.session,
+                seminar_id,
+                form.details,
+                now=now,
+                privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+            )
+        except services.AlreadyRegistered as exc:
+            db.session.rollback()
+            resend.email.data = form.details.email
+            return render_template(
+                "registration/register.html",
+                seminar=seminar,
+                form=form,
+                resend=resend,
+                state=state,
+                already=exc.message,
+            ), 409
+        except services.RegistrationError as exc:
+            db.session.rollback()
+            refusal = exc.message
+        else:
+            db.session.commit()
+            return redirect(
+                url_for("registration.manage", token=registration.manage_token, new=1), 303
+            )
+    status = 400 if (form.errors or refusal) else 200
+    return render_template(
+        "registration/register.html",
+        seminar=seminar,
+        form=form,
+        resend=resend,
+        state=state,
+        refusal=refusal,
+    ), status
+
+
+@bp.post("/seminars/<slug>/resend")
+@limiter.limit(_registration_limit)
+def resend_link(slug: str):
+    seminar = _seminar_or_404(slug)
+    form = ResendForm()
+    if form.validate_on_submit() and form.email.data:
+        from .details import normalize_email_address
+
+        email, _problem = normalize_email_address(form.email.data)
+        registration = services.find_active(db.session, seminar.id, (email or "").lower())
+        if registration is not None:
+            services.send_link_again(db.session, registration)
+            db.session.commit()
+    # The same answer either way: this page must not tell who registered.
+    flash(_("If that address is registered for this seminar, the link is on its way."), "info")
+    return redirect(url_for("catalogue.detail", slug=seminar.slug), 303)
+
+
+def _registration_or_404(token: str) -> Registration:
+    g.private_page = True
+    registration = db.session.scalar(select(Registration).where(Registration.manage_token == token))
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.get("/r/<token>")
+def manage(token: str):
+    registration = _registration_or_404(token)
+    feed = db.session.scalar(
+        select(CalendarFeed).where(CalendarFeed.email_key == registration.email_key)
+    )
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        seminar=registration.seminar,
+        position=services.waitlist_position(db.session, registration),
+        feed=feed,
+        new=request.args.get("new") == "1",
+        now=utcnow(),
+    )
+
+
+@bp.route("/r/<token>/edit", methods=["GET", "POST"])
+def edit(token: str):
+    registration = _registration_or_404(token)
+    if not registration.is_active:
+        abort(404)
+    form = EditDetailsForm(
+        obj=registration, language=registration.locale, fixed_email=registration.email
+    )
+    if form.validate_on_submit():
+        services.update_details(db.session, registration, form.details)
+        db.session.commit()
+        flash(_("Your details have been saved."), "success")
+        return redirect(url_for("registration.manage", token=token), 303)
+    return render_template(
+        "registration/edit.html", form=form, registration=registration, seminar=registration.seminar
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    registration = _registration_or_404(token)
+    if request.method == "GET":
+        return render_template(
+            "registration/cancel.html", registration=registration, seminar=registration.seminar
+        )
+    try:
+        services.cancel(db.session, registration.id, utcnow(), by_participant=True)
+    except services.RegistrationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            _("Your registration has been cancelled. A confirmation mail is on its way."), "success"
+        )
+    return redirect(url_for("registration.manage", token=token), 303)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template(
+        "registration/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"]
+    )
