@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, DateTime, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 from .timeutil import utcnow
@@ -80,6 +80,8 @@ def begin_write(session) -> None:
     locks (FOR UPDATE) and needs nothing here. A session bound to a Connection runs
     inside its owner's transaction already (the test suite), so nothing changes then.
     """
+    if isinstance(session, scoped_session):
+        session = session()
     bind = session.get_bind()
     if bind.dialect.name != "sqlite" or isinstance(bind, Connection):
         return

@@ -1,0 +1,40 @@
+"""Building registrations in tests."""
+
+from __future__ import annotations
+
+from itertools import count
+
+from seminar_app.registration import services
+from seminar_app.registration.details import parse_details
+from seminar_app.timeutil import utcnow
+
+_numbers = count(1)
+
+
+def details_data(**overrides) -> dict:
+    number = next(_numbers)
+    data = {
+        "name": f"受講 太郎{number}",
+        "name_kana": "じゅこう たろう",
+        "email": f"person{number}@example.jp",
+        "organization": "株式会社テスト製作所",
+        "department": "総務部",
+        "job_title": "課長",
+        "prefecture": "13",
+        "attribute": "sme",
+        "employee_band": "21-50",
+        "industry": "E",
+        "heard_from": "agency-website",
+    }
+    data.update(overrides)
+    return data
+
+
+def register(session, seminar, now=None, **overrides):
+    details, errors = parse_details(details_data(**overrides))
+    assert not errors, errors
+    registration = services.register(
+        session, seminar.id, details, now=now or utcnow(), privacy_notice_version="2026-04"
+    )
+    session.commit()
+    return registration

@@ -1,0 +1,127 @@
+"""Many people registering and cancelling at once, from several processes, on a real database."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from datetime import timedelta
+
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from seminar_app.catalogue.models import Seminar
+from seminar_app.domain import Delivery, RegistrationStatus, SeminarStatus, Series
+from seminar_app.extensions import db
+from seminar_app.registration import services
+from seminar_app.registration.details import parse_details
+from seminar_app.registration.models import Registration
+from seminar_app.timeutil import utcnow
+from tests.conftest import fresh_database_url, make_app
+from tests.registration_helpers import details_data
+
+PROCESSES = 6
+PER_PROCESS = 10
+CAPACITY = 17
+
+
+def _register_many(url: str, seminar_id: int, emails: list[str], start_at: float) -> list[str]:
+    app = make_app(url)
+    outcomes = []
+    with app.app_context():
+        time.sleep(max(0.0, start_at - time.time()))
+        for email in emails:
+            details, _ = parse_details(details_data(email=email))
+            try:
+                registration = services.register(db.session, seminar_id, details, now=utcnow(),
+                                                 privacy_notice_version="2026-04")
+                db.session.commit()
+                outcomes.append(registration.status)
+            except Exception as exc:  # noqa: BLE001 - every failure is reported to the test
+                db.session.rollback()
+                outcomes.append(f"error {type(exc).__name__}: {exc}")
+        db.engine.dispose()
+    return outcomes
+
+
+def _cancel_many(url: str, registration_ids: list[int], start_at: float) -> list[str]:
+    app = make_app(url)
+    outcomes = []
+    with app.app_context():
+        time.sleep(max(0.0, start_at - time.time()))
+        for registration_id in registration_ids:
+            try:
+                services.cancel(db.session, registration_id, utcnow(), by_participant=True)
+                db.session.commit()
+                outcomes.append("cancelled")
+            except Exception as exc:  # noqa: BLE001
+                db.session.rollback()
+                outcomes.append(f"error {type(exc).__name__}: {exc}")
+        db.engine.dispose()
+    return outcomes
+
+
+def _prepared_database(backend, tmp_path):
+    url = fresh_database_url(backend, tmp_path, "seminar_concurrency")
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        starts = utcnow() + timedelta(days=10)
+        seminar = Seminar(slug="rush", title="混雑するセミナー", series=Series.IP_UTILIZATION,
+                          delivery=Delivery.ONLINE, status=SeminarStatus.PUBLISHED,
+                          starts_at=starts, ends_at=starts + timedelta(hours=2),
+                          meeting_url="https://meet.example.org/j/1", capacity=CAPACITY)
+        db.session.add(seminar)
+        db.session.commit()
+        seminar_id = seminar.id
+        db.engine.dispose()
+    return app, url, seminar_id
+
+
+def _run(function, jobs):
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(len(jobs)) as pool:
+        return [outcome for part in pool.starmap(function, jobs) for outcome in part]
+
+
+def _statuses(app, seminar_id):
+    with app.app_context():
+        rows = db.session.scalars(select(Registration).where(
+            Registration.seminar_id == seminar_id).order_by(Registration.id)).all()
+        positions = [services.waitlist_position(db.session, row) for row in rows]
+        result = [(row.status, position) for row, position in zip(rows, positions, strict=True)]
+        db.engine.dispose()
+    return result
+
+
+def test_simultaneous_registrations_never_oversell(backend, tmp_path):
+    app, url, seminar_id = _prepared_database(backend, tmp_path)
+    start_at = time.time() + 3
+    jobs = [(url, seminar_id, [f"p{worker}-{n}@example.jp" for n in range(PER_PROCESS)], start_at)
+            for worker in range(PROCESSES)]
+    outcomes = _run(_register_many, jobs)
+    assert [o for o in outcomes if o.startswith("error")] == []
+    rows = _statuses(app, seminar_id)
+    confirmed = [r for r in rows if r[0] == RegistrationStatus.CONFIRMED]
+    waiting = sorted(position for status, position in rows
+                     if status == RegistrationStatus.WAITLISTED)
+    assert len(confirmed) == CAPACITY
+    assert waiting == list(range(1, PROCESSES * PER_PROCESS - CAPACITY + 1))
+
+
+def test_simultaneous_cancellations_promote_exactly_the_freed_seats(backend, tmp_path):
+    app, url, seminar_id = _prepared_database(backend, tmp_path)
+    outcomes = _run(_register_many, [(url, seminar_id, [f"q{n}@example.jp" for n in range(30)],
+                                      0)])
+    assert outcomes.count("confirmed") == CAPACITY
+    with app.app_context():
+        seated = db.session.scalars(select(Registration.id).where(
+            Registration.status == RegistrationStatus.CONFIRMED).order_by(Registration.id)).all()
+        db.engine.dispose()
+    start_at = time.time() + 3
+    cancelled = seated[:8]
+    jobs = [(url, cancelled[i::4], start_at) for i in range(4)]
+    assert set(_run(_cancel_many, jobs)) == {"cancelled"}
+    rows = _statuses(app, seminar_id)
+    assert sum(1 for status, _ in rows if status == RegistrationStatus.CONFIRMED) == CAPACITY
+    waiting = sorted(p for status, p in rows if status == RegistrationStatus.WAITLISTED)
+    assert waiting == list(range(1, 30 - CAPACITY - 8 + 1))
