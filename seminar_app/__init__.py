@@ -9,9 +9,18 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """A row id in a URL: larger numbers are simply not found (no database overflow)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        super().__init__(map, min=1, max=2**31 - 1)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -23,6 +32,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["ENV_NAME"] = settings.ENV_NAME
     app.json.ensure_ascii = False  # Japanese stays readable in API answers
+    app.url_map.converters["id"] = DatabaseIdConverter
+    if app.config["PROXY_FIX_X_FOR"]:
+        # Behind a load balancer: the client's address for rate limits and the audit log.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1
+        )
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -64,11 +79,14 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+    def load_user(session_id: str) -> User | None:
+        user_id, _, fingerprint = session_id.partition(":")
+        if not user_id.isdigit() or int(user_id) >= 2**31:
             return None
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        if user is None or not user.active or fingerprint != user.session_fingerprint:
+            return None
+        return user
 
 
 def _migrations_dir() -> str:
@@ -163,18 +181,19 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from . import domain, i18n
+    from .auth.services import MIN_PASSWORD_LENGTH
     from .catalogue.services import registration_state, seats_left
     from .text import render_markdown
 
     app.jinja_env.globals.update(
         label=domain.label,
         format_when=i18n.format_when,
-        format_day=i18n.format_day,
         format_moment=i18n.format_moment,
         format_fiscal_year=i18n.format_fiscal_year,
         current_language=i18n.current_language,
         render_markdown=render_markdown,
         Role=domain.Role,
+        min_password_length=MIN_PASSWORD_LENGTH,
         registration_state=registration_state,
         seats_left=seats_left,
     )

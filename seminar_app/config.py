@@ -77,6 +77,8 @@ class Config:
         self.AGENCY_NAME = env.get("AGENCY_NAME", "知財戦略支援センター")
         self.AGENCY_NAME_EN = env.get("AGENCY_NAME_EN", "IP Strategy Support Center")
 
+        #: Number of proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+        self.PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "10 per minute")

@@ -42,7 +42,7 @@ def test_organizer_creates_a_draft(organizer_client, db_session):
     ("overrides", "message"),
     [
         ({"end_time": "13:00"}, "The end must be after the start."),
-        ({"capacity": "-1"}, "Number must be at least 0."),
+        ({"capacity": "-1"}, "The capacity cannot be negative."),
         ({"meeting_url": ""}, "An online or hybrid seminar needs its meeting URL."),
         ({"level": "expert"}, "Not a valid choice"),
         ({"delivery": "in-person", "venue": ""}, "An in-person or hybrid seminar needs a venue."),

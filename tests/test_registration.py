@@ -72,8 +72,9 @@ def test_lowering_capacity_unseats_nobody(db_session, make_seminar):
     services.cancel(db_session, people[0].id, utcnow(), by_participant=True)
     db_session.commit()
     # Still two seats taken for a capacity of one: nobody moves up.
-    waiting = db_session.scalars(select(Registration).where(
-        Registration.status == RegistrationStatus.WAITLISTED)).all()
+    waiting = db_session.scalars(
+        select(Registration).where(Registration.status == RegistrationStatus.WAITLISTED)
+    ).all()
     assert len(waiting) == 1
 
 
@@ -94,8 +95,9 @@ def test_one_active_registration_per_address_whatever_the_case(db_session, make_
     register(db_session, seminar, email="Hanako@Example.JP")
     details, _ = parse_details(details_data(email="hanako@example.jp"))
     with pytest.raises(services.AlreadyRegistered):
-        services.register(db_session, seminar.id, details, now=utcnow(),
-                          privacy_notice_version="2026-04")
+        services.register(
+            db_session, seminar.id, details, now=utcnow(), privacy_notice_version="2026-04"
+        )
 
 
 def test_database_refuses_a_second_active_registration(db_session, make_seminar):
@@ -103,9 +105,24 @@ def test_database_refuses_a_second_active_registration(db_session, make_seminar)
 
     seminar = make_seminar()
     original = register(db_session, seminar, email="dup@example.jp")
-    copy = Registration(**{column: getattr(original, column) for column in (
-        "seminar_id", "status", "email", "email_key", "name", "name_kana", "prefecture",
-        "attribute", "privacy_notice_version", "privacy_agreed_at")}, manage_token="other")
+    copy = Registration(
+        **{
+            column: getattr(original, column)
+            for column in (
+                "seminar_id",
+                "status",
+                "email",
+                "email_key",
+                "name",
+                "name_kana",
+                "prefecture",
+                "attribute",
+                "privacy_notice_version",
+                "privacy_agreed_at",
+            )
+        },
+        manage_token="other",
+    )
     db_session.add(copy)
     with pytest.raises(IntegrityError):
         db_session.flush()
@@ -128,16 +145,19 @@ def test_register_again_after_cancelling(db_session, make_seminar):
         ({"registration_opens_at": utcnow() + timedelta(days=1)}, "not-open-yet"),
         ({"registration_closes_at": utcnow() - timedelta(minutes=1)}, "closed"),
         ({"starts_at": utcnow() - timedelta(days=3)}, "ended"),
-        ({"host_type": HostType.EXTERNAL, "capacity": None, "host_organization": "協会"},
-         "not-taken"),
+        (
+            {"host_type": HostType.EXTERNAL, "capacity": None, "host_organization": "協会"},
+            "not-taken",
+        ),
     ],
 )
 def test_registration_refused_outside_the_window(db_session, make_seminar, overrides, code):
     seminar = make_seminar(**overrides)
     details, _ = parse_details(details_data())
     with pytest.raises(services.RegistrationError) as caught:
-        services.register(db_session, seminar.id, details, now=utcnow(),
-                          privacy_notice_version="2026-04")
+        services.register(
+            db_session, seminar.id, details, now=utcnow(), privacy_notice_version="2026-04"
+        )
     assert caught.value.code == code
     db_session.rollback()
     assert db_session.scalars(select(Registration)).all() == []
@@ -145,7 +165,8 @@ def test_registration_refused_outside_the_window(db_session, make_seminar, overr
 
 def test_every_change_is_audited(db_session, make_seminar):
     seminar = make_seminar(capacity=1)
-    first, second = register(db_session, seminar), register(db_session, seminar)
+    first = register(db_session, seminar)
+    register(db_session, seminar)
     services.cancel(db_session, first.id, utcnow(), by_participant=True)
     db_session.commit()
     actions = db_session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
@@ -157,9 +178,14 @@ def test_every_change_is_audited(db_session, make_seminar):
 
 
 def test_names_and_numbers_are_normalised():
-    details, errors = parse_details(details_data(
-        name="山田　太郎", name_kana="ﾔﾏﾀﾞ ﾀﾛｳ", email="ＴＡＲＯ@Example.JP",
-        organization="株式会社ＡＢＣ１２３"))
+    details, errors = parse_details(
+        details_data(
+            name="山田　太郎",
+            name_kana="ﾔﾏﾀﾞ ﾀﾛｳ",
+            email="ＴＡＲＯ@Example.JP",
+            organization="株式会社ＡＢＣ１２３",
+        )
+    )
     assert not errors
     assert details.name == "山田 太郎"
     assert details.name_kana == "ヤマダ タロウ"
@@ -170,11 +196,21 @@ def test_names_and_numbers_are_normalised():
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("name", ""), ("name", "a" * 101), ("name", "山田\r\nBcc: x@example.com"),
-        ("name_kana", "yamada"), ("name_kana", "山田"), ("email", "not-an-address"),
-        ("email", "a@b"), ("email", "taro..yamada@example.com"), ("email", "名前@例え.jp"),
-        ("prefecture", "48"), ("attribute", "alien"), ("employee_band", "7"),
-        ("industry", "Z"), ("organization", ""), ("question", "x" * 2001),
+        ("name", ""),
+        ("name", "a" * 101),
+        ("name", "山田\r\nBcc: x@example.com"),
+        ("name_kana", "yamada"),
+        ("name_kana", "山田"),
+        ("email", "not-an-address"),
+        ("email", "a@b"),
+        ("email", "taro..yamada@example.com"),
+        ("email", "名前@例え.jp"),
+        ("prefecture", "48"),
+        ("attribute", "alien"),
+        ("employee_band", "7"),
+        ("industry", "Z"),
+        ("organization", ""),
+        ("question", "x" * 2001),
         ("name", 42),
     ],
 )
@@ -184,13 +220,16 @@ def test_bad_input_is_named(field, value):
 
 
 def test_organization_not_needed_for_individuals():
-    details, errors = parse_details(details_data(attribute="individual", organization="",
-                                                 employee_band=""))
+    details, errors = parse_details(
+        details_data(attribute="individual", organization="", employee_band="")
+    )
     assert not errors and details.organization is None
 
 
 def test_old_japanese_mobile_addresses_are_accepted_for_carrier_domains():
     assert normalize_email_address("taro..yamada.@docomo.ne.jp") == (
-        "taro..yamada.@docomo.ne.jp", None)
+        "taro..yamada.@docomo.ne.jp",
+        None,
+    )
     assert normalize_email_address("x.y.@ezweb.ne.jp")[0] == "x.y.@ezweb.ne.jp"
     assert normalize_email_address("taro..yamada@example.com")[0] is None

@@ -32,11 +32,12 @@ def _register_many(url: str, seminar_id: int, emails: list[str], start_at: float
         for email in emails:
             details, _ = parse_details(details_data(email=email))
             try:
-                registration = services.register(db.session, seminar_id, details, now=utcnow(),
-                                                 privacy_notice_version="2026-04")
+                registration = services.register(
+                    db.session, seminar_id, details, now=utcnow(), privacy_notice_version="2026-04"
+                )
                 db.session.commit()
                 outcomes.append(registration.status)
-            except Exception as exc:  # noqa: BLE001 - every failure is reported to the test
+            except Exception as exc:
                 db.session.rollback()
                 outcomes.append(f"error {type(exc).__name__}: {exc}")
         db.engine.dispose()
@@ -53,7 +54,7 @@ def _cancel_many(url: str, registration_ids: list[int], start_at: float) -> list
                 services.cancel(db.session, registration_id, utcnow(), by_participant=True)
                 db.session.commit()
                 outcomes.append("cancelled")
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 db.session.rollback()
                 outcomes.append(f"error {type(exc).__name__}: {exc}")
         db.engine.dispose()
@@ -66,10 +67,17 @@ def _prepared_database(backend, tmp_path):
     with app.app_context():
         upgrade()
         starts = utcnow() + timedelta(days=10)
-        seminar = Seminar(slug="rush", title="混雑するセミナー", series=Series.IP_UTILIZATION,
-                          delivery=Delivery.ONLINE, status=SeminarStatus.PUBLISHED,
-                          starts_at=starts, ends_at=starts + timedelta(hours=2),
-                          meeting_url="https://meet.example.org/j/1", capacity=CAPACITY)
+        seminar = Seminar(
+            slug="rush",
+            title="混雑するセミナー",
+            series=Series.IP_UTILIZATION,
+            delivery=Delivery.ONLINE,
+            status=SeminarStatus.PUBLISHED,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            meeting_url="https://meet.example.org/j/1",
+            capacity=CAPACITY,
+        )
         db.session.add(seminar)
         db.session.commit()
         seminar_id = seminar.id
@@ -85,8 +93,11 @@ def _run(function, jobs):
 
 def _statuses(app, seminar_id):
     with app.app_context():
-        rows = db.session.scalars(select(Registration).where(
-            Registration.seminar_id == seminar_id).order_by(Registration.id)).all()
+        rows = db.session.scalars(
+            select(Registration)
+            .where(Registration.seminar_id == seminar_id)
+            .order_by(Registration.id)
+        ).all()
         positions = [services.waitlist_position(db.session, row) for row in rows]
         result = [(row.status, position) for row, position in zip(rows, positions, strict=True)]
         db.engine.dispose()
@@ -96,26 +107,31 @@ def _statuses(app, seminar_id):
 def test_simultaneous_registrations_never_oversell(backend, tmp_path):
     app, url, seminar_id = _prepared_database(backend, tmp_path)
     start_at = time.time() + 3
-    jobs = [(url, seminar_id, [f"p{worker}-{n}@example.jp" for n in range(PER_PROCESS)], start_at)
-            for worker in range(PROCESSES)]
+    jobs = [
+        (url, seminar_id, [f"p{worker}-{n}@example.jp" for n in range(PER_PROCESS)], start_at)
+        for worker in range(PROCESSES)
+    ]
     outcomes = _run(_register_many, jobs)
     assert [o for o in outcomes if o.startswith("error")] == []
     rows = _statuses(app, seminar_id)
     confirmed = [r for r in rows if r[0] == RegistrationStatus.CONFIRMED]
-    waiting = sorted(position for status, position in rows
-                     if status == RegistrationStatus.WAITLISTED)
+    waiting = sorted(
+        position for status, position in rows if status == RegistrationStatus.WAITLISTED
+    )
     assert len(confirmed) == CAPACITY
     assert waiting == list(range(1, PROCESSES * PER_PROCESS - CAPACITY + 1))
 
 
 def test_simultaneous_cancellations_promote_exactly_the_freed_seats(backend, tmp_path):
     app, url, seminar_id = _prepared_database(backend, tmp_path)
-    outcomes = _run(_register_many, [(url, seminar_id, [f"q{n}@example.jp" for n in range(30)],
-                                      0)])
+    outcomes = _run(_register_many, [(url, seminar_id, [f"q{n}@example.jp" for n in range(30)], 0)])
     assert outcomes.count("confirmed") == CAPACITY
     with app.app_context():
-        seated = db.session.scalars(select(Registration.id).where(
-            Registration.status == RegistrationStatus.CONFIRMED).order_by(Registration.id)).all()
+        seated = db.session.scalars(
+            select(Registration.id)
+            .where(Registration.status == RegistrationStatus.CONFIRMED)
+            .order_by(Registration.id)
+        ).all()
         db.engine.dispose()
     start_at = time.time() + 3
     cancelled = seated[:8]

@@ -87,6 +87,9 @@ def upgrade():
 
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('payload', sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        # The default only filled the rows that existed; new rows always carry a payload.
+        batch_op.alter_column('payload', server_default=None)
         batch_op.alter_column('subject',
                existing_type=sa.VARCHAR(length=300),
                nullable=True)
@@ -97,11 +100,15 @@ def upgrade():
     with op.batch_alter_table('seminars', schema=None) as batch_op:
         batch_op.add_column(sa.Column('waitlist_cutoff_hours', sa.Integer(), server_default=sa.text('24'), nullable=False))
         batch_op.add_column(sa.Column('calendar_sequence', sa.Integer(), server_default=sa.text('0'), nullable=False))
+        batch_op.create_check_constraint(
+            op.f('ck_seminars_waitlist_cutoff_not_negative'), 'waitlist_cutoff_hours >= 0'
+        )
 
 
 
 def downgrade():
     with op.batch_alter_table('seminars', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_seminars_waitlist_cutoff_not_negative'), type_='check')
         batch_op.drop_column('calendar_sequence')
         batch_op.drop_column('waitlist_cutoff_hours')
 

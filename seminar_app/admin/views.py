@@ -48,7 +48,7 @@ def new():
     return render_template("admin/form.html", form=form, user=None), (400 if form.errors else 200)
 
 
-@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/<id:user_id>", methods=["GET", "POST"])
 def edit(user_id: int):
     user = db.session.get(User, user_id)
     if user is None:

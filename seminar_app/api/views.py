@@ -96,7 +96,7 @@ def list_seminars():
     )
 
 
-@bp.get("/seminars/<int:seminar_id>")
+@bp.get("/seminars/<id:seminar_id>")
 def get_seminar(seminar_id: int):
     seminar = db.session.get(Seminar, seminar_id)
     if seminar is None or not seminar.is_public:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -66,7 +67,12 @@ class User(TimestampMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The id and a fingerprint of the password: a new password ends other sessions."""
+        return f"{self.id}:{self.session_fingerprint}"
+
+    @property
+    def session_fingerprint(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:12]
 
     @property
     def roles(self) -> set[Role]:

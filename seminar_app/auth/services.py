@@ -107,7 +107,8 @@ def send_password_reset(session: Session, email: str, language: str) -> None:
     if user is None or not user.active:
         return
     queue(session, "password-reset", user.email, {"user_id": user.id}, language=language)
-    record(session, "user.password_reset_requested", "user", user.id, actor=user)
+    # Anyone can ask: the request is not the account holder's act.
+    record(session, "user.password_reset_requested", "user", user.id, actor_label="anonymous")
 
 
 @renderer("password-reset")

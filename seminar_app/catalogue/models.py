@@ -108,6 +108,9 @@ class Seminar(TimestampMixin, db.Model):
         secondary=seminar_lecturers, back_populates="seminars", order_by="User.display_name"
     )
 
+    # `seats_taken`, the confirmed seats counted by the database, is a column_property
+    # that registration.models adds: it needs the registrations table.
+
     @property
     def fiscal_year(self) -> int:
         return fiscal_year_of(self.starts_at)

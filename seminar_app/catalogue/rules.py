@@ -10,6 +10,16 @@ from flask_babel import gettext as _
 
 from ..domain import Delivery, HostType, Level, SeminarStatus, Series
 
+#: Longest values the columns hold (see catalogue.models.Seminar).
+TEXT_LIMITS = {
+    "title_en": 200,
+    "venue": 300,
+    "meeting_url": 500,
+    "host_organization": 200,
+    "external_url": 500,
+}
+MAX_CAPACITY = 100_000
+
 
 @dataclass
 class SeminarFields:
@@ -75,7 +85,13 @@ def seminar_problems(values: SeminarFields, now: datetime) -> dict[str, str]:
     elif values.starts_at is not None and values.ends_at <= values.starts_at:
         problems["ends_at"] = _("The end must be after the start.")
 
-    if values.capacity is not None and values.capacity < 0:
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(values, name)
+        if value and len(value) > limit and name not in problems:
+            problems[name] = _("Use at most %(n)d characters.", n=limit)
+    if values.capacity is not None and values.capacity > MAX_CAPACITY:
+        problems["capacity"] = _("The capacity can be at most %(n)d.", n=MAX_CAPACITY)
+    elif values.capacity is not None and values.capacity < 0:
         problems["capacity"] = _("The capacity cannot be negative.")
     elif values.capacity is None and values.host_type == HostType.AGENCY:
         problems["capacity"] = _("Enter the number of seats.")

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, distinct, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from ..domain import Delivery, HostType, Level, SeminarStatus, Series
 from ..timeutil import fiscal_year_bounds, fiscal_year_of
@@ -104,7 +104,7 @@ def parse_filters(args: Mapping[str, str]) -> CatalogueFilter:
 
 
 def parse_page(
-    args: Mapping[str, str], name: str = "page", *, default: int = 1, maximum: int | None = None
+    args: Mapping[str, str], name: str = "page", *, default: int = 1, maximum: int = 10_000
 ) -> int:
     raw = (args.get(name) or "").strip()
     if not raw:
@@ -112,7 +112,7 @@ def parse_page(
     if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
         raise FilterError(name, _("“%(field)s” must be a whole number from 1.", field=name))
     value = int(raw)
-    if maximum is not None and value > maximum:
+    if value > maximum:
         raise FilterError(
             name, _("“%(field)s” can be at most %(maximum)d.", field=name, maximum=maximum)
         )
@@ -143,7 +143,7 @@ def public_seminars_query(filters: CatalogueFilter, now: datetime) -> Select[tup
         case((~ended, Seminar.starts_at)).asc(),
         case((ended, Seminar.starts_at)).desc(),
         Seminar.id,
-    ).options(selectinload(Seminar.lecturers))
+    ).options(selectinload(Seminar.lecturers), undefer(Seminar.seats_taken))
 
 
 def paginate(
@@ -173,10 +173,10 @@ def public_fiscal_years(session: Session) -> list[int]:
 
 
 def seats_left(seminar: Seminar) -> int | None:
-    """Seats still free, or None where the agency takes no registrations."""
+    """Seats still free (never below zero), or None where the agency takes no registrations."""
     if not seminar.takes_registrations or seminar.capacity is None:
         return None
-    return seminar.capacity
+    return max(seminar.capacity - seminar.seats_taken, 0)
 
 
 class RegistrationState(StrEnum):

@@ -17,7 +17,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..catalogue.rules import SeminarFields, seminar_problems
 from ..domain import Delivery, HostType, Level, Series, choices
@@ -49,9 +49,11 @@ class SeminarForm(FlaskForm):
     level = SelectField(_l("Level"))
     host_type = SelectField(_l("Host"))
     delivery = SelectField(_l("Delivery"))
-    day = DateField(_l("Date"), validators=[DataRequired()])
-    start_time = TimeField(_l("Starts (JST)"), validators=[DataRequired()])
-    end_time = TimeField(_l("Ends (JST)"), validators=[DataRequired()])
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
+    start_time = TimeField(
+        _l("Starts (JST)"), validators=[InputRequired(message=_l("Enter a time."))]
+    )
+    end_time = TimeField(_l("Ends (JST)"), validators=[InputRequired(message=_l("Enter a time."))])
     venue = StringField(
         _l("Venue"), validators=[Optional(), Length(max=300)], filters=[_blank_to_none]
     )
@@ -60,7 +62,10 @@ class SeminarForm(FlaskForm):
         validators=[Optional(), URL(require_tld=False), Length(max=500)],
         filters=[_blank_to_none],
     )
-    capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=0)])
+    capacity = IntegerField(
+        _l("Capacity"),
+        validators=[Optional(), NumberRange(min=0, message=_l("The capacity cannot be negative."))],
+    )
     registration_opens = DateTimeLocalField(_l("Registration opens (JST)"), validators=[Optional()])
     registration_closes = DateTimeLocalField(
         _l("Registration closes (JST)"), validators=[Optional()]

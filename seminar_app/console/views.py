@@ -80,7 +80,7 @@ def new():
     )
 
 
-@bp.route("/seminars/<int:seminar_id>/edit", methods=["GET", "POST"])
+@bp.route("/seminars/<id:seminar_id>/edit", methods=["GET", "POST"])
 def edit(seminar_id: int):
     seminar = _seminar_or_404(seminar_id)
     form = _form()
@@ -98,7 +98,7 @@ def edit(seminar_id: int):
     )
 
 
-@bp.post("/seminars/<int:seminar_id>/duplicate")
+@bp.post("/seminars/<id:seminar_id>/duplicate")
 def duplicate(seminar_id: int):
     copy = services.duplicate_seminar(db.session, _seminar_or_404(seminar_id))
     db.session.commit()
@@ -119,7 +119,7 @@ def _status_action(seminar_id: int, action, success: str):
     return redirect(url_for("console.edit", seminar_id=seminar.id)), 303
 
 
-@bp.post("/seminars/<int:seminar_id>/publish")
+@bp.post("/seminars/<id:seminar_id>/publish")
 def publish(seminar_id: int):
     return _status_action(
         seminar_id,
@@ -128,7 +128,7 @@ def publish(seminar_id: int):
     )
 
 
-@bp.post("/seminars/<int:seminar_id>/unpublish")
+@bp.post("/seminars/<id:seminar_id>/unpublish")
 def unpublish(seminar_id: int):
     return _status_action(
         seminar_id,
@@ -137,7 +137,7 @@ def unpublish(seminar_id: int):
     )
 
 
-@bp.route("/seminars/<int:seminar_id>/cancel", methods=["GET", "POST"])
+@bp.route("/seminars/<id:seminar_id>/cancel", methods=["GET", "POST"])
 def cancel(seminar_id: int):
     seminar = _seminar_or_404(seminar_id)
     if request.method == "GET":

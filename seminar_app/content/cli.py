@@ -43,6 +43,8 @@ def sync_command(root: Path | None) -> None:
             raise click.ClickException(
                 f"{len(exc.problems)} problem(s) found; nothing was written."
             ) from exc
+    for slug in report.kept_cancelled:
+        click.echo(f"warning: {slug} was cancelled in the console and stays cancelled", err=True)
     if not report.changed:
         click.echo(f"Nothing changed: {len(report.unchanged)} seminars are up to date.")
         return

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..audit.services import record
 from ..auth.models import User
 from ..catalogue.models import Seminar
-from ..domain import Role
+from ..domain import Role, SeminarStatus
 from .loader import Catalogue, LecturerSpec, SeminarSpec, read_catalogue
 
 #: Seminar columns a content file sets, compared one by one to detect a change.
@@ -45,6 +45,7 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     lecturers_created: list[str] = field(default_factory=list)
     lecturers_updated: list[str] = field(default_factory=list)
+    kept_cancelled: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -90,6 +91,10 @@ def _sync_seminar(
     changed = [
         name for name in SEMINAR_COLUMNS if getattr(seminar, name) != getattr(spec.fields, name)
     ]
+    if seminar.status == SeminarStatus.CANCELLED and "status" in changed:
+        # A cancellation told the registrants; a file cannot take it back.
+        changed.remove("status")
+        report.kept_cancelled.append(spec.slug)
     for name in changed:
         setattr(seminar, name, getattr(spec.fields, name))
     if seminar.content_path != spec.path:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy import JSON, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, enum_check
@@ -34,7 +34,7 @@ class OutboxMessage(db.Model):
     #: The envelope recipient.
     recipient: Mapped[str] = mapped_column(String(254))
     #: What the renderer of `kind` needs; the mail is rendered outside the request.
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: Filled in when the message is rendered.
     subject: Mapped[str | None] = mapped_column(String(300))
     #: The whole RFC 5322 message (email.policy.SMTP, CRLF), kept so that a retry

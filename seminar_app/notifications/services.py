@@ -89,6 +89,14 @@ def render(session: Session, row: OutboxMessage) -> bytes:
     return row.message
 
 
+def is_permanent(error: smtplib.SMTPException) -> bool:
+    """A 5xx answer will not change by trying again; anything else might."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    code = getattr(error, "smtp_code", None)
+    return isinstance(code, int) and code >= 500
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min … capped at an hour."""
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
@@ -207,10 +215,15 @@ def deliver_due(
             row.attempts += 1
             try:
                 transport.send(sender, row.recipient, render(session, row))
-            except smtplib.SMTPRecipientsRefused as exc:
-                row.status, row.last_error = OutboxStatus.FAILED, repr(exc.recipients)[:2000]
-                report.failed += 1
-            except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+            except smtplib.SMTPException as exc:
+                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if is_permanent(exc):
+                    row.status = OutboxStatus.FAILED
+                    report.failed += 1
+                else:  # 4xx (greylisting, a full queue) or a dropped connection: try later
+                    row.next_attempt_at = now + backoff(row.attempts)
+                    report.deferred += 1
+            except OSError as exc:
                 row.next_attempt_at = now + backoff(row.attempts)
                 row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                 report.deferred += 1

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
+from ..catalogue.models import Seminar
 from ..database import TimestampMixin, UTCDateTime, enum_check
 from ..domain import Attribute, EmployeeBand, HeardFrom, RegistrationStatus
 from ..extensions import db
 from ..reference import INDUSTRIES, PREFECTURES
 from ..timeutil import utcnow
-
-if TYPE_CHECKING:
-    from ..catalogue.models import Seminar
 
 _ACTIVE = "status IN ('confirmed', 'waitlisted')"
 
@@ -106,3 +114,17 @@ class CalendarFeed(db.Model):
     email_key: Mapped[str] = mapped_column(String(254), unique=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The seminar's count of confirmed seats, computed by the database each time it is loaded
+# (never a stored counter). It lives here because it needs the Registration table.
+Seminar.seats_taken = column_property(
+    select(func.count(Registration.id))
+    .where(
+        Registration.seminar_id == Seminar.id,
+        Registration.status == RegistrationStatus.CONFIRMED,
+    )
+    .correlate_except(Registration)
+    .scalar_subquery(),
+    deferred=True,
+)
