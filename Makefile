@@ -31,7 +31,10 @@ run: install
 	$(FLASK) content sync
 	@echo "Staff console: create an account with"
 	@echo "  $(FLASK) users create you@example.org --role organizer --role admin"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Mail: sent to SMTP_HOST when set; otherwise kept at http://$(HOST):$(PORT)/dev/mailbox"
+	$(FLASK) outbox send --loop --interval 2 & sender=$$!; \
+	  trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -97,11 +97,14 @@ def _migrations_dir() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
+    from .api import staff as _staff_api  # noqa: F401  (adds the staff routes to api_bp)
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .calendars.views import bp as calendars_bp
     from .catalogue.views import bp as catalogue_bp
     from .console.views import bp as console_bp
+    from .devmail.views import bp as devmail_bp
+    from .devmail.views import enabled as devmail_enabled
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
     from .registration import mails  # noqa: F401  (registers the mail renderers)
@@ -116,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/console/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
+    if devmail_enabled(app):
+        app.register_blueprint(devmail_bp)
     csrf.exempt(api_bp)
 
 
@@ -228,7 +233,9 @@ def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
     from .content.cli import content_cli
     from .notifications.cli import outbox_cli
+    from .registration.cli import reminders_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(reminders_cli)

@@ -9,22 +9,29 @@ from __future__ import annotations
 
 import email
 import email.policy
+import threading
+import time as clock
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 
+import psycopg
 import pytest
+from flask_migrate import upgrade
 from ical.calendar import Calendar
 from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy import select
 
+from seminar_app.catalogue.models import Seminar
 from seminar_app.catalogue.rules import SeminarFields
 from seminar_app.console import services as console
-from seminar_app.domain import Delivery, Level, RegistrationStatus
+from seminar_app.domain import Delivery, Level, RegistrationStatus, SeminarStatus, Series
+from seminar_app.extensions import db
 from seminar_app.notifications.services import deliver_due
 from seminar_app.registration import services
 from seminar_app.registration.details import parse_details
 from seminar_app.registration.models import CalendarFeed, Registration
 from seminar_app.timeutil import JST, utcnow
+from tests.conftest import PG_HOST, PG_PORT, PG_USER, fresh_database_url, make_app
 
 LONG_TITLE = (
     "営業秘密・知財戦略セミナー（初級）〜中小企業のための情報管理、契約、"
@@ -187,6 +194,19 @@ def test_invite_parses_strictly_with_the_times_in_tokyo(
     assert event.dtstart.utcoffset() == timedelta(hours=9)
     assert event.dtstart == starts_at
     assert event.dtend == at_utc(7)
+
+
+def test_invite_puts_a_late_utc_start_on_the_next_day_in_tokyo(
+    db_session, smtp_app, mail_server, make_seminar
+):
+    starts_at = at_utc(15)  # 00:00 the next day in Tokyo
+    _, _, message = confirmation(
+        db_session, mail_server, make_seminar, starts_at=starts_at, ends_at=at_utc(17)
+    )
+    next_day = (starts_at + timedelta(days=1)).strftime("%Y%m%d")
+    assert f"DTSTART;TZID=Asia/Tokyo:{next_day}T000000".encode() in calendar_bytes(message)
+    [event] = invite_of(message).events
+    assert event.dtstart == starts_at
 
 
 def test_invite_has_a_vtimezone_for_tokyo(db_session, smtp_app, mail_server, make_seminar):
@@ -384,6 +404,36 @@ def test_promoted_person_gets_a_request(db_session, smtp_app, mail_server, make_
     assert event.uid == f"registration-{waiting.id}@example.org"
 
 
+def test_raised_capacity_sends_the_promoted_person_a_request(
+    db_session, smtp_app, mail_server, make_seminar
+):
+    seminar = make_seminar(capacity=1)
+    register(db_session, seminar)
+    waiting = register(db_session, seminar, email="hanako@example.jp", name="佐藤 花子")
+    deliver(db_session, mail_server)
+    assert services.change_capacity(db_session, seminar.id, 2, utcnow()) == [waiting]
+    db_session.commit()
+    [message] = deliver(db_session, mail_server)
+    assert message["To"] == "hanako@example.jp"
+    calendar = invite_of(message)
+    assert calendar.method == "REQUEST"
+    assert calendar.events[0].uid == f"registration-{waiting.id}@example.org"
+
+
+def test_waitlisted_person_who_cancels_gets_no_calendar(
+    db_session, smtp_app, mail_server, make_seminar
+):
+    seminar = make_seminar(capacity=1)
+    register(db_session, seminar)
+    waiting = register(db_session, seminar, email="hanako@example.jp", name="佐藤 花子")
+    deliver(db_session, mail_server)
+    services.cancel(db_session, waiting.id, utcnow(), by_participant=True)
+    db_session.commit()
+    [message] = deliver(db_session, mail_server)
+    assert message["To"] == "hanako@example.jp"
+    assert calendar_parts(message) == []
+
+
 # --- 6. Script in a name ---------------------------------------------------------------------
 
 SCRIPT_NAME = "山田<script>alert(1)</script>"
@@ -445,7 +495,8 @@ def test_registration_in_english_gets_an_english_mail(
 @pytest.mark.xfail(
     reason=(
         "the ja catalogue has no translations of the mail strings: "
-        "seminar_app/translations/ja/LC_MESSAGES/messages.po msgstr '' for "
+        "seminar_app/translations/ja/LC_MESSAGES/messages.po:1103, :223, :754 "
+        "have msgstr '' for "
         "'[Registration confirmed] %(title)s', 'Dear %(name)s,', "
         "'Thank you for registering. Your seat is confirmed.'"
     ),
@@ -518,8 +569,9 @@ def test_public_feed_filters_by_level(client, make_seminar):
     assert beginner.title not in summaries
 
 
-def test_public_feed_refuses_an_unknown_level(client):
-    assert client.get("/calendar/seminars.ics?level=bogus").status_code == 400
+@pytest.mark.parametrize("query", ["level=bogus", "series=bogus"])
+def test_public_feed_refuses_an_unknown_filter_value(client, query):
+    assert client.get(f"/calendar/seminars.ics?{query}").status_code == 400
 
 
 def private_feed_url(db_session, email_key: str) -> str:
@@ -623,3 +675,82 @@ def test_line_break_in_a_name_is_refused_before_it_reaches_a_calendar(db_session
     details, errors = parse_details(details_data(name=name))
     assert details is None
     assert "name" in errors
+
+
+# --- The private feed when one person registers for two seminars at the same moment ------------
+
+
+def _waiting_on_a_lock(backend: str, url: str) -> bool:
+    if backend != "postgresql":
+        return True  # SQLite: BEGIN IMMEDIATE makes the second writer wait for the first
+    database = url.rsplit("/", 1)[1]
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database) as conn:
+        waiting = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()[0]
+    return waiting > 0
+
+
+def test_one_person_registering_for_two_seminars_at_once_gets_both(backend, tmp_path):
+    url = fresh_database_url(backend, tmp_path, "seminar_invites_feed")
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        starts_at = utcnow().replace(microsecond=0) + timedelta(days=20)
+        seminars = [
+            Seminar(
+                slug=f"feed-race-{n}",
+                title=f"同時申込セミナー{n}",
+                series=Series.TRADE_SECRET_IP_STRATEGY,
+                delivery=Delivery.ONLINE,
+                status=SeminarStatus.PUBLISHED,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=2),
+                meeting_url="https://meet.example.org/j/1",
+                capacity=10,
+            )
+            for n in (1, 2)
+        ]
+        db.session.add_all(seminars)
+        db.session.commit()
+        first_id, second_id = (seminar.id for seminar in seminars)
+    details, errors = parse_details(details_data())
+    assert not errors
+    failures: list[Exception] = []
+
+    def register_for_the_second():
+        with app.app_context():
+            try:
+                services.register(
+                    db.session, second_id, details, now=utcnow(), privacy_notice_version="2026-04"
+                )
+                db.session.commit()
+            except Exception as exc:
+                db.session.rollback()
+                failures.append(exc)
+
+    try:
+        with app.app_context():
+            services.register(
+                db.session, first_id, details, now=utcnow(), privacy_notice_version="2026-04"
+            )
+            other = threading.Thread(target=register_for_the_second)
+            other.start()
+            deadline = clock.monotonic() + 10
+            while not _waiting_on_a_lock(backend, url) and clock.monotonic() < deadline:
+                clock.sleep(0.05)
+            clock.sleep(0.2)
+            db.session.commit()  # the first registration lands while the second waits
+            other.join(30)
+            assert not other.is_alive()
+            statuses = db.session.scalars(
+                select(Registration.status).order_by(Registration.seminar_id)
+            ).all()
+            feeds = db.session.scalars(select(CalendarFeed.email_key)).all()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    assert failures == []
+    assert statuses == [RegistrationStatus.CONFIRMED, RegistrationStatus.CONFIRMED]
+    assert feeds == ["taro@example.jp"]

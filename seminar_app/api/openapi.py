@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain import Delivery, HostType, Level, SeminarStatus, Series
+from ..domain import (
+    Attribute,
+    Delivery,
+    EmployeeBand,
+    HeardFrom,
+    HostType,
+    Level,
+    RegistrationStatus,
+    SeminarStatus,
+    Series,
+)
+from ..reference import INDUSTRIES, PREFECTURES
 
 
 def _enum(enum, nullable: bool = False) -> dict[str, Any]:
@@ -89,6 +100,129 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
+REGISTRATION_REQUEST: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "name_kana", "email", "prefecture", "attribute", "privacy_notice_agreed"],
+    "properties": {
+        "name": {"type": "string", "maxLength": 100},
+        "name_kana": {"type": "string", "maxLength": 100, "description": "hiragana or katakana"},
+        "email": {"type": "string", "maxLength": 254},
+        "organization": {
+            "type": ["string", "null"],
+            "maxLength": 200,
+            "description": "required unless attribute is individual",
+        },
+        "department": {"type": ["string", "null"], "maxLength": 100},
+        "job_title": {"type": ["string", "null"], "maxLength": 100},
+        "prefecture": {
+            "type": "string",
+            "enum": list(PREFECTURES),
+            "description": "JIS X 0401 code",
+        },
+        "attribute": _enum(Attribute),
+        "employee_band": {
+            **_enum(EmployeeBand, nullable=True),
+            "description": "required for sme and large-company",
+        },
+        "industry": {
+            "type": ["string", "null"],
+            "enum": [*INDUSTRIES, None],
+            "description": "JSIC major group",
+        },
+        "privacy_notice_agreed": {"type": "boolean", "const": True},
+        "announcements_opt_in": {"type": "boolean"},
+        "locale": {"type": "string", "enum": ["ja", "en"]},
+        "question": {"type": ["string", "null"], "maxLength": 2000},
+        "heard_from": _enum(HeardFrom, nullable=True),
+    },
+}
+
+REGISTRATION_CREATED: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "status", "waitlist_position", "manage_url"],
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"type": "string", "enum": ["confirmed", "waitlisted"]},
+        "waitlist_position": {"type": ["integer", "null"], "minimum": 1},
+        "manage_url": {"type": "string", "format": "uri"},
+    },
+}
+
+REGISTRATION_ROW: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "email", "status", "waitlist_position"],
+    "properties": {
+        "id": {"type": "integer"},
+        "email": {"type": "string"},
+        "name": {"type": "string"},
+        "name_kana": {"type": "string"},
+        "organization": {"type": ["string", "null"]},
+        "status": _enum(RegistrationStatus),
+        "waitlist_position": {"type": ["integer", "null"]},
+        "created_at": _DATETIME,
+    },
+}
+
+SEMINAR_WRITE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "title": {"type": "string", "maxLength": 200},
+        "title_en": _NULLABLE_STRING,
+        "series": _enum(Series),
+        "level": _enum(Level, nullable=True),
+        "host_type": _enum(HostType),
+        "delivery": _enum(Delivery),
+        "status": _enum(SeminarStatus),
+        "description": {"type": "string"},
+        "description_en": _NULLABLE_STRING,
+        "starts_at": _DATETIME,
+        "ends_at": _DATETIME,
+        "venue": _NULLABLE_STRING,
+        "meeting_url": _NULLABLE_STRING,
+        "capacity": _NULLABLE_INT,
+        "registration_opens_at": _NULLABLE_DATETIME,
+        "registration_closes_at": _NULLABLE_DATETIME,
+        "host_organization": _NULLABLE_STRING,
+        "external_url": _NULLABLE_STRING,
+        "waitlist_cutoff_hours": {"type": "integer", "minimum": 0, "maximum": 1440},
+    },
+}
+
+STAFF_SEMINAR: dict[str, Any] = {
+    "allOf": [{"$ref": "#/components/schemas/Seminar"}],
+    "properties": {"meeting_url": _NULLABLE_STRING, "waitlist_cutoff_hours": {"type": "integer"}},
+}
+
+VALIDATION_ERROR: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "status", "fields"],
+    "properties": {
+        "error": {"type": "string"},
+        "status": {"type": "integer"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+
+def _json(schema_name: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
+        },
+    }
+
+
+_SEMINAR_ID = {
+    "name": "seminar_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+}
+_STAFF = [{"bearerToken": []}]
+
+
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -166,7 +300,38 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         },
                         "400": _error("A filter value is not valid"),
                     },
-                }
+                },
+                "post": {
+                    "operationId": "createSeminar",
+                    "summary": "Create a seminar (staff: organizer)",
+                    "security": _STAFF,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    **SEMINAR_WRITE,
+                                    "required": [
+                                        "title",
+                                        "series",
+                                        "host_type",
+                                        "delivery",
+                                        "starts_at",
+                                        "ends_at",
+                                        "capacity",
+                                    ],
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json("StaffSeminar", "The created seminar"),
+                        "400": _error("The body is not a JSON object"),
+                        "401": _error("No valid token"),
+                        "403": _error("The token's account is not an organizer"),
+                        "422": _json("ValidationError", "A field is not valid"),
+                    },
+                },
             },
             "/api/v1/seminars/{seminar_id}": {
                 "get": {
@@ -191,7 +356,77 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         },
                         "404": _error("No public seminar has this id"),
                     },
-                }
+                },
+                "patch": {
+                    "operationId": "updateSeminar",
+                    "summary": "Change a seminar (staff: organizer); a new time or place "
+                    "sends calendar updates, status cancelled sends cancellations",
+                    "security": _STAFF,
+                    "parameters": [_SEMINAR_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": SEMINAR_WRITE}},
+                    },
+                    "responses": {
+                        "200": _json("StaffSeminar", "The changed seminar"),
+                        "400": _error("The body is not a JSON object"),
+                        "401": _error("No valid token"),
+                        "403": _error("The token's account is not an organizer"),
+                        "404": _error("No seminar has this id"),
+                        "409": _error("The status change is not possible"),
+                        "422": _json("ValidationError", "A field is not valid"),
+                    },
+                },
+            },
+            "/api/v1/seminars/{seminar_id}/registrations": {
+                "post": {
+                    "operationId": "register",
+                    "summary": "Register for a seminar, without an account",
+                    "parameters": [_SEMINAR_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": REGISTRATION_REQUEST}},
+                    },
+                    "responses": {
+                        "201": _json("RegistrationCreated", "Confirmed or waitlisted"),
+                        "400": _error("The body is not a JSON object"),
+                        "404": _error("No public seminar has this id"),
+                        "409": _error("Already registered, or registration is not open (see code)"),
+                        "422": _json("ValidationError", "A field is not valid"),
+                        "429": _error("Too many registrations from this address"),
+                    },
+                },
+                "get": {
+                    "operationId": "listRegistrations",
+                    "summary": "Every registration of a seminar (staff: organizer)",
+                    "security": _STAFF,
+                    "parameters": [_SEMINAR_ID],
+                    "responses": {
+                        "200": {
+                            "description": "The registrations",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["registrations", "total"],
+                                        "properties": {
+                                            "registrations": {
+                                                "type": "array",
+                                                "items": {
+                                                    "$ref": "#/components/schemas/RegistrationRow"
+                                                },
+                                            },
+                                            "total": {"type": "integer"},
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "401": _error("No valid token"),
+                        "403": _error("The token's account is not an organizer"),
+                        "404": _error("No seminar has this id"),
+                    },
+                },
             },
             "/api/v1/openapi.json": {
                 "get": {
@@ -206,5 +441,21 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": {"Seminar": SEMINAR_SCHEMA, "Error": ERROR_SCHEMA}},
+        "components": {
+            "schemas": {
+                "Seminar": SEMINAR_SCHEMA,
+                "StaffSeminar": STAFF_SEMINAR,
+                "Error": ERROR_SCHEMA,
+                "ValidationError": VALIDATION_ERROR,
+                "RegistrationCreated": REGISTRATION_CREATED,
+                "RegistrationRow": REGISTRATION_ROW,
+            },
+            "securitySchemes": {
+                "bearerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Printed by `flask --app wsgi users token EMAIL`",
+                }
+            },
+        },
     }

@@ -9,8 +9,12 @@ from flask_babel import force_locale
 
 from ..catalogue import services
 from ..catalogue.models import Seminar
-from ..extensions import db
+from ..extensions import db, limiter
+from ..registration import services as registrations
+from ..registration.details import parse_details
 from ..timeutil import utcnow
+from ..urls import absolute_url
+from .access import error
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__)
@@ -107,3 +111,68 @@ def get_seminar(seminar_id: int):
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document(current_app.config["BASE_URL"]))
+
+
+REGISTRATION_FIELDS = {
+    "name",
+    "name_kana",
+    "email",
+    "organization",
+    "department",
+    "job_title",
+    "prefecture",
+    "attribute",
+    "employee_band",
+    "industry",
+    "privacy_notice_agreed",
+    "announcements_opt_in",
+    "locale",
+    "question",
+    "heard_from",
+}
+
+
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+@bp.post("/seminars/<id:seminar_id>/registrations")
+@limiter.limit(_registration_limit)
+def create_registration(seminar_id: int):
+    """Register without an account: the same rules as the form."""
+    seminar = db.session.get(Seminar, seminar_id)
+    if seminar is None or not seminar.is_public:
+        return error(404, "No public seminar has this id.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error(400, "Send a JSON object.")
+    with force_locale(body.get("locale") if body.get("locale") in ("ja", "en") else "en"):
+        errors = {name: "unknown field" for name in set(body) - REGISTRATION_FIELDS}
+        details, problems = parse_details(body)
+        errors.update(problems)
+        if body.get("privacy_notice_agreed") is not True:
+            errors["privacy_notice_agreed"] = "The privacy notice must be agreed to (true)."
+        if errors:
+            return error(422, "Some fields are not valid.", fields=errors)
+        try:
+            registration = registrations.register(
+                db.session,
+                seminar.id,
+                details,
+                now=utcnow(),
+                source="api",
+                privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+            )
+        except registrations.AlreadyRegistered as exc:
+            db.session.rollback()
+            return error(409, exc.message, code=exc.code)
+        except registrations.RegistrationError as exc:
+            db.session.rollback()
+            return error(409, exc.message, code=exc.code)
+    db.session.commit()
+    return jsonify(
+        id=registration.id,
+        status=registration.status,
+        waitlist_position=registrations.waitlist_position(db.session, registration),
+        manage_url=absolute_url("registration.manage", token=registration.manage_token),
+    ), 201

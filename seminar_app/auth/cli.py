@@ -47,3 +47,32 @@ def create_command(email: str, roles: tuple[str, ...], name: str, password: str 
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.roles))}")
+
+
+def _user_or_fail(email: str):
+    user = services.find_user(db.session, email)
+    if user is None:
+        raise click.ClickException(f"No staff account for {email}.")
+    return user
+
+
+@users_cli.command("token")
+@click.argument("email")
+@with_appcontext
+def token_command(email: str) -> None:
+    """Print a new API bearer token for EMAIL (alone on the last line)."""
+    user = _user_or_fail(email)
+    token = services.issue_api_token(db.session, user)
+    db.session.commit()
+    click.echo(f"API token for {user.email} (shown once; revoke with `users revoke-tokens`):")
+    click.echo(token)
+
+
+@users_cli.command("revoke-tokens")
+@click.argument("email")
+@with_appcontext
+def revoke_tokens_command(email: str) -> None:
+    """Revoke every API token of EMAIL."""
+    count = services.revoke_api_tokens(db.session, _user_or_fail(email))
+    db.session.commit()
+    click.echo(f"Revoked {count} token(s).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from email.message import EmailMessage
 
 from flask import current_app, render_template
@@ -15,8 +16,9 @@ from ..audit.services import record
 from ..domain import Role
 from ..notifications.services import compose, queue, renderer
 from ..text import normalize_email, normalize_text
+from ..timeutil import utcnow
 from ..urls import absolute_url
-from .models import User
+from .models import ApiToken, User
 
 MIN_PASSWORD_LENGTH = 10
 _RESET_SALT = "staff-password-reset"
@@ -119,3 +121,45 @@ def render_password_reset(session: Session, row) -> EmailMessage:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     body = render_template("auth/mail/password_reset.txt", user=user, link=link, minutes=minutes)
     return compose(user.email, _("Reset your password"), body)
+
+
+API_TOKEN_PREFIX = "sat_"  # noqa: S105 - a prefix, not a secret
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(session: Session, user: User) -> str:
+    """A new bearer token for the API; only its hash is stored, so it is shown once."""
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user=user, token_hash=_token_hash(token)))
+    record(session, "user.api_token_issued", "user", user.id, actor_label="cli")
+    return token
+
+
+def revoke_api_tokens(session: Session, user: User) -> int:
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = utcnow()
+    record(
+        session,
+        "user.api_tokens_revoked",
+        "user",
+        user.id,
+        actor_label="cli",
+        details={"count": len(tokens)},
+    )
+    return len(tokens)
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    if not token.startswith(API_TOKEN_PREFIX):
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.user

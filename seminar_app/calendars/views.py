@@ -55,6 +55,7 @@ def _registration_event(registration: Registration):
         description="\n".join(lines),
         url=manage_url(registration),
         cancelled=cancelled,
+        tentative=registration.status == RegistrationStatus.WAITLISTED,
         stamp=max(seminar.updated_at, registration.updated_at),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from ..auth.access import require_roles_for_blueprint
 from ..catalogue.models import Seminar
@@ -50,7 +51,9 @@ def index():
     query = select(Seminar).where(Seminar.starts_at >= start, Seminar.starts_at < end)
     if status in {member.value for member in SeminarStatus}:
         query = query.where(Seminar.status == status)
-    seminars = db.session.scalars(query.order_by(Seminar.starts_at)).all()
+    seminars = db.session.scalars(
+        query.order_by(Seminar.starts_at).options(undefer(Seminar.seats_taken))
+    ).all()
     years = sorted(
         {fiscal_year_of(moment) for moment in db.session.scalars(select(Seminar.starts_at))}
         | {current_fy},
@@ -146,3 +149,7 @@ def cancel(seminar_id: int):
     return _status_action(
         seminar_id, lambda s: services.cancel(db.session, s, reason), _("The seminar is cancelled.")
     )
+
+
+# The registration pages register their routes on this blueprint.
+from . import registrations as _registrations  # noqa: E402, F401

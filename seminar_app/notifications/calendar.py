@@ -58,6 +58,7 @@ def seminar_event(
     description: str,
     url: str,
     cancelled: bool = False,
+    tentative: bool = False,
     stamp: datetime | None = None,
 ) -> icalendar.Event:
     event = icalendar.Event()
@@ -70,7 +71,7 @@ def seminar_event(
     event.add("description", description)
     event.add("url", url)
     event.add("sequence", sequence)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled else ("TENTATIVE" if tentative else "CONFIRMED"))
     event.add("transp", "OPAQUE")
     return event
 

@@ -66,7 +66,11 @@ class DetailsForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        data = {name: getattr(self, name).data for name in DETAIL_FIELDS if hasattr(self, name)}
+        data = {
+            name: getattr(self, name).data
+            for name in DETAIL_FIELDS
+            if getattr(self, name, None) is not None
+        }
         data["locale"] = self.language
         if self.fixed_email is not None:
             data["email"] = self.fixed_email

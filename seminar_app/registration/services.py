@@ -12,7 +12,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
@@ -21,6 +23,7 @@ from ..catalogue.services import RegistrationState, registration_state
 from ..database import begin_write
 from ..domain import RegistrationStatus, SeminarStatus
 from ..notifications.services import queue
+from ..timeutil import utcnow
 from .details import ParticipantDetails
 from .models import CalendarFeed, Registration
 
@@ -121,12 +124,15 @@ def _queue_for(session: Session, kind: str, registration: Registration, **payloa
     )
 
 
-def ensure_calendar_feed(session: Session, email_key: str) -> CalendarFeed:
-    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.email_key == email_key))
-    if feed is None:
-        feed = CalendarFeed(email_key=email_key, token=new_token())
-        session.add(feed)
-    return feed
+def ensure_calendar_feed(session: Session, email_key: str) -> None:
+    """Give the address its private feed once; two registrations at once both succeed."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(CalendarFeed)
+        .values(email_key=email_key, token=new_token(), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["email_key"])
+    )
 
 
 _REFUSALS = {
@@ -395,3 +401,44 @@ def message_registrants(
         details={"to": status.value, "count": len(registrations), "subject": subject},
     )
     return len(registrations)
+
+
+def queue_reminders(session: Session, now: datetime, days_before: int) -> int:
+    """Queue one reminder per confirmed seat of seminars starting within `days_before` days.
+
+    Each registration is claimed with a conditional UPDATE, so two runs at once (cron
+    overlapping itself) never queue the same reminder twice.
+    """
+    horizon = now + timedelta(days=days_before)
+    candidates = (
+        session.execute(
+            select(Registration.id)
+            .join(Seminar, Seminar.id == Registration.seminar_id)
+            .where(
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.reminder_queued_at.is_(None),
+                Seminar.status == SeminarStatus.PUBLISHED,
+                Seminar.starts_at > now,
+                Seminar.starts_at <= horizon,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    queued = 0
+    for registration_id in candidates:
+        claimed = session.execute(
+            update(Registration)
+            .where(
+                Registration.id == registration_id,
+                Registration.reminder_queued_at.is_(None),
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+            .values(reminder_queued_at=now)
+        ).rowcount
+        if claimed == 1:
+            registration = session.get(Registration, registration_id)
+            _queue_for(session, "registration.reminder", registration)
+            queued += 1
+        session.commit()
+    return queued

@@ -1,0 +1,155 @@
+"""Organizer pages for one seminar's registrations (routes of the console blueprint)."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..audit.services import record
+from ..catalogue.models import Seminar
+from ..domain import RegistrationStatus
+from ..exports import to_csv, to_xlsx
+from ..extensions import db
+from ..i18n import current_language
+from ..registration import services as registration_services
+from ..registration.models import Registration
+from ..registration.roster import export_header, export_rows, roster_query
+from ..text import normalize_text
+from ..timeutil import utcnow
+from .views import bp
+
+
+def _seminar(seminar_id: int) -> Seminar:
+    seminar = db.session.get(Seminar, seminar_id)
+    if seminar is None:
+        abort(404)
+    return seminar
+
+
+def _back(seminar_id: int):
+    return redirect(url_for("console.registrations", seminar_id=seminar_id), 303)
+
+
+@bp.get("/seminars/<id:seminar_id>/registrations")
+def registrations(seminar_id: int):
+    seminar = _seminar(seminar_id)
+    status = request.args.get("status", "")
+    search = (request.args.get("q") or "").strip()[:100]
+    rows = db.session.scalars(roster_query(seminar.id, status, search)).all()
+    counts = {
+        member: registration_services.count_status(db.session, seminar.id, member)
+        for member in RegistrationStatus
+    }
+    positions = {
+        row.id: registration_services.waitlist_position(db.session, row)
+        for row in rows
+        if row.status == RegistrationStatus.WAITLISTED
+    }
+    return render_template(
+        "console/registration_services.html",
+        seminar=seminar,
+        rows=rows,
+        counts=counts,
+        positions=positions,
+        status=status,
+        search=search,
+        statuses=list(RegistrationStatus),
+    )
+
+
+def _registration_action(registration_id: int, action, success: str):
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        abort(404)
+    seminar_id = registration.seminar_id
+    try:
+        action(registration_id)
+    except registration_services.RegistrationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return _back(seminar_id)
+
+
+@bp.post("/registrations/<id:registration_id>/cancel")
+def cancel_registration(registration_id: int):
+    return _registration_action(
+        registration_id,
+        lambda rid: registration_services.cancel(db.session, rid, utcnow(), by_participant=False),
+        _("The registration is cancelled and the person has been told by mail."),
+    )
+
+
+@bp.post("/registrations/<id:registration_id>/promote")
+def promote_registration(registration_id: int):
+    return _registration_action(
+        registration_id,
+        lambda rid: registration_services.promote_by_hand(db.session, rid, utcnow()),
+        _("Confirmed from the waitlist; the person has been told by mail."),
+    )
+
+
+@bp.post("/seminars/<id:seminar_id>/capacity")
+def change_capacity(seminar_id: int):
+    _seminar(seminar_id)
+    raw = (request.form.get("capacity") or "").strip()
+    if not raw.isascii() or not raw.isdigit() or int(raw) > 100_000:
+        flash(_("Enter the capacity as a whole number from 0."), "error")
+        return _back(seminar_id)
+    promoted = registration_services.change_capacity(db.session, seminar_id, int(raw), utcnow())
+    db.session.commit()
+    flash(
+        _("Capacity saved. %(n)d people were confirmed from the waitlist.", n=len(promoted)),
+        "success",
+    )
+    return _back(seminar_id)
+
+
+@bp.post("/seminars/<id:seminar_id>/message")
+def message(seminar_id: int):
+    seminar = _seminar(seminar_id)
+    audience = request.form.get("audience", "")
+    subject = normalize_text(request.form.get("subject"))[:100]
+    body = (request.form.get("body") or "").strip()[:5000]
+    if audience not in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+        flash(_("Choose who receives the message."), "error")
+    elif not subject or not body:
+        flash(_("Write a subject and a message."), "error")
+    else:
+        sent = registration_services.message_registrants(
+            db.session, seminar, RegistrationStatus(audience), subject, body
+        )
+        db.session.commit()
+        flash(_("The message is queued for %(n)d people.", n=sent), "success")
+    return _back(seminar_id)
+
+
+@bp.get("/seminars/<id:seminar_id>/registration_services.<any(csv, xlsx):extension>")
+def export(seminar_id: int, extension: str):
+    seminar = _seminar(seminar_id)
+    language = current_language()
+    header, rows = export_header(), export_rows(db.session, seminar.id, language)
+    record(
+        db.session,
+        "registration.exported",
+        "seminar",
+        seminar.id,
+        details={"format": extension, "rows": len(rows)},
+    )
+    db.session.commit()
+    filename = f"registrations-{seminar.slug}.{extension}"
+    if extension == "csv":
+        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx([(_("Registrations"), header, rows)])
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,85 @@
+"""The organizer's list of a seminar's registrations: search, filters and export rows."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from ..domain import RegistrationStatus, label
+from ..reference import INDUSTRIES, PREFECTURES, reference_name
+from ..timeutil import to_jst
+from .models import Registration
+
+
+def roster_query(
+    seminar_id: int, status: str | None = None, search: str | None = None
+) -> Select[tuple[Registration]]:
+    query = select(Registration).where(Registration.seminar_id == seminar_id)
+    if status in {member.value for member in RegistrationStatus}:
+        query = query.where(Registration.status == status)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(
+                Registration.name.ilike(pattern),
+                Registration.name_kana.ilike(pattern),
+                Registration.email_key.like(pattern),
+                Registration.organization.ilike(pattern),
+            )
+        )
+    return query.order_by(Registration.id)
+
+
+def export_header() -> list[str]:
+    return [
+        _("No."),
+        _("Status"),
+        _("Waitlist number"),
+        _("Name"),
+        _("Name in kana"),
+        _("E-mail"),
+        _("Organization"),
+        _("Department"),
+        _("Job title"),
+        _("Prefecture"),
+        _("Type of organization"),
+        _("Employees"),
+        _("Industry"),
+        _("Question"),
+        _("Heard from"),
+        _("Announcements"),
+        _("Registered at (JST)"),
+        _("Privacy notice version"),
+    ]
+
+
+def export_rows(session: Session, seminar_id: int, language: str) -> list[list[object]]:
+    rows = []
+    position = 0
+    for registration in session.scalars(roster_query(seminar_id)):
+        waiting = registration.status == RegistrationStatus.WAITLISTED
+        position += waiting
+        rows.append(
+            [
+                registration.id,
+                label(registration.status),
+                position if waiting else None,
+                registration.name,
+                registration.name_kana,
+                registration.email,
+                registration.organization,
+                registration.department,
+                registration.job_title,
+                reference_name(PREFECTURES, registration.prefecture, language),
+                label(registration.attribute),
+                registration.employee_band,
+                reference_name(INDUSTRIES, registration.industry, language),
+                registration.question,
+                label(registration.heard_from) if registration.heard_from else None,
+                registration.announcements_opt_in,
+                to_jst(registration.created_at),
+                registration.privacy_notice_version,
+            ]
+        )
+    return rows
