@@ -140,9 +140,6 @@ def _registration_limit() -> str:
 @limiter.limit(_registration_limit)
 def create_registration(seminar_id: int):
     """Register without an account: the same rules as the form."""
-    seminar = db.session.get(Seminar, seminar_id)
-    if seminar is None or not seminar.is_public:
-        return error(404, "No public seminar has this id.")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return error(400, "Send a JSON object.")
@@ -157,7 +154,7 @@ def create_registration(seminar_id: int):
         try:
             registration = registrations.register(
                 db.session,
-                seminar.id,
+                seminar_id,
                 details,
                 now=utcnow(),
                 source="api",
@@ -168,11 +165,15 @@ def create_registration(seminar_id: int):
             return error(409, exc.message, code=exc.code)
         except registrations.RegistrationError as exc:
             db.session.rollback()
+            if exc.code == "not-found":
+                return error(404, "No public seminar has this id.")
             return error(409, exc.message, code=exc.code)
+    # Read before the commit, which would expire the object and cost a query per attribute.
+    answer = {
+        "id": registration.id,
+        "status": registration.status,
+        "waitlist_position": registration.position_when_registered,
+        "manage_url": absolute_url("registration.manage", token=registration.manage_token),
+    }
     db.session.commit()
-    return jsonify(
-        id=registration.id,
-        status=registration.status,
-        waitlist_position=registrations.waitlist_position(db.session, registration),
-        manage_url=absolute_url("registration.manage", token=registration.manage_token),
-    ), 201
+    return jsonify(answer), 201

@@ -189,8 +189,12 @@ class RegistrationState(StrEnum):
     OPEN = "open"
 
 
-def registration_state(seminar: Seminar, now: datetime) -> RegistrationState:
-    """Whether a person could register at `now`, and if not, why."""
+def registration_state(
+    seminar: Seminar, now: datetime, *, taken: int | None = None
+) -> RegistrationState:
+    """Whether a person could register at `now`, and if not, why.
+
+    `taken` is the number of confirmed seats when the caller has just counted them."""
     if seminar.status == SeminarStatus.CANCELLED:
         return RegistrationState.CANCELLED
     if not seminar.takes_registrations:
@@ -202,6 +206,7 @@ def registration_state(seminar: Seminar, now: datetime) -> RegistrationState:
     closes = seminar.registration_closes_at or seminar.starts_at
     if now >= closes:
         return RegistrationState.CLOSED
-    if seats_left(seminar) == 0:
+    free = seminar.capacity - taken if taken is not None else seats_left(seminar)
+    if free is not None and free <= 0:
         return RegistrationState.FULL
     return RegistrationState.OPEN

@@ -97,6 +97,9 @@ class Registration(TimestampMixin, db.Model):
 
     seminar: Mapped[Seminar] = relationship()
 
+    #: Place in the waitlist when the registration was made; set by register(), not stored.
+    position_when_registered = None
+
     @property
     def is_active(self) -> bool:
         return self.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)

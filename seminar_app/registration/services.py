@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -135,6 +135,31 @@ def ensure_calendar_feed(session: Session, email_key: str) -> None:
     )
 
 
+_ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
+def _tally(session: Session, seminar_id: int, email_key: str) -> tuple[int, int, int | None]:
+    """Confirmed seats, people waiting, and this address's active registration, in one query."""
+    row = session.execute(
+        select(
+            func.count().filter(Registration.status == RegistrationStatus.CONFIRMED),
+            func.count().filter(Registration.status == RegistrationStatus.WAITLISTED),
+            func.max(
+                case(
+                    (
+                        and_(
+                            Registration.email_key == email_key,
+                            Registration.status.in_(_ACTIVE_STATUSES),
+                        ),
+                        Registration.id,
+                    )
+                )
+            ),
+        ).where(Registration.seminar_id == seminar_id)
+    ).one()
+    return row[0], row[1], row[2]
+
+
 _REFUSALS = {
     RegistrationState.CANCELLED: lambda: _("This seminar has been cancelled."),
     RegistrationState.NOT_TAKEN: lambda: _("This seminar does not take registrations here."),
@@ -153,20 +178,23 @@ def register(
     privacy_notice_version: str,
     source: str = "web",
 ) -> Registration:
-    """Confirm a seat if one is free and nobody waits for it; otherwise join the waitlist."""
+    """Confirm a seat if one is free and nobody waits for it; otherwise join the waitlist.
+
+    The seminar's lock is held from the first read to the commit, so the work inside it
+    is kept to a few statements: one tally, then the inserts.
+    """
+    begin_write(session)
+    ensure_calendar_feed(session, details.email_key)  # idempotent, outside the seminar's lock
     seminar = lock_seminar(session, seminar_id)
-    if seminar is None or seminar.status == SeminarStatus.DRAFT:
+    if seminar is None or not seminar.is_public:
         raise RegistrationError("not-found", _("This seminar is not open for registration."))
-    state = registration_state(seminar, now)
+    taken, waiting, existing_id = _tally(session, seminar.id, details.email_key)
+    state = registration_state(seminar, now, taken=taken)
     if state in _REFUSALS:
         raise RegistrationError(state.value, _REFUSALS[state]())
-    existing = find_active(session, seminar.id, details.email_key)
-    if existing is not None:
-        raise AlreadyRegistered(existing)
-
-    seat_free = seats_taken(session, seminar.id) < (seminar.capacity or 0)
-    someone_waiting = count_status(session, seminar.id, RegistrationStatus.WAITLISTED) > 0
-    confirmed = seat_free and not someone_waiting
+    if existing_id is not None:
+        raise AlreadyRegistered(session.get(Registration, existing_id))
+    confirmed = taken < (seminar.capacity or 0) and waiting == 0
     registration = Registration(
         seminar=seminar,
         status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
@@ -178,8 +206,8 @@ def register(
         source=source,
         **details.as_dict(),
     )
+    registration.position_when_registered = None if confirmed else waiting + 1
     session.add(registration)
-    ensure_calendar_feed(session, details.email_key)
     session.flush()
     _queue_for(
         session, "registration.confirmed" if confirmed else "registration.waitlisted", registration
