@@ -44,6 +44,9 @@ lint: install
 test: lint
 	$(BIN)/python -m pytest
 
+bench: install
+	$(BIN)/python bench/registration_rush.py
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-output
 	find seminar_app/translations -name '*.mo' -delete

@@ -190,8 +190,12 @@ SEMINAR_WRITE: dict[str, Any] = {
 }
 
 STAFF_SEMINAR: dict[str, Any] = {
-    "allOf": [{"$ref": "#/components/schemas/Seminar"}],
-    "properties": {"meeting_url": _NULLABLE_STRING, "waitlist_cutoff_hours": {"type": "integer"}},
+    **SEMINAR_SCHEMA,
+    "properties": {
+        **SEMINAR_SCHEMA["properties"],
+        "meeting_url": _NULLABLE_STRING,
+        "waitlist_cutoff_hours": {"type": "integer"},
+    },
 }
 
 VALIDATION_ERROR: dict[str, Any] = {

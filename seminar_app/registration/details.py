@@ -180,8 +180,8 @@ def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, d
     )
     locale = _choice(data.get("locale") or "ja", "locale", {"ja", "en"}, errors, required=True)
     opt_in = data.get("announcements_opt_in", False)
-    if isinstance(opt_in, str):
-        opt_in = opt_in.lower() in ("y", "yes", "true", "on", "1")
+    if opt_in is None:
+        opt_in = False
     if not isinstance(opt_in, bool):
         errors["announcements_opt_in"] = _("Answer yes or no.")
     if errors:
