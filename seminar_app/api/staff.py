@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..audit.services import record
 from ..catalogue.models import Seminar
-from ..catalogue.rules import SeminarFields, seminar_problems
+from ..catalogue.rules import SEMINAR_FIELD_NAMES, SeminarFields, seminar_problems
 from ..console import services as console
 from ..domain import Role, SeminarStatus
 from ..extensions import db
@@ -23,21 +23,10 @@ from .access import error, token_required
 from .views import bp, seminar_json
 
 #: Fields of a seminar that the API writes, and the JSON types they take.
-TEXT_FIELDS = (
-    "title",
-    "title_en",
-    "series",
-    "level",
-    "host_type",
-    "delivery",
-    "description",
-    "description_en",
-    "venue",
-    "meeting_url",
-    "host_organization",
-    "external_url",
+TIME_FIELDS = tuple(name for name in SEMINAR_FIELD_NAMES if name.endswith("_at"))
+TEXT_FIELDS = tuple(
+    name for name in SEMINAR_FIELD_NAMES if name not in (*TIME_FIELDS, "capacity", "status")
 )
-TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 REQUIRED_ON_CREATE = (
     "title",
     "series",
@@ -92,12 +81,7 @@ def _read_body(fields: SeminarFields, body: dict[str, Any], errors: dict[str, st
 
 
 def _fields_of(seminar: Seminar) -> SeminarFields:
-    return SeminarFields(
-        **{
-            name: getattr(seminar, name)
-            for name in (*TEXT_FIELDS, *TIME_FIELDS, "capacity", "status")
-        }
-    )
+    return SeminarFields(**{name: getattr(seminar, name) for name in SEMINAR_FIELD_NAMES})
 
 
 def _body() -> tuple[dict[str, Any] | None, Any]:

@@ -11,7 +11,7 @@ from ..catalogue import services
 from ..catalogue.models import Seminar
 from ..extensions import db, limiter
 from ..registration import services as registrations
-from ..registration.details import parse_details
+from ..registration.details import DETAIL_FIELDS, parse_details
 from ..timeutil import utcnow
 from ..urls import absolute_url
 from .access import error
@@ -113,23 +113,7 @@ def openapi():
     return jsonify(openapi_document(current_app.config["BASE_URL"]))
 
 
-REGISTRATION_FIELDS = {
-    "name",
-    "name_kana",
-    "email",
-    "organization",
-    "department",
-    "job_title",
-    "prefecture",
-    "attribute",
-    "employee_band",
-    "industry",
-    "privacy_notice_agreed",
-    "announcements_opt_in",
-    "locale",
-    "question",
-    "heard_from",
-}
+REGISTRATION_FIELDS = {*DETAIL_FIELDS, "locale", "privacy_notice_agreed"}
 
 
 def _registration_limit() -> str:

@@ -46,6 +46,12 @@ class SeminarFields:
     lecturer_emails: list[str] = field(default_factory=list)
 
 
+#: Every seminar field a person edits (console, content files, API), in form order.
+SEMINAR_FIELD_NAMES = tuple(
+    name for name in SeminarFields.__dataclass_fields__ if name != "lecturer_emails"
+)
+
+
 def _is_web_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("https", "http") and bool(parts.netloc) and " " not in value

@@ -12,30 +12,13 @@ from sqlalchemy.orm import Session
 from ..audit.services import record
 from ..auth.models import User, UserRole
 from ..catalogue.models import Seminar
-from ..catalogue.rules import SeminarFields, seminar_problems
+from ..catalogue.rules import SEMINAR_FIELD_NAMES, SeminarFields, seminar_problems
 from ..domain import Role, SeminarStatus
 from ..registration import services as registrations
 from ..timeutil import to_jst
 
-EDITABLE = (
-    "title",
-    "title_en",
-    "series",
-    "level",
-    "host_type",
-    "delivery",
-    "description",
-    "description_en",
-    "starts_at",
-    "ends_at",
-    "venue",
-    "meeting_url",
-    "capacity",
-    "registration_opens_at",
-    "registration_closes_at",
-    "host_organization",
-    "external_url",
-)
+#: What the console edits; the status changes through publish, unpublish and cancel.
+EDITABLE = tuple(name for name in SEMINAR_FIELD_NAMES if name != "status")
 
 
 class SeminarActionError(ValueError):

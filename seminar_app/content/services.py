@@ -12,30 +12,13 @@ from sqlalchemy.orm import Session
 from ..audit.services import record
 from ..auth.models import User
 from ..catalogue.models import Seminar
+from ..catalogue.rules import SEMINAR_FIELD_NAMES
 from ..domain import Role, SeminarStatus
 from .loader import Catalogue, LecturerSpec, SeminarSpec, read_catalogue
 
 #: Seminar columns a content file sets, compared one by one to detect a change.
-SEMINAR_COLUMNS = (
-    "title",
-    "title_en",
-    "series",
-    "level",
-    "host_type",
-    "delivery",
-    "status",
-    "description",
-    "description_en",
-    "starts_at",
-    "ends_at",
-    "venue",
-    "meeting_url",
-    "capacity",
-    "registration_opens_at",
-    "registration_closes_at",
-    "host_organization",
-    "external_url",
-)
+#: Seminar columns a content file sets, compared one by one to detect a change.
+SEMINAR_COLUMNS = SEMINAR_FIELD_NAMES
 
 
 @dataclass

@@ -68,6 +68,10 @@ class ParticipantDetails:
         return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
+#: The fields a participant fills in, as the form and the API name them.
+DETAIL_FIELDS = tuple(name for name in ParticipantDetails.__dataclass_fields__ if name != "locale")
+
+
 def _has_control_characters(value: str) -> bool:
     return any(unicodedata.category(char) in ("Cc", "Cf") for char in value)
 

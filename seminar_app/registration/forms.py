@@ -9,23 +9,7 @@ from wtforms.validators import DataRequired
 
 from ..domain import Attribute, EmployeeBand, HeardFrom, choices
 from ..reference import INDUSTRIES, PREFECTURES, reference_choices
-from .details import ParticipantDetails, parse_details
-
-DETAIL_FIELDS = (
-    "name",
-    "name_kana",
-    "email",
-    "organization",
-    "department",
-    "job_title",
-    "prefecture",
-    "attribute",
-    "employee_band",
-    "industry",
-    "question",
-    "heard_from",
-    "announcements_opt_in",
-)
+from .details import DETAIL_FIELDS, ParticipantDetails, parse_details
 
 
 def _select(label, **kwargs) -> SelectField:
