@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import load_config
+from .database import begin_write
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -44,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_error_pages(app)
     _register_template_helpers(app)
     _register_security_headers(app)
+    _register_sqlite_write_lock(app)
     _register_cli(app)
     return app
 
@@ -182,6 +184,19 @@ def _register_error_pages(app: Flask) -> None:
         if isinstance(exc, OperationalError):
             return render_error(503, str(_ERROR_MESSAGES[503]))
         return render_error(500, str(_ERROR_MESSAGES[500]))
+
+
+def _register_sqlite_write_lock(app: Flask) -> None:
+    """On SQLite a request that may write takes the write lock when its transaction begins.
+
+    SQLite has one writer at a time; a transaction that reads and only later writes fails
+    at once (SQLITE_BUSY) if another wrote in between, where BEGIN IMMEDIATE would wait.
+    """
+
+    @app.before_request
+    def lock_for_writing() -> None:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            begin_write(db.session)
 
 
 def _register_template_helpers(app: Flask) -> None:

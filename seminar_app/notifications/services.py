@@ -201,7 +201,14 @@ def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
 def deliver_due(
     session: Session, *, limit: int = 100, transport: Transport | None = None
 ) -> DeliveryReport:
-    """Send due messages, one transaction each; failures wait and are tried again."""
+    """Send due messages; failures wait and are tried again.
+
+    Each message is first claimed in a short transaction (row lock with SKIP LOCKED on
+    PostgreSQL, the write lock on SQLite) that pushes its next attempt past a lease, and
+    committed; the SMTP conversation happens outside any transaction, so a slow mail
+    server holds no lock. A sender that dies mid-send leaves the message to be retried
+    once the lease has passed.
+    """
     report = DeliveryReport()
     transport = transport or transport_from_config()
     sender = current_app.config["MAIL_FROM"]
@@ -213,24 +220,54 @@ def deliver_due(
                 session.rollback()
                 break
             row.attempts += 1
+            row.next_attempt_at = now + SEND_LEASE
+            message_id, recipient, data = row.id, row.recipient, render(session, row)
+            attempts = row.attempts
+            session.commit()
             try:
-                transport.send(sender, row.recipient, render(session, row))
+                transport.send(sender, recipient, data)
             except smtplib.SMTPException as exc:
-                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if is_permanent(exc):
-                    row.status = OutboxStatus.FAILED
-                    report.failed += 1
-                else:  # 4xx (greylisting, a full queue) or a dropped connection: try later
-                    row.next_attempt_at = now + backoff(row.attempts)
-                    report.deferred += 1
+                permanent = is_permanent(exc)
+                _finish(
+                    session,
+                    message_id,
+                    error=exc,
+                    permanent=permanent,
+                    retry_at=now + backoff(attempts),
+                )
+                report.failed += permanent
+                report.deferred += not permanent
             except OSError as exc:
-                row.next_attempt_at = now + backoff(row.attempts)
-                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                _finish(session, message_id, error=exc, retry_at=now + backoff(attempts))
                 report.deferred += 1
             else:
-                row.status, row.sent_at, row.last_error = OutboxStatus.SENT, utcnow(), None
+                _finish(session, message_id)
                 report.sent += 1
-            session.commit()
     finally:
         transport.close()
     return report
+
+
+#: How long a claimed message is left to its sender before another may try it.
+SEND_LEASE = timedelta(minutes=5)
+
+
+def _finish(
+    session: Session,
+    message_id: int,
+    *,
+    error: Exception | None = None,
+    permanent: bool = False,
+    retry_at: datetime | None = None,
+) -> None:
+    begin_write(session)  # SQLite: read-then-write needs the lock from the start
+    row = session.get(OutboxMessage, message_id)
+    if error is None:
+        row.status, row.sent_at, row.last_error = OutboxStatus.SENT, utcnow(), None
+    else:
+        row.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if permanent:
+            row.status = OutboxStatus.FAILED
+        else:  # 4xx (greylisting, a full queue) or a dropped connection: try later
+            row.next_attempt_at = retry_at
+    session.commit()

@@ -453,8 +453,10 @@ def queue_reminders(session: Session, now: datetime, days_before: int) -> int:
         .scalars()
         .all()
     )
+    session.commit()
     queued = 0
     for registration_id in candidates:
+        begin_write(session)
         claimed = session.execute(
             update(Registration)
             .where(
