@@ -46,7 +46,7 @@ def registrations(seminar_id: int):
         if row.status == RegistrationStatus.WAITLISTED
     }
     return render_template(
-        "console/registration_services.html",
+        "console/registrations.html",
         seminar=seminar,
         rows=rows,
         counts=counts,
@@ -126,7 +126,7 @@ def message(seminar_id: int):
     return _back(seminar_id)
 
 
-@bp.get("/seminars/<id:seminar_id>/registration_services.<any(csv, xlsx):extension>")
+@bp.get("/seminars/<id:seminar_id>/registrations.<any(csv, xlsx):extension>")
 def export(seminar_id: int, extension: str):
     seminar = _seminar(seminar_id)
     language = current_language()
