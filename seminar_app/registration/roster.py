@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import RegistrationStatus, label
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
+from ..text import normalize_text
 from ..timeutil import to_jst
 from .models import Registration
 
@@ -18,14 +19,15 @@ def roster_query(
     query = select(Registration).where(Registration.seminar_id == seminar_id)
     if status in {member.value for member in RegistrationStatus}:
         query = query.where(Registration.status == status)
-    if search:
-        pattern = f"%{search.strip().lower()}%"
+    term = normalize_text(search).lower()
+    if term:
+        # autoescape: a % or _ typed by the organizer is a character, not a wildcard.
         query = query.where(
             or_(
-                Registration.name.ilike(pattern),
-                Registration.name_kana.ilike(pattern),
-                Registration.email_key.like(pattern),
-                Registration.organization.ilike(pattern),
+                Registration.name.icontains(term, autoescape=True),
+                Registration.name_kana.icontains(term, autoescape=True),
+                Registration.email_key.contains(term, autoescape=True),
+                Registration.organization.icontains(term, autoescape=True),
             )
         )
     return query.order_by(Registration.id)
