@@ -492,16 +492,6 @@ def test_registration_in_english_gets_an_english_mail(
     assert event.summary == seminar.title_en
 
 
-@pytest.mark.xfail(
-    reason=(
-        "the ja catalogue has no translations of the mail strings: "
-        "seminar_app/translations/ja/LC_MESSAGES/messages.po:1103, :223, :754 "
-        "have msgstr '' for "
-        "'[Registration confirmed] %(title)s', 'Dear %(name)s,', "
-        "'Thank you for registering. Your seat is confirmed.'"
-    ),
-    strict=True,
-)
 def test_registration_by_default_gets_a_japanese_mail(
     db_session, smtp_app, mail_server, make_seminar
 ):

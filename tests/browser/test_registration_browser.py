@@ -1,0 +1,39 @@
+"""Registering for a seminar in a real browser, on a phone, in Japanese."""
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+SLUG = "2026-12-16-trade-secret-intermediate"
+
+
+def test_register_on_a_phone_then_see_the_registration(live_server, open_page):
+    page = open_page("ja", width=390, height=844)
+    page.goto(f"{live_server}/seminars/{SLUG}")
+    page.get_by_role("link", name="申し込む").click()
+    page.wait_for_url(f"**/seminars/{SLUG}/register")
+    assert "ドメイン指定受信" in page.content()
+    screenshot(page, "register-ja-phone")
+
+    page.get_by_role("button", name="申し込む").click()
+    assert page.locator(".field-error").count() >= 4  # nothing filled in yet
+    page.fill("#name", "山田 太郎")
+    page.fill("#name_kana", "やまだ たろう")
+    page.fill("#email", "browser.taro@example.jp")
+    page.select_option("#attribute", "sme")
+    page.fill("#organization", "株式会社ブラウザ")
+    page.select_option("#prefecture", "13")
+    page.select_option("#employee_band", "21-50")
+    page.check("#privacy_notice_agreed")
+    page.get_by_role("button", name="申し込む").click()
+    page.wait_for_url("**/r/**")
+    assert "参加確定" in page.locator(".facts").inner_text()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    screenshot(page, "manage-ja-phone")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name=".ics").click()
+    assert download.value.suggested_filename.endswith(".ics")
