@@ -1,5 +1,6 @@
 """Every model, imported in one place for Alembic and the shell."""
 
+from .attendance.models import CheckIn
 from .audit.models import AuditEvent
 from .auth.models import ApiToken, User, UserRole
 from .catalogue.models import Seminar, seminar_lecturers
@@ -10,6 +11,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "CalendarFeed",
+    "CheckIn",
     "OutboxMessage",
     "OutboxStatus",
     "Registration",

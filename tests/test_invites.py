@@ -135,8 +135,10 @@ def test_confirmation_is_multipart_alternative_with_one_calendar_part(
     _, _, message = confirmation(db_session, mail_server, make_seminar)
     assert message.get_content_type() == "multipart/alternative"
     types = [part.get_content_type() for part in message.iter_parts()]
-    assert "text/plain" in types and "text/html" in types
-    assert types.count("text/calendar") == 1
+    # The HTML travels with the QR ticket inside multipart/related.
+    assert types == ["text/plain", "multipart/related", "text/calendar"]
+    related = list(message.iter_parts())[1]
+    assert [p.get_content_type() for p in related.iter_parts()] == ["text/html", "image/png"]
     assert len(calendar_parts(message)) == 1  # none hidden deeper either
     [part] = calendar_parts(message)
     assert part.get_param("method").upper() == "REQUEST"

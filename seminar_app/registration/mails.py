@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.utils import make_msgid
 
 from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from ..attendance.tickets import qr_png
+from ..domain import RegistrationStatus
 from ..i18n import format_when
 from ..notifications import calendar
 from ..notifications.models import OutboxMessage
@@ -27,6 +30,15 @@ SUBJECTS = {
     "seminar.cancelled": lambda: _("[Seminar cancelled] %(title)s"),
     "seminar.message": lambda: _("[Notice] %(title)s"),
 }
+
+#: Which mails carry the QR ticket (to a confirmed person).
+TICKET_KINDS = (
+    "registration.confirmed",
+    "registration.promoted",
+    "registration.link",
+    "registration.reminder",
+    "seminar.changed",
+)
 
 #: Which mails carry a calendar object, and with which METHOD.
 INVITES = {
@@ -98,6 +110,8 @@ def _render_registration_mail(session: Session, row: OutboxMessage) -> EmailMess
         "note": row.payload.get("note"),
         "note_subject": row.payload.get("subject"),
     }
+    with_ticket = registration.status == RegistrationStatus.CONFIRMED and row.kind in TICKET_KINDS
+    context["ticket_cid"] = make_msgid(domain=calendar.domain()) if with_ticket else None
     subject = SUBJECTS[row.kind]() % {"title": seminar.title_for(language)}
     if row.kind == "seminar.message" and context["note_subject"]:
         subject = f"{subject} {context['note_subject']}"
@@ -107,6 +121,17 @@ def _render_registration_mail(session: Session, row: OutboxMessage) -> EmailMess
         render_template("registration/mail/message.txt", **context),
         render_template("registration/mail/message.html", **context),
     )
+    if with_ticket:
+        # The QR code as a PNG referenced by Content-ID: mail clients show neither SVG
+        # nor data: URIs.
+        message.get_body(("html",)).add_related(
+            qr_png(registration.ticket_code),
+            "image",
+            "png",
+            cid=context["ticket_cid"],
+            filename="ticket.png",
+            disposition="inline",
+        )
     method = _method_for(row)
     if method:
         attach_calendar(

@@ -61,6 +61,8 @@ class Registration(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(12))
     #: Secret of the management link (at least 128 random bits, URL-safe).
     manage_token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: What the QR ticket holds (ASCII, at least 128 random bits), also printed as text.
+    ticket_code: Mapped[str] = mapped_column(String(40), unique=True)
     #: The address as given, NFKC-normalised.
     email: Mapped[str] = mapped_column(String(254))
     #: The address lower-cased: what "the same person" is compared on.

@@ -54,6 +54,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+TICKET_PREFIX = "TKT-"
+
+
+def new_ticket_code() -> str:
+    """The QR ticket's text: a prefix and 144 random bits, in URL-safe ASCII."""
+    return TICKET_PREFIX + secrets.token_urlsafe(18)
+
+
 def lock_seminar(session: Session, seminar_id: int) -> Seminar | None:
     """Open a transaction holding the seminar's lock; every seat decision happens inside it."""
     begin_write(session)
@@ -199,6 +207,7 @@ def register(
         seminar=seminar,
         status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
         manage_token=new_token(),
+        ticket_code=new_ticket_code(),
         email_key=details.email_key,
         privacy_notice_version=privacy_notice_version,
         privacy_agreed_at=now,

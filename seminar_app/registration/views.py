@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -16,8 +17,10 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..attendance.tickets import qr_png
 from ..catalogue.models import Seminar
 from ..catalogue.services import public_seminar_by_slug, registration_state
+from ..domain import RegistrationStatus
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..timeutil import utcnow
@@ -173,4 +176,16 @@ def cancel(token: str):
 def privacy():
     return render_template(
         "registration/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"]
+    )
+
+
+@bp.get("/r/<token>/ticket.png")
+def ticket(token: str):
+    registration = _registration_or_404(token)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        abort(404)
+    return Response(
+        qr_png(registration.ticket_code),
+        mimetype="image/png",
+        headers={"Cache-Control": "private, no-store"},
     )

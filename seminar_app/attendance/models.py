@@ -1,0 +1,46 @@
+"""Who came: check-ins at the door (QR ticket, search, walk-in)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, enum_check
+from ..extensions import db
+from ..registration.models import Registration
+from ..timeutil import utcnow
+
+
+class CheckInMethod(StrEnum):
+    SCAN = "scan"
+    PHOTO = "photo"
+    SEARCH = "search"
+    WALK_IN = "walk-in"
+    API = "api"
+
+
+class CheckIn(db.Model):
+    """A registration's arrival; at most one per registration, held by the database."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (enum_check("method", CheckInMethod),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), unique=True
+    )
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The staff member at the desk (None when the account is gone).
+    checked_in_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: How the person was found: scanner, phone photo, name search, walk-in, API.
+    method: Mapped[str] = mapped_column(String(10))
+    #: Which desk or device: the name the desk gave itself, else the client address.
+    desk: Mapped[str | None] = mapped_column(String(60))
+
+    registration: Mapped[Registration] = relationship()
+    checked_in_by = relationship("User")

@@ -1,0 +1,268 @@
+"""Check-in at the door: one check-in per registration, whatever the number of desks."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..audit.services import record
+from ..catalogue.models import Seminar
+from ..domain import RegistrationStatus
+from ..registration import services as registrations
+from ..registration.details import ParticipantDetails
+from ..registration.models import Registration
+from ..text import normalize_text
+from .models import CheckIn, CheckInMethod
+
+#: What a ticket's QR code holds: the prefix and 144 random bits in URL-safe base64.
+TICKET_PATTERN = re.compile(r"^TKT-[A-Za-z0-9_-]{24}$")
+MAX_CODE_LENGTH = 200
+
+
+class Outcome(StrEnum):
+    CHECKED_IN = "checked-in"
+    ALREADY = "already-checked-in"
+    CANCELLED = "cancelled"
+    WAITLISTED = "waitlisted"
+    OTHER_SEMINAR = "other-seminar"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class CheckInResult:
+    outcome: Outcome
+    registration: Registration | None = None
+    check_in: CheckIn | None = None
+
+    @property
+    def admitted(self) -> bool:
+        return self.outcome in (Outcome.CHECKED_IN, Outcome.ALREADY)
+
+
+def clean_code(raw: str | None) -> str | None:
+    """The ticket code as a scanner typed it, or None if it cannot be a ticket."""
+    if not raw or len(raw) > MAX_CODE_LENGTH:
+        return None
+    code = unicodedata.normalize("NFKC", raw).strip()
+    return code if TICKET_PATTERN.match(code) else None
+
+
+def _insert_check_in(
+    session: Session,
+    registration: Registration,
+    *,
+    by_id: int | None,
+    method: CheckInMethod,
+    desk: str | None,
+    now: datetime,
+) -> bool:
+    """True if this call recorded the check-in; False if one existed (another desk won)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    inserted = session.execute(
+        insert(CheckIn)
+        .values(
+            registration_id=registration.id,
+            checked_in_at=now,
+            checked_in_by_id=by_id,
+            method=method,
+            desk=desk,
+        )
+        .on_conflict_do_nothing(index_elements=["registration_id"])
+        .returning(CheckIn.id)
+    ).first()
+    return inserted is not None
+
+
+def _existing(session: Session, registration_id: int) -> CheckIn | None:
+    return session.scalar(
+        select(CheckIn)
+        .where(CheckIn.registration_id == registration_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def admit(
+    session: Session,
+    registration: Registration,
+    seminar_id: int,
+    *,
+    by,
+    method: CheckInMethod,
+    desk: str | None,
+    now: datetime,
+) -> CheckInResult:
+    """Decide and record one arrival; a second scan anywhere finds the first check-in."""
+    if registration.seminar_id != seminar_id:
+        return CheckInResult(Outcome.OTHER_SEMINAR, registration)
+    if registration.status == RegistrationStatus.CANCELLED:
+        return CheckInResult(Outcome.CANCELLED, registration)
+    if registration.status == RegistrationStatus.WAITLISTED:
+        return CheckInResult(Outcome.WAITLISTED, registration)
+    by_id = getattr(by, "id", None)
+    if _insert_check_in(session, registration, by_id=by_id, method=method, desk=desk, now=now):
+        record(
+            session,
+            "attendance.checked_in",
+            "registration",
+            registration.id,
+            actor=by,
+            details={"seminar_id": seminar_id, "method": method, "desk": desk},
+        )
+        return CheckInResult(Outcome.CHECKED_IN, registration, _existing(session, registration.id))
+    return CheckInResult(Outcome.ALREADY, registration, _existing(session, registration.id))
+
+
+def check_in_code(
+    session: Session,
+    seminar_id: int,
+    raw_code: str | None,
+    *,
+    by,
+    method: CheckInMethod,
+    desk: str | None,
+    now: datetime,
+) -> CheckInResult:
+    code = clean_code(raw_code)
+    registration = (
+        None
+        if code is None
+        else session.scalar(select(Registration).where(Registration.ticket_code == code))
+    )
+    if registration is None:
+        return CheckInResult(Outcome.UNKNOWN)
+    return admit(session, registration, seminar_id, by=by, method=method, desk=desk, now=now)
+
+
+def undo(session: Session, seminar_id: int, registration_id: int, *, by, desk: str | None) -> bool:
+    check_in = session.scalar(
+        select(CheckIn)
+        .join(Registration)
+        .where(CheckIn.registration_id == registration_id, Registration.seminar_id == seminar_id)
+    )
+    if check_in is None:
+        return False
+    session.delete(check_in)
+    record(
+        session,
+        "attendance.check_in_undone",
+        "registration",
+        registration_id,
+        actor=by,
+        details={
+            "seminar_id": seminar_id,
+            "desk": desk,
+            "was_checked_in_at": check_in.checked_in_at.isoformat(),
+        },
+    )
+    return True
+
+
+def counts(session: Session, seminar_id: int) -> tuple[int, int]:
+    """(checked in, confirmed) for the desk's live counter."""
+    checked_in = (
+        session.scalar(
+            select(func.count())
+            .select_from(CheckIn)
+            .join(Registration)
+            .where(Registration.seminar_id == seminar_id)
+        )
+        or 0
+    )
+    confirmed = registrations.count_status(session, seminar_id, RegistrationStatus.CONFIRMED)
+    return checked_in, confirmed
+
+
+def search(session: Session, seminar_id: int, text: str, limit: int = 30):
+    """Registrations matching a name, ふりがな, e-mail or organization, with their check-in."""
+    term = normalize_text(text).lower()
+    if not term:
+        return []
+    rows = session.execute(
+        select(Registration, CheckIn)
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(
+            Registration.seminar_id == seminar_id,
+            or_(
+                Registration.name.icontains(term, autoescape=True),
+                Registration.name_kana.icontains(term, autoescape=True),
+                Registration.email_key.contains(term, autoescape=True),
+                Registration.organization.icontains(term, autoescape=True),
+            ),
+        )
+        .order_by(Registration.name_kana, Registration.id)
+        .limit(limit)
+    ).all()
+    return [(registration, check_in) for registration, check_in in rows]
+
+
+def walk_in(
+    session: Session,
+    seminar_id: int,
+    details: ParticipantDetails,
+    *,
+    by,
+    desk: str | None,
+    now: datetime,
+    privacy_notice_version: str,
+) -> tuple[Registration, bool]:
+    """当日参加: a confirmed registration checked in at once, past the capacity if need be.
+
+    Returns the registration and whether the seminar is now over its capacity.
+    """
+    seminar = registrations.lock_seminar(session, seminar_id)
+    existing = registrations.find_active(session, seminar_id, details.email_key)
+    if existing is not None:
+        raise registrations.AlreadyRegistered(existing)
+    registration = Registration(
+        seminar=seminar,
+        status=RegistrationStatus.CONFIRMED,
+        manage_token=registrations.new_token(),
+        ticket_code=registrations.new_ticket_code(),
+        email_key=details.email_key,
+        privacy_notice_version=privacy_notice_version,
+        privacy_agreed_at=now,
+        confirmed_at=now,
+        source="desk",
+        **details.as_dict(),
+    )
+    session.add(registration)
+    session.flush()
+    record(
+        session,
+        "registration.created",
+        "registration",
+        registration.id,
+        actor=by,
+        details={"seminar_id": seminar_id, "status": "confirmed", "source": "desk"},
+    )
+    _insert_check_in(
+        session,
+        registration,
+        by_id=getattr(by, "id", None),
+        method=CheckInMethod.WALK_IN,
+        desk=desk,
+        now=now,
+    )
+    record(
+        session,
+        "attendance.checked_in",
+        "registration",
+        registration.id,
+        actor=by,
+        details={"seminar_id": seminar_id, "method": "walk-in", "desk": desk},
+    )
+    taken = registrations.seats_taken(session, seminar_id)
+    return registration, taken > (seminar.capacity or 0)
+
+
+def seminar_for_desk(session: Session, seminar_id: int) -> Seminar | None:
+    return session.get(Seminar, seminar_id)

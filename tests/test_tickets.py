@@ -1,0 +1,61 @@
+"""QR tickets in the confirmation mail, read back with zbar as a reception scanner would."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from seminar_app.attendance.tickets import codes_in_photo, qr_png
+from seminar_app.notifications.services import deliver_due
+from tests.registration_helpers import register
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("zbarimg") is None,
+    reason="zbarimg not found (apt-get install zbar-tools): QR decoding tests are skipped",
+)
+
+
+def test_ticket_in_the_mail_decodes_with_zbar(
+    db_session, smtp_app, mail_server, make_seminar, tmp_path
+):
+    registration = register(db_session, make_seminar(), email="ticket@example.jp")
+    deliver_due(db_session)
+    [mail] = mail_server.wait_for(1)
+    html = mail.get_body(("html",)).get_content()
+    cid = re.search(r'src="cid:([^"]+)"', html).group(1)
+    [image] = [part for part in mail.walk() if part.get("Content-ID") == f"<{cid}>"]
+    assert image.get_content_type() == "image/png"
+    path = tmp_path / "ticket.png"
+    path.write_bytes(image.get_content())
+    decoded = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(path)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert decoded == registration.ticket_code
+    assert registration.ticket_code in mail.get_body(("plain",)).get_content()
+    assert decoded.isascii() and len(decoded) - len("TKT-") >= 22  # ≥ 128 random bits
+
+
+def test_waitlisted_mail_has_no_ticket(db_session, smtp_app, mail_server, make_seminar):
+    seminar = make_seminar(capacity=0)
+    registration = register(db_session, seminar)
+    deliver_due(db_session)
+    [mail] = mail_server.wait_for(1)
+    assert not [part for part in mail.walk() if part.get_content_type() == "image/png"]
+    assert registration.ticket_code not in mail.get_body(("plain",)).get_content()
+
+
+def test_management_page_shows_the_ticket(client, db_session, make_seminar, tmp_path):
+    registration = register(db_session, make_seminar())
+    html = client.get(f"/r/{registration.manage_token}").get_data(as_text=True)
+    assert registration.ticket_code in html
+    png = client.get(f"/r/{registration.manage_token}/ticket.png")
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    assert codes_in_photo(png.data) == [registration.ticket_code]
+
+
+def test_a_photo_decoder_reads_the_code_and_ignores_junk():
+    assert codes_in_photo(qr_png("TKT-" + "a" * 24)) == ["TKT-" + "a" * 24]
+    assert codes_in_photo(b"not an image") == []
+    with pytest.raises(ValueError):
+        qr_png("受講票")
