@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .api import staff as _staff_api  # noqa: F401  (adds the staff routes to api_bp)
     from .api.views import bp as api_bp
+    from .attendance.views import bp as desk_bp
     from .auth.views import bp as auth_bp
     from .calendars.views import bp as calendars_bp
     from .catalogue.views import bp as catalogue_bp
@@ -118,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendars_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp, url_prefix="/console")
+    app.register_blueprint(desk_bp, url_prefix="/desk")
     app.register_blueprint(admin_bp, url_prefix="/console/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
@@ -217,6 +220,8 @@ def _register_template_helpers(app: Flask) -> None:
         registration_state=registration_state,
         seats_left=seats_left,
     )
+
+    app.jinja_env.filters["fromisoformat"] = datetime.fromisoformat
 
     @app.context_processor
     def agency():

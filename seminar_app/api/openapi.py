@@ -198,6 +198,18 @@ STAFF_SEMINAR: dict[str, Any] = {
     },
 }
 
+CHECK_IN: dict[str, Any] = {
+    "type": "object",
+    "required": ["registration_id", "name", "checked_in_at", "already_checked_in"],
+    "properties": {
+        "registration_id": {"type": "integer"},
+        "name": {"type": "string"},
+        "organization": {"type": ["string", "null"]},
+        "checked_in_at": _DATETIME,
+        "already_checked_in": {"type": "boolean"},
+    },
+}
+
 VALIDATION_ERROR: dict[str, Any] = {
     "type": "object",
     "required": ["error", "status", "fields"],
@@ -432,6 +444,48 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/checkins": {
+                "post": {
+                    "operationId": "checkIn",
+                    "summary": "Check in a ticket (staff: organizer or reception); safe to retry",
+                    "security": _STAFF,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["seminar_id", "code"],
+                                    "properties": {
+                                        "seminar_id": {"type": "integer", "minimum": 1},
+                                        "code": {
+                                            "type": "string",
+                                            "maxLength": 200,
+                                            "description": "exactly the text the QR code holds",
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json("CheckIn", "Checked in now"),
+                        "200": _json(
+                            "CheckIn",
+                            "Already checked in (already_checked_in true, "
+                            "checked_in_at the first time)",
+                        ),
+                        "400": _error("The body is not a JSON object"),
+                        "401": _error("No valid token"),
+                        "403": _error("The token's account may not check people in"),
+                        "404": _error("No seminar or no ticket with this code"),
+                        "409": _error(
+                            "Cancelled, waitlisted, or another seminar's ticket (see code)"
+                        ),
+                        "422": _json("ValidationError", "A field is not valid"),
+                    },
+                }
+            },
             "/api/v1/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",
@@ -453,6 +507,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "ValidationError": VALIDATION_ERROR,
                 "RegistrationCreated": REGISTRATION_CREATED,
                 "RegistrationRow": REGISTRATION_ROW,
+                "CheckIn": CHECK_IN,
             },
             "securitySchemes": {
                 "bearerToken": {

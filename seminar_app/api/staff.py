@@ -10,6 +10,8 @@ from flask_babel import force_locale
 from flask_login import login_user
 from sqlalchemy import select
 
+from ..attendance import services as attendance
+from ..attendance.models import CheckInMethod
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..catalogue.rules import SEMINAR_FIELD_NAMES, SeminarFields, seminar_problems
@@ -216,3 +218,49 @@ def list_registrations(seminar_id: int):
 
 
 __all__ = ["waitlist_position"]
+
+
+@bp.post("/checkins")
+@token_required(Role.ORGANIZER, Role.RECEPTION)
+def create_checkin():
+    """Scanning apps: check in the ticket `code` for `seminar_id`. Safe to retry."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error(400, "Send a JSON object.")
+    seminar_id, code = body.get("seminar_id"), body.get("code")
+    problems = {}
+    if (
+        isinstance(seminar_id, bool)
+        or not isinstance(seminar_id, int)
+        or not 0 < seminar_id < 2**31
+    ):
+        problems["seminar_id"] = "must be a seminar id (integer)"
+    if not isinstance(code, str) or not code or len(code) > attendance.MAX_CODE_LENGTH:
+        problems["code"] = "must be the text of the ticket's QR code"
+    if problems:
+        return error(422, "The check-in is not valid.", fields=problems)
+    if db.session.get(Seminar, seminar_id) is None:
+        return error(404, "No seminar has this id.")
+    result = attendance.check_in_code(
+        db.session,
+        seminar_id,
+        code,
+        by=g.api_user,
+        method=CheckInMethod.API,
+        desk="api",
+        now=utcnow(),
+    )
+    db.session.commit()
+    if result.outcome == attendance.Outcome.UNKNOWN:
+        return error(404, "No ticket has this code.", code=result.outcome.value)
+    if not result.admitted:
+        return error(409, "This ticket does not admit to this seminar.", code=result.outcome.value)
+    registration, check_in = result.registration, result.check_in
+    answer = {
+        "registration_id": registration.id,
+        "name": registration.name,
+        "organization": registration.organization,
+        "checked_in_at": check_in.checked_in_at.isoformat(),
+        "already_checked_in": result.outcome == attendance.Outcome.ALREADY,
+    }
+    return jsonify(answer), (200 if answer["already_checked_in"] else 201)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..catalogue.models import Seminar
+from ..database import begin_write
 from ..domain import RegistrationStatus
 from ..registration import services as registrations
 from ..registration.details import ParticipantDetails
@@ -131,6 +132,7 @@ def check_in_code(
     desk: str | None,
     now: datetime,
 ) -> CheckInResult:
+    begin_write(session)  # SQLite: read then write, so hold the write lock from the start
     code = clean_code(raw_code)
     registration = (
         None

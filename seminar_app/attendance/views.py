@@ -1,0 +1,259 @@
+"""The check-in desk: a scanner field, the phone's camera, name search, walk-ins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.access import require_roles_for_blueprint
+from ..catalogue.models import Seminar
+from ..domain import Role, SeminarStatus
+from ..extensions import db
+from ..i18n import current_language
+from ..registration.forms import DetailsForm
+from ..registration.models import Registration
+from ..registration.services import AlreadyRegistered
+from ..text import normalize_text
+from ..timeutil import utcnow
+from . import services
+from .models import CheckInMethod
+from .tickets import DecoderUnavailable, codes_in_photo
+
+bp = Blueprint("desk", __name__)
+require_roles_for_blueprint(bp, Role.ORGANIZER, Role.RECEPTION)
+
+RESULT_KEY = "desk_result"
+DESK_NAME_KEY = "desk_name"
+MAX_PHOTO_BYTES = 15 * 1024 * 1024
+
+
+def _desk_name() -> str:
+    """The name this desk gave itself, else the device's address, for the audit log."""
+    return session.get(DESK_NAME_KEY) or (request.remote_addr or "desk")[:60]
+
+
+def _seminar(seminar_id: int) -> Seminar:
+    seminar = db.session.get(Seminar, seminar_id)
+    if seminar is None or seminar.status == SeminarStatus.DRAFT:
+        abort(404)
+    return seminar
+
+
+def _remember(result: services.CheckInResult) -> None:
+    """Keep the answer for the page the desk is sent back to (post/redirect/get)."""
+    registration = result.registration
+    check_in = result.check_in
+    session[RESULT_KEY] = {
+        "outcome": result.outcome.value,
+        "registration_id": registration.id if registration else None,
+        "name": registration.name if registration else None,
+        "organization": registration.organization if registration else None,
+        "at": check_in.checked_in_at.isoformat() if check_in else None,
+        "by": (
+            check_in.checked_in_by.display_name
+            if check_in is not None and check_in.checked_in_by is not None
+            else None
+        ),
+        "other_title": (
+            registration.seminar.title if result.outcome == services.Outcome.OTHER_SEMINAR else None
+        ),
+        "other_starts_at": (
+            registration.seminar.starts_at.isoformat()
+            if result.outcome == services.Outcome.OTHER_SEMINAR
+            else None
+        ),
+    }
+
+
+def _back(seminar_id: int):
+    return redirect(url_for("desk.desk", seminar_id=seminar_id), 303)
+
+
+@bp.get("/")
+def index():
+    now = utcnow()
+    seminars = db.session.scalars(
+        select(Seminar)
+        .where(
+            Seminar.status == SeminarStatus.PUBLISHED,
+            Seminar.ends_at >= now - timedelta(days=1),
+            Seminar.starts_at <= now + timedelta(days=14),
+        )
+        .order_by(Seminar.starts_at)
+    ).all()
+    return render_template(
+        "attendance/index.html", seminars=seminars, desk_name=session.get(DESK_NAME_KEY, "")
+    )
+
+
+@bp.post("/name")
+def name_desk():
+    session[DESK_NAME_KEY] = normalize_text(request.form.get("desk_name"))[:60]
+    flash(
+        _(
+            "This device is now called “%(name)s” in the check-in log.",
+            name=session[DESK_NAME_KEY] or _desk_name(),
+        ),
+        "success",
+    )
+    return redirect(request.form.get("next") or url_for("desk.index"), 303)
+
+
+@bp.get("/<id:seminar_id>")
+def desk(seminar_id: int):
+    seminar = _seminar(seminar_id)
+    query = (request.args.get("q") or "").strip()[:100]
+    checked_in, confirmed = services.counts(db.session, seminar.id)
+    return render_template(
+        "attendance/desk.html",
+        seminar=seminar,
+        result=session.pop(RESULT_KEY, None),
+        query=query,
+        matches=services.search(db.session, seminar.id, query) if query else [],
+        checked_in=checked_in,
+        confirmed=confirmed,
+        desk_name=_desk_name(),
+    )
+
+
+@bp.get("/<id:seminar_id>/count")
+def count(seminar_id: int):
+    checked_in, confirmed = services.counts(db.session, _seminar(seminar_id).id)
+    return jsonify(checked_in=checked_in, confirmed=confirmed)
+
+
+@bp.post("/<id:seminar_id>/scan")
+def scan(seminar_id: int):
+    seminar = _seminar(seminar_id)
+    result = services.check_in_code(
+        db.session,
+        seminar.id,
+        request.form.get("code"),
+        by=current_user,
+        method=CheckInMethod.SCAN,
+        desk=_desk_name(),
+        now=utcnow(),
+    )
+    db.session.commit()
+    _remember(result)
+    return _back(seminar.id)
+
+
+@bp.post("/<id:seminar_id>/photo")
+def photo(seminar_id: int):
+    """Phones without live scanning send a photo; the server reads the QR in it."""
+    seminar = _seminar(seminar_id)
+    upload = request.files.get("photo")
+    data = upload.read(MAX_PHOTO_BYTES + 1) if upload else b""
+    if not data or len(data) > MAX_PHOTO_BYTES:
+        flash(_("Take a photo of the ticket's QR code, then send it."), "error")
+        return _back(seminar.id)
+    try:
+        codes = codes_in_photo(data)
+    except DecoderUnavailable:
+        current_app.logger.error("photo check-in: zbar is not installed on this server")
+        flash(_("Reading photos is not available on this server; use the search."), "error")
+        return _back(seminar.id)
+    if not codes:
+        flash(
+            _(
+                "No QR code could be read in the photo. Hold the phone closer and try "
+                "again, or search by name."
+            ),
+            "error",
+        )
+        return _back(seminar.id)
+    result = services.check_in_code(
+        db.session,
+        seminar.id,
+        codes[0],
+        by=current_user,
+        method=CheckInMethod.PHOTO,
+        desk=_desk_name(),
+        now=utcnow(),
+    )
+    db.session.commit()
+    _remember(result)
+    return _back(seminar.id)
+
+
+@bp.post("/<id:seminar_id>/registrations/<id:registration_id>/check-in")
+def check_in(seminar_id: int, registration_id: int):
+    seminar = _seminar(seminar_id)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        abort(404)
+    result = services.admit(
+        db.session,
+        registration,
+        seminar.id,
+        by=current_user,
+        method=CheckInMethod.SEARCH,
+        desk=_desk_name(),
+        now=utcnow(),
+    )
+    db.session.commit()
+    _remember(result)
+    return _back(seminar.id)
+
+
+@bp.post("/<id:seminar_id>/registrations/<id:registration_id>/undo")
+def undo(seminar_id: int, registration_id: int):
+    seminar = _seminar(seminar_id)
+    if services.undo(db.session, seminar.id, registration_id, by=current_user, desk=_desk_name()):
+        db.session.commit()
+        flash(_("The check-in was undone."), "success")
+    else:
+        flash(_("There was no check-in to undo."), "error")
+    return _back(seminar.id)
+
+
+@bp.route("/<id:seminar_id>/walk-in", methods=["GET", "POST"])
+def walk_in(seminar_id: int):
+    seminar = _seminar(seminar_id)
+    form = DetailsForm(language=current_language())
+    if form.validate_on_submit():
+        try:
+            registration, over = services.walk_in(
+                db.session,
+                seminar.id,
+                form.details,
+                by=current_user,
+                desk=_desk_name(),
+                now=utcnow(),
+                privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+            )
+        except AlreadyRegistered as exc:
+            db.session.rollback()
+            form.email.errors = [
+                *form.email.errors,
+                _("Already registered: find the person with the search and check them in."),
+            ]
+            del exc
+        else:
+            db.session.commit()
+            flash(_("%(name)s is registered and checked in.", name=registration.name), "success")
+            if over:
+                flash(
+                    _("The seminar is now over its capacity of %(n)d.", n=seminar.capacity or 0),
+                    "warning",
+                )
+            return _back(seminar.id)
+    return render_template("attendance/walk_in.html", seminar=seminar, form=form), (
+        400 if form.errors else 200
+    )

@@ -1,0 +1,91 @@
+"""Several desks scanning the same tickets at the same moment, from separate processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections import Counter
+from datetime import timedelta
+
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from seminar_app.attendance import services
+from seminar_app.attendance.models import CheckIn, CheckInMethod
+from seminar_app.catalogue.models import Seminar
+from seminar_app.domain import Delivery, SeminarStatus, Series
+from seminar_app.extensions import db
+from seminar_app.registration import services as registrations
+from seminar_app.registration.details import parse_details
+from seminar_app.timeutil import utcnow
+from tests.conftest import fresh_database_url, make_app
+from tests.registration_helpers import details_data
+
+TICKETS = 40
+DESKS = 4
+
+
+def _desk(url: str, seminar_id: int, codes: list[str], desk: str, start_at: float) -> list[str]:
+    app = make_app(url)
+    outcomes = []
+    with app.app_context():
+        time.sleep(max(0.0, start_at - time.time()))
+        for code in codes:
+            try:
+                result = services.check_in_code(
+                    db.session,
+                    seminar_id,
+                    code,
+                    by=None,
+                    method=CheckInMethod.SCAN,
+                    desk=desk,
+                    now=utcnow(),
+                )
+                db.session.commit()
+                outcomes.append(result.outcome.value)
+            except Exception as exc:
+                db.session.rollback()
+                outcomes.append(f"error {type(exc).__name__}: {exc}")
+        db.engine.dispose()
+    return outcomes
+
+
+def test_every_ticket_scanned_at_several_desks_is_checked_in_once(backend, tmp_path):
+    url = fresh_database_url(backend, tmp_path, "seminar_desks")
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        starts = utcnow() + timedelta(hours=1)
+        seminar = Seminar(
+            slug="door",
+            title="受付テスト",
+            series=Series.IP_UTILIZATION,
+            delivery=Delivery.ONLINE,
+            status=SeminarStatus.PUBLISHED,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            meeting_url="https://meet.example.org/j/1",
+            capacity=TICKETS,
+        )
+        db.session.add(seminar)
+        db.session.commit()
+        codes = []
+        for n in range(TICKETS):
+            details, _ = parse_details(details_data(email=f"door{n}@example.jp"))
+            registration = registrations.register(
+                db.session, seminar.id, details, now=utcnow(), privacy_notice_version="x"
+            )
+            db.session.commit()
+            codes.append(registration.ticket_code)
+        seminar_id = seminar.id
+        db.engine.dispose()
+
+    start_at = time.time() + 3
+    # Every desk scans every ticket: each ticket reaches DESKS desks at about the same time.
+    jobs = [(url, seminar_id, codes, f"desk-{n}", start_at) for n in range(DESKS)]
+    with multiprocessing.get_context("spawn").Pool(DESKS) as pool:
+        outcomes = Counter(o for part in pool.starmap(_desk, jobs) for o in part)
+    assert outcomes == {"checked-in": TICKETS, "already-checked-in": TICKETS * (DESKS - 1)}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CheckIn)) == TICKETS
+        db.engine.dispose()
