@@ -46,6 +46,7 @@ test: lint
 
 bench: install
 	$(BIN)/python bench/registration_rush.py
+	$(BIN)/python bench/checkin_rush.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-output

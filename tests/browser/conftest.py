@@ -38,6 +38,42 @@ def _flask(env: dict[str, str], *args: str) -> None:
     )
 
 
+#: A seminar three days ahead, whatever the date, for journeys that need an open one.
+UPCOMING_SLUG = "browser-upcoming"
+
+
+def _add_upcoming_seminar(url: str) -> None:
+    from datetime import timedelta
+
+    from seminar_app import create_app
+    from seminar_app.catalogue.models import Seminar
+    from seminar_app.domain import Delivery, Level, SeminarStatus, Series
+    from seminar_app.extensions import db
+    from seminar_app.timeutil import utcnow
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        starts = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+        db.session.add(
+            Seminar(
+                slug=UPCOMING_SLUG,
+                title="営業秘密・知財戦略セミナー（初級）～ブラウザ確認用～",
+                series=Series.TRADE_SECRET_IP_STRATEGY,
+                level=Level.BEGINNER,
+                delivery=Delivery.HYBRID,
+                status=SeminarStatus.PUBLISHED,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                venue="知財戦略支援センター 3階 セミナールーム",
+                meeting_url="https://meet.example.org/j/browser",
+                capacity=30,
+                description="ブラウザでの動作確認に使うセミナーです。",
+            )
+        )
+        db.session.commit()
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """gunicorn serving the app on SQLite, migrated and loaded with content/."""
@@ -60,6 +96,7 @@ def live_server(tmp_path_factory):
         "--password",
         "browser-test-pass",
     )
+    _add_upcoming_seminar(env["DATABASE_URL"])
     port = free_port()
     server = subprocess.Popen(
         [

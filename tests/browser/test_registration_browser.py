@@ -2,11 +2,10 @@
 
 import pytest
 
+from tests.browser.conftest import UPCOMING_SLUG as SLUG
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
-
-SLUG = "2026-12-16-trade-secret-intermediate"
 
 
 def test_register_on_a_phone_then_see_the_registration(live_server, open_page):
