@@ -61,6 +61,7 @@ def seed(url: str, seminar_id: int, tickets: int) -> tuple[list[str], str]:
                 "status": "confirmed",
                 "manage_token": new_token(),
                 "ticket_code": code,
+                "join_token": new_token(),
                 "email": f"desk{n}@example.jp",
                 "email_key": f"desk{n}@example.jp",
                 "name": f"受付 花子{n}",

@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .api import staff as _staff_api  # noqa: F401  (adds the staff routes to api_bp)
     from .api.views import bp as api_bp
+    from .attendance.online import bp as online_bp
     from .attendance.views import bp as desk_bp
     from .auth.views import bp as auth_bp
     from .calendars.views import bp as calendars_bp
@@ -121,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp, url_prefix="/console")
     app.register_blueprint(desk_bp, url_prefix="/desk")
+    app.register_blueprint(online_bp)
     app.register_blueprint(admin_bp, url_prefix="/console/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)

@@ -1,6 +1,6 @@
 """Every model, imported in one place for Alembic and the shell."""
 
-from .attendance.models import CheckIn
+from .attendance.models import CheckIn, OnlineAttendance
 from .audit.models import AuditEvent
 from .auth.models import ApiToken, User, UserRole
 from .catalogue.models import Seminar, seminar_lecturers
@@ -12,6 +12,7 @@ __all__ = [
     "AuditEvent",
     "CalendarFeed",
     "CheckIn",
+    "OnlineAttendance",
     "OutboxMessage",
     "OutboxStatus",
     "Registration",

@@ -123,6 +123,7 @@ def test_database_refuses_a_second_active_registration(db_session, make_seminar)
         },
         manage_token="other",
         ticket_code="TKT-other",
+        join_token="other-join",
     )
     db_session.add(copy)
     with pytest.raises(IntegrityError):

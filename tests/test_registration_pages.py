@@ -37,7 +37,8 @@ def test_register_through_the_form_then_manage(client, make_seminar, db_session)
     assert registration.status == "confirmed" and registration.email == "hanako@example.jp"
     assert registration.privacy_notice_version and registration.privacy_agreed_at
     html = client.get(manage).get_data(as_text=True)
-    assert registration.name in html and seminar.meeting_url in html
+    assert registration.name in html and f"/j/{registration.join_token}" in html
+    assert seminar.meeting_url not in html  # only behind the personal join link
     assert client.get(manage).headers["Cache-Control"] == "no-store"
 
 

@@ -44,3 +44,18 @@ class CheckIn(db.Model):
 
     registration: Mapped[Registration] = relationship()
     checked_in_by = relationship("User")
+
+
+class OnlineAttendance(db.Model):
+    """A registrant's presence at an online seminar: the first use of their join link."""
+
+    __tablename__ = "online_attendances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), unique=True
+    )
+    #: When the person first followed their personal join link.
+    first_joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship()

@@ -229,6 +229,7 @@ def walk_in(
         status=RegistrationStatus.CONFIRMED,
         manage_token=registrations.new_token(),
         ticket_code=registrations.new_ticket_code(),
+        join_token=registrations.new_token(),
         email_key=details.email_key,
         privacy_notice_version=privacy_notice_version,
         privacy_agreed_at=now,

@@ -13,7 +13,7 @@ from ..catalogue.services import CatalogueFilter, FilterError, parse_filters, pu
 from ..domain import RegistrationStatus, SeminarStatus
 from ..extensions import db
 from ..notifications import calendar
-from ..registration.mails import manage_url, registration_uid
+from ..registration.mails import join_url, manage_url, registration_uid
 from ..registration.models import CalendarFeed, Registration
 from ..registration.services import calendar_sequence
 from ..timeutil import utcnow
@@ -46,7 +46,7 @@ def _registration_event(registration: Registration):
         and seminar.meeting_url
         and not cancelled
     ):
-        lines.append(seminar.meeting_url)
+        lines.append(join_url(registration))
     return calendar.seminar_event(
         seminar,
         uid=registration_uid(registration),

@@ -54,6 +54,7 @@ class Seminar(TimestampMixin, db.Model):
             name="registration_window_ordered",
         ),
         CheckConstraint("waitlist_cutoff_hours >= 0", name="waitlist_cutoff_not_negative"),
+        CheckConstraint("head_count IS NULL OR head_count >= 0", name="head_count_not_negative"),
         Index("ix_seminars_status_starts_at", "status", "starts_at"),
     )
 
@@ -101,6 +102,9 @@ class Seminar(TimestampMixin, db.Model):
     )
     #: Raised on every change of time or place: the SEQUENCE of calendar updates.
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: Attendees counted by an organizer, for seminars the agency did not register itself
+    #: (in-company, talks elsewhere) or to correct a count at the door.
+    head_count: Mapped[int | None] = mapped_column(Integer)
     #: The content file this seminar is kept in, relative to content/; None if made in the console.
     content_path: Mapped[str | None] = mapped_column(String(300))
 

@@ -58,6 +58,11 @@ def manage_url(registration: Registration) -> str:
     return absolute_url("registration.manage", token=registration.manage_token)
 
 
+def join_url(registration: Registration) -> str:
+    """The person's own way into the meeting: it records attendance, then redirects."""
+    return absolute_url("online.join", token=registration.join_token)
+
+
 def registration_invite(
     registration: Registration, method: str, sequence: int, language: str
 ) -> bytes:
@@ -65,7 +70,7 @@ def registration_invite(
     link = manage_url(registration)
     lines = [seminar.title_for(language), format_when(seminar.starts_at, seminar.ends_at, language)]
     if method == "REQUEST" and seminar.meeting_url:
-        lines.append(f"{_('Join online')}: {seminar.meeting_url}")
+        lines.append(f"{_('Join online')}: {join_url(registration)}")
     lines.append(f"{_('Your registration')}: {link}")
     return calendar.invite(
         seminar,
@@ -104,6 +109,7 @@ def _render_registration_mail(session: Session, row: OutboxMessage) -> EmailMess
         "seminar": seminar,
         "language": language,
         "manage_url": manage_url(registration),
+        "join_url": join_url(registration),
         "position": waitlist_position(session, registration),
         "when": format_when(seminar.starts_at, seminar.ends_at, language),
         "place": calendar.location_of(seminar, language),

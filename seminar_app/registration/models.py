@@ -63,6 +63,8 @@ class Registration(TimestampMixin, db.Model):
     manage_token: Mapped[str] = mapped_column(String(64), unique=True)
     #: What the QR ticket holds (ASCII, at least 128 random bits), also printed as text.
     ticket_code: Mapped[str] = mapped_column(String(40), unique=True)
+    #: Secret of the personal join link of an online or hybrid seminar.
+    join_token: Mapped[str] = mapped_column(String(64), unique=True)
     #: The address as given, NFKC-normalised.
     email: Mapped[str] = mapped_column(String(254))
     #: The address lower-cased: what "the same person" is compared on.

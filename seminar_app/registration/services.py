@@ -208,6 +208,7 @@ def register(
         status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
         manage_token=new_token(),
         ticket_code=new_ticket_code(),
+        join_token=new_token(),
         email_key=details.email_key,
         privacy_notice_version=privacy_notice_version,
         privacy_agreed_at=now,

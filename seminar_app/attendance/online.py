@@ -1,0 +1,71 @@
+"""Personal join links: following one records online attendance, then opens the meeting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, g, redirect, render_template
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..audit.services import record
+from ..domain import Delivery, RegistrationStatus, SeminarStatus
+from ..extensions import db
+from ..registration.models import Registration
+from ..timeutil import utcnow
+from .models import OnlineAttendance
+
+bp = Blueprint("online", __name__)
+
+#: Joining this long before the start already counts as being there.
+EARLY_JOIN = timedelta(hours=1)
+
+
+def record_join(session: Session, registration: Registration, now) -> bool:
+    """Record the first join within the seminar's time; True when this call recorded it."""
+    seminar = registration.seminar
+    if not seminar.starts_at - EARLY_JOIN <= now <= seminar.ends_at:
+        return False
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    recorded = session.execute(
+        insert(OnlineAttendance)
+        .values(registration_id=registration.id, first_joined_at=now)
+        .on_conflict_do_nothing(index_elements=["registration_id"])
+        .returning(OnlineAttendance.id)
+    ).first()
+    if recorded is not None:
+        record(
+            session,
+            "attendance.joined_online",
+            "registration",
+            registration.id,
+            actor_label=registration.email,
+            details={"seminar_id": seminar.id},
+        )
+    return recorded is not None
+
+
+@bp.get("/j/<token>")
+def join(token: str):
+    g.private_page = True
+    registration = db.session.scalar(select(Registration).where(Registration.join_token == token))
+    if registration is None:
+        abort(404)
+    seminar = registration.seminar
+    usable = (
+        registration.status == RegistrationStatus.CONFIRMED
+        and seminar.status == SeminarStatus.PUBLISHED
+        and seminar.delivery in (Delivery.ONLINE, Delivery.HYBRID)
+        and seminar.meeting_url
+    )
+    if not usable:
+        return render_template(
+            "attendance/join_unavailable.html", registration=registration, seminar=seminar
+        ), 409
+    record_join(db.session, registration, utcnow())
+    db.session.commit()
+    response = redirect(seminar.meeting_url, 302)
+    response.headers["Referrer-Policy"] = "no-referrer"  # the link's token stays here
+    return response
