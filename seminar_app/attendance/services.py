@@ -21,7 +21,7 @@ from ..registration import services as registrations
 from ..registration.details import ParticipantDetails
 from ..registration.models import Registration
 from ..text import normalize_text
-from .models import CheckIn, CheckInMethod
+from .models import CheckIn, CheckInMethod, OnlineAttendance
 
 #: What a ticket's QR code holds: the prefix and 144 random bits in URL-safe base64.
 TICKET_PATTERN = re.compile(r"^TKT-[A-Za-z0-9_-]{24}$")
@@ -269,3 +269,54 @@ def walk_in(
 
 def seminar_for_desk(session: Session, seminar_id: int) -> Seminar | None:
     return session.get(Seminar, seminar_id)
+
+
+@dataclass
+class AttendanceRow:
+    registration: Registration
+    check_in: CheckIn | None
+    online: OnlineAttendance | None
+
+    @property
+    def attended(self) -> bool:
+        return self.check_in is not None or self.online is not None
+
+    @property
+    def how(self) -> str:
+        """'venue', 'online', 'both' or '' — how the person attended."""
+        if self.check_in is not None and self.online is not None:
+            return "both"
+        if self.check_in is not None:
+            return "venue"
+        return "online" if self.online is not None else ""
+
+
+def attendance_rows(session: Session, seminar_id: int) -> list[AttendanceRow]:
+    """Every confirmed registration (walk-ins included) with how, if at all, they attended."""
+    rows = session.execute(
+        select(Registration, CheckIn, OnlineAttendance)
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+        .outerjoin(OnlineAttendance, OnlineAttendance.registration_id == Registration.id)
+        .where(
+            Registration.seminar_id == seminar_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .order_by(Registration.name_kana, Registration.id)
+    ).all()
+    return [AttendanceRow(*row) for row in rows]
+
+
+def set_head_count(session: Session, seminar: Seminar, count: int | None, *, by) -> None:
+    """An organizer's count of attendees, for seminars the agency did not register itself."""
+    if count is not None and not 0 <= count <= 100_000:
+        raise ValueError("head count out of range")
+    before = seminar.head_count
+    seminar.head_count = count
+    record(
+        session,
+        "attendance.head_count_set",
+        "seminar",
+        seminar.id,
+        actor=by,
+        details={"from": before, "to": count},
+    )

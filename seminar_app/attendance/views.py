@@ -257,3 +257,15 @@ def walk_in(seminar_id: int):
     return render_template("attendance/walk_in.html", seminar=seminar, form=form), (
         400 if form.errors else 200
     )
+
+
+@bp.get("/<id:seminar_id>/sheet")
+def sheet(seminar_id: int):
+    """受付名簿: an A4 list to print, for a reception that loses its network."""
+    seminar = _seminar(seminar_id)
+    return render_template(
+        "attendance/sheet.html",
+        seminar=seminar,
+        rows=services.attendance_rows(db.session, seminar.id),
+        now=utcnow(),
+    )

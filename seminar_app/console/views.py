@@ -152,4 +152,5 @@ def cancel(seminar_id: int):
 
 
 # The registration pages register their routes on this blueprint.
+from . import attendance as _attendance  # noqa: E402, F401
 from . import registrations as _registrations  # noqa: E402, F401

@@ -1,0 +1,109 @@
+"""Organizer pages for a seminar's attendance: the list, its exports and the head-count."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..attendance import services as attendance
+from ..audit.services import record
+from ..catalogue.models import Seminar
+from ..exports import to_csv, to_xlsx
+from ..extensions import db
+from ..timeutil import to_jst, utcnow
+from .views import bp
+
+HOW = {
+    "venue": lambda: _("At the venue"),
+    "online": lambda: _("Online"),
+    "both": lambda: _("Venue and online"),
+    "": lambda: "",
+}
+
+
+def _seminar(seminar_id: int) -> Seminar:
+    seminar = db.session.get(Seminar, seminar_id)
+    if seminar is None:
+        abort(404)
+    return seminar
+
+
+@bp.get("/seminars/<id:seminar_id>/attendance")
+def attendance_page(seminar_id: int):
+    seminar = _seminar(seminar_id)
+    rows = attendance.attendance_rows(db.session, seminar.id)
+    return render_template(
+        "console/attendance.html",
+        seminar=seminar,
+        rows=rows,
+        attended=sum(row.attended for row in rows),
+        ended=seminar.ends_at <= utcnow(),
+        how=HOW,
+    )
+
+
+@bp.post("/seminars/<id:seminar_id>/head-count")
+def head_count(seminar_id: int):
+    seminar = _seminar(seminar_id)
+    raw = (request.form.get("head_count") or "").strip()
+    if raw and (not raw.isascii() or not raw.isdigit() or int(raw) > 100_000):
+        flash(_("Enter the number of attendees as a whole number, or leave it empty."), "error")
+    else:
+        attendance.set_head_count(db.session, seminar, int(raw) if raw else None, by=current_user)
+        db.session.commit()
+        flash(_("The head-count is saved."), "success")
+    return redirect(url_for("console.attendance_page", seminar_id=seminar.id), 303)
+
+
+@bp.get("/seminars/<id:seminar_id>/attendance.<any(csv, xlsx):extension>")
+def attendance_export(seminar_id: int, extension: str):
+    seminar = _seminar(seminar_id)
+    ended = seminar.ends_at <= utcnow()
+    header = [
+        _("Name"),
+        _("Name in kana"),
+        _("Organization"),
+        _("E-mail"),
+        _("Attended"),
+        _("How"),
+        _("Checked in at (JST)"),
+        _("Joined online at (JST)"),
+        _("No-show"),
+    ]
+    rows = [
+        [
+            row.registration.name,
+            row.registration.name_kana,
+            row.registration.organization,
+            row.registration.email,
+            row.attended,
+            HOW[row.how](),
+            to_jst(row.check_in.checked_in_at) if row.check_in else None,
+            to_jst(row.online.first_joined_at) if row.online else None,
+            ended and not row.attended,
+        ]
+        for row in attendance.attendance_rows(db.session, seminar.id)
+    ]
+    record(
+        db.session,
+        "attendance.exported",
+        "seminar",
+        seminar.id,
+        details={"format": extension, "rows": len(rows)},
+    )
+    db.session.commit()
+    filename = f"attendance-{seminar.slug}.{extension}"
+    if extension == "csv":
+        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx([(_("Attendance"), header, rows)])
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
