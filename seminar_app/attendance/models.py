@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, enum_check
@@ -55,7 +55,9 @@ class OnlineAttendance(db.Model):
     registration_id: Mapped[int] = mapped_column(
         ForeignKey("registrations.id", ondelete="CASCADE"), unique=True
     )
-    #: When the person first followed their personal join link.
+    #: When the person first joined: their join link, or the platform's report.
     first_joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Minutes in the meeting, from the platform's attendee report (None until imported).
+    minutes: Mapped[int | None] = mapped_column(Integer)
 
     registration: Mapped[Registration] = relationship()

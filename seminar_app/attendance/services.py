@@ -22,6 +22,7 @@ from ..registration.details import ParticipantDetails
 from ..registration.models import Registration
 from ..text import normalize_text
 from .models import CheckIn, CheckInMethod, OnlineAttendance
+from .reports import Attendee, Report
 
 #: What a ticket's QR code holds: the prefix and 144 random bits in URL-safe base64.
 TICKET_PATTERN = re.compile(r"^TKT-[A-Za-z0-9_-]{24}$")
@@ -276,19 +277,28 @@ class AttendanceRow:
     registration: Registration
     check_in: CheckIn | None
     online: OnlineAttendance | None
+    #: Minutes online from which the platform's report counts someone as attended.
+    minimum: int = 0
+
+    @property
+    def online_attended(self) -> bool:
+        """Joined through the link; once a report is imported, long enough by it."""
+        if self.online is None:
+            return False
+        return self.online.minutes is None or self.online.minutes >= self.minimum
 
     @property
     def attended(self) -> bool:
-        return self.check_in is not None or self.online is not None
+        return self.check_in is not None or self.online_attended
 
     @property
     def how(self) -> str:
         """'venue', 'online', 'both' or '' — how the person attended."""
-        if self.check_in is not None and self.online is not None:
+        if self.check_in is not None and self.online_attended:
             return "both"
         if self.check_in is not None:
             return "venue"
-        return "online" if self.online is not None else ""
+        return "online" if self.online_attended else ""
 
 
 def attendance_rows(session: Session, seminar_id: int) -> list[AttendanceRow]:
@@ -303,7 +313,65 @@ def attendance_rows(session: Session, seminar_id: int) -> list[AttendanceRow]:
         )
         .order_by(Registration.name_kana, Registration.id)
     ).all()
-    return [AttendanceRow(*row) for row in rows]
+    seminar = session.get(Seminar, seminar_id)
+    return [AttendanceRow(*row, minimum=seminar.min_online_minutes) for row in rows]
+
+
+@dataclass
+class ImportResult:
+    matched: int
+    unmatched: list[Attendee]
+    anonymous: list[tuple[int, str, int]]
+
+
+def import_report(
+    session: Session, seminar: Seminar, report: Report, *, by, now: datetime
+) -> ImportResult:
+    """Record each matched person's minutes (replacing an earlier import's), in one go."""
+    confirmed = {
+        registration.email_key: registration
+        for registration in session.scalars(
+            select(Registration).where(
+                Registration.seminar_id == seminar.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        )
+    }
+    existing = {
+        row.registration_id: row
+        for row in session.scalars(
+            select(OnlineAttendance).join(Registration).where(Registration.seminar_id == seminar.id)
+        )
+    }
+    unmatched = []
+    for email, attendee in report.attendees.items():
+        registration = confirmed.get(email)
+        if registration is None:
+            unmatched.append(attendee)
+            continue
+        row = existing.get(registration.id)
+        if row is None:
+            row = OnlineAttendance(
+                registration_id=registration.id, first_joined_at=attendee.first_join or now
+            )
+            session.add(row)
+        elif attendee.first_join and attendee.first_join < row.first_joined_at:
+            row.first_joined_at = attendee.first_join
+        row.minutes = attendee.minutes
+    matched = len(report.attendees) - len(unmatched)
+    record(
+        session,
+        "attendance.report_imported",
+        "seminar",
+        seminar.id,
+        actor=by,
+        details={
+            "matched": matched,
+            "unmatched": len(unmatched),
+            "without_address": len(report.anonymous),
+        },
+    )
+    return ImportResult(matched, unmatched, report.anonymous)
 
 
 def set_head_count(session: Session, seminar: Seminar, count: int | None, *, by) -> None:

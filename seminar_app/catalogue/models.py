@@ -105,6 +105,8 @@ class Seminar(TimestampMixin, db.Model):
     #: Attendees counted by an organizer, for seminars the agency did not register itself
     #: (in-company, talks elsewhere) or to correct a count at the door.
     head_count: Mapped[int | None] = mapped_column(Integer)
+    #: Minutes online, per the platform's report, from which someone counts as attended.
+    min_online_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default=text("30"))
     #: The content file this seminar is kept in, relative to content/; None if made in the console.
     content_path: Mapped[str | None] = mapped_column(String(300))
 

@@ -6,6 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..attendance import reports
 from ..attendance import services as attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar
@@ -107,3 +108,30 @@ def attendance_export(seminar_id: int, extension: str):
             "Cache-Control": "no-store",
         },
     )
+
+
+@bp.post("/seminars/<id:seminar_id>/attendee-report")
+def attendee_report(seminar_id: int):
+    """Import the meeting platform's attendee report; a bad file changes nothing."""
+    seminar = _seminar(seminar_id)
+    raw_minimum = (request.form.get("min_online_minutes") or "").strip()
+    if raw_minimum:
+        if not raw_minimum.isascii() or not raw_minimum.isdigit() or int(raw_minimum) > 1440:
+            flash(_("Enter the minimum minutes as a whole number."), "error")
+            return redirect(url_for("console.attendance_page", seminar_id=seminar.id), 303)
+        seminar.min_online_minutes = int(raw_minimum)
+    upload = request.files.get("report")
+    data = upload.read(reports.MAX_BYTES + 1) if upload else b""
+    if not data:
+        flash(_("Choose the attendee report (CSV) exported from the meeting platform."), "error")
+        return redirect(url_for("console.attendance_page", seminar_id=seminar.id), 303)
+    try:
+        report = reports.parse(data)
+    except reports.ReportError as exc:
+        db.session.rollback()
+        return render_template(
+            "console/report_errors.html", seminar=seminar, problems=exc.problems
+        ), 400
+    result = attendance.import_report(db.session, seminar, report, by=current_user, now=utcnow())
+    db.session.commit()
+    return render_template("console/report_result.html", seminar=seminar, result=result)
