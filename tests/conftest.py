@@ -50,9 +50,14 @@ def postgres_available() -> str | None:
         return f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT} ({exc.__class__.__name__})"
 
 
+#: One id per test run, inherited by the processes the tests start, so that two runs on
+#: one machine never drop each other's databases.
+RUN_ID = os.environ.setdefault("SEMINAR_TEST_RUN", str(os.getpid()))
+
+
 def recreate_postgres_database(name: str) -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    database = f"{name}_{worker}"
+    database = f"{name}_{worker}_{RUN_ID}"
     with psycopg.connect(
         host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True
     ) as conn:
@@ -231,7 +236,24 @@ def pytest_runtest_logreport(report) -> None:
         _skipped_reasons.append(f"{report.nodeid}: {reason}")
 
 
+def _drop_run_databases() -> None:
+    if postgres_available() is not None:
+        return
+    with psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True
+    ) as conn:
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"seminar_%_{RUN_ID}",)
+            )
+        ]
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
+    _drop_run_databases()
     if os.environ.get("FAIL_ON_SKIP") == "1" and _skipped_reasons:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
