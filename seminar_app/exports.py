@@ -53,3 +53,30 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[object]
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_download(
+    extension: str,
+    basename: str,
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+):
+    """A one-table download as .csv or .xlsx, never cached (it holds personal data)."""
+    from flask import Response
+
+    if extension == "csv":
+        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = to_xlsx([(title, header, rows)]), XLSX_MIMETYPE
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{basename}.{extension}"',
+            "Cache-Control": "no-store",
+        },
+    )

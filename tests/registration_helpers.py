@@ -38,3 +38,29 @@ def register(session, seminar, now=None, **overrides):
     )
     session.commit()
     return registration
+
+
+def add_open_seminar(session, *, slug: str, capacity: int, starts_in=None, **overrides):
+    """A published online seminar open for registration, committed (for multi-process tests)."""
+    from datetime import timedelta
+
+    from seminar_app.catalogue.models import Seminar
+    from seminar_app.domain import Delivery, SeminarStatus, Series
+
+    starts = utcnow() + (starts_in or timedelta(days=10))
+    values = dict(
+        slug=slug,
+        title=f"テストセミナー {slug}",
+        series=Series.IP_UTILIZATION,
+        delivery=Delivery.ONLINE,
+        status=SeminarStatus.PUBLISHED,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        meeting_url="https://meet.example.org/j/1",
+        capacity=capacity,
+    )
+    values.update(overrides)
+    seminar = Seminar(**values)
+    session.add(seminar)
+    session.commit()
+    return seminar

@@ -12,14 +12,12 @@ from sqlalchemy import func, select
 
 from seminar_app.attendance import services
 from seminar_app.attendance.models import CheckIn, CheckInMethod
-from seminar_app.catalogue.models import Seminar
-from seminar_app.domain import Delivery, SeminarStatus, Series
 from seminar_app.extensions import db
 from seminar_app.registration import services as registrations
 from seminar_app.registration.details import parse_details
 from seminar_app.timeutil import utcnow
 from tests.conftest import fresh_database_url, make_app
-from tests.registration_helpers import details_data
+from tests.registration_helpers import add_open_seminar, details_data
 
 TICKETS = 40
 DESKS = 4
@@ -55,20 +53,9 @@ def test_every_ticket_scanned_at_several_desks_is_checked_in_once(backend, tmp_p
     app = make_app(url)
     with app.app_context():
         upgrade()
-        starts = utcnow() + timedelta(hours=1)
-        seminar = Seminar(
-            slug="door",
-            title="受付テスト",
-            series=Series.IP_UTILIZATION,
-            delivery=Delivery.ONLINE,
-            status=SeminarStatus.PUBLISHED,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            meeting_url="https://meet.example.org/j/1",
-            capacity=TICKETS,
+        seminar = add_open_seminar(
+            db.session, slug="door", capacity=TICKETS, starts_in=timedelta(hours=1)
         )
-        db.session.add(seminar)
-        db.session.commit()
         codes = []
         for n in range(TICKETS):
             details, _ = parse_details(details_data(email=f"door{n}@example.jp"))

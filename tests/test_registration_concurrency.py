@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from datetime import timedelta
 
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from seminar_app.catalogue.models import Seminar
-from seminar_app.domain import Delivery, RegistrationStatus, SeminarStatus, Series
+from seminar_app.domain import RegistrationStatus
 from seminar_app.extensions import db
 from seminar_app.registration import services
 from seminar_app.registration.details import parse_details
 from seminar_app.registration.models import Registration
 from seminar_app.timeutil import utcnow
 from tests.conftest import fresh_database_url, make_app
-from tests.registration_helpers import details_data
+from tests.registration_helpers import add_open_seminar, details_data
 
 PROCESSES = 6
 PER_PROCESS = 10
@@ -66,20 +64,7 @@ def _prepared_database(backend, tmp_path):
     app = make_app(url)
     with app.app_context():
         upgrade()
-        starts = utcnow() + timedelta(days=10)
-        seminar = Seminar(
-            slug="rush",
-            title="混雑するセミナー",
-            series=Series.IP_UTILIZATION,
-            delivery=Delivery.ONLINE,
-            status=SeminarStatus.PUBLISHED,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            meeting_url="https://meet.example.org/j/1",
-            capacity=CAPACITY,
-        )
-        db.session.add(seminar)
-        db.session.commit()
+        seminar = add_open_seminar(db.session, slug="rush", capacity=CAPACITY)
         seminar_id = seminar.id
         db.engine.dispose()
     return app, url, seminar_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from ..attendance import reports
 from ..attendance import services as attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar
-from ..exports import to_csv, to_xlsx
+from ..exports import table_download
 from ..extensions import db
 from ..timeutil import to_jst, utcnow
 from .views import bp
@@ -94,20 +94,7 @@ def attendance_export(seminar_id: int, extension: str):
         details={"format": extension, "rows": len(rows)},
     )
     db.session.commit()
-    filename = f"attendance-{seminar.slug}.{extension}"
-    if extension == "csv":
-        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
-    else:
-        body = to_xlsx([(_("Attendance"), header, rows)])
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return table_download(extension, f"attendance-{seminar.slug}", _("Attendance"), header, rows)
 
 
 @bp.post("/seminars/<id:seminar_id>/attendee-report")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..domain import RegistrationStatus
-from ..exports import to_csv, to_xlsx
+from ..exports import table_download
 from ..extensions import db
 from ..i18n import current_language
 from ..registration import services as registration_services
@@ -139,17 +139,6 @@ def export(seminar_id: int, extension: str):
         details={"format": extension, "rows": len(rows)},
     )
     db.session.commit()
-    filename = f"registrations-{seminar.slug}.{extension}"
-    if extension == "csv":
-        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
-    else:
-        body = to_xlsx([(_("Registrations"), header, rows)])
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+    return table_download(
+        extension, f"registrations-{seminar.slug}", _("Registrations"), header, rows
     )
