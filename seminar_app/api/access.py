@@ -32,6 +32,9 @@ def token_required(*roles: Role) -> Callable:
             if roles and not user.has_role(*roles):
                 return error(403, "This token's account lacks the role for this action.")
             g.api_user = user
+            # current_user for this request only (audit records name the token's owner);
+            # unlike login_user it writes nothing to the session cookie.
+            g._login_user = user
             return view(*args, **kwargs)
 
         return wrapper

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import g, jsonify, request
 from flask_babel import force_locale
-from flask_login import login_user
 from sqlalchemy import select
 
 from ..attendance import services as attendance
@@ -19,7 +18,6 @@ from ..console import services as console
 from ..domain import Role, SeminarStatus
 from ..extensions import db
 from ..registration.models import Registration
-from ..registration.services import waitlist_position
 from ..timeutil import utcnow
 from .access import error, token_required
 from .views import bp, seminar_json
@@ -126,7 +124,6 @@ def create_seminar():
             errors.update(seminar_problems(fields, utcnow()))
     if errors:
         return error(422, "The seminar is not valid.", fields=errors)
-    login_user(g.api_user)  # audit records name the token's owner
     seminar = console.create_seminar(db.session, fields, [])
     if cutoff is not None:
         seminar.waitlist_cutoff_hours = cutoff
@@ -159,7 +156,6 @@ def update_seminar(seminar_id: int):
         errors.update(problems)
     if errors:
         return error(422, "The change is not valid.", fields=errors)
-    login_user(g.api_user)
     lecturer_ids = [user.id for user in seminar.lecturers]
     console.update_seminar(db.session, seminar.id, fields, lecturer_ids, utcnow())
     if cutoff is not None:
@@ -167,7 +163,8 @@ def update_seminar(seminar_id: int):
     try:
         if status != seminar.status:
             if status == SeminarStatus.CANCELLED:
-                console.cancel(db.session, seminar, reason="API")
+                # update_seminar above took the seminar's lock in this transaction
+                console.cancel(db.session, seminar, reason="API", locked=True)
             elif status == SeminarStatus.PUBLISHED:
                 console.publish(db.session, seminar, utcnow())
             else:
@@ -217,9 +214,6 @@ def list_registrations(seminar_id: int):
     return jsonify(registrations=items, total=len(items))
 
 
-__all__ = ["waitlist_position"]
-
-
 @bp.post("/checkins")
 @token_required(Role.ORGANIZER, Role.RECEPTION)
 def create_checkin():
@@ -239,8 +233,9 @@ def create_checkin():
         problems["code"] = "must be the text of the ticket's QR code"
     if problems:
         return error(422, "The check-in is not valid.", fields=problems)
-    if db.session.get(Seminar, seminar_id) is None:
-        return error(404, "No seminar has this id.")
+    seminar = db.session.get(Seminar, seminar_id)
+    if seminar is None or seminar.status != SeminarStatus.PUBLISHED:
+        return error(404, "No published seminar has this id.")
     result = attendance.check_in_code(
         db.session,
         seminar_id,

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
+from ..database import begin_write
 from ..domain import Delivery, RegistrationStatus, SeminarStatus
 from ..extensions import db
 from ..registration.models import Registration
@@ -50,6 +51,7 @@ def record_join(session: Session, registration: Registration, now) -> bool:
 @bp.get("/j/<token>")
 def join(token: str):
     g.private_page = True
+    begin_write(db.session)  # a GET that writes: SQLite must lock before the read
     registration = db.session.scalar(select(Registration).where(Registration.join_token == token))
     if registration is None:
         abort(404)

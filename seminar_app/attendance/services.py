@@ -268,10 +268,6 @@ def walk_in(
     return registration, taken > (seminar.capacity or 0)
 
 
-def seminar_for_desk(session: Session, seminar_id: int) -> Seminar | None:
-    return session.get(Seminar, seminar_id)
-
-
 @dataclass
 class AttendanceRow:
     registration: Registration

@@ -24,14 +24,14 @@ from ..auth.access import require_roles_for_blueprint
 from ..catalogue.models import Seminar
 from ..domain import Role, SeminarStatus
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import current_language, safe_next
 from ..registration.forms import DetailsForm
 from ..registration.models import Registration
 from ..registration.services import AlreadyRegistered
 from ..text import normalize_text
 from ..timeutil import utcnow
 from . import services
-from .models import CheckInMethod
+from .models import CheckIn, CheckInMethod
 from .tickets import DecoderUnavailable, codes_in_photo
 
 bp = Blueprint("desk", __name__)
@@ -49,35 +49,55 @@ def _desk_name() -> str:
 
 def _seminar(seminar_id: int) -> Seminar:
     seminar = db.session.get(Seminar, seminar_id)
-    if seminar is None or seminar.status == SeminarStatus.DRAFT:
+    if seminar is None or seminar.status != SeminarStatus.PUBLISHED:
         abort(404)
     return seminar
 
 
 def _remember(result: services.CheckInResult) -> None:
-    """Keep the answer for the page the desk is sent back to (post/redirect/get)."""
+    """Keep the answer for the page the desk is sent back to (post/redirect/get).
+
+    Only the outcome and an id go into the session cookie; names stay in the database.
+    """
     registration = result.registration
-    check_in = result.check_in
     session[RESULT_KEY] = {
         "outcome": result.outcome.value,
         "registration_id": registration.id if registration else None,
-        "name": registration.name if registration else None,
-        "organization": registration.organization if registration else None,
-        "at": check_in.checked_in_at.isoformat() if check_in else None,
-        "by": (
-            check_in.checked_in_by.display_name
-            if check_in is not None and check_in.checked_in_by is not None
-            else None
-        ),
-        "other_title": (
-            registration.seminar.title if result.outcome == services.Outcome.OTHER_SEMINAR else None
-        ),
-        "other_starts_at": (
-            registration.seminar.starts_at.isoformat()
-            if result.outcome == services.Outcome.OTHER_SEMINAR
-            else None
-        ),
     }
+
+
+def _recall() -> dict | None:
+    """The remembered answer, with the person and their check-in read afresh."""
+    remembered = session.pop(RESULT_KEY, None)
+    if not isinstance(remembered, dict):
+        return None
+    registration_id = remembered.get("registration_id")
+    registration = db.session.get(Registration, registration_id) if registration_id else None
+    check_in = None
+    if registration is not None:
+        check_in = db.session.scalar(
+            select(CheckIn).where(CheckIn.registration_id == registration.id)
+        )
+    return {
+        "outcome": remembered.get("outcome"),
+        "registration": registration,
+        "check_in": check_in,
+    }
+
+
+def _check_in_and_return(seminar: Seminar, code: str | None, method: CheckInMethod):
+    result = services.check_in_code(
+        db.session,
+        seminar.id,
+        code,
+        by=current_user,
+        method=method,
+        desk=_desk_name(),
+        now=utcnow(),
+    )
+    db.session.commit()
+    _remember(result)
+    return _back(seminar.id)
 
 
 def _back(seminar_id: int):
@@ -111,7 +131,7 @@ def name_desk():
         ),
         "success",
     )
-    return redirect(request.form.get("next") or url_for("desk.index"), 303)
+    return redirect(safe_next(request.form.get("next"), url_for("desk.index")), 303)
 
 
 @bp.get("/<id:seminar_id>")
@@ -122,7 +142,7 @@ def desk(seminar_id: int):
     return render_template(
         "attendance/desk.html",
         seminar=seminar,
-        result=session.pop(RESULT_KEY, None),
+        result=_recall(),
         query=query,
         matches=services.search(db.session, seminar.id, query) if query else [],
         checked_in=checked_in,
@@ -140,18 +160,7 @@ def count(seminar_id: int):
 @bp.post("/<id:seminar_id>/scan")
 def scan(seminar_id: int):
     seminar = _seminar(seminar_id)
-    result = services.check_in_code(
-        db.session,
-        seminar.id,
-        request.form.get("code"),
-        by=current_user,
-        method=CheckInMethod.SCAN,
-        desk=_desk_name(),
-        now=utcnow(),
-    )
-    db.session.commit()
-    _remember(result)
-    return _back(seminar.id)
+    return _check_in_and_return(seminar, request.form.get("code"), CheckInMethod.SCAN)
 
 
 @bp.post("/<id:seminar_id>/photo")
@@ -178,18 +187,7 @@ def photo(seminar_id: int):
             "error",
         )
         return _back(seminar.id)
-    result = services.check_in_code(
-        db.session,
-        seminar.id,
-        codes[0],
-        by=current_user,
-        method=CheckInMethod.PHOTO,
-        desk=_desk_name(),
-        now=utcnow(),
-    )
-    db.session.commit()
-    _remember(result)
-    return _back(seminar.id)
+    return _check_in_and_return(seminar, codes[0], CheckInMethod.PHOTO)
 
 
 @bp.post("/<id:seminar_id>/registrations/<id:registration_id>/check-in")

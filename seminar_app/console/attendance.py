@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..attendance import reports
 from ..attendance import services as attendance
 from ..audit.services import record
-from ..catalogue.models import Seminar
 from ..exports import table_download
 from ..extensions import db
 from ..timeutil import to_jst, utcnow
-from .views import bp
+from .views import bp, seminar_or_404
 
 HOW = {
     "venue": lambda: _("At the venue"),
@@ -23,16 +22,9 @@ HOW = {
 }
 
 
-def _seminar(seminar_id: int) -> Seminar:
-    seminar = db.session.get(Seminar, seminar_id)
-    if seminar is None:
-        abort(404)
-    return seminar
-
-
 @bp.get("/seminars/<id:seminar_id>/attendance")
 def attendance_page(seminar_id: int):
-    seminar = _seminar(seminar_id)
+    seminar = seminar_or_404(seminar_id)
     rows = attendance.attendance_rows(db.session, seminar.id)
     return render_template(
         "console/attendance.html",
@@ -46,7 +38,7 @@ def attendance_page(seminar_id: int):
 
 @bp.post("/seminars/<id:seminar_id>/head-count")
 def head_count(seminar_id: int):
-    seminar = _seminar(seminar_id)
+    seminar = seminar_or_404(seminar_id)
     raw = (request.form.get("head_count") or "").strip()
     if raw and (not raw.isascii() or not raw.isdigit() or int(raw) > 100_000):
         flash(_("Enter the number of attendees as a whole number, or leave it empty."), "error")
@@ -59,7 +51,7 @@ def head_count(seminar_id: int):
 
 @bp.get("/seminars/<id:seminar_id>/attendance.<any(csv, xlsx):extension>")
 def attendance_export(seminar_id: int, extension: str):
-    seminar = _seminar(seminar_id)
+    seminar = seminar_or_404(seminar_id)
     ended = seminar.ends_at <= utcnow()
     header = [
         _("Name"),
@@ -69,6 +61,7 @@ def attendance_export(seminar_id: int, extension: str):
         _("Attended"),
         _("How"),
         _("Checked in at (JST)"),
+        _("Minutes online"),
         _("Joined online at (JST)"),
         _("No-show"),
     ]
@@ -81,6 +74,7 @@ def attendance_export(seminar_id: int, extension: str):
             row.attended,
             HOW[row.how](),
             to_jst(row.check_in.checked_in_at) if row.check_in else None,
+            row.online.minutes if row.online else None,
             to_jst(row.online.first_joined_at) if row.online else None,
             ended and not row.attended,
         ]
@@ -100,7 +94,7 @@ def attendance_export(seminar_id: int, extension: str):
 @bp.post("/seminars/<id:seminar_id>/attendee-report")
 def attendee_report(seminar_id: int):
     """Import the meeting platform's attendee report; a bad file changes nothing."""
-    seminar = _seminar(seminar_id)
+    seminar = seminar_or_404(seminar_id)
     raw_minimum = (request.form.get("min_online_minutes") or "").strip()
     if raw_minimum:
         if not raw_minimum.isascii() or not raw_minimum.isdigit() or int(raw_minimum) > 1440:

@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..audit.services import record
-from ..catalogue.models import Seminar
 from ..domain import RegistrationStatus
 from ..exports import table_download
 from ..extensions import db
@@ -16,14 +15,7 @@ from ..registration.models import Registration
 from ..registration.roster import export_header, export_rows, roster_query
 from ..text import normalize_text
 from ..timeutil import utcnow
-from .views import bp
-
-
-def _seminar(seminar_id: int) -> Seminar:
-    seminar = db.session.get(Seminar, seminar_id)
-    if seminar is None:
-        abort(404)
-    return seminar
+from .views import bp, seminar_or_404
 
 
 def _back(seminar_id: int):
@@ -32,7 +24,7 @@ def _back(seminar_id: int):
 
 @bp.get("/seminars/<id:seminar_id>/registrations")
 def registrations(seminar_id: int):
-    seminar = _seminar(seminar_id)
+    seminar = seminar_or_404(seminar_id)
     status = request.args.get("status", "")
     search = (request.args.get("q") or "").strip()[:100]
     rows = db.session.scalars(roster_query(seminar.id, status, search)).all()
@@ -93,7 +85,7 @@ def promote_registration(registration_id: int):
 
 @bp.post("/seminars/<id:seminar_id>/capacity")
 def change_capacity(seminar_id: int):
-    _seminar(seminar_id)
+    seminar_or_404(seminar_id)
     raw = (request.form.get("capacity") or "").strip()
     if not raw.isascii() or not raw.isdigit() or int(raw) > 100_000:
         flash(_("Enter the capacity as a whole number from 0."), "error")
@@ -109,7 +101,7 @@ def change_capacity(seminar_id: int):
 
 @bp.post("/seminars/<id:seminar_id>/message")
 def message(seminar_id: int):
-    seminar = _seminar(seminar_id)
+    seminar = seminar_or_404(seminar_id)
     audience = request.form.get("audience", "")
     subject = normalize_text(request.form.get("subject"))[:100]
     body = (request.form.get("body") or "").strip()[:5000]
@@ -128,7 +120,7 @@ def message(seminar_id: int):
 
 @bp.get("/seminars/<id:seminar_id>/registrations.<any(csv, xlsx):extension>")
 def export(seminar_id: int, extension: str):
-    seminar = _seminar(seminar_id)
+    seminar = seminar_or_404(seminar_id)
     language = current_language()
     header, rows = export_header(), export_rows(db.session, seminar.id, language)
     record(

@@ -121,8 +121,10 @@ def unpublish(session: Session, seminar: Seminar) -> None:
     record(session, "seminar.unpublished", "seminar", seminar.id)
 
 
-def cancel(session: Session, seminar: Seminar, reason: str) -> None:
-    seminar = registrations.lock_seminar(session, seminar.id)
+def cancel(session: Session, seminar: Seminar, reason: str, *, locked: bool = False) -> None:
+    """Cancel and tell every registrant; `locked` when the caller already holds the lock."""
+    if not locked:
+        seminar = registrations.lock_seminar(session, seminar.id)
     if seminar.status == SeminarStatus.CANCELLED:
         raise SeminarActionError(_("This seminar is already cancelled."))
     seminar.status = SeminarStatus.CANCELLED

@@ -19,7 +19,7 @@ bp = Blueprint("console", __name__)
 require_roles_for_blueprint(bp, Role.ORGANIZER)
 
 
-def _seminar_or_404(seminar_id: int) -> Seminar:
+def seminar_or_404(seminar_id: int) -> Seminar:
     seminar = db.session.get(Seminar, seminar_id)
     if seminar is None:
         abort(404)
@@ -85,7 +85,7 @@ def new():
 
 @bp.route("/seminars/<id:seminar_id>/edit", methods=["GET", "POST"])
 def edit(seminar_id: int):
-    seminar = _seminar_or_404(seminar_id)
+    seminar = seminar_or_404(seminar_id)
     form = _form()
     if request.method == "GET":
         form.fill_from(seminar)
@@ -103,14 +103,14 @@ def edit(seminar_id: int):
 
 @bp.post("/seminars/<id:seminar_id>/duplicate")
 def duplicate(seminar_id: int):
-    copy = services.duplicate_seminar(db.session, _seminar_or_404(seminar_id))
+    copy = services.duplicate_seminar(db.session, seminar_or_404(seminar_id))
     db.session.commit()
     flash(_("A draft copy was made. Set its date and publish it when ready."), "success")
     return redirect(url_for("console.edit", seminar_id=copy.id))
 
 
 def _status_action(seminar_id: int, action, success: str):
-    seminar = _seminar_or_404(seminar_id)
+    seminar = seminar_or_404(seminar_id)
     try:
         action(seminar)
     except services.SeminarActionError as exc:
@@ -142,7 +142,7 @@ def unpublish(seminar_id: int):
 
 @bp.route("/seminars/<id:seminar_id>/cancel", methods=["GET", "POST"])
 def cancel(seminar_id: int):
-    seminar = _seminar_or_404(seminar_id)
+    seminar = seminar_or_404(seminar_id)
     if request.method == "GET":
         return render_template("console/cancel.html", seminar=seminar)
     reason = (request.form.get("reason") or "").strip()[:500]

@@ -191,8 +191,6 @@ def register(
     The seminar's lock is held from the first read to the commit, so the work inside it
     is kept to a few statements: one tally, then the inserts.
     """
-    begin_write(session)
-    ensure_calendar_feed(session, details.email_key)  # idempotent, outside the seminar's lock
     seminar = lock_seminar(session, seminar_id)
     if seminar is None or not seminar.is_public:
         raise RegistrationError("not-found", _("This seminar is not open for registration."))
@@ -203,6 +201,8 @@ def register(
     if existing_id is not None:
         raise AlreadyRegistered(session.get(Registration, existing_id))
     confirmed = taken < (seminar.capacity or 0) and waiting == 0
+    # Only for a registration that is made: a refused one keeps no trace of the address.
+    ensure_calendar_feed(session, details.email_key)
     registration = Registration(
         seminar=seminar,
         status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
