@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from .devmail.views import enabled as devmail_enabled
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
+    from .materials.views import bp as materials_bp
     from .registration import mails  # noqa: F401  (registers the mail renderers)
     from .registration.views import bp as registration_bp
 
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(console_bp, url_prefix="/console")
     app.register_blueprint(desk_bp, url_prefix="/desk")
     app.register_blueprint(online_bp)
+    app.register_blueprint(materials_bp)
     app.register_blueprint(admin_bp, url_prefix="/console/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)

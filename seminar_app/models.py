@@ -4,6 +4,7 @@ from .attendance.models import CheckIn, OnlineAttendance
 from .audit.models import AuditEvent
 from .auth.models import ApiToken, User, UserRole
 from .catalogue.models import Seminar, seminar_lecturers
+from .materials.models import Material, MaterialVersion
 from .notifications.models import OutboxMessage, OutboxStatus
 from .registration.models import CalendarFeed, Registration
 
@@ -12,6 +13,8 @@ __all__ = [
     "AuditEvent",
     "CalendarFeed",
     "CheckIn",
+    "Material",
+    "MaterialVersion",
     "OnlineAttendance",
     "OutboxMessage",
     "OutboxStatus",

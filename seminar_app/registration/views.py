@@ -23,6 +23,7 @@ from ..catalogue.services import public_seminar_by_slug, registration_state
 from ..domain import RegistrationStatus
 from ..extensions import db, limiter
 from ..i18n import current_language
+from ..materials import services as materials
 from ..timeutil import utcnow
 from . import services
 from .forms import EditDetailsForm, RegistrationForm, ResendForm
@@ -129,6 +130,11 @@ def manage(token: str):
         seminar=registration.seminar,
         position=services.waitlist_position(db.session, registration),
         feed=feed,
+        materials=[
+            material
+            for material in materials.visible_materials(db.session, registration.seminar_id)
+            if materials.may_download(db.session, material, registration, utcnow())
+        ],
         new=request.args.get("new") == "1",
         now=utcnow(),
     )

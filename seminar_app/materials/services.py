@@ -1,0 +1,165 @@
+"""Rules for materials: who manages them, who may download them, and their versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..attendance.models import CheckIn, OnlineAttendance
+from ..audit.services import record
+from ..catalogue.models import Seminar, seminar_lecturers
+from ..domain import RegistrationStatus, Role
+from ..registration.models import Registration
+from .models import Audience, Material, MaterialVersion
+from .storage import FilesystemStorage, Storage
+from .validation import CheckedUpload
+
+
+def storage() -> Storage:
+    return FilesystemStorage(current_app.config["UPLOAD_FOLDER"])
+
+
+def may_manage(user, seminar: Seminar) -> bool:
+    """Organizers manage every seminar's materials; a lecturer only their own seminars'."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_role(Role.ORGANIZER):
+        return True
+    return user.has_role(Role.LECTURER) and user in seminar.lecturers
+
+
+def lecturer_seminars(session: Session, user) -> list[tuple[Seminar, int, int]]:
+    """The lecturer's seminars with counts only: confirmed, and attended (no names)."""
+    seminars = session.scalars(
+        select(Seminar)
+        .join(seminar_lecturers)
+        .where(seminar_lecturers.c.user_id == user.id)
+        .order_by(Seminar.starts_at.desc())
+    ).all()
+    return [(seminar, *attendance_counts(session, seminar.id)) for seminar in seminars]
+
+
+def attendance_counts(session: Session, seminar_id: int) -> tuple[int, int]:
+    confirmed = Registration.status == RegistrationStatus.CONFIRMED
+    seated = (
+        session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(Registration.seminar_id == seminar_id, confirmed)
+        )
+        or 0
+    )
+    came = (
+        session.scalar(
+            select(func.count(func.distinct(Registration.id)))
+            .select_from(Registration)
+            .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+            .outerjoin(OnlineAttendance, OnlineAttendance.registration_id == Registration.id)
+            .where(
+                Registration.seminar_id == seminar_id,
+                confirmed,
+                (CheckIn.id.is_not(None)) | (OnlineAttendance.id.is_not(None)),
+            )
+        )
+        or 0
+    )
+    return seated, came
+
+
+def visible_materials(session: Session, seminar_id: int) -> list[Material]:
+    return list(
+        session.scalars(
+            select(Material)
+            .where(Material.seminar_id == seminar_id, Material.deleted_at.is_(None))
+            .order_by(Material.created_at)
+        )
+    )
+
+
+def attended(session: Session, registration: Registration) -> bool:
+    return bool(
+        session.scalar(select(CheckIn.id).where(CheckIn.registration_id == registration.id))
+        or session.scalar(
+            select(OnlineAttendance.id).where(OnlineAttendance.registration_id == registration.id)
+        )
+    )
+
+
+def may_download(
+    session: Session, material: Material, registration: Registration | None, now: datetime
+) -> bool:
+    """Audience and time decide; a registration counts only for its own seminar."""
+    if material.deleted_at is not None:
+        return False
+    if material.visible_from is not None and now < material.visible_from:
+        return False
+    if material.audience == Audience.EVERYONE:
+        return True
+    if registration is None or registration.seminar_id != material.seminar_id:
+        return False
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return False
+    return material.audience == Audience.REGISTRANTS or attended(session, registration)
+
+
+def add_version(session: Session, material: Material, upload: CheckedUpload, *, by) -> None:
+    key = storage().save(upload.data)
+    number = (material.versions[0].number + 1) if material.versions else 1
+    material.versions.insert(
+        0,
+        MaterialVersion(
+            number=number,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            size=len(upload.data),
+            storage_key=key,
+            uploaded_by_id=getattr(by, "id", None),
+        ),
+    )
+
+
+def add_material(
+    session: Session,
+    seminar: Seminar,
+    title: str,
+    audience: Audience,
+    visible_from: datetime | None,
+    upload: CheckedUpload,
+    *,
+    by,
+) -> Material:
+    material = Material(
+        seminar_id=seminar.id, title=title, audience=audience, visible_from=visible_from
+    )
+    session.add(material)
+    add_version(session, material, upload, by=by)
+    session.flush()
+    record(
+        session,
+        "material.uploaded",
+        "material",
+        material.id,
+        actor=by,
+        details={"seminar_id": seminar.id, "filename": upload.filename},
+    )
+    return material
+
+
+def replace(session: Session, material: Material, upload: CheckedUpload, *, by) -> None:
+    add_version(session, material, upload, by=by)
+    record(
+        session,
+        "material.replaced",
+        "material",
+        material.id,
+        actor=by,
+        details={"filename": upload.filename, "version": material.current.number},
+    )
+
+
+def delete(session: Session, material: Material, *, by, now: datetime) -> None:
+    material.deleted_at = now
+    record(session, "material.deleted", "material", material.id, actor=by)
