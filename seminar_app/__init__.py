@@ -110,21 +110,25 @@ def _register_blueprints(app: Flask) -> None:
     from .console.views import bp as console_bp
     from .devmail.views import bp as devmail_bp
     from .devmail.views import enabled as devmail_enabled
+    from .elearning.views import bp as elearning_bp
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
     from .materials.views import bp as materials_bp
     from .registration import mails  # noqa: F401  (registers the mail renderers)
+    from .registration.overview import bp as overview_bp
     from .registration.views import bp as registration_bp
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(overview_bp)
     app.register_blueprint(calendars_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp, url_prefix="/console")
     app.register_blueprint(desk_bp, url_prefix="/desk")
     app.register_blueprint(online_bp)
     app.register_blueprint(materials_bp)
+    app.register_blueprint(elearning_bp)
     app.register_blueprint(admin_bp, url_prefix="/console/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)

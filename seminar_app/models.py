@@ -4,6 +4,7 @@ from .attendance.models import CheckIn, OnlineAttendance
 from .audit.models import AuditEvent
 from .auth.models import ApiToken, User, UserRole
 from .catalogue.models import Seminar, seminar_lecturers
+from .elearning.models import Recording, RecordingView
 from .materials.models import Material, MaterialVersion
 from .notifications.models import OutboxMessage, OutboxStatus
 from .registration.models import CalendarFeed, Registration
@@ -18,6 +19,8 @@ __all__ = [
     "OnlineAttendance",
     "OutboxMessage",
     "OutboxStatus",
+    "Recording",
+    "RecordingView",
     "Registration",
     "Seminar",
     "User",

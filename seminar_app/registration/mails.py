@@ -29,6 +29,7 @@ SUBJECTS = {
     "seminar.changed": lambda: _("[Change of date, time or place] %(title)s"),
     "seminar.cancelled": lambda: _("[Seminar cancelled] %(title)s"),
     "seminar.message": lambda: _("[Notice] %(title)s"),
+    "recording.published": lambda: _("[Recording available] %(title)s"),
 }
 
 #: Which mails carry the QR ticket (to a confirmed person).

@@ -118,7 +118,7 @@ def calendar_sequence(registration: Registration) -> int:
     return registration.seminar.calendar_sequence + registration.calendar_sequence
 
 
-def _queue_for(session: Session, kind: str, registration: Registration, **payload) -> None:
+def queue_for(session: Session, kind: str, registration: Registration, **payload) -> None:
     queue(
         session,
         kind,
@@ -219,7 +219,7 @@ def register(
     registration.position_when_registered = None if confirmed else waiting + 1
     session.add(registration)
     session.flush()
-    _queue_for(
+    queue_for(
         session, "registration.confirmed" if confirmed else "registration.waitlisted", registration
     )
     record(
@@ -242,7 +242,7 @@ def _promote(session: Session, registration: Registration, now: datetime, how: s
     registration.confirmed_at = now
     registration.calendar_sequence += 1
     session.flush()
-    _queue_for(session, "registration.promoted", registration)
+    queue_for(session, "registration.promoted", registration)
     record(
         session,
         "registration.promoted",
@@ -310,7 +310,7 @@ def cancel(
     registration.cancelled_at = now
     registration.calendar_sequence += 1
     session.flush()
-    _queue_for(session, "registration.cancelled", registration, had_seat=was_confirmed)
+    queue_for(session, "registration.cancelled", registration, had_seat=was_confirmed)
     record(
         session,
         "registration.cancelled",
@@ -371,7 +371,7 @@ def update_details(
 
 
 def send_link_again(session: Session, registration: Registration) -> None:
-    _queue_for(session, "registration.link", registration)
+    queue_for(session, "registration.link", registration)
     record(
         session,
         "registration.link_resent",
@@ -404,7 +404,7 @@ def announce_change(session: Session, seminar: Seminar, changed: list[str]) -> i
     seminar.calendar_sequence += 1
     registrations = _active_registrations(session, seminar.id)
     for registration in registrations:
-        _queue_for(session, "seminar.changed", registration)
+        queue_for(session, "seminar.changed", registration)
     return len(registrations)
 
 
@@ -415,7 +415,7 @@ def announce_cancellation(session: Session, seminar: Seminar) -> int:
         session, seminar.id, (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
     )
     for registration in registrations:
-        _queue_for(
+        queue_for(
             session,
             "seminar.cancelled",
             registration,
@@ -430,7 +430,7 @@ def message_registrants(
     """An organizer's message (a new venue, a broken link) to the seats or the waitlist."""
     registrations = _active_registrations(session, seminar.id, (status,))
     for registration in registrations:
-        _queue_for(session, "seminar.message", registration, subject=subject, note=body)
+        queue_for(session, "seminar.message", registration, subject=subject, note=body)
     record(
         session,
         "seminar.message_sent",
@@ -478,7 +478,7 @@ def queue_reminders(session: Session, now: datetime, days_before: int) -> int:
         ).rowcount
         if claimed == 1:
             registration = session.get(Registration, registration_id)
-            _queue_for(session, "registration.reminder", registration)
+            queue_for(session, "registration.reminder", registration)
             queued += 1
         session.commit()
     return queued

@@ -21,6 +21,7 @@ from ..attendance.tickets import qr_png
 from ..catalogue.models import Seminar
 from ..catalogue.services import public_seminar_by_slug, registration_state
 from ..domain import RegistrationStatus
+from ..elearning import services as recordings
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..materials import services as materials
@@ -28,6 +29,7 @@ from ..timeutil import utcnow
 from . import services
 from .forms import EditDetailsForm, RegistrationForm, ResendForm
 from .models import CalendarFeed, Registration
+from .overview import overview_token
 
 bp = Blueprint("registration", __name__)
 
@@ -130,6 +132,8 @@ def manage(token: str):
         seminar=registration.seminar,
         position=services.waitlist_position(db.session, registration),
         feed=feed,
+        overview_token=overview_token(registration.email_key),
+        recordings=recordings.recordings_for(db.session, registration, utcnow()),
         materials=[
             material
             for material in materials.visible_materials(db.session, registration.seminar_id)

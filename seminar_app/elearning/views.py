@@ -1,0 +1,131 @@
+"""Recordings: organizers attach and publish them; participants open them through us."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.access import roles_required
+from ..catalogue.models import Seminar
+from ..catalogue.services import public_seminar_by_slug
+from ..domain import Role
+from ..extensions import db
+from ..registration.models import Registration
+from ..text import normalize_text
+from ..timeutil import JST, utcnow
+from . import services
+from .models import Recording, RecordingAudience
+
+bp = Blueprint("elearning", __name__)
+
+AUDIENCES = {
+    RecordingAudience.EVERYONE: _l("Everyone"),
+    RecordingAudience.REGISTRANTS: _l("Registrants"),
+    RecordingAudience.ATTENDEES: _l("Attendees only"),
+    RecordingAudience.ABSENTEES: _l("Registered but absent (見逃し配信)"),
+}
+
+
+def _moment(name: str) -> datetime | None:
+    raw = (request.form.get(name) or "").strip()
+    return datetime.fromisoformat(raw).replace(tzinfo=JST) if raw else None
+
+
+@bp.route("/console/seminars/<id:seminar_id>/recordings", methods=["GET", "POST"])
+@roles_required(Role.ORGANIZER)
+def manage(seminar_id: int):
+    seminar = db.session.get(Seminar, seminar_id)
+    if seminar is None:
+        abort(404)
+    problem = None
+    if request.method == "POST":
+        title = normalize_text(request.form.get("title"))[:200]
+        url = (request.form.get("url") or "").strip()
+        audience = request.form.get("audience", "")
+        try:
+            opens, closes = _moment("available_from"), _moment("available_until")
+        except ValueError:
+            opens = closes = None
+            problem = _("Enter the dates as shown in the fields.")
+        parts = urlsplit(url)
+        if not title:
+            problem = _("Give the recording a title.")
+        elif parts.scheme != "https" or not parts.netloc or len(url) > 500:
+            problem = _("Enter the recording's https:// address.")
+        elif audience not in {member.value for member in RecordingAudience}:
+            problem = _("Choose who may watch it.")
+        elif opens and closes and closes <= opens:
+            problem = _("The end of availability must come after its start.")
+        if problem is None:
+            db.session.add(
+                Recording(
+                    seminar_id=seminar.id,
+                    title=title,
+                    url=url,
+                    audience=audience,
+                    available_from=opens,
+                    available_until=closes,
+                )
+            )
+            db.session.commit()
+            flash(_("The recording is added. Publish it to tell its audience."), "success")
+            return redirect(url_for("elearning.manage", seminar_id=seminar.id), 303)
+    return render_template(
+        "elearning/manage.html",
+        seminar=seminar,
+        audiences=AUDIENCES,
+        recordings=services.seminar_recordings(db.session, seminar),
+        problem=problem,
+    ), (400 if problem else 200)
+
+
+@bp.post("/console/recordings/<id:recording_id>/publish")
+@roles_required(Role.ORGANIZER)
+def publish(recording_id: int):
+    recording = db.session.get(Recording, recording_id)
+    if recording is None:
+        abort(404)
+    if recording.published_at is not None:
+        flash(_("This recording was already published."), "error")
+    else:
+        told = services.publish(db.session, recording, by=current_user, now=utcnow())
+        db.session.commit()
+        flash(_("Published: %(n)d people are told by mail.", n=told), "success")
+    return redirect(url_for("elearning.manage", seminar_id=recording.seminar_id), 303)
+
+
+def _open(recording: Recording, registration: Registration | None):
+    services.record_view(db.session, recording, registration, utcnow())
+    db.session.commit()
+    response = redirect(recording.url, 302)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/r/<token>/recordings/<id:recording_id>")
+def participant_open(token: str, recording_id: int):
+    g.private_page = True
+    registration = db.session.scalar(select(Registration).where(Registration.manage_token == token))
+    recording = db.session.get(Recording, recording_id)
+    if registration is None or recording is None:
+        abort(404)
+    if not services.may_watch(db.session, recording, registration, utcnow()):
+        abort(403)
+    return _open(recording, registration)
+
+
+@bp.get("/seminars/<slug>/recordings/<id:recording_id>")
+def public_open(slug: str, recording_id: int):
+    seminar = public_seminar_by_slug(db.session, slug)
+    recording = db.session.get(Recording, recording_id)
+    if seminar is None or recording is None or recording.seminar_id != seminar.id:
+        abort(404)
+    if not services.may_watch(db.session, recording, None, utcnow()):
+        abort(404)
+    return _open(recording, None)

@@ -1,0 +1,125 @@
+"""One page for all of an address's registrations, reached by a signed, expiring link."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..elearning import services as recordings
+from ..extensions import db, limiter
+from ..i18n import current_language
+from ..materials import services as materials
+from ..notifications.services import compose, queue, renderer
+from ..timeutil import utcnow
+from ..urls import absolute_url
+from .details import normalize_email_address
+from .models import Registration
+
+bp = Blueprint("overview", __name__)
+
+_SALT = "participant-overview"
+#: The emailed link works for a week; a management page makes a fresh one at each visit.
+MAX_AGE = 7 * 24 * 3600
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def overview_token(email_key: str) -> str:
+    return _serializer().dumps(email_key)
+
+
+def email_key_from(token: str) -> str | None:
+    try:
+        value = _serializer().loads(token, max_age=MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def registrations_of(session: Session, email_key: str) -> list[Registration]:
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(Registration.email_key == email_key)
+            .options(selectinload(Registration.seminar))
+            .order_by(Registration.id.desc())
+        )
+    )
+
+
+@renderer("participant.overview")
+def render_overview(session: Session, row) -> EmailMessage:
+    link = absolute_url("overview.show", token=overview_token(row.payload["email_key"]))
+    body = render_template("registration/mail/overview.txt", link=link)
+    return compose(row.recipient, _("Your seminar registrations"), body)
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
+def ask():
+    if request.method == "POST":
+        email, _problem = normalize_email_address(request.form.get("email") or "")
+        found = registrations_of(db.session, email.lower()) if email else []
+        if found:
+            queue(
+                db.session,
+                "participant.overview",
+                found[0].email,
+                {"email_key": found[0].email_key},
+                language=current_language(),
+            )
+            db.session.commit()
+        # The same answer either way: this page must not tell who registered.
+        flash(_("If that address has registrations, a link to them is on its way."), "info")
+        return redirect(url_for("overview.ask"), 303)
+    return render_template("registration/overview_ask.html")
+
+
+@bp.get("/me/<token>")
+def show(token: str):
+    g.private_page = True
+    email_key = email_key_from(token)
+    if email_key is None:
+        return render_template("registration/overview_expired.html"), 400
+    now = utcnow()
+    entries = []
+    for registration in registrations_of(db.session, email_key):
+        entries.append(
+            {
+                "registration": registration,
+                "materials": [
+                    material
+                    for material in materials.visible_materials(db.session, registration.seminar_id)
+                    if materials.may_download(db.session, material, registration, now)
+                ],
+                "recordings": recordings.recordings_for(db.session, registration, now),
+            }
+        )
+    if not entries:
+        abort(404)
+    upcoming = [e for e in entries if e["registration"].seminar.ends_at > now]
+    past = [e for e in entries if e["registration"].seminar.ends_at <= now]
+    return render_template(
+        "registration/overview.html",
+        upcoming=upcoming,
+        past=past,
+        email=entries[0]["registration"].email,
+        now=now,
+    )
