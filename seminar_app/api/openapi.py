@@ -210,6 +210,51 @@ CHECK_IN: dict[str, Any] = {
     },
 }
 
+_COUNTS = {
+    "type": "object",
+    "required": ["total", "online"],
+    "properties": {"total": {"type": "integer"}, "online": {"type": "integer"}},
+}
+_BY_HOST = {
+    "type": "object",
+    "required": [h.value for h in HostType],
+    "properties": {h.value: _COUNTS for h in HostType},
+}
+FISCAL_YEAR_REPORT: dict[str, Any] = {
+    "type": "object",
+    "required": ["fiscal_year", "seminars", "attendees", "registrations", "recordings"],
+    "properties": {
+        "fiscal_year": {"type": "integer"},
+        "seminars": {
+            "type": "object",
+            "required": ["total", "online", "by_host_type"],
+            "properties": {
+                "total": {"type": "integer"},
+                "online": {"type": "integer"},
+                "hybrid": {"type": "integer"},
+                "by_host_type": _BY_HOST,
+                "by_series": {"type": "object"},
+                "by_level": {"type": "object"},
+            },
+        },
+        "attendees": {
+            "type": "object",
+            "required": ["total", "by_host_type"],
+            "properties": {
+                "total": {"type": "integer"},
+                "by_host_type": {
+                    "type": "object",
+                    "required": [h.value for h in HostType],
+                    "properties": {h.value: {"type": "integer"} for h in HostType},
+                },
+                "registered_attendees_by": {"type": "object"},
+            },
+        },
+        "registrations": {"type": "object"},
+        "recordings": {"type": "object"},
+    },
+}
+
 VALIDATION_ERROR: dict[str, Any] = {
     "type": "object",
     "required": ["error", "status", "fields"],
@@ -486,6 +531,28 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/reports/fiscal-years/{fiscal_year}": {
+                "get": {
+                    "operationId": "fiscalYearReport",
+                    "summary": "Figures of a fiscal year (April–March, JST); zeros when empty "
+                    "(staff: organizer)",
+                    "security": _STAFF,
+                    "parameters": [
+                        {
+                            "name": "fiscal_year",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 2000, "maximum": 2100},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json("FiscalYearReport", "The year's figures"),
+                        "401": _error("No valid token"),
+                        "403": _error("The token's account is not an organizer"),
+                        "404": _error("Outside the years the system knows"),
+                    },
+                }
+            },
             "/api/v1/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",
@@ -508,6 +575,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "RegistrationCreated": REGISTRATION_CREATED,
                 "RegistrationRow": REGISTRATION_ROW,
                 "CheckIn": CHECK_IN,
+                "FiscalYearReport": FISCAL_YEAR_REPORT,
             },
             "securitySchemes": {
                 "bearerToken": {

@@ -18,6 +18,7 @@ from ..console import services as console
 from ..domain import Role, SeminarStatus
 from ..extensions import db
 from ..registration.models import Registration
+from ..reports import services as reports
 from ..timeutil import utcnow
 from .access import error, token_required
 from .views import bp, seminar_json
@@ -259,3 +260,11 @@ def create_checkin():
         "already_checked_in": result.outcome == attendance.Outcome.ALREADY,
     }
     return jsonify(answer), (200 if answer["already_checked_in"] else 201)
+
+
+@bp.get("/reports/fiscal-years/<int:fiscal_year>")
+@token_required(Role.ORGANIZER)
+def fiscal_year_report(fiscal_year: int):
+    if not 2000 <= fiscal_year <= 2100:
+        return error(404, "Fiscal years run from 2000 to 2100.")
+    return jsonify(reports.fiscal_year_report(db.session, fiscal_year, utcnow()))

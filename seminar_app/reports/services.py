@@ -1,0 +1,182 @@
+"""Fiscal-year figures, aggregated by the database (GROUP BY), never row by row in Python.
+
+A seminar is *held* in a fiscal year when it is published (not cancelled, not a draft),
+starts within the year in Tokyo time, and has ended. Its attendees are its head-count
+when an organizer recorded one, else its confirmed registrations that checked in at the
+door or attended online (by the join link, or long enough by the platform's report).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..attendance.models import CheckIn, OnlineAttendance
+from ..catalogue.models import Seminar
+from ..domain import Delivery, HostType, RegistrationStatus, SeminarStatus
+from ..elearning.models import Recording, RecordingView
+from ..registration.models import Registration
+from ..timeutil import fiscal_year_bounds
+
+
+def _held(fiscal_year: int, now: datetime):
+    start, end = fiscal_year_bounds(fiscal_year)
+    return and_(
+        Seminar.status == SeminarStatus.PUBLISHED,
+        Seminar.starts_at >= start,
+        Seminar.starts_at < end,
+        Seminar.ends_at <= now,
+    )
+
+
+def _attended_condition():
+    online_enough = and_(
+        OnlineAttendance.id.is_not(None),
+        or_(
+            OnlineAttendance.minutes.is_(None),
+            OnlineAttendance.minutes >= Seminar.min_online_minutes,
+        ),
+    )
+    return and_(
+        Registration.status == RegistrationStatus.CONFIRMED,
+        or_(CheckIn.id.is_not(None), online_enough),
+    )
+
+
+def _registrations_with_attendance():
+    """Registrations joined to their seminar, check-in and online attendance."""
+    return (
+        select(Registration)
+        .join(Seminar, Seminar.id == Registration.seminar_id)
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+        .outerjoin(OnlineAttendance, OnlineAttendance.registration_id == Registration.id)
+    )
+
+
+def _attendance_per_seminar(fiscal_year: int, now: datetime):
+    """seminar_id → attended registrations, as a subquery."""
+    attended = func.count(func.distinct(case((_attended_condition(), Registration.id))))
+    return (
+        _registrations_with_attendance()
+        .with_only_columns(Registration.seminar_id.label("seminar_id"), attended.label("attended"))
+        .where(_held(fiscal_year, now))
+        .group_by(Registration.seminar_id)
+        .subquery()
+    )
+
+
+def _zero_by(keys) -> dict[str, Any]:
+    return {key: 0 for key in keys}
+
+
+def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dict[str, Any]:
+    per_seminar = _attendance_per_seminar(fiscal_year, now)
+    attendees = func.coalesce(Seminar.head_count, per_seminar.c.attended, 0)
+    online = Seminar.delivery == Delivery.ONLINE
+
+    seminars = {
+        "total": 0,
+        "online": 0,
+        "hybrid": 0,
+        "by_host_type": {h.value: {"total": 0, "online": 0} for h in HostType},
+        "by_series": {},
+        "by_level": {},
+    }
+    people = {"total": 0, "by_host_type": _zero_by(h.value for h in HostType)}
+    rows = session.execute(
+        select(Seminar.host_type, Seminar.delivery, func.count(Seminar.id), func.sum(attendees))
+        .outerjoin(per_seminar, per_seminar.c.seminar_id == Seminar.id)
+        .where(_held(fiscal_year, now))
+        .group_by(Seminar.host_type, Seminar.delivery)
+    ).all()
+    for host_type, delivery, count, attended in rows:
+        bucket = seminars["by_host_type"][host_type]
+        bucket["total"] += count
+        seminars["total"] += count
+        if delivery == Delivery.ONLINE:
+            bucket["online"] += count
+            seminars["online"] += count
+        elif delivery == Delivery.HYBRID:
+            seminars["hybrid"] += count
+        people["by_host_type"][host_type] += int(attended or 0)
+        people["total"] += int(attended or 0)
+    for column, key in ((Seminar.series, "by_series"), (Seminar.level, "by_level")):
+        for value, count, count_online in session.execute(
+            select(column, func.count(Seminar.id), func.count(case((online, Seminar.id))))
+            .where(_held(fiscal_year, now), Seminar.host_type == HostType.AGENCY)
+            .group_by(column)
+        ):
+            seminars[key][value or "none"] = {"total": count, "online": count_online}
+
+    status_counts = dict(
+        session.execute(
+            select(Registration.status, func.count(Registration.id))
+            .join(Seminar, Seminar.id == Registration.seminar_id)
+            .where(_held(fiscal_year, now))
+            .group_by(Registration.status)
+        ).all()
+    )
+    attended_registered = (
+        session.scalar(
+            _registrations_with_attendance()
+            .with_only_columns(func.count(func.distinct(Registration.id)))
+            .where(_held(fiscal_year, now), Seminar.head_count.is_(None), _attended_condition())
+        )
+        or 0
+    )
+    confirmed_counted = (
+        session.scalar(
+            select(func.count(Registration.id))
+            .join(Seminar, Seminar.id == Registration.seminar_id)
+            .where(
+                _held(fiscal_year, now),
+                Seminar.head_count.is_(None),
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        )
+        or 0
+    )
+    registrations = {
+        "total": sum(status_counts.values()),
+        "confirmed": status_counts.get(RegistrationStatus.CONFIRMED, 0),
+        "waitlisted": status_counts.get(RegistrationStatus.WAITLISTED, 0),
+        "cancelled": status_counts.get(RegistrationStatus.CANCELLED, 0),
+        "attended": attended_registered,
+        "no_shows": confirmed_counted - attended_registered,
+        "attendance_rate": round(attended_registered / confirmed_counted, 4)
+        if confirmed_counted
+        else 0.0,
+    }
+
+    profile = {}
+    for name in ("attribute", "employee_band", "industry", "prefecture"):
+        column = getattr(Registration, name)
+        profile[name] = {
+            (value or "unknown"): count
+            for value, count in session.execute(
+                _registrations_with_attendance()
+                .with_only_columns(column, func.count(func.distinct(Registration.id)))
+                .where(_held(fiscal_year, now), _attended_condition())
+                .group_by(column)
+            )
+        }
+    people["registered_attendees_by"] = profile
+
+    views, viewers = session.execute(
+        select(
+            func.count(RecordingView.id), func.count(func.distinct(RecordingView.registration_id))
+        )
+        .join(Recording, Recording.id == RecordingView.recording_id)
+        .join(Seminar, Seminar.id == Recording.seminar_id)
+        .where(_held(fiscal_year, now))
+    ).one()
+    return {
+        "fiscal_year": fiscal_year,
+        "seminars": seminars,
+        "attendees": people,
+        "registrations": registrations,
+        "recordings": {"opened": views, "registrants_who_opened": viewers},
+    }
