@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from .registration import mails  # noqa: F401  (registers the mail renderers)
     from .registration.overview import bp as overview_bp
     from .registration.views import bp as registration_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(i18n_bp)
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(online_bp)
     app.register_blueprint(materials_bp)
     app.register_blueprint(elearning_bp)
+    app.register_blueprint(reports_bp, url_prefix="/console/reports")
     app.register_blueprint(admin_bp, url_prefix="/console/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
@@ -219,6 +221,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         label=domain.label,
         format_when=i18n.format_when,
+        format_day=i18n.format_day,
         format_moment=i18n.format_moment,
         format_fiscal_year=i18n.format_fiscal_year,
         current_language=i18n.current_language,

@@ -95,3 +95,36 @@ def test_cli_prints_the_summary(app, db_session, make_seminar):
     result = app.test_cli_runner().invoke(args=["report", "fy", "2020"])
     assert result.exit_code == 0
     assert "FY2020" in result.output and "Seminars held: 1 (online 1" in result.output
+
+
+def test_report_page_and_exports(organizer_client, db_session, make_seminar):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    seminar = past_seminar(
+        make_seminar,
+        datetime(2020, 11, 16, 5, 0, tzinfo=UTC),
+        title="知財活用支援セミナー（報告用）",
+    )
+    page = organizer_client.get("/console/reports/?fy=2020", headers={"Accept-Language": "ja"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and seminar.title in html
+    assert "2020年度（令和2年度）" in html and "<svg" in html
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(organizer_client.get("/console/reports/2020.csv").data.decode("utf-8-sig"))
+        )
+    )
+    assert len(csv_rows) == 2 and csv_rows[1][1] == seminar.title
+    book = load_workbook(io.BytesIO(organizer_client.get("/console/reports/2020.xlsx").data))
+    assert len(book.sheetnames) == 4
+    assert organizer_client.get("/console/reports/?fy=abc").status_code == 404
+
+
+def test_report_is_for_organizers_only(client, make_user):
+    from tests.conftest import login
+
+    login(client, make_user(Role.LECTURER))
+    assert client.get("/console/reports/").status_code == 403

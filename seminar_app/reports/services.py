@@ -180,3 +180,50 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
         "registrations": registrations,
         "recordings": {"opened": views, "registrants_who_opened": viewers},
     }
+
+
+def seminar_rows(session: Session, fiscal_year: int, now: datetime) -> list[dict[str, Any]]:
+    """Every held seminar of the year with its figures, one aggregated query."""
+    per_seminar = _attendance_per_seminar(fiscal_year, now)
+    confirmed = (
+        select(Registration.seminar_id, func.count(Registration.id).label("confirmed"))
+        .where(Registration.status == RegistrationStatus.CONFIRMED)
+        .group_by(Registration.seminar_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Seminar,
+            func.coalesce(confirmed.c.confirmed, 0),
+            func.coalesce(Seminar.head_count, per_seminar.c.attended, 0),
+        )
+        .outerjoin(per_seminar, per_seminar.c.seminar_id == Seminar.id)
+        .outerjoin(confirmed, confirmed.c.seminar_id == Seminar.id)
+        .where(_held(fiscal_year, now))
+        .order_by(Seminar.starts_at)
+    ).all()
+    return [
+        {"seminar": seminar, "confirmed": seated, "attendees": came}
+        for seminar, seated, came in rows
+    ]
+
+
+def years_side_by_side(
+    session: Session, last_year: int, count: int, now: datetime
+) -> list[dict[str, Any]]:
+    """The last `count` fiscal years, oldest first, each with its change from the year before."""
+    years = []
+    previous = None
+    for fiscal_year in range(last_year - count, last_year + 1):
+        report = fiscal_year_report(session, fiscal_year, now)
+        entry = {
+            "fiscal_year": fiscal_year,
+            "seminars": report["seminars"]["total"],
+            "attendees": report["attendees"]["total"],
+        }
+        if previous is not None:
+            entry["seminars_change"] = entry["seminars"] - previous["seminars"]
+            entry["attendees_change"] = entry["attendees"] - previous["attendees"]
+        previous = entry
+        years.append(entry)
+    return years[1:]

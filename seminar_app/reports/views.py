@@ -1,0 +1,131 @@
+"""The fiscal-year report page for organizers, and its exports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..audit.services import record
+from ..auth.access import require_roles_for_blueprint
+from ..domain import Role, label
+from ..exports import to_csv, to_xlsx
+from ..extensions import db
+from ..i18n import current_language, format_fiscal_year
+from ..reference import INDUSTRIES, PREFECTURES, reference_name
+from ..timeutil import fiscal_year_of, to_jst, utcnow
+from . import services
+
+bp = Blueprint("reports", __name__)
+require_roles_for_blueprint(bp, Role.ORGANIZER)
+
+YEARS_SIDE_BY_SIDE = 5
+PROFILE_NAMES = {
+    "attribute": _l("Type of organization"),
+    "employee_band": _l("Employees"),
+    "industry": _l("Industry"),
+    "prefecture": _l("Prefecture"),
+}
+
+
+def _fiscal_year() -> int:
+    raw = (request.args.get("fy") or "").strip()
+    if not raw:
+        return fiscal_year_of(utcnow())
+    if not raw.isascii() or not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        abort(404)
+    return int(raw)
+
+
+def _profile_label(name: str, value: str) -> str:
+    language = current_language()
+    if name == "prefecture":
+        return reference_name(PREFECTURES, value, language) or _("Unknown")
+    if name == "industry":
+        return reference_name(INDUSTRIES, value, language) or _("Unknown")
+    return label(value) if value != "unknown" else _("Unknown")
+
+
+@bp.get("/")
+def fiscal_year():
+    fy = _fiscal_year()
+    now = utcnow()
+    report = services.fiscal_year_report(db.session, fy, now)
+    years = services.years_side_by_side(db.session, fy, YEARS_SIDE_BY_SIDE, now)
+    return render_template(
+        "reports/fiscal_year.html",
+        fy=fy,
+        report=report,
+        years=years,
+        seminars=services.seminar_rows(db.session, fy, now),
+        profile_label=_profile_label,
+        profile_names=PROFILE_NAMES,
+        max_attendees=max([year["attendees"] for year in years] + [1]),
+    )
+
+
+def _tables(fy: int):
+    now = utcnow()
+    report = services.fiscal_year_report(db.session, fy, now)
+    seminars = [
+        [
+            to_jst(row["seminar"].starts_at),
+            row["seminar"].title,
+            label(row["seminar"].host_type),
+            label(row["seminar"].delivery),
+            row["confirmed"],
+            row["attendees"],
+        ]
+        for row in services.seminar_rows(db.session, fy, now)
+    ]
+    summary = [
+        [_("Seminars held"), report["seminars"]["total"]],
+        [_("of which online"), report["seminars"]["online"]],
+        [_("Attendees"), report["attendees"]["total"]],
+        [_("Registrations"), report["registrations"]["total"]],
+        [_("Attendance rate"), report["registrations"]["attendance_rate"]],
+        [_("No-shows"), report["registrations"]["no_shows"]],
+        [_("Recordings opened"), report["recordings"]["opened"]],
+    ]
+    by_host = [
+        [label(host), bucket["total"], bucket["online"], report["attendees"]["by_host_type"][host]]
+        for host, bucket in report["seminars"]["by_host_type"].items()
+    ]
+    profile = [
+        [str(PROFILE_NAMES[name]), _profile_label(name, value), count]
+        for name, counts in report["attendees"]["registered_attendees_by"].items()
+        for value, count in counts.items()
+    ]
+    return [
+        (_("Summary"), [_("Figure"), format_fiscal_year(fy)], summary),
+        (_("By host type"), [_("Host"), _("Seminars"), _("Online"), _("Attendees")], by_host),
+        (
+            _("Seminars"),
+            [_("Date (JST)"), _("Title"), _("Host"), _("Delivery"), _("Confirmed"), _("Attendees")],
+            seminars,
+        ),
+        (_("Attendees by profile"), [_("Breakdown"), _("Value"), _("Attendees")], profile),
+    ]
+
+
+@bp.get("/<int:fy>.<any(csv, xlsx):extension>")
+def export(fy: int, extension: str):
+    if not 2000 <= fy <= 2100:
+        abort(404)
+    tables = _tables(fy)
+    record(db.session, "report.exported", "fiscal_year", fy, details={"format": extension})
+    db.session.commit()
+    if extension == "csv":
+        _title, header, rows = tables[2]  # the seminars of the year, one row each
+        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx(tables)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="report-fy{fy}.{extension}"',
+            "Cache-Control": "no-store",
+        },
+    )
