@@ -265,10 +265,11 @@ def _register_cli(app: Flask) -> None:
     from .content.cli import content_cli
     from .notifications.cli import outbox_cli
     from .registration.cli import reminders_cli
-    from .reports.cli import report_cli
+    from .reports.cli import import_cli, report_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(report_cli)
+    app.cli.add_command(import_cli)

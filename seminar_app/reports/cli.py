@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask.cli import with_appcontext
 
+from ..attendance.reports import ReportError
 from ..extensions import db
 from ..timeutil import utcnow
+from . import historic
 from .services import fiscal_year_report
 
 
@@ -43,3 +47,31 @@ def fiscal_year_command(fiscal_year: int) -> None:
         f"no-shows {registrations['no_shows']}"
     )
     click.echo(f"Recordings opened: {report['recordings']['opened']}")
+
+
+@click.group("import", help="Bring in records from before the system.")
+def import_cli() -> None:
+    pass
+
+
+@import_cli.command("historic")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def historic_command(path: Path) -> None:
+    """Load past seminars and their head-counts from a CSV file (all rows or none)."""
+    try:
+        count = historic.import_file(
+            db.session, path.read_bytes(), today=utcnow().date(), actor_label="cli"
+        )
+    except historic.AlreadyImported as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{path} was already imported (file {exc}).") from exc
+    except ReportError as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(f"error: {path}: {problem}", err=True)
+        raise click.ClickException(
+            f"{len(exc.problems)} problem(s); nothing was imported."
+        ) from exc
+    db.session.commit()
+    click.echo(f"Imported {count} seminar(s) from {path}.")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from ..attendance.reports import ReportError
 from ..audit.services import record
 from ..auth.access import require_roles_for_blueprint
 from ..domain import Role, label
@@ -14,7 +16,7 @@ from ..extensions import db
 from ..i18n import current_language, format_fiscal_year
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
 from ..timeutil import fiscal_year_of, to_jst, utcnow
-from . import services
+from . import historic, services
 
 bp = Blueprint("reports", __name__)
 require_roles_for_blueprint(bp, Role.ORGANIZER)
@@ -106,6 +108,38 @@ def _tables(fy: int):
         ),
         (_("Attendees by profile"), [_("Breakdown"), _("Value"), _("Attendees")], profile),
     ]
+
+
+@bp.post("/historic")
+def historic_import():
+    upload = request.files.get("file")
+    data = upload.read(5 * 1024 * 1024 + 1) if upload else b""
+    if not data:
+        flash(_("Choose the CSV file of past seminars."), "error")
+        return redirect(url_for("reports.fiscal_year"), 303)
+    try:
+        count = historic.import_file(
+            db.session,
+            data,
+            today=utcnow().date(),
+            actor_label=current_user.email,
+            actor=current_user,
+        )
+    except historic.AlreadyImported:
+        db.session.rollback()
+        flash(_("This file was already imported; nothing was changed."), "error")
+        return redirect(url_for("reports.fiscal_year"), 303)
+    except ReportError as exc:
+        db.session.rollback()
+        return render_template(
+            "console/report_errors.html",
+            seminar=None,
+            problems=exc.problems,
+            back=url_for("reports.fiscal_year"),
+        ), 400
+    db.session.commit()
+    flash(_("%(n)d past seminars were imported.", n=count), "success")
+    return redirect(url_for("reports.fiscal_year"), 303)
 
 
 @bp.get("/<int:fy>.<any(csv, xlsx):extension>")
