@@ -47,6 +47,7 @@ test: lint
 bench: install
 	$(BIN)/python bench/registration_rush.py
 	$(BIN)/python bench/checkin_rush.py
+	$(BIN)/python bench/report_fy.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-output
