@@ -15,7 +15,7 @@ from ..extensions import db
 from ..notifications import calendar
 from ..registration.mails import join_url, manage_url, registration_uid
 from ..registration.models import CalendarFeed, Registration
-from ..registration.services import calendar_sequence
+from ..registration.services import by_manage_token, calendar_sequence
 from ..timeutil import utcnow
 from ..urls import absolute_url
 
@@ -63,7 +63,7 @@ def _registration_event(registration: Registration):
 @bp.get("/r/<token>/calendar.ics")
 def registration_ics(token: str):
     g.private_page = True
-    registration = db.session.scalar(select(Registration).where(Registration.manage_token == token))
+    registration = by_manage_token(db.session, token)
     if registration is None:
         abort(404)
     body = calendar.feed(

@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..auth.access import roles_required
 from ..catalogue.models import Seminar
@@ -17,6 +16,7 @@ from ..catalogue.services import public_seminar_by_slug
 from ..domain import Role
 from ..extensions import db
 from ..registration.models import Registration
+from ..registration.services import by_manage_token
 from ..text import normalize_text
 from ..timeutil import JST, utcnow
 from . import services
@@ -111,7 +111,7 @@ def _open(recording: Recording, registration: Registration | None):
 @bp.get("/r/<token>/recordings/<id:recording_id>")
 def participant_open(token: str, recording_id: int):
     g.private_page = True
-    registration = db.session.scalar(select(Registration).where(Registration.manage_token == token))
+    registration = by_manage_token(db.session, token)
     recording = db.session.get(Recording, recording_id)
     if registration is None or recording is None:
         abort(404)

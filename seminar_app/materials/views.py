@@ -20,14 +20,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..auth.access import roles_required
 from ..catalogue.models import Seminar
 from ..catalogue.services import public_seminar_by_slug
 from ..domain import Role
 from ..extensions import db
-from ..registration.models import Registration
+from ..registration.services import by_manage_token
 from ..text import normalize_text
 from ..timeutil import JST, utcnow
 from . import services
@@ -202,7 +201,7 @@ def public_download(slug: str, material_id: int):
 @bp.get("/r/<token>/materials/<id:material_id>")
 def participant_download(token: str, material_id: int):
     g.private_page = True
-    registration = db.session.scalar(select(Registration).where(Registration.manage_token == token))
+    registration = by_manage_token(db.session, token)
     material = db.session.get(Material, material_id)
     if registration is None or material is None:
         abort(404)

@@ -62,6 +62,11 @@ def new_ticket_code() -> str:
     return TICKET_PREFIX + secrets.token_urlsafe(18)
 
 
+def by_manage_token(session: Session, token: str) -> Registration | None:
+    """The registration behind a management link, or None."""
+    return session.scalar(select(Registration).where(Registration.manage_token == token))
+
+
 def lock_seminar(session: Session, seminar_id: int) -> Seminar | None:
     """Open a transaction holding the seminar's lock; every seat decision happens inside it."""
     begin_write(session)

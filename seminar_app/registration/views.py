@@ -112,9 +112,9 @@ def resend_link(slug: str):
     return redirect(url_for("catalogue.detail", slug=seminar.slug), 303)
 
 
-def _registration_or_404(token: str) -> Registration:
+def registration_or_404(token: str) -> Registration:
     g.private_page = True
-    registration = db.session.scalar(select(Registration).where(Registration.manage_token == token))
+    registration = services.by_manage_token(db.session, token)
     if registration is None:
         abort(404)
     return registration
@@ -122,7 +122,7 @@ def _registration_or_404(token: str) -> Registration:
 
 @bp.get("/r/<token>")
 def manage(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     feed = db.session.scalar(
         select(CalendarFeed).where(CalendarFeed.email_key == registration.email_key)
     )
@@ -146,7 +146,7 @@ def manage(token: str):
 
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
 def edit(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     if not registration.is_active:
         abort(404)
     form = EditDetailsForm(
@@ -164,7 +164,7 @@ def edit(token: str):
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     if request.method == "GET":
         return render_template(
             "registration/cancel.html", registration=registration, seminar=registration.seminar
@@ -191,7 +191,7 @@ def privacy():
 
 @bp.get("/r/<token>/ticket.png")
 def ticket(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     if registration.status != RegistrationStatus.CONFIRMED:
         abort(404)
     return Response(
