@@ -42,6 +42,8 @@ class Role(StrEnum):
     LECTURER = "lecturer"
     RECEPTION = "reception"
     ADMIN = "admin"
+    #: 知財戦略アドバイザー of the consultation desk (often also a lecturer).
+    ADVISOR = "advisor"
 
 
 #: What a person reads for each identifier; translated at render time.
@@ -65,6 +67,7 @@ LABELS = {
     Role.LECTURER: _l("Lecturer"),
     Role.RECEPTION: _l("Reception"),
     Role.ADMIN: _l("Administrator"),
+    Role.ADVISOR: _l("IP strategy advisor"),
 }
 
 

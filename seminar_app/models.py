@@ -4,6 +4,7 @@ from .attendance.models import CheckIn, OnlineAttendance
 from .audit.models import AuditEvent
 from .auth.models import ApiToken, User, UserRole
 from .catalogue.models import Seminar, seminar_lecturers
+from .consultations.models import Client, Consultation
 from .elearning.models import Recording, RecordingView
 from .materials.models import Material, MaterialVersion
 from .notifications.models import OutboxMessage, OutboxStatus
@@ -14,6 +15,8 @@ __all__ = [
     "AuditEvent",
     "CalendarFeed",
     "CheckIn",
+    "Client",
+    "Consultation",
     "Material",
     "MaterialVersion",
     "OnlineAttendance",

@@ -1,0 +1,94 @@
+"""The consultation desk: client organizations and the consultations held with them."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import TimestampMixin, enum_check
+from ..domain import Attribute, EmployeeBand
+from ..extensions import db
+
+
+class Channel(StrEnum):
+    IN_PERSON = "in-person"
+    ONLINE = "online"
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+class Topic(StrEnum):
+    TRADE_SECRET_MANAGEMENT = "trade-secret-management"  # noqa: S105 - a topic name
+    IP_STRATEGY = "ip-strategy"
+    IP_SYSTEM_GENERAL = "ip-system-general"
+    CONTRACTS = "contracts"
+    LEAK_INCIDENT = "leak-incident"
+    DEPARTING_EMPLOYEES = "departing-employees"
+    OTHER = "other"
+
+
+class Source(StrEnum):
+    DIRECT = "direct"
+    PREFECTURAL_DESK = "prefectural-desk"
+    SEMINAR = "seminar"
+
+
+class Client(TimestampMixin, db.Model):
+    """An organization the desk supports, found by corporate number or normalised name."""
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        CheckConstraint(
+            "corporate_number IS NULL OR length(corporate_number) = 13",
+            name="corporate_number_13_digits",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: NFKC, without spaces or the company-form words, lower case: what names match on.
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    #: 法人番号, 13 digits, where known.
+    corporate_number: Mapped[str | None] = mapped_column(String(13), unique=True)
+
+
+class Consultation(TimestampMixin, db.Model):
+    __tablename__ = "consultations"
+    __table_args__ = (
+        enum_check("channel", Channel),
+        enum_check("source", Source),
+        enum_check("attribute", Attribute),
+        enum_check("employee_band", EmployeeBand),
+        CheckConstraint("step IS NULL OR (step >= 1 AND step <= 7)", name="step_1_to_7"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    advisor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="SET NULL"), index=True
+    )
+    attribute: Mapped[str] = mapped_column(String(30))
+    employee_band: Mapped[str | None] = mapped_column(String(10))
+    industry: Mapped[str | None] = mapped_column(String(1))
+    prefecture: Mapped[str | None] = mapped_column(String(2))
+    #: Topics, `;`-separated identifiers of Topic (one or more).
+    topics: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20))
+    #: The step of the seven-step trade-secret support reached (1–7), if any.
+    step: Mapped[int | None] = mapped_column()
+    #: The client's own secrets: organizers and the record's advisor only, reads audited.
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    client: Mapped[Client | None] = relationship()
+    advisor = relationship("User")
+
+    @property
+    def topic_list(self) -> list[str]:
+        return [topic for topic in self.topics.split(";") if topic]

@@ -1,0 +1,80 @@
+"""The consultation desk's records: clients, validation, and who may read the notes."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from seminar_app.audit.models import AuditEvent
+from seminar_app.consultations import services
+from seminar_app.consultations.models import Client
+from seminar_app.domain import Role
+
+
+def values(**overrides):
+    data = dict(
+        held_on=date(2026, 10, 1),
+        channel="online",
+        attribute="sme",
+        topics=["trade-secret-management"],
+        source="prefectural-desk",
+        step=3,
+        employee_band="21-50",
+        industry="E",
+        prefecture="13",
+        organization="株式会社ＡＢＣ商事",
+        notes="新製品の配合表の管理方法について",
+    )
+    data.update(overrides)
+    return services.ConsultationInput(**data)
+
+
+def test_clients_match_by_corporate_number_or_normalised_name(db_session):
+    first = services.find_or_create_client(db_session, "株式会社ＡＢＣ商事", None)
+    db_session.flush()
+    assert services.find_or_create_client(db_session, "(株) ABC 商事", None) is first
+    numbered = services.find_or_create_client(db_session, "ABC商事", "1234567890123")
+    assert numbered is first and first.corporate_number == "1234567890123"
+    db_session.flush()
+    assert services.find_or_create_client(db_session, "全く別の名前", "1234567890123") is first
+    assert db_session.scalars(select(Client)).all() == [first]
+
+
+def test_notes_are_for_organizers_and_the_records_advisor(db_session, make_user):
+    advisor, other_advisor = make_user(Role.ADVISOR), make_user(Role.ADVISOR)
+    organizer, lecturer = make_user(Role.ORGANIZER), make_user(Role.LECTURER)
+    reception, admin = make_user(Role.RECEPTION), make_user(Role.ADMIN)
+    consultation = services.record_consultation(db_session, values(), advisor=advisor, by=advisor)
+    allowed = {user.id for user in (advisor, organizer)}
+    for user in (advisor, other_advisor, organizer, lecturer, reception, admin):
+        if user.id in allowed:
+            assert services.read_notes(db_session, consultation, user).startswith("新製品")
+        else:
+            with pytest.raises(PermissionError):
+                services.read_notes(db_session, consultation, user)
+    reads = db_session.scalars(
+        select(AuditEvent.actor_id).where(AuditEvent.action == "consultation.notes_read")
+    ).all()
+    assert sorted(reads) == sorted(allowed)
+    assert not services.may_see_desk(lecturer) and services.may_see_desk(other_advisor)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"channel": "fax"}, "channel"),
+        ({"topics": ["astrology"]}, "topics"),
+        ({"topics": []}, "topics"),
+        ({"step": 8}, "step"),
+        ({"step": 0}, "step"),
+        ({"prefecture": "48"}, "prefecture"),
+        ({"corporate_number": "12345"}, "corporate_number"),
+        ({"source": "rumour"}, "source"),
+    ],
+)
+def test_bad_values_are_refused(db_session, make_user, overrides, field):
+    with pytest.raises(services.ConsultationError) as caught:
+        services.record_consultation(
+            db_session, values(**overrides), advisor=None, by=make_user(Role.ADVISOR)
+        )
+    assert field in caught.value.problems
