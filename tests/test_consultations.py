@@ -78,3 +78,35 @@ def test_bad_values_are_refused(db_session, make_user, overrides, field):
             db_session, values(**overrides), advisor=None, by=make_user(Role.ADVISOR)
         )
     assert field in caught.value.problems
+
+
+def test_consultations_in_the_fiscal_year_report(db_session, make_user, client):
+    from seminar_app.auth.services import issue_api_token
+    from seminar_app.reports.services import fiscal_year_report
+    from seminar_app.timeutil import utcnow
+
+    advisor = make_user(Role.ADVISOR)
+    for held_on, channel, topics in (
+        (date(2025, 4, 1), "online", ["trade-secret-management", "contracts"]),
+        (date(2026, 3, 31), "phone", ["leak-incident"]),
+        (date(2026, 4, 1), "online", ["ip-strategy"]),  # FY2026
+        (date(2025, 3, 31), "online", ["other"]),  # FY2024
+    ):
+        services.record_consultation(
+            db_session,
+            values(held_on=held_on, channel=channel, topics=topics),
+            advisor=advisor,
+            by=advisor,
+        )
+    db_session.commit()
+    figures = fiscal_year_report(db_session, 2025, utcnow())["consultations"]
+    assert (figures["total"], figures["online"]) == (2, 1)
+    assert figures["by_channel"] == {"online": 1, "phone": 1}
+    assert figures["by_topic"]["contracts"] == 1 and figures["by_topic"]["ip-strategy"] == 0
+    token = issue_api_token(db_session, make_user(Role.ORGANIZER))
+    db_session.commit()
+    body = client.get(
+        "/api/v1/reports/fiscal-years/2025", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    assert body["consultations"]["total"] == 2
+    assert "notes" not in str(body)

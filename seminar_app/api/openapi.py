@@ -252,6 +252,11 @@ FISCAL_YEAR_REPORT: dict[str, Any] = {
         },
         "registrations": {"type": "object"},
         "recordings": {"type": "object"},
+        "consultations": {
+            "type": "object",
+            "required": ["total", "online"],
+            "properties": {"total": {"type": "integer"}, "online": {"type": "integer"}},
+        },
     },
 }
 

@@ -8,14 +8,15 @@ door or attended online (by the join link, or long enough by the platform's repo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..attendance.models import CheckIn, OnlineAttendance
 from ..catalogue.models import Seminar
+from ..consultations.models import Channel, Consultation, Topic
 from ..domain import Delivery, HostType, RegistrationStatus, SeminarStatus
 from ..elearning.models import Recording, RecordingView
 from ..registration.models import Registration
@@ -181,6 +182,7 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
         "attendees": people,
         "registrations": registrations,
         "recordings": {"opened": views, "registrants_who_opened": viewers},
+        "consultations": consultation_figures(session, fiscal_year),
     }
 
 
@@ -229,3 +231,36 @@ def years_side_by_side(
         previous = entry
         years.append(entry)
     return years[1:]
+
+
+def consultation_figures(session: Session, fiscal_year: int) -> dict[str, Any]:
+    """The desk's consultations held on dates of the fiscal year (1 April – 31 March)."""
+    start, end = date(fiscal_year, 4, 1), date(fiscal_year + 1, 4, 1)
+    in_year = and_(Consultation.held_on >= start, Consultation.held_on < end)
+    # Topics are stored `a;b;c`: wrap in `;` so that one topic never matches inside another.
+    wrapped = literal(";") + Consultation.topics + literal(";")
+    topic_counts = [
+        func.count(case((wrapped.contains(f";{topic.value};", autoescape=True), Consultation.id)))
+        for topic in Topic
+    ]
+    total, online, *by_topic = session.execute(
+        select(
+            func.count(Consultation.id),
+            func.count(case((Consultation.channel == Channel.ONLINE, Consultation.id))),
+            *topic_counts,
+        ).where(in_year)
+    ).one()
+    figures: dict[str, Any] = {
+        "total": total,
+        "online": online,
+        "by_topic": {topic.value: count for topic, count in zip(Topic, by_topic, strict=True)},
+    }
+    for name in ("channel", "attribute", "employee_band", "industry", "source"):
+        column = getattr(Consultation, name)
+        figures[f"by_{name}"] = {
+            (value or "unknown"): count
+            for value, count in session.execute(
+                select(column, func.count(Consultation.id)).where(in_year).group_by(column)
+            )
+        }
+    return figures
