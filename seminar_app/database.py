@@ -91,3 +91,22 @@ def begin_write(session) -> None:
         # A read-only transaction so far: end it, so the next one can take the lock first.
         session.commit()
     session.connection(execution_options={"sqlite_begin_immediate": True})
+
+
+def insert_unless_present(session, model, unique_column: str, **values) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on a unique column, on PostgreSQL and SQLite alike.
+
+    True when this call inserted the row; False when it existed, also when another
+    transaction inserted it a moment earlier (no IntegrityError to catch).
+    """
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[unique_column])
+        .returning(model.id)
+    )
+    return session.execute(statement).first() is not None

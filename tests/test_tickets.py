@@ -59,3 +59,23 @@ def test_a_photo_decoder_reads_the_code_and_ignores_junk():
     assert codes_in_photo(b"not an image") == []
     with pytest.raises(ValueError):
         qr_png("受講票")
+
+
+def test_ticket_qr_uses_error_correction_m(make_seminar, db_session):
+    """Read the format information the code carries (ISO/IEC 18004): level M is 00."""
+    import io
+
+    from PIL import Image
+
+    registration = register(db_session, make_seminar())
+    image = Image.open(io.BytesIO(qr_png(registration.ticket_code))).convert("L")
+    box, border = 8, 4
+    count = image.width // box - 2 * border
+
+    def dark(row, column):
+        return image.getpixel(((border + column) * box + 4, (border + row) * box + 4)) < 128
+
+    # Bit i of the 15 format bits sits in column 8: rows 0–5, then 7–8, then the bottom 7.
+    rows = [0, 1, 2, 3, 4, 5, 7, 8] + [count - 15 + i for i in range(8, 15)]
+    bits = sum(dark(row, 8) << i for i, row in enumerate(rows))
+    assert (bits ^ 0b101010000010010) >> 13 == 0b00  # M; L would be 01, Q 11, H 10

@@ -6,12 +6,10 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, g, redirect, render_template
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
-from ..database import begin_write
+from ..database import begin_write, insert_unless_present
 from ..domain import Delivery, RegistrationStatus, SeminarStatus
 from ..extensions import db
 from ..registration.models import Registration
@@ -29,14 +27,14 @@ def record_join(session: Session, registration: Registration, now) -> bool:
     seminar = registration.seminar
     if not seminar.starts_at - EARLY_JOIN <= now <= seminar.ends_at:
         return False
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    recorded = session.execute(
-        insert(OnlineAttendance)
-        .values(registration_id=registration.id, first_joined_at=now)
-        .on_conflict_do_nothing(index_elements=["registration_id"])
-        .returning(OnlineAttendance.id)
-    ).first()
-    if recorded is not None:
+    recorded = insert_unless_present(
+        session,
+        OnlineAttendance,
+        "registration_id",
+        registration_id=registration.id,
+        first_joined_at=now,
+    )
+    if recorded:
         record(
             session,
             "attendance.joined_online",
@@ -45,7 +43,7 @@ def record_join(session: Session, registration: Registration, now) -> bool:
             actor_label=registration.email,
             details={"seminar_id": seminar.id},
         )
-    return recorded is not None
+    return recorded
 
 
 @bp.get("/j/<token>")

@@ -9,13 +9,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..catalogue.models import Seminar
-from ..database import begin_write
+from ..database import begin_write, insert_unless_present
 from ..domain import RegistrationStatus
 from ..registration import services as registrations
 from ..registration.details import ParticipantDetails
@@ -67,21 +65,16 @@ def _insert_check_in(
     now: datetime,
 ) -> bool:
     """True if this call recorded the check-in; False if one existed (another desk won)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    inserted = session.execute(
-        insert(CheckIn)
-        .values(
-            registration_id=registration.id,
-            checked_in_at=now,
-            checked_in_by_id=by_id,
-            method=method,
-            desk=desk,
-        )
-        .on_conflict_do_nothing(index_elements=["registration_id"])
-        .returning(CheckIn.id)
-    ).first()
-    return inserted is not None
+    return insert_unless_present(
+        session,
+        CheckIn,
+        "registration_id",
+        registration_id=registration.id,
+        checked_in_at=now,
+        checked_in_by_id=by_id,
+        method=method,
+        desk=desk,
+    )
 
 
 def _existing(session: Session, registration_id: int) -> CheckIn | None:

@@ -147,7 +147,7 @@ def desk(seminar_id: int):
         matches=services.search(db.session, seminar.id, query) if query else [],
         checked_in=checked_in,
         confirmed=confirmed,
-        desk_name=_desk_name(),
+        desk_name=session.get(DESK_NAME_KEY),
     )
 
 

@@ -32,11 +32,7 @@ def registrations(seminar_id: int):
         member: registration_services.count_status(db.session, seminar.id, member)
         for member in RegistrationStatus
     }
-    positions = {
-        row.id: registration_services.waitlist_position(db.session, row)
-        for row in rows
-        if row.status == RegistrationStatus.WAITLISTED
-    }
+    positions = registration_services.waitlist_positions(db.session, seminar.id)
     return render_template(
         "console/registrations.html",
         seminar=seminar,

@@ -13,14 +13,12 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..catalogue.services import RegistrationState, registration_state
-from ..database import begin_write
+from ..database import begin_write, insert_unless_present
 from ..domain import RegistrationStatus, SeminarStatus
 from ..notifications.services import queue
 from ..timeutil import utcnow
@@ -93,6 +91,19 @@ def seats_taken(session: Session, seminar_id: int) -> int:
     return count_status(session, seminar_id, RegistrationStatus.CONFIRMED)
 
 
+def waitlist_positions(session: Session, seminar_id: int) -> dict[int, int]:
+    """Registration id → place in line, for a whole seminar in one query."""
+    waiting = session.scalars(
+        select(Registration.id)
+        .where(
+            Registration.seminar_id == seminar_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.id)
+    )
+    return {registration_id: place for place, registration_id in enumerate(waiting, start=1)}
+
+
 def waitlist_position(session: Session, registration: Registration) -> int | None:
     """1 for the first in line; positions run without gaps as people leave the line."""
     if registration.status != RegistrationStatus.WAITLISTED:
@@ -139,12 +150,13 @@ def queue_for(session: Session, kind: str, registration: Registration, **payload
 
 def ensure_calendar_feed(session: Session, email_key: str) -> None:
     """Give the address its private feed once; two registrations at once both succeed."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(CalendarFeed)
-        .values(email_key=email_key, token=new_token(), created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["email_key"])
+    insert_unless_present(
+        session,
+        CalendarFeed,
+        "email_key",
+        email_key=email_key,
+        token=new_token(),
+        created_at=utcnow(),
     )
 
 
