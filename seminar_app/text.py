@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import markdown
@@ -21,6 +22,19 @@ def normalize_text(value: str | None) -> str:
 def normalize_email(value: str | None) -> str:
     """NFKC then lower case: the form in which addresses are stored and compared."""
     return unicodedata.normalize("NFKC", value or "").strip().lower()
+
+
+#: Company-form words that do not tell two organizations apart.
+_COMPANY_FORMS = re.compile(
+    r"株式会社|有限会社|合同会社|合資会社|合名会社|一般社団法人|一般財団法人"
+    r"|\(株\)|\(有\)|㈱|㈲"
+)
+
+
+def organization_key(name: str | None) -> str | None:
+    """株式会社ＡＢＣ商事 and (株)ABC 商事 are the same organization: abc商事."""
+    text = _COMPANY_FORMS.sub("", unicodedata.normalize("NFKC", name or ""))
+    return "".join(text.split()).lower() or None
 
 
 def render_markdown(source: str | None) -> Markup:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import TimestampMixin, enum_check
-from ..domain import Attribute, EmployeeBand
+from ..domain import LABELS, Attribute, EmployeeBand
 from ..extensions import db
 
 
@@ -34,6 +35,42 @@ class Source(StrEnum):
     DIRECT = "direct"
     PREFECTURAL_DESK = "prefectural-desk"
     SEMINAR = "seminar"
+
+
+LABELS.update(
+    {
+        Channel.IN_PERSON: _l("In person"),
+        Channel.ONLINE: _l("Online"),
+        Channel.PHONE: _l("Phone"),
+        Channel.EMAIL: _l("E-mail"),
+        Topic.TRADE_SECRET_MANAGEMENT: _l("Trade-secret management"),
+        Topic.IP_STRATEGY: _l("IP strategy"),
+        Topic.IP_SYSTEM_GENERAL: _l("The IP system and its amendments"),
+        Topic.CONTRACTS: _l("Contracts"),
+        Topic.LEAK_INCIDENT: _l("A leak or suspected leak"),
+        Topic.DEPARTING_EMPLOYEES: _l("Departing employees"),
+        Topic.OTHER: _l("Other topic"),
+        Source.DIRECT: _l("Came to the desk directly"),
+        Source.PREFECTURAL_DESK: _l("Referred by a prefectural IP support desk"),
+        Source.SEMINAR: _l("Came from a seminar"),
+    }
+)
+
+#: The seven steps of the agency's support for trade-secret management (design.md).
+STEPS = {
+    1: _l("Awareness"),
+    2: _l("Understanding the system"),
+    3: _l("Information-management rules"),
+    4: _l("Inventory of information held"),
+    5: _l("Classification"),
+    6: _l("Handling rules"),
+    7: _l("Templates for non-disclosure agreements"),
+}
+
+
+def step_label(step: int | None) -> str:
+    """'3. Information-management rules', translated; '' when no step was reached."""
+    return f"{step}. {STEPS[step]}" if step in STEPS else ""
 
 
 class Client(TimestampMixin, db.Model):
@@ -83,6 +120,8 @@ class Consultation(TimestampMixin, db.Model):
     source: Mapped[str] = mapped_column(String(20))
     #: The step of the seven-step trade-secret support reached (1–7), if any.
     step: Mapped[int | None] = mapped_column()
+    #: "<file key>:<line>" for a row brought in by `flask import consultations`.
+    import_ref: Mapped[str | None] = mapped_column(String(40), unique=True)
     #: The client's own secrets: organizers and the record's advisor only, reads audited.
     notes: Mapped[str | None] = mapped_column(Text)
 

@@ -13,13 +13,9 @@ from sqlalchemy.orm import Session
 from ..audit.services import record
 from ..domain import Attribute, EmployeeBand, Role
 from ..reference import INDUSTRIES, PREFECTURES
+from ..text import organization_key
 from .models import Channel, Client, Consultation, Source, Topic
 
-#: Company-form words that do not tell two clients apart.
-_COMPANY_FORMS = re.compile(
-    r"株式会社|有限会社|合同会社|合資会社|合名会社|一般社団法人|一般財団法人"
-    r"|\(株\)|\(有\)|㈱|㈲"
-)
 _CORPORATE_NUMBER = re.compile(r"^\d{13}$")
 
 
@@ -27,13 +23,6 @@ class ConsultationError(ValueError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
         self.problems = problems
-
-
-def client_key(name: str) -> str:
-    """株式会社ＡＢＣ商事 and (株)ABC 商事 are the same client: abc商事."""
-    text = unicodedata.normalize("NFKC", name)
-    text = _COMPANY_FORMS.sub("", text)
-    return "".join(text.split()).lower()
 
 
 def find_or_create_client(
@@ -48,7 +37,7 @@ def find_or_create_client(
             return client
     if name is None:
         return None
-    key = client_key(name)
+    key = organization_key(name)
     client = session.scalar(select(Client).where(Client.name_key == key).order_by(Client.id))
     if client is None:
         client = Client(name=name, name_key=key, corporate_number=number)

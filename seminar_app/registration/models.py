@@ -16,13 +16,14 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship, validates
 
 from ..catalogue.models import Seminar
 from ..database import TimestampMixin, UTCDateTime, enum_check
 from ..domain import Attribute, EmployeeBand, HeardFrom, RegistrationStatus
 from ..extensions import db
 from ..reference import INDUSTRIES, PREFECTURES
+from ..text import organization_key
 from ..timeutil import utcnow
 
 _ACTIVE = "status IN ('confirmed', 'waitlisted')"
@@ -73,6 +74,8 @@ class Registration(TimestampMixin, db.Model):
     #: ふりがな, in hiragana or katakana.
     name_kana: Mapped[str] = mapped_column(String(100))
     organization: Mapped[str | None] = mapped_column(String(200))
+    #: The organization normalised (text.organization_key): how a client's seminars are found.
+    organization_key: Mapped[str | None] = mapped_column(String(200), index=True)
     department: Mapped[str | None] = mapped_column(String(100))
     job_title: Mapped[str | None] = mapped_column(String(100))
     #: JIS X 0401 code, 01–47.
@@ -103,6 +106,11 @@ class Registration(TimestampMixin, db.Model):
 
     #: Place in the waitlist when the registration was made; set by register(), not stored.
     position_when_registered = None
+
+    @validates("organization")
+    def _keep_organization_key(self, _name: str, value: str | None) -> str | None:
+        self.organization_key = organization_key(value)
+        return value
 
     @property
     def is_active(self) -> bool:
