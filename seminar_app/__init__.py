@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from .calendars.views import bp as calendars_bp
     from .catalogue.views import bp as catalogue_bp
     from .console.views import bp as console_bp
+    from .consultations.views import bp as consultations_bp
     from .devmail.views import bp as devmail_bp
     from .devmail.views import enabled as devmail_enabled
     from .elearning.views import bp as elearning_bp
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(materials_bp)
     app.register_blueprint(elearning_bp)
     app.register_blueprint(reports_bp, url_prefix="/console/reports")
+    app.register_blueprint(consultations_bp, url_prefix="/console/consultations")
     app.register_blueprint(admin_bp, url_prefix="/console/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)

@@ -7,13 +7,17 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from ..audit.services import record
+from ..catalogue.models import Seminar
 from ..domain import Attribute, EmployeeBand, Role
 from ..reference import INDUSTRIES, PREFECTURES
+from ..registration.models import Registration
+from ..reports.services import attended_condition, registrations_with_attendance
 from ..text import organization_key
+from ..timeutil import to_jst
 from .models import Channel, Client, Consultation, Source, Topic
 
 _CORPORATE_NUMBER = re.compile(r"^\d{13}$")
@@ -114,27 +118,132 @@ def _problems(values: ConsultationInput) -> dict[str, str]:
     return problems
 
 
+def _apply(session: Session, consultation: Consultation, values: ConsultationInput) -> None:
+    consultation.held_on = values.held_on
+    consultation.channel = values.channel
+    consultation.client = find_or_create_client(
+        session, values.organization, values.corporate_number
+    )
+    consultation.attribute = values.attribute
+    consultation.employee_band = values.employee_band
+    consultation.industry = values.industry
+    consultation.prefecture = values.prefecture
+    consultation.topics = ";".join(sorted(set(values.topics)))
+    consultation.source = values.source
+    consultation.step = values.step
+
+
 def record_consultation(
     session: Session, values: ConsultationInput, *, advisor, by
 ) -> Consultation:
     problems = _problems(values)
     if problems:
         raise ConsultationError(problems)
-    consultation = Consultation(
-        held_on=values.held_on,
-        channel=values.channel,
-        advisor_id=getattr(advisor, "id", None),
-        client=find_or_create_client(session, values.organization, values.corporate_number),
-        attribute=values.attribute,
-        employee_band=values.employee_band,
-        industry=values.industry,
-        prefecture=values.prefecture,
-        topics=";".join(sorted(set(values.topics))),
-        source=values.source,
-        step=values.step,
-        notes=values.notes,
-    )
+    consultation = Consultation(advisor_id=getattr(advisor, "id", None), notes=values.notes)
+    _apply(session, consultation, values)
     session.add(consultation)
     session.flush()
     record(session, "consultation.recorded", "consultation", consultation.id, actor=by)
     return consultation
+
+
+def update_consultation(
+    session: Session, consultation: Consultation, values: ConsultationInput, *, advisor, by
+) -> None:
+    """Correct a record: organizers and the record's advisor, those who read its notes."""
+    if not may_read_notes(by, consultation):
+        raise PermissionError("not allowed to change this consultation")
+    problems = _problems(values)
+    if problems:
+        raise ConsultationError(problems)
+    _apply(session, consultation, values)
+    consultation.advisor_id = getattr(advisor, "id", None)
+    consultation.notes = values.notes
+    record(session, "consultation.updated", "consultation", consultation.id, actor=by)
+
+
+def consultations_of_year(
+    session: Session, fiscal_year: int, *, client_id: int | None = None
+) -> list[Consultation]:
+    """The year's consultations (1 April – 31 March), newest first, with client and advisor."""
+    start, end = date(fiscal_year, 4, 1), date(fiscal_year + 1, 4, 1)
+    query = (
+        select(Consultation)
+        .where(Consultation.held_on >= start, Consultation.held_on < end)
+        .options(joinedload(Consultation.client), joinedload(Consultation.advisor))
+        .order_by(Consultation.held_on.desc(), Consultation.id.desc())
+    )
+    if client_id is not None:
+        query = query.where(Consultation.client_id == client_id)
+    return list(session.scalars(query))
+
+
+def clients_overview(session: Session, search: str = "") -> list[tuple[Client, int, date, int]]:
+    """Clients with their number of consultations, the last one, and the highest step."""
+    query = (
+        select(
+            Client,
+            func.count(Consultation.id),
+            func.max(Consultation.held_on),
+            func.max(Consultation.step),
+        )
+        .outerjoin(Consultation, Consultation.client_id == Client.id)
+        .group_by(Client.id)
+        .order_by(func.max(Consultation.held_on).desc(), Client.name)
+    )
+    key = organization_key(search)
+    if key:
+        query = query.where(
+            or_(
+                Client.name_key.contains(key, autoescape=True),
+                Client.corporate_number == unicodedata.normalize("NFKC", search).strip(),
+            )
+        )
+    return [tuple(row) for row in session.execute(query.limit(500))]
+
+
+@dataclass
+class HistoryEntry:
+    """One line of a client's support history: a consultation or a seminar attended."""
+
+    day: date
+    kind: str  # "consultation" or "seminar"
+    consultation: Consultation | None = None
+    seminar: Seminar | None = None
+    people: int = 0
+
+
+def client_history(session: Session, client: Client) -> tuple[list[HistoryEntry], int | None]:
+    """Consultations and seminars attended by the client's people, oldest first, and the
+    highest of the seven steps reached.
+
+    Seminars are found through registrations whose organization normalises to the
+    client's name (text.organization_key) and that were attended (door or online).
+    """
+    entries = [
+        HistoryEntry(day=consultation.held_on, kind="consultation", consultation=consultation)
+        for consultation in session.scalars(
+            select(Consultation)
+            .where(Consultation.client_id == client.id)
+            .options(joinedload(Consultation.advisor))
+        )
+    ]
+    attended = session.execute(
+        registrations_with_attendance()
+        .with_only_columns(Seminar, func.count(Registration.id))
+        .where(Registration.organization_key == client.name_key, attended_condition())
+        .group_by(Seminar.id)
+    ).all()
+    entries += [
+        HistoryEntry(
+            day=to_jst(seminar.starts_at).date(), kind="seminar", seminar=seminar, people=people
+        )
+        for seminar, people in attended
+    ]
+    entries.sort(key=lambda entry: (entry.day, entry.kind))
+    steps = [
+        entry.consultation.step
+        for entry in entries
+        if entry.consultation and entry.consultation.step
+    ]
+    return entries, max(steps, default=None)

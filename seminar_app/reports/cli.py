@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from ..attendance.reports import ReportError
+from ..consultations import importer
 from ..extensions import db
 from ..timeutil import utcnow
-from . import historic
+from . import activity, historic
 from .services import fiscal_year_report
+
+#: Files with more rows than this show a progress bar on a terminal.
+PROGRESS_FROM_ROWS = 500
 
 
 @click.group("report", help="Fiscal-year figures.")
@@ -47,6 +52,27 @@ def fiscal_year_command(fiscal_year: int) -> None:
         f"no-shows {registrations['no_shows']}"
     )
     click.echo(f"Recordings opened: {report['recordings']['opened']}")
+    desk = report["consultations"]
+    click.echo(f"Consultations: {desk['total']} (online {desk['online']})")
+
+
+@report_cli.command("activity")
+@click.argument("fiscal_year", type=click.IntRange(2000, 2100))
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Where to write the slide deck (.pptx).",
+)
+@with_appcontext
+def activity_command(fiscal_year: int, output: Path) -> None:
+    """Write the annual activity report (活動状況) of FISCAL_YEAR as a slide deck."""
+    body = activity.build_deck(
+        db.session, fiscal_year, utcnow(), agency_name=current_app.config["AGENCY_NAME"]
+    )
+    output.write_bytes(body)
+    click.echo(f"Wrote {output} ({len(body) // 1024} KiB).")
 
 
 @click.group("import", help="Bring in records from before the system.")
@@ -75,3 +101,35 @@ def historic_command(path: Path) -> None:
         ) from exc
     db.session.commit()
     click.echo(f"Imported {count} seminar(s) from {path}.")
+
+
+@import_cli.command("consultations")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def consultations_command(path: Path) -> None:
+    """Load the desk's past consultations from a CSV file (all rows or none)."""
+    data = path.read_bytes()
+    key = importer.file_key(data)
+    try:
+        importer.ensure_not_imported(db.session, key)
+        rows = importer.parse(data, utcnow().date())
+        with click.progressbar(
+            length=len(rows),
+            label="Importing",
+            hidden=len(rows) < PROGRESS_FROM_ROWS,
+        ) as bar:
+            count = importer.import_rows(
+                db.session, rows, key, actor_label="cli", progress=bar.update
+            )
+    except importer.AlreadyImported as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{path} was already imported (file {exc}).") from exc
+    except ReportError as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(f"error: {path}: {problem}", err=True)
+        raise click.ClickException(
+            f"{len(exc.problems)} problem(s); nothing was imported."
+        ) from exc
+    db.session.commit()
+    click.echo(f"Imported {count} consultation(s) from {path}.")

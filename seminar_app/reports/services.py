@@ -33,7 +33,7 @@ def _held(fiscal_year: int, now: datetime):
     )
 
 
-def _attended_condition():
+def attended_condition():
     online_enough = and_(
         OnlineAttendance.id.is_not(None),
         or_(
@@ -47,7 +47,7 @@ def _attended_condition():
     )
 
 
-def _registrations_with_attendance():
+def registrations_with_attendance():
     """Registrations joined to their seminar, check-in and online attendance."""
     return (
         select(Registration)
@@ -61,9 +61,9 @@ def _attendance_per_seminar(fiscal_year: int, now: datetime):
     """seminar_id → attended registrations, as a subquery."""
     # A registration has at most one check-in and one online attendance (unique keys),
     # so the joins cannot repeat it and a plain count is exact (no sorting DISTINCT).
-    attended = func.count(case((_attended_condition(), Registration.id)))
+    attended = func.count(case((attended_condition(), Registration.id)))
     return (
-        _registrations_with_attendance()
+        registrations_with_attendance()
         .with_only_columns(Registration.seminar_id.label("seminar_id"), attended.label("attended"))
         .where(_held(fiscal_year, now))
         .group_by(Registration.seminar_id)
@@ -124,9 +124,9 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
     )
     attended_registered = (
         session.scalar(
-            _registrations_with_attendance()
+            registrations_with_attendance()
             .with_only_columns(func.count(Registration.id))
-            .where(_held(fiscal_year, now), Seminar.head_count.is_(None), _attended_condition())
+            .where(_held(fiscal_year, now), Seminar.head_count.is_(None), attended_condition())
         )
         or 0
     )
@@ -160,9 +160,9 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
         profile[name] = {
             (value or "unknown"): count
             for value, count in session.execute(
-                _registrations_with_attendance()
+                registrations_with_attendance()
                 .with_only_columns(column, func.count(Registration.id))
-                .where(_held(fiscal_year, now), _attended_condition())
+                .where(_held(fiscal_year, now), attended_condition())
                 .group_by(column)
             )
         }
@@ -224,10 +224,12 @@ def years_side_by_side(
             "fiscal_year": fiscal_year,
             "seminars": report["seminars"]["total"],
             "attendees": report["attendees"]["total"],
+            "consultations": report["consultations"]["total"],
+            "consultations_online": report["consultations"]["online"],
         }
         if previous is not None:
-            entry["seminars_change"] = entry["seminars"] - previous["seminars"]
-            entry["attendees_change"] = entry["attendees"] - previous["attendees"]
+            for name in ("seminars", "attendees", "consultations"):
+                entry[f"{name}_change"] = entry[name] - previous[name]
         previous = entry
         years.append(entry)
     return years[1:]

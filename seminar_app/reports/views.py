@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +26,7 @@ from ..extensions import db
 from ..i18n import current_language, format_fiscal_year
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
 from ..timeutil import fiscal_year_of, to_jst, utcnow
-from . import historic, services
+from . import activity, historic, services
 
 bp = Blueprint("reports", __name__)
 require_roles_for_blueprint(bp, Role.ORGANIZER)
@@ -27,6 +37,15 @@ PROFILE_NAMES = {
     "employee_band": _l("Employees"),
     "industry": _l("Industry"),
     "prefecture": _l("Prefecture"),
+}
+
+CONSULTATION_NAMES = {
+    "channel": _l("Channel"),
+    "attribute": _l("Type of organization"),
+    "employee_band": _l("Employees"),
+    "industry": _l("Industry"),
+    "topic": _l("Topics"),
+    "source": _l("How the client came"),
 }
 
 
@@ -48,6 +67,20 @@ def _profile_label(name: str, value: str) -> str:
     return label(value) if value != "unknown" else _("Unknown")
 
 
+def consultation_breakdowns(figures) -> list[tuple[str, list[tuple[str, int]]]]:
+    """Each breakdown of the desk's figures as (name, [(label, count)]), largest first."""
+    breakdowns = []
+    for name in CONSULTATION_NAMES:
+        counts = figures[f"by_{name}"]
+        rows = [
+            (_profile_label(name, value), count)
+            for value, count in sorted(counts.items(), key=lambda item: -item[1])
+            if count
+        ]
+        breakdowns.append((name, rows))
+    return breakdowns
+
+
 @bp.get("/")
 def fiscal_year():
     fy = _fiscal_year()
@@ -62,6 +95,8 @@ def fiscal_year():
         seminars=services.seminar_rows(db.session, fy, now),
         profile_label=_profile_label,
         profile_names=PROFILE_NAMES,
+        consultation_breakdowns=consultation_breakdowns,
+        consultation_names=CONSULTATION_NAMES,
         max_attendees=max([year["attendees"] for year in years] + [1]),
     )
 
@@ -98,6 +133,25 @@ def _tables(fy: int):
         for name, counts in report["attendees"]["registered_attendees_by"].items()
         for value, count in counts.items()
     ]
+    summary += [
+        [_("Consultations"), report["consultations"]["total"]],
+        [_("of which online"), report["consultations"]["online"]],
+    ]
+    consultations = [
+        [str(CONSULTATION_NAMES[name]), text, count]
+        for name, rows in consultation_breakdowns(report["consultations"])
+        for text, count in rows
+    ]
+    years = [
+        [
+            format_fiscal_year(year["fiscal_year"]),
+            year["seminars"],
+            year["attendees"],
+            year["consultations"],
+            year["consultations_online"],
+        ]
+        for year in services.years_side_by_side(db.session, fy, YEARS_SIDE_BY_SIDE, now)
+    ]
     return [
         (_("Summary"), [_("Figure"), format_fiscal_year(fy)], summary),
         (_("By host type"), [_("Host"), _("Seminars"), _("Online"), _("Attendees")], by_host),
@@ -107,6 +161,18 @@ def _tables(fy: int):
             seminars,
         ),
         (_("Attendees by profile"), [_("Breakdown"), _("Value"), _("Attendees")], profile),
+        (_("Consultations"), [_("Breakdown"), _("Value"), _("Consultations")], consultations),
+        (
+            _("Year on year"),
+            [
+                _("Fiscal year"),
+                _("Seminars"),
+                _("Attendees"),
+                _("Consultations"),
+                _("of which online"),
+            ],
+            years,
+        ),
     ]
 
 
@@ -142,15 +208,27 @@ def historic_import():
     return redirect(url_for("reports.fiscal_year"), 303)
 
 
+#: The tables a CSV can be asked for (a CSV holds one table), by their place in _tables.
+CSV_TABLES = {"seminars": 2, "consultations": 4}
+
+
 @bp.get("/<int:fy>.<any(csv, xlsx):extension>")
-def export(fy: int, extension: str):
+@bp.get("/<int:fy>-<any(seminars, consultations):table>.<any(csv):extension>")
+def export(fy: int, extension: str, table: str = "seminars"):
     if not 2000 <= fy <= 2100:
         abort(404)
     tables = _tables(fy)
-    record(db.session, "report.exported", "fiscal_year", fy, details={"format": extension})
+    record(
+        db.session,
+        "report.exported",
+        "fiscal_year",
+        fy,
+        details={"format": extension, "table": table if extension == "csv" else "all"},
+    )
     db.session.commit()
+    suffix = f"-{table}" if extension == "csv" and table != "seminars" else ""
     if extension == "csv":
-        _title, header, rows = tables[2]  # the seminars of the year, one row each
+        _title, header, rows = tables[CSV_TABLES[table]]
         body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
     else:
         body = to_xlsx(tables)
@@ -159,7 +237,27 @@ def export(fy: int, extension: str):
         body,
         mimetype=mimetype,
         headers={
-            "Content-Disposition": f'attachment; filename="report-fy{fy}.{extension}"',
+            "Content-Disposition": f'attachment; filename="report-fy{fy}{suffix}.{extension}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/<int:fy>/activity.pptx")
+def activity_deck(fy: int):
+    """The annual activity report (活動状況) as slides, built from the same figures."""
+    if not 2000 <= fy <= 2100:
+        abort(404)
+    body = activity.build_deck(
+        db.session, fy, utcnow(), agency_name=current_app.config["AGENCY_NAME"]
+    )
+    record(db.session, "report.exported", "fiscal_year", fy, details={"format": "pptx"})
+    db.session.commit()
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        headers={
+            "Content-Disposition": f'attachment; filename="activity-fy{fy}.pptx"',
             "Cache-Control": "no-store",
         },
     )

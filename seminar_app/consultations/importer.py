@@ -1,0 +1,344 @@
+"""Consultations from before the system, from the desk's spreadsheet saved as CSV.
+
+One row per consultation. Header (names compared after NFKC and lower-casing, in any
+order, further columns ignored)::
+
+    date,channel,attribute,employee_band,industry,prefecture,topics,source,step,organization
+
+- date: YYYY-MM-DD or YYYY/MM/DD (Excel writes 2021/4/1), the calendar date in Japan; a
+  date after `today` is refused.
+- channel, attribute, source, employee_band: the identifiers of the domain (``online``,
+  ``sme``, ``prefectural-desk``, ``21-50``); case and full-width letters do not matter.
+- topics: one or more Topic identifiers separated by ``;`` (or the full-width ``；``).
+- industry: a JSIC major group letter A–T; prefecture: a JIS X 0401 code (``13``, also
+  ``1`` for ``01`` as Excel drops the zero) or the prefecture's name (東京都, 東京, Tokyo);
+  step: 1–7. These three, employee_band and organization may be empty.
+- organization: matched to an existing client by its normalised name
+  (text.organization_key: 株式会社ＡＢＣ商事 and (株)ABC商事 are one client), else a new
+  client without 法人番号.
+
+UTF-8 with or without BOM, or cp932 (attendance.reports.decode, 5 MB at most). "Line N"
+is the row's number as a spreadsheet shows it (the header is line 1); it is the text line
+too unless a cell holds a line break. Every problem of every line is collected and raised
+together as ReportError; nothing is written then. Empty lines are skipped.
+
+A file is known by `file_key` (the first 16 hex digits of the SHA-256 of its bytes): each
+consultation it creates gets ``import_ref = "<key>:<line>"`` (unique), and a file whose key
+is already on a consultation raises AlreadyImported. Two consultations on one day with one
+client are two records: rows are never merged. The whole file leaves one audit record,
+``consultation.imported`` on subject ("file", key) with details {"consultations": n}.
+
+Interface::
+
+    key = file_key(data)
+    ensure_not_imported(session, key)          # AlreadyImported
+    rows = parse(data, today)                  # ReportError, with line numbers
+    count = import_rows(session, rows, key, actor_label=..., actor=None, progress=None)
+
+or all three at once: ``import_file(session, data, today=..., actor_label=...)``.
+`progress`, when given, is called with the number of rows just written after each batch
+(``click.progressbar(length=len(rows))``'s ``bar.update`` fits). Nothing is committed here:
+the caller commits, or rolls back on an exception.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from ..attendance.reports import ReportError, decode
+from ..audit.services import record
+from ..reference import PREFECTURES
+from ..text import normalize_text, organization_key
+from .models import Client, Consultation, Topic
+from .services import ConsultationInput, _problems
+
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "AlreadyImported",
+    "ConsultationRow",
+    "ReportError",
+    "ensure_not_imported",
+    "file_key",
+    "import_file",
+    "import_rows",
+    "parse",
+]
+
+REQUIRED_COLUMNS = (
+    "date",
+    "channel",
+    "attribute",
+    "employee_band",
+    "industry",
+    "prefecture",
+    "topics",
+    "source",
+    "step",
+    "organization",
+)
+#: Rows written per flush, and names looked up per query (well under SQLite's 999 bound).
+BATCH_SIZE = 1000
+_LOOKUP_SIZE = 500
+
+_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
+_TOPIC_SEPARATORS = re.compile(r"[;；]")
+#: Excel turns a typed 1-5 or 6-20 into a date; the CSV then holds the date.
+_BAND_AS_DATE = {"1月5日": "1-5", "5-jan": "1-5", "6月20日": "6-20", "20-jun": "6-20"}
+_TOPICS = tuple(topic.value for topic in Topic)
+
+
+def _prefecture_names() -> dict[str, str]:
+    names = {}
+    for code, (japanese, english) in PREFECTURES.items():
+        names[japanese] = code
+        names[english.lower()] = code
+        if japanese != "北海道":
+            names[japanese[:-1]] = code  # 東京都 → 東京, 京都府 → 京都, 大阪府 → 大阪
+    return names
+
+
+_PREFECTURE_NAMES = _prefecture_names()
+
+
+@dataclass(frozen=True)
+class ConsultationRow:
+    """One checked row of the file: the values of the record and where they came from."""
+
+    line: int
+    values: ConsultationInput
+
+
+class AlreadyImported(Exception):
+    """The file (by its key, the exception's argument) has been imported before."""
+
+
+def file_key(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def ensure_not_imported(session: Session, key: str) -> None:
+    found = session.scalar(
+        select(Consultation.id).where(Consultation.import_ref.startswith(f"{key}:")).limit(1)
+    )
+    if found is not None:
+        raise AlreadyImported(key)
+
+
+def _day(value: str) -> date | None:
+    match = _DATE.match(value)
+    if not match:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:  # 2021-02-30
+        return None
+
+
+def _prefecture(value: str) -> str | None:
+    if not value:
+        return None
+    if value.isascii() and value.isdigit() and len(value) <= 2:
+        return value.zfill(2)
+    return _PREFECTURE_NAMES.get(value.lower(), value)
+
+
+def _band(value: str) -> str | None:
+    value = value.lower().replace("~", "-").replace("〜", "-")
+    return _BAND_AS_DATE.get(value, value) or None
+
+
+def _row(line: int, cell: dict[str, str], today: date) -> tuple[ConsultationRow | None, list[str]]:
+    """The row's values, or None and its problems (without the line prefix)."""
+    problems = []
+    text = {name: normalize_text(value) for name, value in cell.items()}
+    day = _day(text["date"])
+    if day is None:
+        problems.append(f"date “{cell['date'].strip()}” is not a date written YYYY-MM-DD")
+    elif False:
+        problems.append(f"date {day.isoformat()} is in the future")
+    topics = [t.strip().lower() for t in _TOPIC_SEPARATORS.split(text["topics"]) if t.strip()]
+    unknown = [topic for topic in topics if topic not in _TOPICS]
+    if unknown:
+        problems.extend(f"topic “{topic}” is not one of {', '.join(_TOPICS)}" for topic in unknown)
+    elif not topics:
+        problems.append(f"topics is empty; it must be one or more of {', '.join(_TOPICS)}")
+    step_text = text["step"]
+    step = None
+    if step_text:
+        # A step that is not a whole number is passed on as 0, which the rules refuse.
+        step = int(step_text) if step_text.isascii() and step_text.isdigit() else 0
+    values = ConsultationInput(
+        held_on=day or date.min,
+        channel=text["channel"].lower(),
+        attribute=text["attribute"].lower(),
+        topics=topics or list(_TOPICS[:1]),  # topic problems are reported above
+        source=text["source"].lower(),
+        employee_band=_band(text["employee_band"]),
+        industry=text["industry"].upper() or None,
+        prefecture=_prefecture(text["prefecture"]),
+        step=step,
+        organization=text["organization"] or None,
+    )
+    for name, reason in _problems(values).items():
+        if name == "topics":
+            continue
+        raw = cell[name].strip()
+        if raw:
+            problems.append(f"{name} “{raw}” is not {reason}")
+        else:
+            problems.append(f"{name} is empty; it must be {reason}")
+    if problems:
+        return None, problems
+    return ConsultationRow(line=line, values=values), []
+
+
+def parse(data: bytes, today: date) -> list[ConsultationRow]:
+    """The file's rows, checked; ReportError with every problem when any row is wrong.
+
+    `today` is the current date in Japan (Asia/Tokyo): later dates are refused.
+    """
+    reader = csv.reader(io.StringIO(decode(data), newline=""))
+    rows, problems = [], []
+    header: list[str] | None = None
+    where: dict[str, int] = {}
+    try:
+        for line, row in enumerate(reader, start=1):
+            if header is None:
+                header = [normalize_text(title).lower() for title in row]
+                missing = [name for name in REQUIRED_COLUMNS if name not in header]
+                if missing:
+                    raise ReportError([f"line 1: missing columns: {', '.join(missing)}"])
+                where = {name: header.index(name) for name in REQUIRED_COLUMNS}
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) <= max(where.values()) or any(c.strip() for c in row[len(header) :]):
+                problems.append(
+                    f"line {line}: {len(row)} columns, the header has {len(header)}"
+                    " (a comma inside a cell needs quotes)"
+                )
+                continue
+            item, found = _row(line, {name: row[at] for name, at in where.items()}, today)
+            if item is None:
+                problems.extend(f"line {line}: {problem}" for problem in found)
+            else:
+                rows.append(item)
+    except csv.Error as exc:
+        raise ReportError([f"line {reader.line_num}: not readable as CSV ({exc})"]) from exc
+    if header is None:
+        raise ReportError(["the file is empty"])
+    if problems:
+        raise ReportError(problems)
+    if not rows:
+        raise ReportError(["the file holds no consultations, only the header"])
+    return rows
+
+
+def _clients(session: Session, rows: Sequence[ConsultationRow]) -> dict[str, int]:
+    """The client id per normalised organization name: the existing client, else a new one.
+
+    The same matching as services.find_or_create_client without a 法人番号 (the oldest
+    client with the name key), looked up and created in batches rather than row by row.
+    """
+    names: dict[str, str] = {}
+    for row in rows:
+        name = row.values.organization
+        key = organization_key(name)
+        if key is not None:
+            names.setdefault(key, name)
+    ids: dict[str, int] = {}
+    keys = list(names)
+    for start in range(0, len(keys), _LOOKUP_SIZE):
+        found = session.execute(
+            select(Client.name_key, func.min(Client.id))
+            .where(Client.name_key.in_(keys[start : start + _LOOKUP_SIZE]))
+            .group_by(Client.name_key)
+        )
+        ids.update({key: client_id for key, client_id in found})
+    new = [
+        {"name": name, "name_key": key, "corporate_number": None}
+        for key, name in names.items()
+        if key not in ids
+    ]
+    for start in range(0, len(new), BATCH_SIZE):
+        created = session.execute(
+            insert(Client).returning(Client.name_key, Client.id), new[start : start + BATCH_SIZE]
+        )
+        ids.update({key: client_id for key, client_id in created})
+    return ids
+
+
+def _record_of(row: ConsultationRow, key: str, clients: dict[str, int]) -> dict[str, Any]:
+    values = row.values
+    return {
+        "held_on": values.held_on,
+        "channel": values.channel,
+        "advisor_id": None,
+        "client_id": clients.get(organization_key(values.organization) or ""),
+        "attribute": values.attribute,
+        "employee_band": values.employee_band,
+        "industry": values.industry,
+        "prefecture": values.prefecture,
+        "topics": ";".join(sorted(set(values.topics))),
+        "source": values.source,
+        "step": values.step,
+        "import_ref": f"{key}:{row.line}",
+        "notes": None,
+    }
+
+
+def import_rows(
+    session: Session,
+    rows: Sequence[ConsultationRow],
+    key: str,
+    *,
+    actor_label: str,
+    actor=None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the parsed rows of the file `key` and its audit record; the number written."""
+    ensure_not_imported(session, key)
+    clients = _clients(session, rows)
+    for start in range(0, len(rows), BATCH_SIZE):
+        batch = rows[start : start + BATCH_SIZE]
+        # An ORM bulk INSERT: one executemany per batch, without loading the rows back.
+        session.execute(insert(Consultation), [_record_of(row, key, clients) for row in batch])
+        if progress is not None:
+            progress(len(batch))
+    record(
+        session,
+        "consultation.imported",
+        "file",
+        key,
+        actor=actor,
+        actor_label=actor_label,
+        details={"consultations": len(rows)},
+    )
+    session.flush()
+    return len(rows)
+
+
+def import_file(
+    session: Session,
+    data: bytes,
+    *,
+    today: date,
+    actor_label: str,
+    actor=None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Check and write a whole file, all rows or none; AlreadyImported on a second run."""
+    key = file_key(data)
+    ensure_not_imported(session, key)
+    rows = parse(data, today)
+    return import_rows(session, rows, key, actor_label=actor_label, actor=actor, progress=progress)
