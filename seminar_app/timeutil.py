@@ -15,6 +15,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def jst_today() -> date:
+    """Today's date in Japan, which is what a calendar date in a record means."""
+    return utcnow().astimezone(JST).date()
+
+
 def to_jst(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: times must carry a timezone")

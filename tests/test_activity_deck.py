@@ -269,6 +269,19 @@ def test_distribution_chart_shows_the_non_zero_counts_of_the_year(
     }
 
 
+def test_many_industries_are_all_charted_in_smaller_type(db_session):
+    industries = list(INDUSTRIES)[:11]
+    for industry in industries:
+        consult(db_session, date(2025, 5, 1), "online", "sme", None, industry, ["other"])
+    db_session.flush()
+    (chart,) = charts(only_slide(open_deck(db_session), "：業種"))
+    with force_locale("ja"):
+        assert list(chart.plots[0].categories) == [
+            category_name("by_industry", code) for code in industries
+        ]
+    assert chart.category_axis.tick_labels.font.size.pt == 11
+
+
 def test_programme_table_has_one_row_per_held_seminar(active_year):
     rows = seminar_rows(active_year, FY, NOW)
     assert len(rows) == len(PROGRAMME)
@@ -300,7 +313,7 @@ def test_summary_states_seminars_by_host_and_their_participants(active_year):
     assert (agency["total"], agency["online"]) == (4, 2)
     assert f"{agency['total']}回（うちオンライン {agency['online']}回）" in shown
     assert f"{in_company['total']}回（うちオンライン {in_company['online']}回）" in shown
-    external_row = shown.index("他団体主催セミナーでの講演")
+    external_row = shown.index("他機関主催セミナーでの講演")
     assert shown[external_row + 1] == f"{by_host['external']['total']}回" == "1回"
     assert f"参加者合計 {report['attendees']['total']}名" in shown
     assert f"オンラインセミナー参加者 {online_people}名" in shown

@@ -91,7 +91,6 @@ BATCH_SIZE = 1000
 _LOOKUP_SIZE = 500
 
 _DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
-_TOPIC_SEPARATORS = re.compile(r"[;；]")
 #: Excel turns a typed 1-5 or 6-20 into a date; the CSV then holds the date.
 _BAND_AS_DATE = {"1月5日": "1-5", "5-jan": "1-5", "6月20日": "6-20", "20-jun": "6-20"}
 _TOPICS = tuple(topic.value for topic in Topic)
@@ -164,9 +163,10 @@ def _row(line: int, cell: dict[str, str], today: date) -> tuple[ConsultationRow 
     day = _day(text["date"])
     if day is None:
         problems.append(f"date “{cell['date'].strip()}” is not a date written YYYY-MM-DD")
-    elif False:
+    elif day > today:
         problems.append(f"date {day.isoformat()} is in the future")
-    topics = [t.strip().lower() for t in _TOPIC_SEPARATORS.split(text["topics"]) if t.strip()]
+    # NFKC (normalize_text) has turned a full-width ； into ;.
+    topics = [topic.strip().lower() for topic in text["topics"].split(";") if topic.strip()]
     unknown = [topic for topic in topics if topic not in _TOPICS]
     if unknown:
         problems.extend(f"topic “{topic}” is not one of {', '.join(_TOPICS)}" for topic in unknown)

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..attendance.reports import ReportError
 from ..audit.services import record
@@ -17,7 +18,7 @@ from ..extensions import db
 from ..i18n import current_language
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
 from ..reports.services import consultation_figures
-from ..timeutil import fiscal_year_of, utcnow
+from ..timeutil import fiscal_year_of, jst_today, utcnow
 from . import importer, services
 from .forms import ConsultationForm
 from .models import Client, Consultation, step_label
@@ -113,7 +114,7 @@ def index():
 def new():
     form = _form()
     if request.method == "GET":
-        form.held_on.data = utcnow().date()
+        form.held_on.data = jst_today()
         form.advisor.data = current_user.id if current_user.has_role(Role.ADVISOR) else 0
     if form.validate_on_submit():
         consultation = _save(form, None)
@@ -281,7 +282,7 @@ def import_file():
         count = importer.import_file(
             db.session,
             data,
-            today=utcnow().date(),
+            today=jst_today(),
             actor_label=current_user.email,
             actor=current_user,
         )
@@ -294,6 +295,11 @@ def import_file():
         return render_template(
             "console/report_errors.html", seminar=None, problems=exc.problems, back=back
         ), 400
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same file, imported at the same moment by someone else
+        db.session.rollback()
+        flash(_("This file was already imported; nothing was changed."), "error")
+        return redirect(back, 303)
     flash(_("%(n)d consultations were imported.", n=count), "success")
     return redirect(back, 303)

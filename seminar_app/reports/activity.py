@@ -49,6 +49,8 @@ CONTENT_HEIGHT = Inches(5.2)
 
 NOTHING = "該当なし"
 UNKNOWN = "unknown"
+#: Categories beyond which a bar chart's labels are set smaller (up to 20 industries).
+CROWDED = 10
 #: Rows of the seminar programme per slide; more continue on the next one.
 PROGRAMME_ROWS_PER_SLIDE = 12
 
@@ -122,7 +124,10 @@ def _title_slide(deck: _Deck, fiscal_year: int) -> None:
     band.fill.solid()
     band.fill.fore_color.rgb = NAVY
     band.line.fill.background()
-    _text(slide, MARGIN, Inches(2.55), CONTENT_WIDTH, Inches(1.7), [deck.title], 36, WHITE, True)
+    title = _text(
+        slide, MARGIN, Inches(2.3), CONTENT_WIDTH, Inches(2.2), [deck.title], 36, WHITE, True
+    )
+    title.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
     _text(
         slide,
         MARGIN,
@@ -158,8 +163,18 @@ def _trend_slide(deck: _Deck, trend: dict[int, dict[str, Any]]) -> None:
         [category, str(total), str(count)]
         for category, total, count in zip(categories, totals, online, strict=True)
     ]
-    _table(slide, table_rows, Inches(8.5), Inches(2.4), [1.7, 1.2, 1.35], numeric_from=1)
-    _text(slide, Inches(8.5), Inches(4.4), Inches(4.25), Inches(0.8), ["（件）"], 12, GREY)
+    _table(slide, table_rows, Inches(8.5), Inches(2.4), [1.6, 1.15, 1.48], numeric_from=1)
+    _text(
+        slide,
+        Inches(8.5),
+        Inches(4.7),
+        Inches(4.23),
+        Inches(0.5),
+        ["単位：件"],
+        12,
+        GREY,
+        align=PP_ALIGN.RIGHT,
+    )
 
 
 def _distribution_slide(
@@ -192,6 +207,9 @@ def _distribution_slide(
         Inches(4.6),
     )
     chart.category_axis.reverse_order = True  # the first category at the top
+    if len(counts) > CROWDED:
+        _typeface(chart.category_axis.tick_labels.font, 11)
+        _typeface(chart.plots[0].data_labels.font, 11)
     chart.value_axis.visible = False
     chart.value_axis.has_major_gridlines = False
 
@@ -250,7 +268,7 @@ def _summary_slide(deck: _Deck, report: dict[str, Any], rows: list[dict[str, Any
             f"{people['by_host_type'][HostType.IN_COMPANY]}名",
         ],
         [
-            "他団体主催セミナーでの講演",
+            "他機関主催セミナーでの講演",
             f"{by_host[HostType.EXTERNAL]['total']}回",
             f"{people['by_host_type'][HostType.EXTERNAL]}名",
         ],
@@ -397,7 +415,7 @@ def _table(
     size: int = 14,
 ) -> None:
     """A table whose first row is the header; columns from `numeric_from` are right-aligned."""
-    row_height = Inches(0.42 if size <= 12 else 0.55)
+    row_height = Inches(0.38 if size <= 12 else 0.55)
     shape = slide.shapes.add_table(
         len(rows), len(widths), left, top, Emu(sum(Inches(w) for w in widths)), row_height
     )

@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import IntegrityError
 
 from ..attendance.reports import ReportError
 from ..consultations import importer
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import jst_today, utcnow
 from . import activity, historic
 from .services import fiscal_year_report
 
@@ -87,7 +88,7 @@ def historic_command(path: Path) -> None:
     """Load past seminars and their head-counts from a CSV file (all rows or none)."""
     try:
         count = historic.import_file(
-            db.session, path.read_bytes(), today=utcnow().date(), actor_label="cli"
+            db.session, path.read_bytes(), today=jst_today(), actor_label="cli"
         )
     except historic.AlreadyImported as exc:
         db.session.rollback()
@@ -112,7 +113,7 @@ def consultations_command(path: Path) -> None:
     key = importer.file_key(data)
     try:
         importer.ensure_not_imported(db.session, key)
-        rows = importer.parse(data, utcnow().date())
+        rows = importer.parse(data, jst_today())
         with click.progressbar(
             length=len(rows),
             label="Importing",
@@ -131,5 +132,9 @@ def consultations_command(path: Path) -> None:
         raise click.ClickException(
             f"{len(exc.problems)} problem(s); nothing was imported."
         ) from exc
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # the same file, imported at the same moment elsewhere
+        db.session.rollback()
+        raise click.ClickException(f"{path} was already imported (file {key}).") from exc
     click.echo(f"Imported {count} consultation(s) from {path}.")

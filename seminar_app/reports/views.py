@@ -25,7 +25,7 @@ from ..exports import to_csv, to_xlsx
 from ..extensions import db
 from ..i18n import current_language, format_fiscal_year
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
-from ..timeutil import fiscal_year_of, to_jst, utcnow
+from ..timeutil import fiscal_year_of, jst_today, to_jst, utcnow
 from . import activity, historic, services
 
 bp = Blueprint("reports", __name__)
@@ -187,7 +187,7 @@ def historic_import():
         count = historic.import_file(
             db.session,
             data,
-            today=utcnow().date(),
+            today=jst_today(),
             actor_label=current_user.email,
             actor=current_user,
         )

@@ -96,6 +96,19 @@ def live_server(tmp_path_factory):
         "--password",
         "browser-test-pass",
     )
+    for email, role in (("advisor@example.org", "advisor"), ("lecturer@example.org", "lecturer")):
+        _flask(
+            env,
+            "users",
+            "create",
+            email,
+            "--role",
+            role,
+            "--password",
+            "browser-test-pass",
+            "--name",
+            "山田 花子" if role == "advisor" else "講師 一郎",
+        )
     _add_upcoming_seminar(env["DATABASE_URL"])
     port = free_port()
     server = subprocess.Popen(
@@ -163,6 +176,14 @@ def open_page(browser):
     yield factory
     for context in contexts:
         context.close()
+
+
+def log_in(page, base: str, email: str, password: str = "browser-test-pass") -> None:  # noqa: S107 - a test account
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").last.click()
 
 
 def screenshot(page, name: str) -> Path:
