@@ -356,3 +356,42 @@ def test_the_activity_command_and_download_give_the_same_deck(app, db_session, m
     lecturer = app.test_client()
     login(lecturer, make_user(Role.LECTURER))
     assert lecturer.get(f"/console/reports/{fy}/activity.pptx").status_code == 403
+
+
+def test_a_registration_with_the_clients_corporate_number_joins_its_history(
+    db_session, make_user, make_seminar
+):
+    now = utcnow()
+    held = make_seminar(
+        starts_at=now - timedelta(days=10),
+        registration_opens_at=None,
+        registration_closes_at=None,
+    )
+    # Registered under a trading name nobody could match, but with the 法人番号.
+    came = register(
+        db_session,
+        held,
+        now=now - timedelta(days=20),
+        organization="ミライ・ブランド事業部",
+        corporate_number="1234-5678-9012-3",
+    )
+    assert came.corporate_number == "1234567890123"
+    attendance.admit(
+        db_session, came, held.id, by=None, method=CheckInMethod.SCAN, desk="A", now=held.starts_at
+    )
+    record = consultation(
+        db_session,
+        make_user(Role.ADVISOR),
+        organization="株式会社みらい精工",
+        corporate_number="1234567890123",
+    )
+    entries, _highest = services.client_history(db_session, record.client)
+    assert [entry.seminar.id for entry in entries if entry.seminar] == [held.id]
+
+
+def test_a_corporate_number_of_the_wrong_length_is_refused_at_registration():
+    from seminar_app.registration.details import parse_details
+    from tests.registration_helpers import details_data
+
+    details, errors = parse_details(details_data(corporate_number="12345"))
+    assert details is None and set(errors) == {"corporate_number"}

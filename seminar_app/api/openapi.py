@@ -112,6 +112,11 @@ REGISTRATION_REQUEST: dict[str, Any] = {
             "maxLength": 200,
             "description": "required unless attribute is individual",
         },
+        "corporate_number": {
+            "type": ["string", "null"],
+            "maxLength": 20,
+            "description": "法人番号, 13 digits (hyphens and spaces are ignored)",
+        },
         "department": {"type": ["string", "null"], "maxLength": 100},
         "job_title": {"type": ["string", "null"], "maxLength": 100},
         "prefecture": {

@@ -42,7 +42,7 @@ LABELS.update(
         Channel.IN_PERSON: _l("In person"),
         Channel.ONLINE: _l("Online"),
         Channel.PHONE: _l("Phone"),
-        Channel.EMAIL: _l("E-mail"),
+        Channel.EMAIL: _l("By e-mail"),
         Topic.TRADE_SECRET_MANAGEMENT: _l("Trade-secret management"),
         Topic.IP_STRATEGY: _l("IP strategy"),
         Topic.IP_SYSTEM_GENERAL: _l("The IP system and its amendments"),

@@ -202,6 +202,14 @@ def clients_overview(session: Session, search: str = "") -> list[tuple[Client, i
     return [tuple(row) for row in session.execute(query.limit(500))]
 
 
+def _registrations_of(client: Client):
+    """A client's people: the same corporate number, or the same normalised organization."""
+    same_name = Registration.organization_key == client.name_key
+    if client.corporate_number is None:
+        return same_name
+    return or_(same_name, Registration.corporate_number == client.corporate_number)
+
+
 @dataclass
 class HistoryEntry:
     """One line of a client's support history: a consultation or a seminar attended."""
@@ -231,7 +239,7 @@ def client_history(session: Session, client: Client) -> tuple[list[HistoryEntry]
     attended = session.execute(
         registrations_with_attendance()
         .with_only_columns(Seminar, func.count(Registration.id))
-        .where(Registration.organization_key == client.name_key, attended_condition())
+        .where(_registrations_of(client), attended_condition())
         .group_by(Seminar.id)
     ).all()
     entries += [

@@ -37,6 +37,7 @@ LIMITS = {
     "name_kana": 100,
     "email": 254,
     "organization": 200,
+    "corporate_number": 20,
     "department": 100,
     "job_title": 100,
     "question": 2000,
@@ -51,6 +52,8 @@ class ParticipantDetails:
     prefecture: str
     attribute: str
     organization: str | None = None
+    #: 法人番号 (13 digits), optional: links the registration to a client of the desk.
+    corporate_number: str | None = None
     department: str | None = None
     job_title: str | None = None
     employee_band: str | None = None
@@ -163,6 +166,17 @@ def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, d
         errors,
         required=attribute not in (None, Attribute.INDIVIDUAL),
     )
+    corporate_number = _text(
+        data.get("corporate_number"), "corporate_number", errors, required=False
+    )
+    if corporate_number is not None:
+        corporate_number = corporate_number.replace("-", "").replace(" ", "")
+        if not (
+            len(corporate_number) == 13
+            and corporate_number.isascii()
+            and corporate_number.isdigit()
+        ):
+            errors["corporate_number"] = _("A corporate number has 13 digits.")
     department = _text(data.get("department"), "department", errors, required=False)
     job_title = _text(data.get("job_title"), "job_title", errors, required=False)
     prefecture = _choice(data.get("prefecture"), "prefecture", PREFECTURES, errors, required=True)
@@ -195,6 +209,7 @@ def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, d
         name_kana=kana,
         email=email,
         organization=organization,
+        corporate_number=corporate_number,
         department=department,
         job_title=job_title,
         prefecture=prefecture,

@@ -22,6 +22,9 @@ class DetailsForm(FlaskForm):
     name_kana = StringField(_l("Name in kana (furigana)"))
     email = EmailField(_l("E-mail"), render_kw={"autocomplete": "email", "inputmode": "email"})
     organization = StringField(_l("Organization"), render_kw={"autocomplete": "organization"})
+    corporate_number = StringField(
+        _l("Corporate number (optional)"), render_kw={"inputmode": "numeric", "autocomplete": "off"}
+    )
     department = StringField(_l("Department"))
     job_title = StringField(_l("Job title"), render_kw={"autocomplete": "organization-title"})
     prefecture = _select(_l("Prefecture"))

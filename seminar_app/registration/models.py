@@ -44,6 +44,10 @@ class Registration(TimestampMixin, db.Model):
         _codes_check("prefecture", PREFECTURES),
         _codes_check("industry", INDUSTRIES),
         CheckConstraint("locale IN ('ja', 'en')", name="locale_valid"),
+        CheckConstraint(
+            "corporate_number IS NULL OR length(corporate_number) = 13",
+            name="corporate_number_13_digits",
+        ),
         # One active registration per address per seminar, whatever the letter case.
         Index(
             "uq_registrations_active_email",
@@ -74,6 +78,8 @@ class Registration(TimestampMixin, db.Model):
     #: ふりがな, in hiragana or katakana.
     name_kana: Mapped[str] = mapped_column(String(100))
     organization: Mapped[str | None] = mapped_column(String(200))
+    #: 法人番号 where the person gave it (13 digits): links them to a client of the desk.
+    corporate_number: Mapped[str | None] = mapped_column(String(13), index=True)
     #: The organization normalised (text.organization_key): how a client's seminars are found.
     organization_key: Mapped[str | None] = mapped_column(String(200), index=True)
     department: Mapped[str | None] = mapped_column(String(100))

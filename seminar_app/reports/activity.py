@@ -299,7 +299,7 @@ def _summary_slide(deck: _Deck, report: dict[str, Any], rows: list[dict[str, Any
         Inches(5.85),
         CONTENT_WIDTH,
         Inches(0.6),
-        ["オンラインで開催したセミナー（主催・社内・他団体での講演）の参加者数の合計です。"],
+        ["オンラインで開催したセミナー（主催・社内・他機関での講演）の参加者数の合計です。"],
         13,
         GREY,
     )

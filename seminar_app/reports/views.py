@@ -74,7 +74,10 @@ def consultation_breakdowns(figures) -> list[tuple[str, list[tuple[str, int]]]]:
         counts = figures[f"by_{name}"]
         rows = [
             (_profile_label(name, value), count)
-            for value, count in sorted(counts.items(), key=lambda item: -item[1])
+            # The largest first, and what was not recorded last.
+            for value, count in sorted(
+                counts.items(), key=lambda item: (item[0] == "unknown", -item[1])
+            )
             if count
         ]
         breakdowns.append((name, rows))
