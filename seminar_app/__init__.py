@@ -100,6 +100,9 @@ def _migrations_dir() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
+    from .announcements import mails as _announcement_mails  # noqa: F401  (mail renderers)
+    from .announcements.views import bp as announcements_bp
+    from .api import announcements as _announcements_api  # noqa: F401  (routes on api_bp)
     from .api import staff as _staff_api  # noqa: F401  (adds the staff routes to api_bp)
     from .api.views import bp as api_bp
     from .attendance.online import bp as online_bp
@@ -107,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .calendars.views import bp as calendars_bp
     from .catalogue.views import bp as catalogue_bp
+    from .certificates.views import bp as certificates_bp
     from .console.views import bp as console_bp
     from .consultations.views import bp as consultations_bp
     from .devmail.views import bp as devmail_bp
@@ -119,6 +123,8 @@ def _register_blueprints(app: Flask) -> None:
     from .registration.overview import bp as overview_bp
     from .registration.views import bp as registration_bp
     from .reports.views import bp as reports_bp
+    from .surveys import mails as _survey_mails  # noqa: F401  (mail renderers)
+    from .surveys.views import bp as surveys_bp
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(i18n_bp)
@@ -133,6 +139,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(elearning_bp)
     app.register_blueprint(reports_bp, url_prefix="/console/reports")
     app.register_blueprint(consultations_bp, url_prefix="/console/consultations")
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(announcements_bp)
     app.register_blueprint(admin_bp, url_prefix="/console/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
@@ -263,11 +272,14 @@ def _register_security_headers(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from .announcements.cli import announcements_cli
     from .auth.cli import users_cli
     from .content.cli import content_cli
     from .notifications.cli import outbox_cli
     from .registration.cli import reminders_cli
+    from .registration.lottery_cli import lottery_cli
     from .reports.cli import import_cli, report_cli
+    from .surveys.cli import surveys_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
@@ -275,3 +287,6 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.cli.add_command(report_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(surveys_cli)
+    app.cli.add_command(lottery_cli)
+    app.cli.add_command(announcements_cli)

@@ -31,6 +31,13 @@ class Delivery(StrEnum):
     HYBRID = "hybrid"
 
 
+class Admission(StrEnum):
+    """How seats are given: in order of registration, or by a draw after a deadline."""
+
+    FIRST_COME = "first-come"
+    LOTTERY = "lottery"
+
+
 class SeminarStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -88,6 +95,8 @@ class RegistrationStatus(StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+    #: Applied to a lottery seminar, waiting for the draw.
+    APPLIED = "applied"
 
 
 class Attribute(StrEnum):
@@ -127,6 +136,9 @@ LABELS.update(
         RegistrationStatus.CONFIRMED: _l("Confirmed"),
         RegistrationStatus.WAITLISTED: _l("Waitlisted"),
         RegistrationStatus.CANCELLED: _l("Cancelled registration"),
+        RegistrationStatus.APPLIED: _l("Applied (lottery)"),
+        Admission.FIRST_COME: _l("First come, first served"),
+        Admission.LOTTERY: _l("Lottery after a deadline"),
         Attribute.SME: _l("Small or medium-sized company"),
         Attribute.LARGE_COMPANY: _l("Large company"),
         Attribute.INDIVIDUAL: _l("Individual"),

@@ -1,19 +1,24 @@
 """Every model, imported in one place for Alembic and the shell."""
 
+from .announcements.models import Announcement, Unsubscribe
 from .attendance.models import CheckIn, OnlineAttendance
 from .audit.models import AuditEvent
 from .auth.models import ApiToken, User, UserRole
 from .catalogue.models import Seminar, seminar_lecturers
+from .certificates.models import Certificate
 from .consultations.models import Client, Consultation
 from .elearning.models import Recording, RecordingView
 from .materials.models import Material, MaterialVersion
 from .notifications.models import OutboxMessage, OutboxStatus
 from .registration.models import CalendarFeed, Registration
+from .surveys.models import Survey, SurveyAnswer
 
 __all__ = [
+    "Announcement",
     "ApiToken",
     "AuditEvent",
     "CalendarFeed",
+    "Certificate",
     "CheckIn",
     "Client",
     "Consultation",
@@ -26,6 +31,9 @@ __all__ = [
     "RecordingView",
     "Registration",
     "Seminar",
+    "Survey",
+    "SurveyAnswer",
+    "Unsubscribe",
     "User",
     "UserRole",
     "seminar_lecturers",

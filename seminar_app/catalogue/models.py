@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import TimestampMixin, UTCDateTime, enum_check
-from ..domain import Delivery, HostType, Level, SeminarStatus, Series
+from ..domain import Admission, Delivery, HostType, Level, SeminarStatus, Series
 from ..extensions import db
 from ..timeutil import fiscal_year_of
 
@@ -42,6 +43,7 @@ class Seminar(TimestampMixin, db.Model):
         enum_check("host_type", HostType),
         enum_check("delivery", Delivery),
         enum_check("status", SeminarStatus),
+        enum_check("admission", Admission),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         CheckConstraint(
@@ -107,6 +109,16 @@ class Seminar(TimestampMixin, db.Model):
     head_count: Mapped[int | None] = mapped_column(Integer)
     #: Minutes online, per the platform's report, from which someone counts as attended.
     min_online_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default=text("30"))
+    #: first-come, or lottery: applications until registration closes, then a draw.
+    admission: Mapped[str] = mapped_column(
+        String(12), default=Admission.FIRST_COME, server_default=text("'first-come'")
+    )
+    #: A lottery gives small and medium-sized companies their places first.
+    lottery_sme_priority: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    #: When the lottery was drawn; a seminar is drawn once.
+    lottery_drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The content file this seminar is kept in, relative to content/; None if made in the console.
     content_path: Mapped[str | None] = mapped_column(String(300))
 

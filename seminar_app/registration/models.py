@@ -26,7 +26,8 @@ from ..reference import INDUSTRIES, PREFECTURES
 from ..text import organization_key
 from ..timeutil import utcnow
 
-_ACTIVE = "status IN ('confirmed', 'waitlisted')"
+#: A registration that holds or waits for a seat (or for the lottery): one per address.
+_ACTIVE = "status IN ('confirmed', 'waitlisted', 'applied')"
 
 
 def _codes_check(column: str, codes) -> CheckConstraint:
@@ -105,6 +106,8 @@ class Registration(TimestampMixin, db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Raised on each change of this registration that calendars must learn of.
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    #: Place in the lottery's drawn order (1 = first drawn); None before a draw.
+    lottery_rank: Mapped[int | None] = mapped_column(Integer)
     #: When the reminder was queued; a reminder is never queued twice.
     reminder_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -120,7 +123,11 @@ class Registration(TimestampMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+        return self.status in (
+            RegistrationStatus.CONFIRMED,
+            RegistrationStatus.WAITLISTED,
+            RegistrationStatus.APPLIED,
+        )
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status} seminar={self.seminar_id}>"

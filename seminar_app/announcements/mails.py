@@ -1,0 +1,1 @@
+"""Placeholder: the announcement mails are being written."""

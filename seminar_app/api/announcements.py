@@ -1,0 +1,1 @@
+"""Placeholder: POST /api/v1/announcements is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the survey mails are being written."""
