@@ -325,6 +325,8 @@ def test_the_console_imports_a_file_for_organizers_only(app, db_session, make_us
     )
     assert "consultations were imported" in good.get_data(as_text=True)
     assert count_consultations(db_session) > 0
+    # The imported years (the example starts in April 2020) can be chosen on the desk's page.
+    assert '<option value="2020"' in client.get("/console/consultations/").get_data(as_text=True)
 
 
 def test_the_activity_command_and_download_give_the_same_deck(app, db_session, make_user, tmp_path):

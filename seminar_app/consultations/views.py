@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..attendance.reports import ReportError
@@ -96,6 +96,18 @@ def _save(form: ConsultationForm, consultation: Consultation | None):
     return consultation
 
 
+def _years(shown: int) -> range:
+    """From this fiscal year back to the desk's first record (imported ones included)."""
+    current = fiscal_year_of(utcnow())
+    first = db.session.scalar(select(func.min(Consultation.held_on)))
+    oldest = min(
+        shown,
+        current - 1,
+        (first.year if first.month >= 4 else first.year - 1) if first else current,
+    )
+    return range(max(current, shown), oldest - 1, -1)
+
+
 @bp.get("/")
 def index():
     fy = _fiscal_year()
@@ -103,7 +115,7 @@ def index():
         "consultations/index.html",
         fy=fy,
         consultations=services.consultations_of_year(db.session, fy),
-        years=range(fiscal_year_of(utcnow()), fiscal_year_of(utcnow()) - 6, -1),
+        years=_years(fy),
         figures=consultation_figures(db.session, fy),
         step_label=step_label,
         may_import=current_user.has_role(Role.ORGANIZER),
