@@ -1,5 +1,127 @@
-"""Placeholder: the announcements pages are being written."""
+"""Unsubscribing from announcements (public, by signed link), and the organizer's console page.
 
-from flask import Blueprint
+GET /unsubscribe/<token> only shows a button: mail scanners follow links, and must not
+unsubscribe anyone. POST /unsubscribe/<token> unsubscribes at once; it is the RFC 8058
+one-click target (body `List-Unsubscribe=One-Click`, sent by the mail provider without a
+CSRF token) and the button's target alike, so it is exempt from CSRF: the token in the
+path is the proof.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..auth.access import roles_required
+from ..auth.models import User
+from ..domain import Level, Role, Series, choices
+from ..extensions import csrf, db
+from ..timeutil import utcnow
+from . import services
 
 bp = Blueprint("announcements", __name__)
+
+
+# --- unsubscribing --------------------------------------------------------------------------
+
+
+def _email_key_or_404(token: str) -> str:
+    email_key = services.email_for_token(token)
+    if email_key is None:
+        abort(404)
+    g.private_page = True
+    return email_key
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe(token: str):
+    email_key = _email_key_or_404(token)
+    return render_template(
+        "announcements/unsubscribe.html",
+        email=email_key,
+        token=token,
+        done=services.is_unsubscribed(db.session, email_key),
+    )
+
+
+@bp.post("/unsubscribe/<token>")
+def unsubscribe_now(token: str):
+    email_key = _email_key_or_404(token)
+    services.unsubscribe(db.session, email_key, utcnow())
+    db.session.commit()
+    return render_template("announcements/unsubscribed.html", email=email_key)
+
+
+csrf.exempt(unsubscribe_now)
+
+
+# --- the console ----------------------------------------------------------------------------
+
+
+class AnnouncementForm(FlaskForm):
+    subject = StringField(
+        _l("Subject"),
+        validators=[DataRequired(), Length(max=services.SUBJECT_MAX)],
+        filters=[lambda value: value.strip() if value else value],
+    )
+    body = TextAreaField(
+        _l("Text of the mail"),
+        validators=[DataRequired(), Length(max=services.BODY_MAX)],
+        render_kw={"rows": 14},
+    )
+    level = SelectField(_l("Only people who attended a seminar of the level"))
+    series = SelectField(_l("Only people who attended a seminar of the series"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.level.choices = [("", _l("Any level (no filter)")), *choices(Level)]
+        self.series.choices = [("", _l("Any series (no filter)")), *choices(Series)]
+
+
+@bp.route("/console/announcements", methods=["GET", "POST"])
+@roles_required(Role.ORGANIZER)
+def console():
+    form = AnnouncementForm()
+    sending = request.method == "POST" and request.form.get("action") == "send"
+    if sending and form.validate_on_submit():
+        try:
+            _announcement, count = services.send(
+                db.session,
+                form.subject.data,
+                form.body.data,
+                form.level.data,
+                form.series.data,
+                by=current_user,
+                now=utcnow(),
+            )
+        except services.AnnouncementError as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        else:
+            db.session.commit()
+            flash(
+                _("The announcement was queued for %(count)d recipients.", count=count),
+                "success",
+            )
+            return redirect(url_for("announcements.console"))
+    level = form.level.data if form.level.data in {m.value for m in Level} else None
+    series = form.series.data if form.series.data in {m.value for m in Series} else None
+    count = services.count_recipients(db.session, level, series)
+    announcements = services.past_announcements(db.session)
+    sender_ids = {a.sent_by_id for a in announcements if a.sent_by_id is not None}
+    senders = db.session.scalars(select(User).where(User.id.in_(sender_ids))) if sender_ids else []
+    return render_template(
+        "announcements/console.html",
+        form=form,
+        count=count,
+        previewed=request.method == "POST" and not sending,
+        announcements=announcements,
+        sender_names={user.id: user.display_name for user in senders},
+    )

@@ -32,6 +32,14 @@ from .models import OutboxMessage, OutboxStatus
 MAX_BACKOFF = timedelta(hours=1)
 
 Renderer = Callable[[Session, OutboxMessage], EmailMessage]
+
+
+class Withdrawn(Exception):
+    """Raised by a renderer: this message must not go out any more (e.g. the person
+    unsubscribed after it was queued). The sender marks it failed, with the reason, and
+    sends nothing."""
+
+
 _RENDERERS: dict[str, Renderer] = {}
 
 
@@ -181,6 +189,7 @@ class DeliveryReport:
     sent: int = 0
     deferred: int = 0
     failed: int = 0
+    withdrawn: int = 0
 
 
 def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
@@ -221,7 +230,14 @@ def deliver_due(
                 break
             row.attempts += 1
             row.next_attempt_at = now + SEND_LEASE
-            message_id, recipient, data = row.id, row.recipient, render(session, row)
+            try:
+                data = render(session, row)
+            except Withdrawn as exc:
+                row.status, row.last_error = OutboxStatus.FAILED, f"Withdrawn: {exc}"[:2000]
+                session.commit()
+                report.withdrawn += 1
+                continue
+            message_id, recipient = row.id, row.recipient
             attempts = row.attempts
             session.commit()
             try:

@@ -23,7 +23,8 @@ from ..registration.models import Registration
 from ..timeutil import fiscal_year_bounds
 
 
-def _held(fiscal_year: int, now: datetime):
+def held_in(fiscal_year: int, now: datetime):
+    """The condition on Seminar of being held in the fiscal year (see the module's rule)."""
     start, end = fiscal_year_bounds(fiscal_year)
     return and_(
         Seminar.status == SeminarStatus.PUBLISHED,
@@ -65,7 +66,7 @@ def _attendance_per_seminar(fiscal_year: int, now: datetime):
     return (
         registrations_with_attendance()
         .with_only_columns(Registration.seminar_id.label("seminar_id"), attended.label("attended"))
-        .where(_held(fiscal_year, now))
+        .where(held_in(fiscal_year, now))
         .group_by(Registration.seminar_id)
         .subquery()
     )
@@ -92,7 +93,7 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
     rows = session.execute(
         select(Seminar.host_type, Seminar.delivery, func.count(Seminar.id), func.sum(attendees))
         .outerjoin(per_seminar, per_seminar.c.seminar_id == Seminar.id)
-        .where(_held(fiscal_year, now))
+        .where(held_in(fiscal_year, now))
         .group_by(Seminar.host_type, Seminar.delivery)
     ).all()
     for host_type, delivery, count, attended in rows:
@@ -109,7 +110,7 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
     for column, key in ((Seminar.series, "by_series"), (Seminar.level, "by_level")):
         for value, count, count_online in session.execute(
             select(column, func.count(Seminar.id), func.count(case((online, Seminar.id))))
-            .where(_held(fiscal_year, now), Seminar.host_type == HostType.AGENCY)
+            .where(held_in(fiscal_year, now), Seminar.host_type == HostType.AGENCY)
             .group_by(column)
         ):
             seminars[key][value or "none"] = {"total": count, "online": count_online}
@@ -118,7 +119,7 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
         session.execute(
             select(Registration.status, func.count(Registration.id))
             .join(Seminar, Seminar.id == Registration.seminar_id)
-            .where(_held(fiscal_year, now))
+            .where(held_in(fiscal_year, now))
             .group_by(Registration.status)
         ).all()
     )
@@ -126,7 +127,7 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
         session.scalar(
             registrations_with_attendance()
             .with_only_columns(func.count(Registration.id))
-            .where(_held(fiscal_year, now), Seminar.head_count.is_(None), attended_condition())
+            .where(held_in(fiscal_year, now), Seminar.head_count.is_(None), attended_condition())
         )
         or 0
     )
@@ -135,7 +136,7 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
             select(func.count(Registration.id))
             .join(Seminar, Seminar.id == Registration.seminar_id)
             .where(
-                _held(fiscal_year, now),
+                held_in(fiscal_year, now),
                 Seminar.head_count.is_(None),
                 Registration.status == RegistrationStatus.CONFIRMED,
             )
@@ -162,7 +163,7 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
             for value, count in session.execute(
                 registrations_with_attendance()
                 .with_only_columns(column, func.count(Registration.id))
-                .where(_held(fiscal_year, now), attended_condition())
+                .where(held_in(fiscal_year, now), attended_condition())
                 .group_by(column)
             )
         }
@@ -174,7 +175,7 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
         )
         .join(Recording, Recording.id == RecordingView.recording_id)
         .join(Seminar, Seminar.id == Recording.seminar_id)
-        .where(_held(fiscal_year, now))
+        .where(held_in(fiscal_year, now))
     ).one()
     return {
         "fiscal_year": fiscal_year,
@@ -203,7 +204,7 @@ def seminar_rows(session: Session, fiscal_year: int, now: datetime) -> list[dict
         )
         .outerjoin(per_seminar, per_seminar.c.seminar_id == Seminar.id)
         .outerjoin(confirmed, confirmed.c.seminar_id == Seminar.id)
-        .where(_held(fiscal_year, now))
+        .where(held_in(fiscal_year, now))
         .order_by(Seminar.starts_at)
     ).all()
     return [

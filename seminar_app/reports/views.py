@@ -25,6 +25,7 @@ from ..exports import to_csv, to_xlsx
 from ..extensions import db
 from ..i18n import current_language, format_fiscal_year
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
+from ..surveys.services import fiscal_year_survey_figures
 from ..timeutil import fiscal_year_of, jst_today, to_jst, utcnow
 from . import activity, historic, services
 
@@ -99,6 +100,7 @@ def fiscal_year():
         profile_label=_profile_label,
         profile_names=PROFILE_NAMES,
         consultation_breakdowns=consultation_breakdowns,
+        surveys=fiscal_year_survey_figures(db.session, fy, now),
         consultation_names=CONSULTATION_NAMES,
         max_attendees=max([year["attendees"] for year in years] + [1]),
     )
@@ -145,6 +147,12 @@ def _tables(fy: int):
         for name, rows in consultation_breakdowns(report["consultations"])
         for text, count in rows
     ]
+    survey_figures = fiscal_year_survey_figures(db.session, fy, now)
+    surveys = [[_("All seminars"), "", *_survey_numbers(survey_figures)]] + [
+        [str(breakdown), _survey_label(value), *_survey_numbers(numbers)]
+        for breakdown, key in ((_("Series"), "by_series"), (_("Level"), "by_level"))
+        for value, numbers in survey_figures[key].items()
+    ]
     years = [
         [
             format_fiscal_year(year["fiscal_year"]),
@@ -165,6 +173,17 @@ def _tables(fy: int):
         ),
         (_("Attendees by profile"), [_("Breakdown"), _("Value"), _("Attendees")], profile),
         (_("Consultations"), [_("Breakdown"), _("Value"), _("Consultations")], consultations),
+        (
+            _("Surveys"),
+            [
+                _("Breakdown"),
+                _("Value"),
+                _("Answers"),
+                _("Satisfaction (1–5)"),
+                _("Understanding (1–5)"),
+            ],
+            surveys,
+        ),
         (
             _("Year on year"),
             [
@@ -209,6 +228,14 @@ def historic_import():
     db.session.commit()
     flash(_("%(n)d past seminars were imported.", n=count), "success")
     return redirect(url_for("reports.fiscal_year"), 303)
+
+
+def _survey_label(value: str) -> str:
+    return _("No level") if value == "none" else label(value)
+
+
+def _survey_numbers(numbers) -> list:
+    return [numbers["answers"], numbers["satisfaction"], numbers["understanding"]]
 
 
 #: The tables a CSV can be asked for (a CSV holds one table), by their place in _tables.

@@ -1,5 +1,190 @@
-"""Placeholder: the surveys pages are being written."""
+"""Survey pages: the attendee's answer behind their private link, the organizer's results."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..audit.services import record
+from ..auth.access import roles_required
+from ..catalogue.models import Seminar
+from ..domain import RegistrationStatus, Role
+from ..exports import table_download
+from ..extensions import db
+from ..i18n import current_language
+from ..registration.models import Registration
+from ..registration.services import by_manage_token
+from ..timeutil import to_jst, utcnow
+from . import services
+from .forms import ClosingForm, answer_data, field_name
 
 bp = Blueprint("surveys", __name__)
+
+
+@bp.app_template_global("survey_panel")
+def survey_panel(registration: Registration, now: datetime) -> dict[str, Any] | None:
+    """What the registration page shows of the survey: None unless this attendee may answer."""
+    if registration.status != RegistrationStatus.CONFIRMED or registration.seminar.ends_at > now:
+        return None
+    survey = services.survey_for_seminar(db.session, registration.seminar_id)
+    if survey is None or not services.is_open(survey, now):
+        return None
+    if not services.attended(db.session, registration):
+        return None
+    answered = services.answer_of(db.session, survey, registration) is not None
+    return {"survey": survey, "answered": answered}
+
+
+def _refusal(registration: Registration, message: str, status: int):
+    return render_template(
+        "surveys/refused.html",
+        registration=registration,
+        seminar=registration.seminar,
+        message=message,
+    ), status
+
+
+@bp.route("/r/<token>/survey", methods=["GET", "POST"])
+def answer(token: str):
+    g.private_page = True
+    registration = by_manage_token(db.session, token)
+    if registration is None:
+        abort(404)
+    survey = services.survey_for_seminar(db.session, registration.seminar_id)
+    if survey is None:
+        abort(404)
+    now = utcnow()
+    existing = services.answer_of(db.session, survey, registration)
+    try:
+        services.check_may_answer(db.session, survey, registration, now)
+    except services.SurveyError as exc:
+        if exc.code != "closed":
+            return _refusal(registration, exc.message, 403)
+        return render_template(
+            "surveys/closed.html",
+            registration=registration,
+            seminar=registration.seminar,
+            survey=survey,
+            answer=existing,
+        ), (409 if request.method == "POST" else 200)
+
+    values: dict[str, Any] = dict(existing.answers) if existing else {}
+    may_name = existing.may_name if existing else False
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data = answer_data(survey.questions, request.form)
+        may_name = request.form.get("may_name") == "1"
+        answers, errors = services.validate_answers(survey, data)
+        if not errors:
+            token = registration.manage_token
+            try:
+                services.submit_answer(db.session, survey, registration, answers, may_name, now)
+            except services.SurveyError as exc:  # closed or changed in between
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                db.session.commit()
+                flash(_("Thank you. Your answers have been saved."), "success")
+            return redirect(url_for("surveys.answer", token=token), 303)
+        values = data
+    return render_template(
+        "surveys/answer.html",
+        registration=registration,
+        seminar=registration.seminar,
+        survey=survey,
+        values=values,
+        may_name=may_name,
+        errors=errors,
+        answered=existing is not None,
+        field_name=field_name,
+        label_of=services.label_of,
+    ), (400 if errors else 200)
+
+
+def _seminar_or_404(seminar_id: int) -> Seminar:
+    seminar = db.session.get(Seminar, seminar_id)
+    if seminar is None:
+        abort(404)
+    return seminar
+
+
+def _survey_or_404(seminar_id: int):
+    survey = services.survey_for_seminar(db.session, seminar_id)
+    if survey is None:
+        abort(404)
+    return survey
+
+
+@bp.get("/console/seminars/<id:seminar_id>/survey")
+@roles_required(Role.ORGANIZER)
+def console(seminar_id: int):
+    seminar = _seminar_or_404(seminar_id)
+    survey = services.survey_for_seminar(db.session, seminar_id)
+    form = ClosingForm()
+    if survey is not None and survey.closes_at is not None:
+        form.closes_at.data = to_jst(survey.closes_at).replace(tzinfo=None)
+    return render_template(
+        "surveys/console.html",
+        seminar=seminar,
+        survey=survey,
+        form=form,
+        results=services.results(db.session, survey) if survey else None,
+        label_of=services.label_of,
+        language=current_language(),
+        now=utcnow(),
+    )
+
+
+@bp.post("/console/seminars/<id:seminar_id>/survey")
+@roles_required(Role.ORGANIZER)
+def create(seminar_id: int):
+    seminar = _seminar_or_404(seminar_id)
+    try:
+        services.create_survey(db.session, seminar)
+    except services.SurveyError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The standard survey was created."), "success")
+    return redirect(url_for("surveys.console", seminar_id=seminar_id), 303)
+
+
+@bp.post("/console/seminars/<id:seminar_id>/survey/closing")
+@roles_required(Role.ORGANIZER)
+def set_closing(seminar_id: int):
+    survey = _survey_or_404(seminar_id)
+    form = ClosingForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the closing date and time as shown."), "error")
+        return redirect(url_for("surveys.console", seminar_id=seminar_id), 303)
+    try:
+        services.set_closing(db.session, survey, form.closes_at_utc(), by=current_user)
+    except services.SurveyError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The closing date was saved."), "success")
+    return redirect(url_for("surveys.console", seminar_id=seminar_id), 303)
+
+
+@bp.get("/console/seminars/<id:seminar_id>/survey.<any(csv, xlsx):extension>")
+@roles_required(Role.ORGANIZER)
+def export(seminar_id: int, extension: str):
+    survey = _survey_or_404(seminar_id)
+    header, rows = services.export_rows(db.session, survey, current_language())
+    named = sum(1 for row in rows if row[2])
+    record(
+        db.session,
+        "survey.exported",
+        "survey",
+        survey.id,
+        details={"format": extension, "answers": len(rows), "named": named},
+    )
+    db.session.commit()
+    return table_download(extension, f"survey-{seminar_id}", _("Survey"), header, rows)

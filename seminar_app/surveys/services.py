@@ -1,0 +1,464 @@
+"""The rules of post-seminar surveys (アンケート): questions, answers, invitations, results.
+
+A survey belongs to one seminar; each attendee (checked in, or online long enough, the
+rule of the fiscal-year report) answers once per registration and may change the answer
+until the survey closes. Invitations go through the outbox once, after the seminar ended.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..audit.services import record
+from ..catalogue.models import Seminar
+from ..consultations.models import STEPS
+from ..database import begin_write
+from ..domain import SeminarStatus
+from ..notifications.services import queue
+from ..registration.models import Registration
+
+# The fiscal-year report's own rule of a held seminar, so that both count the same seminars.
+from ..reports.services import attended_condition, held_in, registrations_with_attendance
+from ..timeutil import to_jst
+from .models import Survey, SurveyAnswer
+
+RATING, SINGLE, MULTIPLE, TEXT = "rating", "single", "multiple", "text"
+QUESTION_TYPES = (RATING, SINGLE, MULTIPLE, TEXT)
+RATINGS = (1, 2, 3, 4, 5)
+MAX_TEXT = 2000
+
+#: Themes the agency could take up next (value, Japanese, English).
+NEXT_THEMES = (
+    ("trade-secret-management", "営業秘密の管理", "Managing trade secrets"),
+    ("ip-strategy", "知財戦略", "IP strategy"),
+    ("contracts", "契約・秘密保持契約", "Contracts and NDAs"),
+    ("leak-response", "情報漏えいへの対応", "Responding to a leak"),
+    ("departing-employees", "退職者・転職者への対応", "Departing employees"),
+    (
+        "patents-and-know-how",
+        "特許出願とノウハウ秘匿の選択",
+        "Patenting or keeping know-how secret",
+    ),
+)
+
+
+def _choice(value: str, label: str, label_en: str) -> dict[str, str]:
+    return {"value": value, "label": label, "label_en": label_en}
+
+
+def _step_choices() -> list[dict[str, str]]:
+    """The seven steps, labelled from the desk's own list in both languages."""
+    choices = []
+    for number, text in STEPS.items():
+        with force_locale("ja"):
+            japanese = str(text)
+        with force_locale("en"):
+            english = str(text)
+        choices.append(_choice(str(number), f"{number}. {japanese}", f"{number}. {english}"))
+    return choices
+
+
+def standard_questions() -> list[dict[str, Any]]:
+    """The agency's standard survey: satisfaction, understanding, next themes, step, comment."""
+    return [
+        {
+            "key": "satisfaction",
+            "type": RATING,
+            "label": "本セミナーの満足度",
+            "label_en": "How satisfied were you with this seminar?",
+            "required": True,
+        },
+        {
+            "key": "understanding",
+            "type": RATING,
+            "label": "本セミナーの理解度",
+            "label_en": "How well did you understand the content?",
+            "required": True,
+        },
+        {
+            "key": "next_themes",
+            "type": MULTIPLE,
+            "label": "今後取り上げてほしいテーマ（複数選択可）",
+            "label_en": "Themes you would like next (choose any)",
+            "choices": [_choice(*theme) for theme in NEXT_THEMES],
+            "required": False,
+        },
+        {
+            "key": "step",
+            "type": SINGLE,
+            "label": "貴社の営業秘密管理は7つのステップのどこまで進んでいますか",
+            "label_en": "Where is your company in the seven steps of trade-secret management?",
+            "choices": _step_choices(),
+            "required": False,
+        },
+        {
+            "key": "comment",
+            "type": TEXT,
+            "label": "ご意見・ご感想",
+            "label_en": "Comments",
+            "required": False,
+        },
+    ]
+
+
+class SurveyError(Exception):
+    """A survey action that cannot be done; `message` is for the person."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def label_of(item: dict[str, Any], language: str) -> str:
+    """A question's or a choice's label in `language`, the Japanese one when missing."""
+    return (item.get("label_en") if language == "en" else None) or item["label"]
+
+
+def choice_label(question: dict[str, Any], value: str, language: str) -> str:
+    for choice in question.get("choices", []):
+        if choice["value"] == value:
+            return label_of(choice, language)
+    return value
+
+
+def survey_for_seminar(session: Session, seminar_id: int) -> Survey | None:
+    return session.scalar(select(Survey).where(Survey.seminar_id == seminar_id))
+
+
+def create_survey(
+    session: Session,
+    seminar: Seminar,
+    questions: list[dict[str, Any]] | None = None,
+    closes_at: datetime | None = None,
+    *,
+    by: Any = None,
+) -> Survey:
+    """A seminar's survey, the standard one unless `questions` are given; one per seminar."""
+    if seminar.status == SeminarStatus.CANCELLED:
+        raise SurveyError("cancelled", _("A cancelled seminar gets no survey."))
+    if survey_for_seminar(session, seminar.id) is not None:
+        raise SurveyError("exists", _("This seminar already has a survey."))
+    questions = questions if questions is not None else standard_questions()
+    for question in questions:
+        if question.get("type") not in QUESTION_TYPES or not question.get("key"):
+            raise ValueError(f"not a survey question: {question!r}")
+    survey = Survey(seminar_id=seminar.id, questions=questions, closes_at=closes_at)
+    session.add(survey)
+    session.flush()  # the unique seminar_id refuses a concurrent second survey here
+    record(
+        session, "survey.created", "survey", survey.id, actor=by, details={"seminar": seminar.id}
+    )
+    return survey
+
+
+def set_closing(session: Session, survey: Survey, closes_at: datetime | None, *, by: Any) -> None:
+    """Answers are taken until `closes_at` (None: no end); never before the seminar ends."""
+    if closes_at is not None and closes_at <= survey.seminar.ends_at:
+        raise SurveyError("closes-early", _("The survey must close after the seminar ends."))
+    survey.closes_at = closes_at
+    record(
+        session,
+        "survey.closing_set",
+        "survey",
+        survey.id,
+        actor=by,
+        details={"closes_at": closes_at.isoformat() if closes_at else None},
+    )
+
+
+def is_open(survey: Survey, now: datetime) -> bool:
+    return survey.closes_at is None or now < survey.closes_at
+
+
+def _rating(raw: object) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if raw in RATINGS else None
+    text = str(raw).strip()
+    return int(text) if text.isascii() and text.isdigit() and int(text) in RATINGS else None
+
+
+def _as_list(raw: object) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, (list, tuple)):
+        return [str(item) for item in raw]
+    return [str(raw)]
+
+
+def validate_answers(survey: Survey, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(answers to store, errors by question key); answers count only when errors is empty."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for question in survey.questions:
+        key, kind = question["key"], question["type"]
+        raw = data.get(key)
+        empty = raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []
+        if empty:
+            if question.get("required"):
+                errors[key] = _("Please answer this question.")
+            continue
+        choices = [choice["value"] for choice in question.get("choices", [])]
+        if kind == RATING:
+            rating = _rating(raw)
+            if rating is None:
+                errors[key] = _("Choose a rating from 1 to 5.")
+            else:
+                answers[key] = rating
+        elif kind == SINGLE:
+            value = str(raw)
+            if value not in choices:
+                errors[key] = _("Choose one of the options.")
+            else:
+                answers[key] = value
+        elif kind == MULTIPLE:
+            chosen = set(_as_list(raw))
+            if not chosen <= set(choices):
+                errors[key] = _("Choose among the options shown.")
+            else:
+                answers[key] = [value for value in choices if value in chosen]
+        else:
+            text = str(raw).strip()
+            if len(text) > MAX_TEXT:
+                errors[key] = _("Please keep this to %(n)d characters.", n=MAX_TEXT)
+            else:
+                answers[key] = text
+    return answers, errors
+
+
+def attended(session: Session, registration: Registration) -> bool:
+    """Checked in at the door, or online long enough: the fiscal-year report's rule."""
+    count = session.scalar(
+        registrations_with_attendance()
+        .with_only_columns(func.count(Registration.id))
+        .where(Registration.id == registration.id, attended_condition())
+    )
+    return bool(count)
+
+
+def answer_of(session: Session, survey: Survey, registration: Registration) -> SurveyAnswer | None:
+    return session.scalar(
+        select(SurveyAnswer).where(
+            SurveyAnswer.survey_id == survey.id, SurveyAnswer.registration_id == registration.id
+        )
+    )
+
+
+def check_may_answer(
+    session: Session, survey: Survey, registration: Registration, now: datetime
+) -> None:
+    """Raise SurveyError unless this registration may answer this survey now."""
+    seminar = survey.seminar
+    if registration.seminar_id != survey.seminar_id:
+        raise SurveyError("other-seminar", _("This survey belongs to another seminar."))
+    if seminar.ends_at > now:
+        raise SurveyError("not-yet", _("The survey opens when the seminar has ended."))
+    if not attended(session, registration):
+        raise SurveyError(
+            "not-attendee", _("This survey is for the people who attended the seminar.")
+        )
+    if not is_open(survey, now):
+        raise SurveyError("closed", _("This survey is closed; answers can no longer be changed."))
+
+
+def submit_answer(
+    session: Session,
+    survey: Survey,
+    registration: Registration,
+    answers: dict[str, Any],
+    may_name: bool,
+    now: datetime,
+) -> SurveyAnswer:
+    """Store the registration's answer, replacing an earlier one: one row per registration.
+
+    `answers` must come from validate_answers. Two submissions at once meet the unique
+    (survey, registration) key: the lock on the survey row makes the second wait and then
+    update the first one's row instead of failing.
+    """
+    begin_write(session)
+    session.execute(
+        select(Survey.id).where(Survey.id == survey.id).with_for_update()
+    )  # PostgreSQL: one writer per survey at a time; SQLite: BEGIN IMMEDIATE did it
+    check_may_answer(session, survey, registration, now)
+    answer = answer_of(session, survey, registration)
+    if answer is None:
+        answer = SurveyAnswer(survey_id=survey.id, registration_id=registration.id)
+        session.add(answer)
+    answer.answers = answers
+    answer.may_name = bool(may_name)
+    session.flush()
+    return answer
+
+
+def queue_invitations(session: Session, now: datetime) -> int:
+    """Queue one "survey.invitation" per attendee of each ended seminar; each survey once.
+
+    A survey is claimed by setting invitations_queued_at where it is still empty, so two
+    runs at the same time cannot both queue its mails. The caller commits.
+    """
+    begin_write(session)
+    due = session.scalars(
+        select(Survey.id)
+        .join(Seminar, Seminar.id == Survey.seminar_id)
+        .where(
+            Survey.invitations_queued_at.is_(None),
+            Seminar.status == SeminarStatus.PUBLISHED,
+            Seminar.ends_at <= now,
+            (Survey.closes_at.is_(None)) | (Survey.closes_at > now),
+        )
+        .order_by(Survey.id)
+    ).all()
+    queued = 0
+    for survey_id in due:
+        claimed = session.execute(
+            update(Survey)
+            .where(Survey.id == survey_id, Survey.invitations_queued_at.is_(None))
+            .values(invitations_queued_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            continue
+        survey = session.get(Survey, survey_id)
+        session.refresh(survey)
+        attendees = session.scalars(
+            registrations_with_attendance()
+            .where(Registration.seminar_id == survey.seminar_id, attended_condition())
+            .order_by(Registration.id)
+        ).all()
+        for registration in attendees:
+            queue(
+                session,
+                "survey.invitation",
+                registration.email,
+                {"registration_id": registration.id, "survey_id": survey.id},
+                language=registration.locale,
+            )
+            queued += 1
+        record(
+            session,
+            "survey.invitations_queued",
+            "survey",
+            survey.id,
+            actor_label="system",
+            details={"mails": len(attendees)},
+        )
+    return queued
+
+
+def _answers(session: Session, survey: Survey) -> list[SurveyAnswer]:
+    return list(
+        session.scalars(
+            select(SurveyAnswer)
+            .where(SurveyAnswer.survey_id == survey.id)
+            .order_by(SurveyAnswer.id)
+        )
+    )
+
+
+def results(session: Session, survey: Survey) -> dict[str, Any]:
+    """One seminar's results: per rating its average and distribution, per choice its counts,
+    the comments of text questions. A seminar's answers are few: they are summed here."""
+    rows = _answers(session, survey)
+    questions = []
+    for question in survey.questions:
+        key, kind = question["key"], question["type"]
+        given = [row.answers[key] for row in rows if key in row.answers]
+        entry: dict[str, Any] = {"question": question, "answered": len(given)}
+        if kind == RATING:
+            counts = Counter(given)
+            entry["distribution"] = {rating: counts.get(rating, 0) for rating in RATINGS}
+            entry["average"] = round(sum(given) / len(given), 2) if given else None
+        elif kind in (SINGLE, MULTIPLE):
+            counts = Counter(
+                value for answer in given for value in (answer if kind == MULTIPLE else [answer])
+            )
+            entry["counts"] = {
+                choice["value"]: counts.get(choice["value"], 0)
+                for choice in question.get("choices", [])
+            }
+        else:
+            entry["comments"] = [text for text in given if text]
+        questions.append(entry)
+    return {"answers": len(rows), "questions": questions}
+
+
+def _rating_average(key: str):
+    return func.avg(SurveyAnswer.answers[key].as_integer())
+
+
+def fiscal_year_survey_figures(session: Session, fiscal_year: int, now: datetime) -> dict[str, Any]:
+    """Answers and average satisfaction and understanding (1–5) of the seminars held in the
+    fiscal year, in all and per series and per level ("none" for no level); the database
+    averages the JSON values, so a large year costs one query per breakdown."""
+
+    def figures(answers: int, satisfaction, understanding) -> dict[str, Any]:
+        return {
+            "answers": answers,
+            "satisfaction": round(float(satisfaction), 2) if satisfaction is not None else None,
+            "understanding": round(float(understanding), 2) if understanding is not None else None,
+        }
+
+    columns = (
+        func.count(SurveyAnswer.id),
+        _rating_average("satisfaction"),
+        _rating_average("understanding"),
+    )
+
+    def query(*leading):
+        return (
+            select(*leading, *columns)
+            .select_from(SurveyAnswer)
+            .join(Survey, Survey.id == SurveyAnswer.survey_id)
+            .join(Seminar, Seminar.id == Survey.seminar_id)
+            .where(held_in(fiscal_year, now))
+        )
+
+    result: dict[str, Any] = {
+        "fiscal_year": fiscal_year,
+        **figures(*session.execute(query()).one()),
+    }
+    for column, name in ((Seminar.series, "by_series"), (Seminar.level, "by_level")):
+        result[name] = {
+            (value or "none"): figures(*numbers)
+            for value, *numbers in session.execute(query(column).group_by(column))
+        }
+    return result
+
+
+def export_rows(
+    session: Session, survey: Survey, language: str = "ja"
+) -> tuple[list[str], list[list[object]]]:
+    """(header, rows) of every answer; name and organization only where the person agreed."""
+    header = [_("No."), _("Answered (JST)"), _("Name"), _("Organization")]
+    header += [label_of(question, language) for question in survey.questions]
+    rows = []
+    for number, answer in enumerate(_answers(session, survey), start=1):
+        registration = answer.registration
+        named = answer.may_name
+        row: list[object] = [
+            number,
+            to_jst(answer.updated_at),
+            registration.name if named else "",
+            (registration.organization or "") if named else "",
+        ]
+        for question in survey.questions:
+            value = answer.answers.get(question["key"])
+            if value is None:
+                row.append(None)
+            elif question["type"] == MULTIPLE:
+                row.append("; ".join(choice_label(question, item, language) for item in value))
+            elif question["type"] == SINGLE:
+                row.append(choice_label(question, value, language))
+            else:
+                row.append(value)
+        rows.append(row)
+    return header, rows
