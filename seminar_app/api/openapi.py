@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain import (
+    Admission,
     Attribute,
     Delivery,
     EmployeeBand,
@@ -46,6 +47,7 @@ SEMINAR_SCHEMA: dict[str, Any] = {
         "venue",
         "capacity",
         "seats_left",
+        "admission",
         "registration_opens_at",
         "registration_closes_at",
         "status",
@@ -68,6 +70,11 @@ SEMINAR_SCHEMA: dict[str, Any] = {
         "venue": _NULLABLE_STRING,
         "capacity": _NULLABLE_INT,
         "seats_left": _NULLABLE_INT,
+        "admission": {
+            **_enum(Admission),
+            "description": "first-come: seats in order of registration; lottery: "
+            "applications until registration_closes_at, then a draw",
+        },
         "registration_opens_at": _NULLABLE_DATETIME,
         "registration_closes_at": _NULLABLE_DATETIME,
         "fiscal_year": {"type": "integer", "description": "年度: April to March, in JST"},
@@ -147,7 +154,12 @@ REGISTRATION_CREATED: dict[str, Any] = {
     "required": ["id", "status", "waitlist_position", "manage_url"],
     "properties": {
         "id": {"type": "integer"},
-        "status": {"type": "string", "enum": ["confirmed", "waitlisted"]},
+        "status": {
+            "type": "string",
+            "enum": ["confirmed", "waitlisted", "applied"],
+            "description": "applied: an application to a lottery seminar, "
+            "confirmed or waitlisted by the draw after the deadline",
+        },
         "waitlist_position": {"type": ["integer", "null"], "minimum": 1},
         "manage_url": {"type": "string", "format": "uri"},
     },
@@ -164,6 +176,11 @@ REGISTRATION_ROW: dict[str, Any] = {
         "organization": {"type": ["string", "null"]},
         "status": _enum(RegistrationStatus),
         "waitlist_position": {"type": ["integer", "null"]},
+        "lottery_rank": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "place in the lottery's drawn order; null before a draw",
+        },
         "created_at": _DATETIME,
     },
 }
@@ -191,6 +208,15 @@ SEMINAR_WRITE: dict[str, Any] = {
         "host_organization": _NULLABLE_STRING,
         "external_url": _NULLABLE_STRING,
         "waitlist_cutoff_hours": {"type": "integer", "minimum": 0, "maximum": 1440},
+        "admission": {
+            **_enum(Admission),
+            "description": "lottery needs registration_closes_at (the application "
+            "deadline); fixed once people have registered",
+        },
+        "lottery_sme_priority": {
+            "type": "boolean",
+            "description": "in a lottery, small and medium-sized companies are drawn first",
+        },
     },
 }
 
@@ -200,6 +226,8 @@ STAFF_SEMINAR: dict[str, Any] = {
         **SEMINAR_SCHEMA["properties"],
         "meeting_url": _NULLABLE_STRING,
         "waitlist_cutoff_hours": {"type": "integer"},
+        "lottery_sme_priority": {"type": "boolean"},
+        "lottery_drawn_at": _NULLABLE_DATETIME,
     },
 }
 
@@ -312,6 +340,14 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
+    from .announcements import OPENAPI_PATHS as announcement_paths  # it imports this module
+
+    document = _document(base_url)
+    document["paths"].update(announcement_paths)
+    return document
+
+
+def _document(base_url: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -444,7 +480,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "401": _error("No valid token"),
                         "403": _error("The token's account is not an organizer"),
                         "404": _error("No seminar has this id"),
-                        "409": _error("The status change is not possible"),
+                        "409": _error(
+                            "The status change is not possible, or the admission cannot "
+                            "change any more"
+                        ),
                         "422": _json("ValidationError", "A field is not valid"),
                     },
                 },
@@ -459,7 +498,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "content": {"application/json": {"schema": REGISTRATION_REQUEST}},
                     },
                     "responses": {
-                        "201": _json("RegistrationCreated", "Confirmed or waitlisted"),
+                        "201": _json(
+                            "RegistrationCreated",
+                            "Confirmed or waitlisted; applied for a lottery seminar",
+                        ),
                         "400": _error("The body is not a JSON object"),
                         "404": _error("No public seminar has this id"),
                         "409": _error("Already registered, or registration is not open (see code)"),

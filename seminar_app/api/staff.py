@@ -13,10 +13,16 @@ from ..attendance import services as attendance
 from ..attendance.models import CheckInMethod
 from ..audit.services import record
 from ..catalogue.models import Seminar
-from ..catalogue.rules import SEMINAR_FIELD_NAMES, SeminarFields, seminar_problems
+from ..catalogue.rules import (
+    SEMINAR_FIELD_NAMES,
+    SeminarFields,
+    admission_problems,
+    seminar_problems,
+)
 from ..console import services as console
-from ..domain import Role, SeminarStatus
+from ..domain import Admission, Role, SeminarStatus
 from ..extensions import db
+from ..registration import services as registrations
 from ..registration.models import Registration
 from ..reports import services as reports
 from ..timeutil import utcnow
@@ -37,7 +43,15 @@ REQUIRED_ON_CREATE = (
     "ends_at",
     "capacity",
 )
-WRITABLE = {*TEXT_FIELDS, *TIME_FIELDS, "capacity", "status", "waitlist_cutoff_hours"}
+WRITABLE = {
+    *TEXT_FIELDS,
+    *TIME_FIELDS,
+    "capacity",
+    "status",
+    "waitlist_cutoff_hours",
+    "admission",
+    "lottery_sme_priority",
+}
 
 
 def staff_seminar_json(seminar: Seminar) -> dict[str, Any]:
@@ -45,6 +59,10 @@ def staff_seminar_json(seminar: Seminar) -> dict[str, Any]:
         **seminar_json(seminar),
         "meeting_url": seminar.meeting_url,
         "waitlist_cutoff_hours": seminar.waitlist_cutoff_hours,
+        "lottery_sme_priority": bool(seminar.lottery_sme_priority),
+        "lottery_drawn_at": (
+            seminar.lottery_drawn_at.isoformat() if seminar.lottery_drawn_at else None
+        ),
     }
 
 
@@ -107,6 +125,25 @@ def _cutoff(body: dict[str, Any], errors: dict[str, str]) -> int | None:
     return value
 
 
+def _admission(
+    body: dict[str, Any], errors: dict[str, str], closes_at: datetime | None, current: str
+) -> tuple[str | None, bool | None]:
+    """The admission and SME priority the body asks for (None: not given)."""
+    admission = body.get("admission")
+    if "admission" in body and admission not in {member.value for member in Admission}:
+        errors["admission"] = "one of " + ", ".join(member.value for member in Admission)
+        admission = None
+    sme_priority = body.get("lottery_sme_priority")
+    if "lottery_sme_priority" in body and not isinstance(sme_priority, bool):
+        errors["lottery_sme_priority"] = "must be true or false"
+        sme_priority = None
+    if "admission" not in errors:
+        with force_locale("en"):
+            for name, message in admission_problems(admission or current, closes_at).items():
+                errors.setdefault(name, message)
+    return admission, sme_priority
+
+
 @bp.post("/seminars")
 @token_required(Role.ORGANIZER)
 def create_seminar():
@@ -117,6 +154,9 @@ def create_seminar():
     fields = SeminarFields(status=SeminarStatus.DRAFT)
     _read_body(fields, body, errors)
     cutoff = _cutoff(body, errors)
+    admission, sme_priority = _admission(
+        body, errors, fields.registration_closes_at, Admission.FIRST_COME
+    )
     status = body.get("status", SeminarStatus.DRAFT)
     if status not in (SeminarStatus.DRAFT, SeminarStatus.PUBLISHED):
         errors["status"] = "a new seminar is draft or published"
@@ -125,7 +165,9 @@ def create_seminar():
             errors.update(seminar_problems(fields, utcnow()))
     if errors:
         return error(422, "The seminar is not valid.", fields=errors)
-    seminar = console.create_seminar(db.session, fields, [])
+    seminar = console.create_seminar(
+        db.session, fields, [], admission=admission, lottery_sme_priority=sme_priority
+    )
     if cutoff is not None:
         seminar.waitlist_cutoff_hours = cutoff
     if status == SeminarStatus.PUBLISHED:
@@ -147,6 +189,9 @@ def update_seminar(seminar_id: int):
     fields = _fields_of(seminar)
     _read_body(fields, body, errors)
     cutoff = _cutoff(body, errors)
+    admission, sme_priority = _admission(
+        body, errors, fields.registration_closes_at, seminar.admission
+    )
     status = body.get("status", seminar.status)
     if status not in {member.value for member in SeminarStatus}:
         errors["status"] = "one of draft, published, cancelled"
@@ -158,7 +203,20 @@ def update_seminar(seminar_id: int):
     if errors:
         return error(422, "The change is not valid.", fields=errors)
     lecturer_ids = [user.id for user in seminar.lecturers]
-    console.update_seminar(db.session, seminar.id, fields, lecturer_ids, utcnow())
+    try:
+        with force_locale("en"):
+            console.update_seminar(
+                db.session,
+                seminar.id,
+                fields,
+                lecturer_ids,
+                utcnow(),
+                admission=admission,
+                lottery_sme_priority=sme_priority,
+            )
+    except console.SeminarActionError as exc:
+        db.session.rollback()
+        return error(409, str(exc))
     if cutoff is not None:
         seminar.waitlist_cutoff_hours = cutoff
     try:
@@ -186,11 +244,9 @@ def list_registrations(seminar_id: int):
     rows = db.session.scalars(
         select(Registration).where(Registration.seminar_id == seminar.id).order_by(Registration.id)
     ).all()
-    position = 0
+    positions = registrations.waitlist_positions(db.session, seminar.id)
     items = []
     for row in rows:
-        waiting = row.status == "waitlisted"
-        position += waiting
         items.append(
             {
                 "id": row.id,
@@ -199,7 +255,8 @@ def list_registrations(seminar_id: int):
                 "name_kana": row.name_kana,
                 "organization": row.organization,
                 "status": row.status,
-                "waitlist_position": position if waiting else None,
+                "waitlist_position": positions.get(row.id),
+                "lottery_rank": row.lottery_rank,
                 "created_at": row.created_at.isoformat(),
             }
         )

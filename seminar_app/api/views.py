@@ -45,6 +45,7 @@ def seminar_json(seminar: Seminar) -> dict[str, Any]:
         "venue": seminar.venue,
         "capacity": seminar.capacity,
         "seats_left": services.seats_left(seminar),
+        "admission": seminar.admission,
         "registration_opens_at": iso(seminar.registration_opens_at),
         "registration_closes_at": iso(seminar.registration_closes_at),
         "fiscal_year": seminar.fiscal_year,

@@ -100,7 +100,8 @@ def admit(
         return CheckInResult(Outcome.OTHER_SEMINAR, registration)
     if registration.status == RegistrationStatus.CANCELLED:
         return CheckInResult(Outcome.CANCELLED, registration)
-    if registration.status == RegistrationStatus.WAITLISTED:
+    if registration.status in (RegistrationStatus.WAITLISTED, RegistrationStatus.APPLIED):
+        # No seat: waiting in line, or an application to a lottery not (yet) drawn.
         return CheckInResult(Outcome.WAITLISTED, registration)
     by_id = getattr(by, "id", None)
     if _insert_check_in(session, registration, by_id=by_id, method=method, desk=desk, now=now):

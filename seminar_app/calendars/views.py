@@ -55,7 +55,8 @@ def _registration_event(registration: Registration):
         description="\n".join(lines),
         url=manage_url(registration),
         cancelled=cancelled,
-        tentative=registration.status == RegistrationStatus.WAITLISTED,
+        tentative=registration.status
+        in (RegistrationStatus.WAITLISTED, RegistrationStatus.APPLIED),
         stamp=max(seminar.updated_at, registration.updated_at),
     )
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 
-from ..domain import Delivery, HostType, Level, SeminarStatus, Series
+from ..domain import Admission, Delivery, HostType, Level, SeminarStatus, Series
 
 #: Longest values the columns hold (see catalogue.models.Seminar).
 TEXT_LIMITS = {
@@ -121,4 +121,17 @@ def seminar_problems(values: SeminarFields, now: datetime) -> dict[str, str]:
         problems["external_url"] = _("Enter a web address beginning with https://.")
     if values.host_type != HostType.AGENCY and not (values.host_organization or "").strip():
         problems["host_organization"] = _("Name the organization that hosts it.")
+    return problems
+
+
+def admission_problems(
+    admission: str | None, registration_closes_at: datetime | None
+) -> dict[str, str]:
+    """How seats are given (Admission): a lottery needs its application deadline."""
+    problems: dict[str, str] = {}
+    _choice(problems, "admission", admission, Admission)
+    if admission == Admission.LOTTERY and registration_closes_at is None:
+        problems["registration_closes_at"] = _(
+            "A lottery needs an application deadline: set when registration closes."
+        )
     return problems

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import Session, selectinload, undefer
 
-from ..domain import Delivery, HostType, Level, SeminarStatus, Series
+from ..domain import Admission, Delivery, HostType, Level, SeminarStatus, Series
 from ..timeutil import fiscal_year_bounds, fiscal_year_of
 from .models import Seminar
 
@@ -194,7 +194,8 @@ def registration_state(
 ) -> RegistrationState:
     """Whether a person could register at `now`, and if not, why.
 
-    `taken` is the number of confirmed seats when the caller has just counted them."""
+    `taken` is the number of confirmed seats when the caller has just counted them.
+    A lottery seminar is OPEN (for applications) until its deadline or its draw."""
     if seminar.status == SeminarStatus.CANCELLED:
         return RegistrationState.CANCELLED
     if not seminar.takes_registrations:
@@ -206,6 +207,12 @@ def registration_state(
     closes = seminar.registration_closes_at or seminar.starts_at
     if now >= closes:
         return RegistrationState.CLOSED
+    if seminar.admission == Admission.LOTTERY:
+        # Applications, not seats: a lottery is never full before its draw, and takes
+        # nothing after it (even if the deadline was moved).
+        if seminar.lottery_drawn_at is not None:
+            return RegistrationState.CLOSED
+        return RegistrationState.OPEN
     free = seminar.capacity - taken if taken is not None else seats_left(seminar)
     if free is not None and free <= 0:
         return RegistrationState.FULL

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     IntegerField,
@@ -19,8 +20,8 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..catalogue.rules import SeminarFields, seminar_problems
-from ..domain import Delivery, HostType, Level, Series, choices
+from ..catalogue.rules import SeminarFields, admission_problems, seminar_problems
+from ..domain import Admission, Delivery, HostType, Level, Series, choices
 from ..timeutil import JST, jst_datetime, to_jst, utcnow
 
 #: Where a rule about a model field is shown on this form.
@@ -70,6 +71,10 @@ class SeminarForm(FlaskForm):
     registration_closes = DateTimeLocalField(
         _l("Registration closes (JST)"), validators=[Optional()]
     )
+    admission = SelectField(_l("How seats are given"), default=Admission.FIRST_COME.value)
+    lottery_sme_priority = BooleanField(
+        _l("Lottery: small and medium-sized companies are drawn first")
+    )
     host_organization = StringField(
         _l("Host organization"), validators=[Optional(), Length(max=200)], filters=[_blank_to_none]
     )
@@ -89,6 +94,7 @@ class SeminarForm(FlaskForm):
         self.level.choices = [("", _l("No level")), *choices(Level)]
         self.host_type.choices = choices(HostType)
         self.delivery.choices = choices(Delivery)
+        self.admission.choices = choices(Admission)
         self.lecturers.choices = list(lecturer_choices)
 
     def to_fields(self) -> SeminarFields:
@@ -121,8 +127,13 @@ class SeminarForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
-        problems = seminar_problems(self.to_fields(), utcnow())
+        fields = self.to_fields()
+        problems = seminar_problems(fields, utcnow())
         problems.pop("status", None)
+        for name, message in admission_problems(
+            self.admission.data, fields.registration_closes_at
+        ).items():
+            problems.setdefault(name, message)
         for name, message in problems.items():
             getattr(self, RULE_FIELD_TO_FORM.get(name, name)).errors.append(message)
         return not problems
@@ -154,3 +165,5 @@ class SeminarForm(FlaskForm):
         ):
             field.data = to_jst(value).replace(tzinfo=None) if value else None
         self.lecturers.data = [user.id for user in seminar.lecturers]
+        self.admission.data = seminar.admission or Admission.FIRST_COME.value
+        self.lottery_sme_priority.data = bool(seminar.lottery_sme_priority)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..audit.services import record
-from ..domain import RegistrationStatus
+from ..domain import Admission, RegistrationStatus
 from ..exports import table_download
 from ..extensions import db
 from ..i18n import current_language
+from ..registration import lottery
 from ..registration import services as registration_services
 from ..registration.models import Registration
 from ..registration.roster import export_header, export_rows, roster_query
@@ -33,6 +35,11 @@ def registrations(seminar_id: int):
         for member in RegistrationStatus
     }
     positions = registration_services.waitlist_positions(db.session, seminar.id)
+    is_lottery = seminar.admission == Admission.LOTTERY
+    draw = lottery.last_draw(db.session, seminar.id) if is_lottery else None
+    if is_lottery and seminar.lottery_drawn_at is not None:
+        # The drawn order, as the lottery decided it.
+        rows = sorted(rows, key=lambda row: (row.lottery_rank is None, row.lottery_rank, row.id))
     return render_template(
         "console/registrations.html",
         seminar=seminar,
@@ -42,7 +49,52 @@ def registrations(seminar_id: int):
         status=status,
         search=search,
         statuses=list(RegistrationStatus),
+        is_lottery=is_lottery,
+        draw=draw,
+        draw_refusal=lottery.draw_state(seminar, utcnow()) if is_lottery else None,
     )
+
+
+@bp.get("/seminars/<id:seminar_id>/lottery")
+def lottery_page(seminar_id: int):
+    """Asks before the draw: it happens once and mails everyone."""
+    seminar = seminar_or_404(seminar_id)
+    if seminar.admission != Admission.LOTTERY:
+        abort(404)
+    refused = lottery.draw_state(seminar, utcnow())
+    return render_template(
+        "console/lottery.html",
+        seminar=seminar,
+        applications=registration_services.count_status(
+            db.session, seminar.id, RegistrationStatus.APPLIED
+        ),
+        taken=registration_services.seats_taken(db.session, seminar.id),
+        draw_refusal=refused,
+        refusal_message=lottery.refusal(refused, seminar).message if refused else None,
+    )
+
+
+@bp.post("/seminars/<id:seminar_id>/lottery")
+def draw_lottery(seminar_id: int):
+    seminar_or_404(seminar_id)
+    try:
+        result = lottery.draw(db.session, seminar_id, now=utcnow(), by=current_user)
+    except lottery.LotteryError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "The lottery is drawn (seed %(seed)s): %(confirmed)d confirmed, "
+                "%(waitlisted)d on the waitlist. Everyone is told by mail.",
+                seed=result.seed,
+                confirmed=len(result.confirmed),
+                waitlisted=len(result.waitlisted),
+            ),
+            "success",
+        )
+    return _back(seminar_id)
 
 
 def _registration_action(registration_id: int, action, success: str):
@@ -101,7 +153,10 @@ def message(seminar_id: int):
     audience = request.form.get("audience", "")
     subject = normalize_text(request.form.get("subject"))[:100]
     body = (request.form.get("body") or "").strip()[:5000]
-    if audience not in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+    audiences = [RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
+    if seminar.admission == Admission.LOTTERY:
+        audiences.append(RegistrationStatus.APPLIED)
+    if audience not in audiences:
         flash(_("Choose who receives the message."), "error")
     elif not subject or not body:
         flash(_("Write a subject and a message."), "error")

@@ -6,15 +6,21 @@ import secrets
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..auth.models import User, UserRole
 from ..catalogue.models import Seminar
-from ..catalogue.rules import SEMINAR_FIELD_NAMES, SeminarFields, seminar_problems
-from ..domain import Role, SeminarStatus
+from ..catalogue.rules import (
+    SEMINAR_FIELD_NAMES,
+    SeminarFields,
+    admission_problems,
+    seminar_problems,
+)
+from ..domain import Admission, RegistrationStatus, Role, SeminarStatus
 from ..registration import services as registrations
+from ..registration.models import Registration
 from ..timeutil import to_jst
 
 #: What the console edits; the status changes through publish, unpublish and cancel.
@@ -51,8 +57,62 @@ def _apply(seminar: Seminar, fields: SeminarFields, lecturers: list[User]) -> li
     return changed
 
 
-def create_seminar(session: Session, fields: SeminarFields, lecturers: list[User]) -> Seminar:
-    seminar = Seminar(slug=new_slug(fields), status=SeminarStatus.DRAFT)
+def _has_registrations(session: Session, seminar_id: int) -> bool:
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                Registration.seminar_id == seminar_id,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+        )
+    )
+
+
+def apply_admission(
+    session: Session,
+    seminar: Seminar,
+    admission: str | None,
+    sme_priority: bool | None,
+) -> list[str]:
+    """Set how seats are given (None: unchanged). The admission is fixed once people have
+    registered or applied; nothing about the lottery changes after its draw."""
+    changed = []
+    if admission is not None and admission != (seminar.admission or Admission.FIRST_COME):
+        if seminar.lottery_drawn_at is not None or (
+            seminar.id is not None and _has_registrations(session, seminar.id)
+        ):
+            raise SeminarActionError(
+                _(
+                    "How seats are given cannot change once people have registered "
+                    "or the lottery has been drawn."
+                )
+            )
+        seminar.admission = admission
+        changed.append("admission")
+    if sme_priority is not None and bool(sme_priority) != bool(seminar.lottery_sme_priority):
+        if seminar.lottery_drawn_at is not None:
+            raise SeminarActionError(_("The lottery has been drawn; its rules no longer change."))
+        seminar.lottery_sme_priority = bool(sme_priority)
+        changed.append("lottery_sme_priority")
+    return changed
+
+
+def create_seminar(
+    session: Session,
+    fields: SeminarFields,
+    lecturers: list[User],
+    *,
+    admission: str | None = None,
+    lottery_sme_priority: bool | None = None,
+) -> Seminar:
+    seminar = Seminar(
+        slug=new_slug(fields),
+        status=SeminarStatus.DRAFT,
+        admission=admission or Admission.FIRST_COME,
+        lottery_sme_priority=bool(lottery_sme_priority),
+    )
     _apply(seminar, fields, lecturers)
     session.add(seminar)
     session.flush()
@@ -66,14 +126,20 @@ def update_seminar(
     fields: SeminarFields,
     lecturer_ids: list[int],
     now: datetime,
+    *,
+    admission: str | None = None,
+    lottery_sme_priority: bool | None = None,
 ) -> list[str]:
     """Save an edit under the seminar's lock. Registrants hear of a new time or place;
-    a raised capacity promotes from the waitlist at once."""
+    a raised capacity promotes from the waitlist at once. `admission` and
+    `lottery_sme_priority` (None: unchanged) raise SeminarActionError where they may not
+    change; the caller rolls back then."""
     seminar = registrations.lock_seminar(session, seminar_id)
     wanted = set(lecturer_ids)
     lecturers = [user for user in lecturer_choices(session) if user.id in wanted]
     capacity_before = seminar.capacity or 0
-    changed = _apply(seminar, fields, lecturers)
+    changed = apply_admission(session, seminar, admission, lottery_sme_priority)
+    changed += _apply(seminar, fields, lecturers)
     if changed:
         record(session, "seminar.updated", "seminar", seminar.id, details={"fields": changed})
         if seminar.status == SeminarStatus.PUBLISHED:
@@ -92,6 +158,8 @@ def duplicate_seminar(session: Session, original: Seminar) -> Seminar:
     if len(original.title) + len(suffix) <= 200:
         copy.title = original.title + suffix
     copy.lecturers = list(original.lecturers)
+    copy.admission = original.admission
+    copy.lottery_sme_priority = original.lottery_sme_priority
     copy.slug = f"{original.slug[:100]}-copy-{secrets.token_hex(3)}"
     session.add(copy)
     session.flush()
@@ -106,6 +174,7 @@ def publish(session: Session, seminar: Seminar, now: datetime) -> None:
         **{name: getattr(seminar, name) for name in EDITABLE}, status=SeminarStatus.PUBLISHED
     )
     problems = seminar_problems(fields, now)
+    problems.update(admission_problems(seminar.admission, seminar.registration_closes_at))
     if problems:
         raise SeminarActionError(
             _("Fix these before publishing: %(problems)s", problems=" ".join(problems.values()))

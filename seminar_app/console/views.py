@@ -74,7 +74,13 @@ def index():
 def new():
     form = _form()
     if form.validate_on_submit():
-        seminar = services.create_seminar(db.session, form.to_fields(), _chosen_lecturers(form))
+        seminar = services.create_seminar(
+            db.session,
+            form.to_fields(),
+            _chosen_lecturers(form),
+            admission=form.admission.data,
+            lottery_sme_priority=form.lottery_sme_priority.data,
+        )
         db.session.commit()
         flash(_("Saved as a draft. Publish it when it is ready."), "success")
         return redirect(url_for("console.edit", seminar_id=seminar.id))
@@ -90,12 +96,24 @@ def edit(seminar_id: int):
     if request.method == "GET":
         form.fill_from(seminar)
     elif form.validate_on_submit():
-        changed = services.update_seminar(
-            db.session, seminar_id, form.to_fields(), form.lecturers.data or [], utcnow()
-        )
-        db.session.commit()
-        flash(_("Saved.") if changed else _("Nothing had changed."), "success")
-        return redirect(url_for("console.edit", seminar_id=seminar.id))
+        try:
+            changed = services.update_seminar(
+                db.session,
+                seminar_id,
+                form.to_fields(),
+                form.lecturers.data or [],
+                utcnow(),
+                admission=form.admission.data,
+                lottery_sme_priority=form.lottery_sme_priority.data,
+            )
+        except services.SeminarActionError as exc:
+            db.session.rollback()
+            form.admission.errors.append(str(exc))
+            seminar = seminar_or_404(seminar_id)
+        else:
+            db.session.commit()
+            flash(_("Saved.") if changed else _("Nothing had changed."), "success")
+            return redirect(url_for("console.edit", seminar_id=seminar.id))
     return render_template("console/form.html", form=form, seminar=seminar), (
         400 if form.errors else 200
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..attendance.tickets import qr_png
 from ..domain import RegistrationStatus
-from ..i18n import format_when
+from ..i18n import format_moment, format_when
 from ..notifications import calendar
 from ..notifications.models import OutboxMessage
 from ..notifications.services import compose, renderer
@@ -22,6 +22,8 @@ from .services import waitlist_position
 SUBJECTS = {
     "registration.confirmed": lambda: _("[Registration confirmed] %(title)s"),
     "registration.waitlisted": lambda: _("[Waitlist] %(title)s"),
+    "registration.applied": lambda: _("[Application received] %(title)s"),
+    "lottery.waitlisted": lambda: _("[Lottery result: waitlist] %(title)s"),
     "registration.promoted": lambda: _("[Seat confirmed from the waitlist] %(title)s"),
     "registration.cancelled": lambda: _("[Registration cancelled] %(title)s"),
     "registration.link": lambda: _("[Your registration] %(title)s"),
@@ -31,6 +33,9 @@ SUBJECTS = {
     "seminar.message": lambda: _("[Notice] %(title)s"),
     "recording.published": lambda: _("[Recording available] %(title)s"),
 }
+
+#: The subject of a confirmation that a lottery's draw gave (payload "lottery": true).
+LOTTERY_CONFIRMED_SUBJECT = lambda: _("[Lottery result: seat confirmed] %(title)s")  # noqa: E731
 
 #: Which mails carry the QR ticket (to a confirmed person).
 TICKET_KINDS = (
@@ -116,10 +121,19 @@ def _render_registration_mail(session: Session, row: OutboxMessage) -> EmailMess
         "place": calendar.location_of(seminar, language),
         "note": row.payload.get("note"),
         "note_subject": row.payload.get("subject"),
+        "lottery": bool(row.payload.get("lottery")),
+        "deadline": (
+            format_moment(seminar.registration_closes_at, language)
+            if seminar.registration_closes_at is not None
+            else None
+        ),
     }
     with_ticket = registration.status == RegistrationStatus.CONFIRMED and row.kind in TICKET_KINDS
     context["ticket_cid"] = make_msgid(domain=calendar.domain()) if with_ticket else None
-    subject = SUBJECTS[row.kind]() % {"title": seminar.title_for(language)}
+    template = SUBJECTS[row.kind]
+    if row.kind == "registration.confirmed" and context["lottery"]:
+        template = LOTTERY_CONFIRMED_SUBJECT
+    subject = template() % {"title": seminar.title_for(language)}
     if row.kind == "seminar.message" and context["note_subject"]:
         subject = f"{subject} {context['note_subject']}"
     message = compose(

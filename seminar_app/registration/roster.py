@@ -11,6 +11,7 @@ from ..reference import INDUSTRIES, PREFECTURES, reference_name
 from ..text import normalize_text
 from ..timeutil import to_jst
 from .models import Registration
+from .services import waitlist_positions
 
 
 def roster_query(
@@ -58,15 +59,13 @@ def export_header() -> list[str]:
 
 def export_rows(session: Session, seminar_id: int, language: str) -> list[list[object]]:
     rows = []
-    position = 0
+    positions = waitlist_positions(session, seminar_id)  # in drawn order after a lottery
     for registration in session.scalars(roster_query(seminar_id)):
-        waiting = registration.status == RegistrationStatus.WAITLISTED
-        position += waiting
         rows.append(
             [
                 registration.id,
                 label(registration.status),
-                position if waiting else None,
+                positions.get(registration.id),
                 registration.name,
                 registration.name_kana,
                 registration.email,

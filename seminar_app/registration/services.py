@@ -12,14 +12,14 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..catalogue.services import RegistrationState, registration_state
 from ..database import begin_write, insert_unless_present
-from ..domain import RegistrationStatus, SeminarStatus
+from ..domain import Admission, RegistrationStatus, SeminarStatus
 from ..notifications.services import queue
 from ..timeutil import utcnow
 from .details import ParticipantDetails
@@ -91,6 +91,14 @@ def seats_taken(session: Session, seminar_id: int) -> int:
     return count_status(session, seminar_id, RegistrationStatus.CONFIRMED)
 
 
+#: The order of the waitlist: a lottery's drawn order first, then by registration (id).
+WAITLIST_ORDER = (
+    case((Registration.lottery_rank.is_(None), 1), else_=0),
+    Registration.lottery_rank,
+    Registration.id,
+)
+
+
 def waitlist_positions(session: Session, seminar_id: int) -> dict[int, int]:
     """Registration id → place in line, for a whole seminar in one query."""
     waiting = session.scalars(
@@ -99,9 +107,23 @@ def waitlist_positions(session: Session, seminar_id: int) -> dict[int, int]:
             Registration.seminar_id == seminar_id,
             Registration.status == RegistrationStatus.WAITLISTED,
         )
-        .order_by(Registration.id)
+        .order_by(*WAITLIST_ORDER)
     )
     return {registration_id: place for place, registration_id in enumerate(waiting, start=1)}
+
+
+def _in_line_up_to(registration: Registration):
+    """Who stands in the waitlist at or before `registration` (see WAITLIST_ORDER)."""
+    rank = registration.lottery_rank
+    if rank is None:
+        return or_(Registration.lottery_rank.is_not(None), Registration.id <= registration.id)
+    return and_(
+        Registration.lottery_rank.is_not(None),
+        or_(
+            Registration.lottery_rank < rank,
+            and_(Registration.lottery_rank == rank, Registration.id <= registration.id),
+        ),
+    )
 
 
 def waitlist_position(session: Session, registration: Registration) -> int | None:
@@ -114,9 +136,17 @@ def waitlist_position(session: Session, registration: Registration) -> int | Non
         .where(
             Registration.seminar_id == registration.seminar_id,
             Registration.status == RegistrationStatus.WAITLISTED,
-            Registration.id <= registration.id,
+            _in_line_up_to(registration),
         )
     )
+
+
+#: Statuses of a registration that holds, waits for, or applies for a seat.
+_ACTIVE_STATUSES = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.APPLIED,
+)
 
 
 def find_active(session: Session, seminar_id: int, email_key: str) -> Registration | None:
@@ -124,7 +154,7 @@ def find_active(session: Session, seminar_id: int, email_key: str) -> Registrati
         select(Registration).where(
             Registration.seminar_id == seminar_id,
             Registration.email_key == email_key,
-            Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+            Registration.status.in_(_ACTIVE_STATUSES),
         )
     )
 
@@ -158,9 +188,6 @@ def ensure_calendar_feed(session: Session, email_key: str) -> None:
         token=new_token(),
         created_at=utcnow(),
     )
-
-
-_ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 
 
 def _tally(session: Session, seminar_id: int, email_key: str) -> tuple[int, int, int | None]:
@@ -205,6 +232,8 @@ def register(
 ) -> Registration:
     """Confirm a seat if one is free and nobody waits for it; otherwise join the waitlist.
 
+    A lottery seminar takes an application instead (status applied: no seat, no place
+    in line, whatever the capacity) until its deadline; lottery.draw decides later.
     The seminar's lock is held from the first read to the commit, so the work inside it
     is kept to a few statements: one tally, then the inserts.
     """
@@ -217,12 +246,18 @@ def register(
         raise RegistrationError(state.value, _REFUSALS[state]())
     if existing_id is not None:
         raise AlreadyRegistered(session.get(Registration, existing_id))
-    confirmed = taken < (seminar.capacity or 0) and waiting == 0
+    if seminar.admission == Admission.LOTTERY:
+        confirmed = False
+        status, mail = RegistrationStatus.APPLIED, "registration.applied"
+    else:
+        confirmed = taken < (seminar.capacity or 0) and waiting == 0
+        status = RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED
+        mail = "registration.confirmed" if confirmed else "registration.waitlisted"
     # Only for a registration that is made: a refused one keeps no trace of the address.
     ensure_calendar_feed(session, details.email_key)
     registration = Registration(
         seminar=seminar,
-        status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
+        status=status,
         manage_token=new_token(),
         ticket_code=new_ticket_code(),
         join_token=new_token(),
@@ -233,12 +268,12 @@ def register(
         source=source,
         **details.as_dict(),
     )
-    registration.position_when_registered = None if confirmed else waiting + 1
+    registration.position_when_registered = (
+        waiting + 1 if status == RegistrationStatus.WAITLISTED else None
+    )
     session.add(registration)
     session.flush()
-    queue_for(
-        session, "registration.confirmed" if confirmed else "registration.waitlisted", registration
-    )
+    queue_for(session, mail, registration)
     record(
         session,
         "registration.created",
@@ -283,7 +318,7 @@ def promote_waitlisted(session: Session, seminar: Seminar, now: datetime) -> lis
                 Registration.seminar_id == seminar.id,
                 Registration.status == RegistrationStatus.WAITLISTED,
             )
-            .order_by(Registration.id)
+            .order_by(*WAITLIST_ORDER)
             .limit(free)
         )
     )
@@ -426,11 +461,10 @@ def announce_change(session: Session, seminar: Seminar, changed: list[str]) -> i
 
 
 def announce_cancellation(session: Session, seminar: Seminar) -> int:
-    """The seminar is cancelled: METHOD:CANCEL to every seat, a notice to the waitlist."""
+    """The seminar is cancelled: METHOD:CANCEL to every seat, a notice to the waitlist
+    and to the lottery's applicants."""
     seminar.calendar_sequence += 1
-    registrations = _active_registrations(
-        session, seminar.id, (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
-    )
+    registrations = _active_registrations(session, seminar.id, _ACTIVE_STATUSES)
     for registration in registrations:
         queue_for(
             session,
