@@ -142,6 +142,7 @@ def test_rating_of_six_is_refused_with_a_message_and_nothing_stored(client, db_s
     survey, came, _absent = surveyed
     _answers, errors = services.validate_answers(survey, {**GOOD, "satisfaction": "6"})
     assert set(errors) == {"satisfaction"}
+    client.get("/language/en")
     response = post_form(
         client,
         f"/r/{came.manage_token}/survey",
@@ -177,6 +178,7 @@ def test_closed_survey_refuses_edits(client, db_session, surveyed):
         services.submit_answer(db_session, survey, came, answers, False, utcnow())
     assert refused.value.code == "closed"
     db_session.rollback()
+    client.get("/language/en")
     response = post_form(
         client,
         f"/r/{came.manage_token}/survey",
@@ -326,6 +328,7 @@ def test_organizer_creates_the_standard_survey(client, db_session, make_seminar,
     seminar = make_seminar()
     login(client, make_user(Role.ORGANIZER))
     url = f"/console/seminars/{seminar.id}/survey"
+    assert url in client.get(f"/console/seminars/{seminar.id}/edit").get_data(as_text=True)
     assert post_form(client, url, {}).status_code == 303
     assert services.survey_for_seminar(db_session, seminar.id) is not None
     assert "Create the standard survey" not in client.get(url).get_data(as_text=True)
@@ -398,6 +401,7 @@ def test_closing_date_is_set_in_tokyo_time_and_not_before_the_end(
 ):
     survey, _came, _absent = surveyed
     login(client, make_user(Role.ORGANIZER))
+    client.get("/language/en")
     url = f"/console/seminars/{survey.seminar_id}/survey/closing"
     page = f"/console/seminars/{survey.seminar_id}/survey"
     too_early = to_jst(survey.seminar.ends_at - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
@@ -416,7 +420,7 @@ def test_survey_page_waits_for_the_end_of_the_seminar(client, db_session, make_s
     person = register(db_session, seminar)
     services.create_survey(db_session, seminar)
     db_session.commit()
-    response = client.get(f"/r/{person.manage_token}/survey")
+    response = client.get(f"/r/{person.manage_token}/survey", headers={"Accept-Language": "en"})
     assert response.status_code == 403
     assert "The survey opens when the seminar has ended." in response.get_data(as_text=True)
 
