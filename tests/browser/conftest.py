@@ -8,11 +8,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.mailserver import free_port
+from tests.mailserver import MailServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -74,15 +75,56 @@ def _add_upcoming_seminar(url: str) -> None:
         db.engine.dispose()
 
 
+class LiveServer(str):
+    """The base URL of the live app (a str, as the tests join paths to it), with what the
+    journeys need beside it: its database and the SMTP server its mail goes to."""
+
+    db_url: str
+    mail: MailServer
+
+    def __new__(cls, base: str, *, db_url: str, mail: MailServer) -> LiveServer:
+        server = super().__new__(cls, base)
+        server.db_url = db_url
+        server.mail = mail
+        return server
+
+    def mails_to(self, address: str, count: int = 1, timeout: float = 20.0) -> list:
+        """The mails received for `address`, waiting until there are `count` of them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [
+                message
+                for message in self.mail.parsed()
+                if address.lower() in str(message["To"]).lower()
+            ]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
+
+
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """gunicorn serving the app on SQLite, migrated and loaded with content/."""
+    """gunicorn serving the app on SQLite, migrated and loaded with content/, its mail
+    delivered by a running outbox sender to a real SMTP server (aiosmtpd)."""
     folder = tmp_path_factory.mktemp("live")
+    mail = MailServer().start()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{folder / 'live.db'}",
         "UPLOAD_FOLDER": str(folder / "uploads"),
         "APP_ENV": "development",
+        "BASE_URL": base,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(mail.port),
+        "SMTP_STARTTLS": "false",
     }
     _flask(env, "db", "upgrade")
     _flask(env, "content", "sync")
@@ -110,8 +152,7 @@ def live_server(tmp_path_factory):
             "山田 花子" if role == "advisor" else "講師 一郎",
         )
     _add_upcoming_seminar(env["DATABASE_URL"])
-    port = free_port()
-    server = subprocess.Popen(
+    server = _start(
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "--bind",
@@ -120,12 +161,23 @@ def live_server(tmp_path_factory):
             "2",
             "wsgi:app",
         ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        env,
     )
-    base = f"http://127.0.0.1:{port}"
+    sender = _start(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "outbox",
+            "send",
+            "--loop",
+            "--interval",
+            "0.3",
+        ],
+        env,
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -135,11 +187,30 @@ def live_server(tmp_path_factory):
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
+                sender.kill()
                 raise RuntimeError(f"gunicorn did not start: {server.stderr.read()!r}") from None
             time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
+    yield LiveServer(base, db_url=env["DATABASE_URL"], mail=mail)
+    for process in (sender, server):
+        process.terminate()
+        process.wait(timeout=10)
+    mail.stop()
+
+
+@contextmanager
+def live_database(live: LiveServer):
+    """An app context on the live server's database, to arrange what a journey starts from."""
+    from seminar_app import create_app
+    from seminar_app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": live.db_url})
+    with app.app_context():
+        try:
+            yield db.session
+            db.session.commit()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
