@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 FLASK := $(BIN)/flask --app wsgi
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard seminar_app/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: install run test lint translations translations-update bench clean
@@ -41,7 +42,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python tools/i18n.py check
 
-test: lint
+# axe-core, from the npm registry, for the accessibility checks in the browser tests.
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
+
+test: lint $(AXE)
 	$(BIN)/python -m pytest
 
 bench: install
@@ -50,5 +56,5 @@ bench: install
 	$(BIN)/python bench/report_fy.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-output
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-output tests/browser/node_modules
 	find seminar_app/translations -name '*.mo' -delete

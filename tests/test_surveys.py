@@ -20,7 +20,7 @@ from seminar_app.notifications.services import MailboxTransport, deliver_due
 from seminar_app.surveys import services
 from seminar_app.surveys.models import SurveyAnswer
 from seminar_app.timeutil import to_jst, utcnow
-from tests.conftest import login, post_form
+from tests.conftest import csrf_token, login, post_form
 from tests.registration_helpers import register
 
 
@@ -437,3 +437,311 @@ def test_results_page_shows_averages_distribution_and_comments(
     assert "<strong>5.00</strong>" in page and "<strong>4.00</strong>" in page
     assert "とても良かった" in page
     assert page.count('<svg class="bar"') == 5 + 5 + len(services.NEXT_THEMES) + 7
+
+
+# Changing the questions before the first answer
+
+
+def spec(kind, label, *, label_en="", choices="", required=False):
+    return {
+        "type": kind,
+        "label": label,
+        "label_en": label_en,
+        "choices": choices,
+        "required": required,
+    }
+
+
+def question_form(kind, label, *, label_en="", choices="", required=False):
+    data = {"type": kind, "label": label, "label_en": label_en, "choices": choices}
+    return {**data, "required": "y"} if required else data
+
+
+def keys(survey):
+    return [question["key"] for question in survey.questions]
+
+
+def audited(db_session, action):
+    return db_session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == action))
+
+
+def test_organizer_adds_each_kind_of_question_and_the_attendee_answers_them(
+    client, db_session, surveyed, make_user
+):
+    survey, came, _absent = surveyed
+    login(client, make_user(Role.ORGANIZER))
+    page = f"/console/seminars/{survey.seminar_id}/survey"
+    url = f"{page}/questions"
+    forms = [
+        question_form("rating", "講師の説明は分かりやすかったですか", required=True),
+        question_form(
+            "single",
+            "参加のきっかけ",
+            label_en="How did you hear of it?",
+            choices="メール | Mail\n\nウェブサイト | Website\n知人",
+        ),
+        question_form("multiple", "関心のある分野", choices="特許\n商標 | Trademarks\n意匠"),
+        question_form("text", "次回への要望", label_en="Wishes for next time"),
+    ]
+    for form in forms:
+        response = post_form(client, url, form, page=page)
+        assert response.status_code == 303, response.get_data(as_text=True)[:800]
+    db_session.expire_all()
+    assert keys(survey) == [
+        "satisfaction",
+        "understanding",
+        "next_themes",
+        "step",
+        "comment",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+    ]
+    rating, single, multiple, text = survey.questions[5:]
+    assert (rating["type"], rating["required"]) == ("rating", True)
+    assert single["choices"] == [
+        {"value": "1", "label": "メール", "label_en": "Mail"},
+        {"value": "2", "label": "ウェブサイト", "label_en": "Website"},
+        {"value": "3", "label": "知人", "label_en": ""},
+    ]
+    assert single["label_en"] == "How did you hear of it?" and single["required"] is False
+    assert [choice["label"] for choice in multiple["choices"]] == ["特許", "商標", "意匠"]
+    assert text["type"] == "text" and "choices" not in text
+    assert audited(db_session, "survey.question_added") == 4
+
+    answer_url = f"/r/{came.manage_token}/survey"
+    english = client.get(answer_url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "How did you hear of it?" in english and "Trademarks" in english
+    assert "講師の説明は分かりやすかったですか" in english  # no English label: the Japanese one
+    missing = post_form(client, answer_url, {"q-satisfaction": "5", "q-understanding": "4"})
+    assert missing.status_code == 400  # the new rating is required
+    assert answers_count(db_session, survey) == 0
+    response = client.post(
+        answer_url,
+        data={
+            "csrf_token": csrf_token(client, answer_url),
+            "q-satisfaction": "5",
+            "q-understanding": "4",
+            "q-q1": "3",
+            "q-q2": "2",
+            "q-q3": ["1", "3"],
+            "q-q4": "事例をもっと",
+        },
+    )
+    assert response.status_code == 303
+    stored = services.answer_of(db_session, survey, came).answers
+    assert {key: stored[key] for key in ("q1", "q2", "q3", "q4")} == {
+        "q1": 3,
+        "q2": "2",
+        "q3": ["1", "3"],
+        "q4": "事例をもっと",
+    }
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        (spec("single", "参加のきっかけ", choices="メール"), "choices"),
+        (spec("multiple", "関心", choices="特許\n特許 | Patents"), "choices"),
+        (spec("multiple", "関心", choices="特許 | Patents\n商標 | patents"), "choices"),
+        (spec("single", "関心", choices="\n".join(f"分野{n}" for n in range(13))), "choices"),
+        (spec("single", "関心", choices="特許\n | Trademarks"), "choices"),
+        (spec("rating", "  "), "label"),
+        (spec("rating", "満足度", label_en="x" * 201), "label_en"),
+        (spec("scale", "満足度"), "type"),
+    ],
+)
+def test_invalid_questions_are_refused_by_field_and_nothing_changes(
+    db_session, surveyed, bad, field
+):
+    survey, _came, _absent = surveyed
+    before = [dict(question) for question in survey.questions]
+    with pytest.raises(services.QuestionError) as refused:
+        services.add_question(db_session, survey, bad, by=None)
+    assert list(refused.value.problems) == [field]
+    db_session.expire_all()
+    assert survey.questions == before
+    assert audited(db_session, "survey.question_added") == 0
+
+
+def test_twelve_choices_are_taken(db_session, surveyed):
+    survey, _came, _absent = surveyed
+    choices = "\n".join(f"分野{n}" for n in range(12))
+    question = services.add_question(
+        db_session, survey, spec("multiple", "関心", choices=choices), by=None
+    )
+    assert len(question["choices"]) == 12
+    assert keys(survey)[-1] == question["key"] == "q1"
+
+
+def test_single_choice_with_one_choice_is_refused_on_the_page(
+    client, db_session, surveyed, make_user
+):
+    survey, _came, _absent = surveyed
+    login(client, make_user(Role.ORGANIZER))
+    client.get("/language/en")
+    page = f"/console/seminars/{survey.seminar_id}/survey"
+    response = post_form(
+        client,
+        f"{page}/questions",
+        question_form("single", "参加のきっかけ", choices="メール"),
+        page=page,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Give at least 2 choices, one per line." in html
+    assert "参加のきっかけ" in html  # what was typed is kept
+    db_session.expire_all()
+    assert keys(survey) == ["satisfaction", "understanding", "next_themes", "step", "comment"]
+
+
+def test_organizer_removes_and_reorders_questions(client, db_session, surveyed, make_user):
+    survey, _came, _absent = surveyed
+    login(client, make_user(Role.ORGANIZER))
+    page = f"/console/seminars/{survey.seminar_id}/survey"
+    base = f"{page}/questions"
+    for url, data in (
+        (f"{base}/comment/move", {"direction": "up"}),
+        (f"{base}/satisfaction/move", {"direction": "down"}),
+        (f"{base}/next_themes/remove", {}),
+    ):
+        assert post_form(client, url, data, page=page).status_code == 303
+    db_session.expire_all()
+    assert keys(survey) == ["understanding", "satisfaction", "comment", "step"]
+    assert audited(db_session, "survey.question_moved") == 2
+    assert audited(db_session, "survey.question_removed") == 1
+    html = client.get(page).get_data(as_text=True)
+    assert html.index("本セミナーの理解度") < html.index("本セミナーの満足度")
+    assert f"{base}/next_themes/" not in html
+
+
+def test_moves_past_the_ends_and_removing_the_last_question_are_refused(db_session, surveyed):
+    survey, _came, _absent = surveyed
+    with pytest.raises(services.QuestionError) as first:
+        services.move_question(db_session, survey, "satisfaction", "up", by=None)
+    assert list(first.value.problems) == ["direction"]
+    with pytest.raises(services.QuestionError) as last:
+        services.move_question(db_session, survey, "comment", "down", by=None)
+    assert list(last.value.problems) == ["direction"]
+    with pytest.raises(services.QuestionError) as unknown:
+        services.remove_question(db_session, survey, "no-such-key", by=None)
+    assert list(unknown.value.problems) == ["question"]
+    for key in ("satisfaction", "understanding", "next_themes", "step"):
+        services.remove_question(db_session, survey, key, by=None)
+    with pytest.raises(services.QuestionError) as only:
+        services.remove_question(db_session, survey, "comment", by=None)
+    assert list(only.value.problems) == ["question"]
+    db_session.expire_all()
+    assert keys(survey) == ["comment"]
+
+
+def test_new_keys_stay_unique(db_session, surveyed):
+    survey, _came, _absent = surveyed
+    for label in ("一", "二", "三"):
+        services.add_question(db_session, survey, spec("text", label), by=None)
+    services.remove_question(db_session, survey, "q2", by=None)
+    added = services.add_question(db_session, survey, spec("text", "四"), by=None)
+    assert added["key"] == "q4"
+    assert len(set(keys(survey))) == len(keys(survey))
+
+
+def test_editing_is_refused_once_an_answer_exists(client, db_session, surveyed, make_user):
+    survey, came, _absent = surveyed
+    answer(db_session, survey, came, GOOD)
+    before = keys(survey)
+    for change in (
+        lambda: services.add_question(db_session, survey, spec("text", "追加"), by=None),
+        lambda: services.remove_question(db_session, survey, "comment", by=None),
+        lambda: services.move_question(db_session, survey, "comment", "up", by=None),
+    ):
+        with pytest.raises(services.QuestionError) as refused:
+            change()
+        assert list(refused.value.problems) == ["survey"]
+    db_session.rollback()
+    login(client, make_user(Role.ORGANIZER))
+    client.get("/language/en")
+    page = f"/console/seminars/{survey.seminar_id}/survey"
+    html = client.get(page).get_data(as_text=True)
+    assert "The questions can no longer be changed: answers have come in" in html
+    assert f"{page}/questions" not in html and "Add a question" not in html
+    assert "本セミナーの満足度" in html  # the questions are still listed
+    token = csrf_token(client, page)
+    added = client.post(
+        f"{page}/questions", data={"csrf_token": token, **question_form("text", "追加")}
+    )
+    assert added.status_code == 400
+    assert "The questions can no longer be changed" in added.get_data(as_text=True)
+    removed = client.post(
+        f"{page}/questions/comment/remove", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "The questions can no longer be changed" in removed.get_data(as_text=True)
+    db_session.expire_all()
+    assert keys(survey) == before
+    assert audited(db_session, "survey.question_added") == 0
+    assert audited(db_session, "survey.question_removed") == 0
+
+
+def test_an_answer_to_questions_changed_meanwhile_is_refused(db_session, surveyed):
+    survey, came, _absent = surveyed
+    answers, errors = services.validate_answers(survey, GOOD)
+    assert errors == {}
+    services.add_question(db_session, survey, spec("rating", "講師", required=True), by=None)
+    db_session.commit()
+    with pytest.raises(services.SurveyError) as refused:
+        services.submit_answer(db_session, survey, came, answers, False, utcnow())
+    assert refused.value.code == "changed"
+    db_session.rollback()
+    assert answers_count(db_session, survey) == 0
+
+
+def test_custom_rating_has_its_average_in_results_and_exports(
+    client, db_session, make_seminar, make_user
+):
+    seminar = make_seminar()
+    people = [register(db_session, seminar) for _ in range(2)]
+    end(db_session, seminar)
+    for person in people:
+        check_in(db_session, person)
+    survey = services.create_survey(db_session, seminar)
+    services.add_question(
+        db_session, survey, spec("rating", "会場の快適さ", label_en="Comfort of the venue"), by=None
+    )
+    services.remove_question(db_session, survey, "satisfaction", by=None)
+    db_session.commit()
+    for person, rating in zip(people, ("4", "5"), strict=True):
+        answer(db_session, survey, person, {"understanding": "3", "q1": rating})
+    figures = {
+        entry["question"]["key"]: entry
+        for entry in services.results(db_session, survey)["questions"]
+    }
+    assert figures["q1"]["average"] == 4.5
+    assert figures["q1"]["distribution"] == {1: 0, 2: 0, 3: 0, 4: 1, 5: 1}
+    login(client, make_user(Role.ORGANIZER))
+    client.get("/language/en")
+    html = client.get(f"/console/seminars/{seminar.id}/survey").get_data(as_text=True)
+    assert "Comfort of the venue" in html and "<strong>4.50</strong>" in html
+    text = client.get(f"/console/seminars/{seminar.id}/survey.csv").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][-1] == "Comfort of the venue"
+    assert [row[-1] for row in rows[1:]] == ["4", "5"]
+    held = to_jst(seminar.starts_at)
+    fiscal_year = held.year if held.month >= 4 else held.year - 1
+    year = services.fiscal_year_survey_figures(db_session, fiscal_year, utcnow())
+    assert year["answers"] == 2
+    assert year["satisfaction"] is None and year["understanding"] == 3.0
+
+
+def test_question_editing_is_for_organizers(client, db_session, surveyed, make_user):
+    survey, _came, _absent = surveyed
+    login(client, make_user(Role.LECTURER))
+    page = f"/console/seminars/{survey.seminar_id}/survey"
+    token = csrf_token(client, "/")
+    for url, data in (
+        (f"{page}/questions", question_form("text", "追加")),
+        (f"{page}/questions/comment/remove", {}),
+        (f"{page}/questions/comment/move", {"direction": "up"}),
+    ):
+        assert client.post(url, data={"csrf_token": token, **data}).status_code == 403
+    db_session.expire_all()
+    assert keys(survey) == ["satisfaction", "understanding", "next_themes", "step", "comment"]

@@ -8,11 +8,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import DateTimeLocalField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from ..timeutil import JST
-from .services import MULTIPLE
+from .services import MULTIPLE, RATING, SINGLE, TEXT
 
 
 def field_name(question: dict[str, Any]) -> str:
@@ -36,3 +36,44 @@ class ClosingForm(FlaskForm):
     def closes_at_utc(self) -> datetime | None:
         value = self.closes_at.data
         return value.replace(tzinfo=JST) if value is not None else None
+
+
+def question_types() -> list[tuple[str, str]]:
+    return [
+        (RATING, _l("Rating from 1 to 5")),
+        (SINGLE, _l("Single choice")),
+        (MULTIPLE, _l("Multiple choice")),
+        (TEXT, _l("Free text")),
+    ]
+
+
+class QuestionForm(FlaskForm):
+    """A new question; the rules are services.add_question's, whose problems land here."""
+
+    type = SelectField(
+        _l("Kind of question"), choices=question_types, default=RATING, validate_choice=False
+    )
+    label = StringField(_l("Question (Japanese)"))
+    label_en = StringField(_l("Question (English, optional)"))
+    choices = TextAreaField(_l("Choices (single or multiple choice only)"), render_kw={"rows": 5})
+    required = BooleanField(_l("An answer is required"))
+
+    def spec(self) -> dict[str, Any]:
+        return {
+            "type": self.type.data,
+            "label": self.label.data,
+            "label_en": self.label_en.data,
+            "choices": self.choices.data,
+            "required": self.required.data,
+        }
+
+    def show_problems(self, problems: dict[str, str]) -> str | None:
+        """Put each problem under its field; returns the one that belongs to no field."""
+        other = None
+        for name, message in problems.items():
+            field = self._fields.get(name)
+            if field is not None and name != "csrf_token":
+                field.errors = [*field.errors, message]
+            else:
+                other = message
+        return other

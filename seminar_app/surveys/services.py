@@ -174,6 +174,195 @@ def set_closing(session: Session, survey: Survey, closes_at: datetime | None, *,
     )
 
 
+# Changing the questions: only while nobody has answered, or the results would mix answers
+# to different questions.
+
+MAX_QUESTIONS = 30
+MAX_CHOICES = 12
+MIN_CHOICES = 2
+MAX_LABEL = 200
+MAX_CHOICE_LABEL = 100
+#: The keys the fiscal-year report reads; the editor never gives these to a new question.
+REPORTED_KEYS = ("satisfaction", "understanding")
+
+
+class QuestionError(ValueError):
+    """A change to the questions that cannot be made; `problems` is field → message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in problems.items()))
+        self.problems = problems
+
+
+def has_answers(session: Session, survey: Survey) -> bool:
+    return bool(
+        session.scalar(
+            select(func.count(SurveyAnswer.id)).where(SurveyAnswer.survey_id == survey.id)
+        )
+    )
+
+
+def editing_refusal() -> str:
+    return _(
+        "The questions can no longer be changed: answers have come in, and changing the "
+        "questions now would mix up the results."
+    )
+
+
+def _lock_for_editing(session: Session, survey: Survey) -> list[dict[str, Any]]:
+    """Lock the survey row (as submit_answer does), re-read it, refuse once answered.
+
+    Returns the current questions; the caller assigns a new list to survey.questions.
+    """
+    begin_write(session)
+    session.execute(select(Survey.id).where(Survey.id == survey.id).with_for_update())
+    session.refresh(survey)
+    if has_answers(session, survey):
+        raise QuestionError({"survey": editing_refusal()})
+    return list(survey.questions)
+
+
+def _clean(value: object) -> str:
+    return " ".join(str(value or "").split())
+
+
+def parse_choices(text: str | list[str] | None) -> tuple[list[dict[str, str]], str | None]:
+    """Choices from one per line, "Japanese | English" or just Japanese: (choices, problem)."""
+    lines = text.splitlines() if isinstance(text, str) else list(text or [])
+    choices: list[dict[str, str]] = []
+    seen_ja: set[str] = set()
+    seen_en: set[str] = set()
+    for line in lines:
+        if not line.strip():
+            continue
+        japanese, _bar, english = (_clean(part) for part in str(line).partition("|"))
+        if not japanese:
+            return [], _("Each choice needs a Japanese label before the “|”.")
+        if len(japanese) > MAX_CHOICE_LABEL or len(english) > MAX_CHOICE_LABEL:
+            return [], _("Keep each choice to %(n)d characters.", n=MAX_CHOICE_LABEL)
+        if japanese.casefold() in seen_ja or (english and english.casefold() in seen_en):
+            return [], _("“%(choice)s” is listed twice; each choice must differ.", choice=japanese)
+        seen_ja.add(japanese.casefold())
+        if english:
+            seen_en.add(english.casefold())
+        choices.append(_choice(str(len(choices) + 1), japanese, english))
+    if len(choices) < MIN_CHOICES:
+        return [], _("Give at least %(n)d choices, one per line.", n=MIN_CHOICES)
+    if len(choices) > MAX_CHOICES:
+        return [], _("Give at most %(n)d choices.", n=MAX_CHOICES)
+    return choices, None
+
+
+def _new_key(questions: list[dict[str, Any]]) -> str:
+    """ "q" and the next number after every "q<number>" key used so far."""
+    numbers = [
+        int(question["key"][1:])
+        for question in questions
+        if question["key"][:1] == "q" and question["key"][1:].isdigit()
+    ]
+    return f"q{max(numbers, default=0) + 1}"
+
+
+def add_question(session: Session, survey: Survey, spec: dict[str, Any], *, by: Any) -> dict:
+    """Append a question built from `spec` {type, label, label_en, choices, required}.
+
+    `choices` (one per line, or a list of lines) counts for single and multiple choice only.
+    Raises QuestionError (field → message) and changes nothing when a rule is broken.
+    """
+    problems: dict[str, str] = {}
+    kind = spec.get("type")
+    if kind not in QUESTION_TYPES:
+        problems["type"] = _("Choose the kind of question.")
+    label, label_en = _clean(spec.get("label")), _clean(spec.get("label_en"))
+    if not label:
+        problems["label"] = _("Enter the question in Japanese.")
+    elif len(label) > MAX_LABEL:
+        problems["label"] = _("Keep the question to %(n)d characters.", n=MAX_LABEL)
+    if len(label_en) > MAX_LABEL:
+        problems["label_en"] = _("Keep the question to %(n)d characters.", n=MAX_LABEL)
+    choices: list[dict[str, str]] = []
+    if kind in (SINGLE, MULTIPLE):
+        choices, problem = parse_choices(spec.get("choices"))
+        if problem:
+            problems["choices"] = problem
+    if problems:
+        raise QuestionError(problems)
+    questions = _lock_for_editing(session, survey)
+    if len(questions) >= MAX_QUESTIONS:
+        raise QuestionError({"survey": _("A survey has at most %(n)d questions.", n=MAX_QUESTIONS)})
+    question: dict[str, Any] = {
+        "key": _new_key(questions),
+        "type": kind,
+        "label": label,
+        "label_en": label_en,
+        "required": bool(spec.get("required")),
+    }
+    if choices:
+        question["choices"] = choices
+    survey.questions = [*questions, question]  # a new list: the JSON column sees the change
+    record(
+        session,
+        "survey.question_added",
+        "survey",
+        survey.id,
+        actor=by,
+        details={"key": question["key"], "type": kind, "position": len(questions) + 1},
+    )
+    return question
+
+
+def _position(questions: list[dict[str, Any]], key: str) -> int:
+    for index, question in enumerate(questions):
+        if question["key"] == key:
+            return index
+    raise QuestionError({"question": _("This question is no longer in the survey.")})
+
+
+def remove_question(session: Session, survey: Survey, key: str, *, by: Any) -> None:
+    """Take a question out of the survey; the last one stays."""
+    questions = _lock_for_editing(session, survey)
+    index = _position(questions, key)
+    if len(questions) == 1:
+        raise QuestionError({"question": _("A survey needs at least one question.")})
+    removed = questions.pop(index)
+    survey.questions = questions
+    record(
+        session,
+        "survey.question_removed",
+        "survey",
+        survey.id,
+        actor=by,
+        details={"key": key, "type": removed["type"], "label": removed["label"]},
+    )
+
+
+def move_question(session: Session, survey: Survey, key: str, direction: str, *, by: Any) -> None:
+    """Swap a question with the one before ("up") or after ("down") it."""
+    if direction not in ("up", "down"):
+        raise QuestionError({"direction": _("Move a question up or down.")})
+    questions = _lock_for_editing(session, survey)
+    index = _position(questions, key)
+    target = index - 1 if direction == "up" else index + 1
+    if not 0 <= target < len(questions):
+        raise QuestionError(
+            {
+                "direction": _("This question is first already.")
+                if direction == "up"
+                else _("This question is last already.")
+            }
+        )
+    questions[index], questions[target] = questions[target], questions[index]
+    survey.questions = questions
+    record(
+        session,
+        "survey.question_moved",
+        "survey",
+        survey.id,
+        actor=by,
+        details={"key": key, "from": index + 1, "to": target + 1},
+    )
+
+
 def is_open(survey: Survey, now: datetime) -> bool:
     return survey.closes_at is None or now < survey.closes_at
 
@@ -280,15 +469,26 @@ def submit_answer(
 ) -> SurveyAnswer:
     """Store the registration's answer, replacing an earlier one: one row per registration.
 
-    `answers` must come from validate_answers. Two submissions at once meet the unique
-    (survey, registration) key: the lock on the survey row makes the second wait and then
-    update the first one's row instead of failing.
+    `answers` must come from validate_answers; they are checked again against the questions
+    read under the lock, as the editor may change them until the first answer is stored.
+    Two submissions at once meet the unique (survey, registration) key: the lock on the
+    survey row makes the second wait and then update the first one's row instead of failing.
     """
     begin_write(session)
     session.execute(
         select(Survey.id).where(Survey.id == survey.id).with_for_update()
     )  # PostgreSQL: one writer per survey at a time; SQLite: BEGIN IMMEDIATE did it
     check_may_answer(session, survey, registration, now)
+    session.refresh(survey)  # the questions may have been changed before the first answer
+    answers, errors = validate_answers(survey, answers)
+    if errors:
+        raise SurveyError(
+            "changed",
+            _(
+                "The questions were changed while you were answering. "
+                "Please check your answers and send them again."
+            ),
+        )
     answer = answer_of(session, survey, registration)
     if answer is None:
         answer = SurveyAnswer(survey_id=survey.id, registration_id=registration.id)

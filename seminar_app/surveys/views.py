@@ -20,7 +20,7 @@ from ..registration.models import Registration
 from ..registration.services import by_manage_token
 from ..timeutil import to_jst, utcnow
 from . import services
-from .forms import ClosingForm, answer_data, field_name
+from .forms import ClosingForm, QuestionForm, answer_data, field_name
 
 bp = Blueprint("surveys", __name__)
 
@@ -119,24 +119,32 @@ def _survey_or_404(seminar_id: int):
     return survey
 
 
-@bp.get("/console/seminars/<id:seminar_id>/survey")
-@roles_required(Role.ORGANIZER)
-def console(seminar_id: int):
-    seminar = _seminar_or_404(seminar_id)
-    survey = services.survey_for_seminar(db.session, seminar_id)
+def _console_page(seminar: Seminar, question_form: QuestionForm | None = None, status=200):
+    survey = services.survey_for_seminar(db.session, seminar.id)
     form = ClosingForm()
     if survey is not None and survey.closes_at is not None:
         form.closes_at.data = to_jst(survey.closes_at).replace(tzinfo=None)
+    results = services.results(db.session, survey) if survey else None
     return render_template(
         "surveys/console.html",
         seminar=seminar,
         survey=survey,
         form=form,
-        results=services.results(db.session, survey) if survey else None,
+        question_form=question_form or QuestionForm(formdata=None),
+        editable=results is not None and results["answers"] == 0,
+        editing_refusal=services.editing_refusal(),
+        reported_keys=services.REPORTED_KEYS,
+        results=results,
         label_of=services.label_of,
         language=current_language(),
         now=utcnow(),
-    )
+    ), status
+
+
+@bp.get("/console/seminars/<id:seminar_id>/survey")
+@roles_required(Role.ORGANIZER)
+def console(seminar_id: int):
+    return _console_page(_seminar_or_404(seminar_id))
 
 
 @bp.post("/console/seminars/<id:seminar_id>/survey")
@@ -150,7 +158,13 @@ def create(seminar_id: int):
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash(_("The standard survey was created."), "success")
+        flash(
+            _(
+                "The standard survey was created. Its questions can be changed until the "
+                "first answer comes in."
+            ),
+            "success",
+        )
     return redirect(url_for("surveys.console", seminar_id=seminar_id), 303)
 
 
@@ -171,6 +185,60 @@ def set_closing(seminar_id: int):
         db.session.commit()
         flash(_("The closing date was saved."), "success")
     return redirect(url_for("surveys.console", seminar_id=seminar_id), 303)
+
+
+@bp.post("/console/seminars/<id:seminar_id>/survey/questions")
+@roles_required(Role.ORGANIZER)
+def add_question(seminar_id: int):
+    seminar = _seminar_or_404(seminar_id)
+    survey = _survey_or_404(seminar_id)
+    form = QuestionForm()
+    try:  # CSRFProtect checked the token; the rules are the service's
+        services.add_question(db.session, survey, form.spec(), by=current_user)
+    except services.QuestionError as exc:
+        db.session.rollback()
+        other = form.show_problems(exc.problems)
+        if other:
+            flash(other, "error")
+        return _console_page(seminar, form, 400)
+    db.session.commit()
+    flash(_("The question was added."), "success")
+    return redirect(url_for("surveys.console", seminar_id=seminar_id, _anchor="questions"), 303)
+
+
+def _change_questions(seminar_id: int, change, done: str):
+    survey = _survey_or_404(seminar_id)
+    try:
+        change(survey)
+    except services.QuestionError as exc:
+        db.session.rollback()
+        for message in exc.problems.values():
+            flash(message, "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("surveys.console", seminar_id=seminar_id, _anchor="questions"), 303)
+
+
+@bp.post("/console/seminars/<id:seminar_id>/survey/questions/<key>/remove")
+@roles_required(Role.ORGANIZER)
+def remove_question(seminar_id: int, key: str):
+    return _change_questions(
+        seminar_id,
+        lambda survey: services.remove_question(db.session, survey, key, by=current_user),
+        _("The question was removed."),
+    )
+
+
+@bp.post("/console/seminars/<id:seminar_id>/survey/questions/<key>/move")
+@roles_required(Role.ORGANIZER)
+def move_question(seminar_id: int, key: str):
+    direction = request.form.get("direction", "")
+    return _change_questions(
+        seminar_id,
+        lambda survey: services.move_question(db.session, survey, key, direction, by=current_user),
+        _("The question was moved."),
+    )
 
 
 @bp.get("/console/seminars/<id:seminar_id>/survey.<any(csv, xlsx):extension>")
