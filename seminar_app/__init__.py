@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
     from .materials.views import bp as materials_bp
+    from .privacy.views import bp as privacy_bp
     from .registration import mails  # noqa: F401  (registers the mail renderers)
     from .registration.overview import bp as overview_bp
     from .registration.views import bp as registration_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(announcements_bp)
+    app.register_blueprint(privacy_bp, url_prefix="/console/privacy")
     app.register_blueprint(admin_bp, url_prefix="/console/staff")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
@@ -276,6 +278,7 @@ def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
     from .content.cli import content_cli
     from .notifications.cli import outbox_cli
+    from .privacy.cli import privacy_cli
     from .registration.cli import reminders_cli
     from .registration.lottery_cli import lottery_cli
     from .reports.cli import import_cli, report_cli
@@ -290,3 +293,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(surveys_cli)
     app.cli.add_command(lottery_cli)
     app.cli.add_command(announcements_cli)
+    app.cli.add_command(privacy_cli)
