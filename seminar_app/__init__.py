@@ -203,7 +203,9 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
-        app.logger.exception("unhandled error on %s", request.path)
+        # The route's pattern, not the path: paths carry the secrets of personal links.
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        app.logger.exception("unhandled error on %s %s", request.method, rule)
         db.session.rollback()
         from sqlalchemy.exc import OperationalError
 

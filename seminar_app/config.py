@@ -50,7 +50,9 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = env.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'seminar.db'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: a database error in the log never carries the values of a
+        # statement (addresses, names, the secrets of management links and tickets).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 50) * 1024 * 1024
