@@ -22,7 +22,13 @@ class DatabaseIdConverter(IntegerConverter):
     """A row id in a URL: larger numbers are simply not found (no database overflow)."""
 
     def __init__(self, map, *args, **kwargs) -> None:
-        super().__init__(map, min=1, max=2**31 - 1)
+        super().__init__(map)
+
+    def to_python(self, value: str) -> int:
+        # Out of range becomes 0, which no row has: a plain 404. (A min/max on the
+        # converter would make the router answer 405 from the path's other rules.)
+        number = int(value)
+        return number if 1 <= number < 2**31 else 0
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -198,6 +204,10 @@ def _register_error_pages(app: Flask) -> None:
             for header, value in exc.response.headers.items():
                 if header.lower().startswith(("retry-after", "x-ratelimit")):
                     final.headers[header] = value
+            return final
+        if code == 405:  # RFC 9110: a 405 names the methods the resource allows
+            final = app.make_response(response)
+            final.headers["Allow"] = ", ".join(sorted(exc.valid_methods or []))
             return final
         return response
 

@@ -329,6 +329,8 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
         "required": False,
         "schema": schema,
         "description": description,
+        # An empty value (?level=) is read as the parameter left out.
+        "allowEmptyValue": True,
     }
 
 
@@ -377,7 +379,11 @@ def _document(base_url: str) -> dict[str, Any]:
                             {"type": "boolean"},
                             "true: not yet ended; false: ended; absent: both",
                         ),
-                        _query("page", {"type": "integer", "minimum": 1}, "Page, from 1"),
+                        _query(
+                            "page",
+                            {"type": "integer", "minimum": 1, "maximum": 10000},
+                            "Page, from 1",
+                        ),
                         _query(
                             "per_page",
                             {"type": "integer", "minimum": 1, "maximum": 100},

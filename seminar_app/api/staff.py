@@ -85,6 +85,8 @@ def _read_body(fields: SeminarFields, body: dict[str, Any], errors: dict[str, st
                 setattr(fields, name, value.strip() or None if isinstance(value, str) else None)
     if "title" in body and not errors.get("title"):
         fields.title = fields.title or ""
+    if "description" in body and not errors.get("description"):
+        fields.description = fields.description or ""  # blank, not missing (NOT NULL)
     for name in TIME_FIELDS:
         if name in body:
             try:
@@ -130,7 +132,9 @@ def _admission(
 ) -> tuple[str | None, bool | None]:
     """The admission and SME priority the body asks for (None: not given)."""
     admission = body.get("admission")
-    if "admission" in body and admission not in {member.value for member in Admission}:
+    if "admission" in body and (
+        not isinstance(admission, str) or admission not in {member.value for member in Admission}
+    ):
         errors["admission"] = "one of " + ", ".join(member.value for member in Admission)
         admission = None
     sme_priority = body.get("lottery_sme_priority")
@@ -193,7 +197,7 @@ def update_seminar(seminar_id: int):
         body, errors, fields.registration_closes_at, seminar.admission
     )
     status = body.get("status", seminar.status)
-    if status not in {member.value for member in SeminarStatus}:
+    if not isinstance(status, str) or status not in {member.value for member in SeminarStatus}:
         errors["status"] = "one of draft, published, cancelled"
     if not errors:
         with force_locale("en"):

@@ -1,0 +1,48 @@
+"""Forms of the privacy pages: WTForms for input, registration.details for the rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from ..registration.models import Registration
+from .services import CORRECTABLE
+
+
+class SearchForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
+            InputRequired(message=_l("Enter your e-mail address.")),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "off", "inputmode": "email"},
+    )
+
+
+class CorrectionForm(FlaskForm):
+    """The personal fields of one registration; parse_details checks them on saving."""
+
+    name = StringField(_l("Name"))
+    name_kana = StringField(_l("Name in kana (furigana)"))
+    email = EmailField(_l("E-mail"), render_kw={"inputmode": "email"})
+    organization = StringField(_l("Organization"))
+    corporate_number = StringField(
+        _l("Corporate number (optional)"), render_kw={"inputmode": "numeric"}
+    )
+    department = StringField(_l("Department"))
+    job_title = StringField(_l("Job title"))
+    question = TextAreaField(_l("Question for the lecturer (optional)"), render_kw={"rows": 4})
+
+    @classmethod
+    def for_registration(cls, registration: Registration) -> CorrectionForm:
+        return cls(data={name: getattr(registration, name) or "" for name in CORRECTABLE})
+
+    def values(self) -> dict[str, str]:
+        return {name: getattr(self, name).data or "" for name in CORRECTABLE}
+
+
+class ConfirmForm(FlaskForm):
+    """A POST with its CSRF token: the confirmation step of a deletion."""

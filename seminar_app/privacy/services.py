@@ -1,0 +1,558 @@
+"""Personal data: anonymising past fiscal years, and a person's requests about their data.
+
+Retention (design.md, and the privacy notice): personal details are kept for the fiscal
+year of the seminar and the following one, then anonymised *in place*: the rows stay, so
+every count of the fiscal-year reports stays the same, but names, addresses,
+organizations and free text are gone. What is kept is what the figures are made of:
+status, attribute, employee band, industry, prefecture, check-ins, online attendance,
+survey ratings and choices, the privacy-notice version and agreement time.
+
+Kept on purpose, and why:
+- Clients of the consultation desk are organizations, not people: their names stay; only
+  the consultations' notes (the client's own secrets, in free text) are removed.
+- An unsubscribe row (the address lower-cased) stays: it is the record that this address
+  must get no announcements, and deleting it would start them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import String, cast, delete, exists, func, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..announcements.models import Unsubscribe
+from ..attendance.models import CheckIn, OnlineAttendance
+from ..audit.models import AuditEvent
+from ..audit.services import record
+from ..catalogue.models import Seminar
+from ..certificates.models import Certificate
+from ..consultations.models import Consultation
+from ..notifications.models import OutboxMessage
+from ..registration.details import parse_details
+from ..registration.models import CalendarFeed, Registration
+from ..registration.services import ensure_calendar_feed, find_active
+from ..surveys.models import Survey, SurveyAnswer
+from ..text import normalize_email
+from ..timeutil import fiscal_year_bounds, fiscal_year_of, to_jst
+
+#: What a purged registration's name and reading become.
+PLACEHOLDER_NAME = "（削除済み）"
+#: Registrations are anonymised this many at a time (bounded memory and IN lists).
+BATCH_SIZE = 1000
+#: The personal fields an organizer may correct on a person's request.
+CORRECTABLE = (
+    "name",
+    "name_kana",
+    "email",
+    "organization",
+    "corporate_number",
+    "department",
+    "job_title",
+    "question",
+)
+#: Survey question types whose answers are chosen, not written: they are kept.
+_CHOSEN_TYPES = ("rating", "single", "multiple")
+
+
+class PrivacyError(Exception):
+    """A privacy action that cannot be done; `code` says why."""
+
+    def __init__(self, code: str, **context: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.context = context
+
+
+@dataclass
+class PurgeResult:
+    fiscal_year: int
+    registrations: int = 0
+    survey_answers: int = 0
+    consultations: int = 0
+    outbox_messages: int = 0
+    calendar_feeds: int = 0
+    audit_labels: int = 0
+    registration_ids: list[int] = field(default_factory=list, repr=False)
+
+    def counts(self) -> dict[str, int]:
+        data = asdict(self)
+        data.pop("fiscal_year")
+        data.pop("registration_ids")
+        return data
+
+    @property
+    def changed(self) -> bool:
+        return any(self.counts().values())
+
+
+def purged_email_of(registration_id: int) -> str:
+    return f"purged-{registration_id}@invalid"
+
+
+def _purged_email_column():
+    """purged-<id>@invalid, computed by the database for each row."""
+    return literal("purged-") + cast(Registration.id, String) + literal("@invalid")
+
+
+def is_purged(registration: Registration) -> bool:
+    return registration.email == purged_email_of(registration.id)
+
+
+def subject_hash(email_key: str) -> str:
+    """A keyed hash of an address for audit records: links events, does not reveal it."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, email_key.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def cutoff_of(fiscal_year: int) -> datetime:
+    return fiscal_year_bounds(fiscal_year)[0]
+
+
+# --- anonymising --------------------------------------------------------------------------
+
+
+def _scrub_survey_answers(session: Session, registration_ids: list[int]) -> int:
+    """Remove written answers (keep ratings and choices) and the consent to be named."""
+    changed = 0
+    rows = session.execute(
+        select(SurveyAnswer, Survey.questions)
+        .join(Survey, Survey.id == SurveyAnswer.survey_id)
+        .where(SurveyAnswer.registration_id.in_(registration_ids))
+    ).all()
+    for answer, questions in rows:
+        chosen = {q["key"] for q in questions or [] if q.get("type") in _CHOSEN_TYPES}
+        kept = {key: value for key, value in (answer.answers or {}).items() if key in chosen}
+        if kept != (answer.answers or {}) or answer.may_name:
+            answer.answers = kept
+            answer.may_name = False
+            changed += 1
+    session.flush()
+    return changed
+
+
+def _anonymise_batch(
+    session: Session, rows: list[tuple[int, str, str]], *, outbox_before: datetime | None
+) -> dict[str, int]:
+    """Anonymise registrations (id, email, email_key) and what hangs on their address."""
+    ids = [row[0] for row in rows]
+    emails = sorted({row[1] for row in rows})
+    keys = sorted({row[2] for row in rows})
+    counts = {"survey_answers": _scrub_survey_answers(session, ids)}
+    # Participants' own actions were audited under their address: keep the event, not it.
+    about_these = (AuditEvent.subject_type == "registration") & AuditEvent.subject_id.in_(
+        [str(i) for i in ids]
+    )
+    scope = about_these
+    if outbox_before is not None:
+        scope = or_(about_these, AuditEvent.at < outbox_before)
+    counts["audit_labels"] = session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.actor_id.is_(None), AuditEvent.actor_label.in_(emails), scope)
+        .values(actor_label="participant")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    outbox = delete(OutboxMessage).where(func.lower(OutboxMessage.recipient).in_(keys))
+    if outbox_before is not None:
+        outbox = outbox.where(OutboxMessage.created_at < outbox_before)
+    counts["outbox_messages"] = session.execute(
+        outbox.execution_options(synchronize_session=False)
+    ).rowcount
+    purged = _purged_email_column()
+    counts["registrations"] = session.execute(
+        update(Registration)
+        .where(Registration.id.in_(ids))
+        .values(
+            name=PLACEHOLDER_NAME,
+            name_kana=PLACEHOLDER_NAME,
+            email=purged,
+            email_key=purged,
+            organization=None,
+            organization_key=None,
+            corporate_number=None,
+            department=None,
+            job_title=None,
+            question=None,
+            announcements_opt_in=False,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return counts
+
+
+def _delete_orphan_feeds(session: Session) -> int:
+    """Calendar feeds of addresses that no registration holds any more."""
+    orphan = ~exists().where(Registration.email_key == CalendarFeed.email_key)
+    return session.execute(
+        delete(CalendarFeed).where(orphan).execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def _add(result: PurgeResult, counts: dict[str, int]) -> None:
+    for name, value in counts.items():
+        setattr(result, name, getattr(result, name) + value)
+
+
+def purge_before(session: Session, fiscal_year: int, now: datetime, by: Any = None) -> PurgeResult:
+    """Anonymise the personal data of seminars that started before 1 April of `fiscal_year`
+    (JST) and the notes of consultations held before that day. Refuses the current or a
+    future fiscal year. Idempotent: a second run finds nothing and records nothing.
+    The caller commits."""
+    if fiscal_year >= fiscal_year_of(now):
+        raise PrivacyError("year-in-use", fiscal_year=fiscal_year, current=fiscal_year_of(now))
+    cutoff = cutoff_of(fiscal_year)
+    result = PurgeResult(fiscal_year=fiscal_year)
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(Registration.id, Registration.email, Registration.email_key)
+            .join(Seminar, Seminar.id == Registration.seminar_id)
+            .where(
+                Seminar.starts_at < cutoff,
+                Registration.id > last_id,
+                Registration.email != _purged_email_column(),
+            )
+            .order_by(Registration.id)
+            .limit(BATCH_SIZE)
+        ).all()
+        if not rows:
+            break
+        last_id = rows[-1][0]
+        result.registration_ids.extend(row[0] for row in rows)
+        _add(result, _anonymise_batch(session, [tuple(r) for r in rows], outbox_before=cutoff))
+    result.consultations = session.execute(
+        update(Consultation)
+        .where(Consultation.held_on < date(fiscal_year, 4, 1), Consultation.notes.is_not(None))
+        .values(notes=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    result.calendar_feeds = _delete_orphan_feeds(session)
+    session.expire_all()
+    if result.changed:
+        record(
+            session,
+            "privacy.purged",
+            "fiscal_year",
+            fiscal_year,
+            actor=by,
+            actor_label=None if by is not None else "cli",
+            details={"before": cutoff.isoformat(), **result.counts()},
+        )
+    session.flush()
+    return result
+
+
+def preview_purge(session: Session, fiscal_year: int, now: datetime) -> PurgeResult:
+    """What purge_before would change, without changing it (run in a rolled-back savepoint)."""
+    nested = session.begin_nested()
+    try:
+        return purge_before(session, fiscal_year, now)
+    finally:
+        nested.rollback()
+        session.expire_all()
+
+
+# --- a person's requests (開示・訂正・削除) ---------------------------------------------------
+
+
+def email_key_of(raw: str | None) -> str:
+    """The key registrations are compared on: NFKC, trimmed, lower case."""
+    return normalize_email(raw)
+
+
+def registrations_of(session: Session, email_key: str) -> list[Registration]:
+    return list(
+        session.scalars(
+            select(Registration)
+            .join(Seminar, Seminar.id == Registration.seminar_id)
+            .where(Registration.email_key == email_key)
+            .order_by(Seminar.starts_at.desc(), Registration.id.desc())
+        )
+    )
+
+
+def holdings(session: Session, email_key: str) -> dict[str, Any]:
+    """Everything held about one address: registrations with what hangs on them, the
+    calendar feed, the unsubscribe, and the mails sent to it."""
+    registrations = registrations_of(session, email_key)
+    ids = [registration.id for registration in registrations]
+
+    def by_registration(model) -> dict[int, Any]:
+        if not ids:
+            return {}
+        return {
+            row.registration_id: row
+            for row in session.scalars(select(model).where(model.registration_id.in_(ids)))
+        }
+
+    check_ins = by_registration(CheckIn)
+    online = by_registration(OnlineAttendance)
+    certificates = by_registration(Certificate)
+    answers: dict[int, list[SurveyAnswer]] = {}
+    if ids:
+        for answer in session.scalars(
+            select(SurveyAnswer).where(SurveyAnswer.registration_id.in_(ids))
+        ):
+            answers.setdefault(answer.registration_id, []).append(answer)
+    mails = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(func.lower(OutboxMessage.recipient) == email_key)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        )
+    )
+    return {
+        "email_key": email_key,
+        "entries": [
+            {
+                "registration": registration,
+                "check_in": check_ins.get(registration.id),
+                "online": online.get(registration.id),
+                "certificate": certificates.get(registration.id),
+                "answers": answers.get(registration.id, []),
+            }
+            for registration in registrations
+        ],
+        "calendar_feed": session.scalar(
+            select(CalendarFeed).where(CalendarFeed.email_key == email_key)
+        ),
+        "unsubscribe": session.scalar(
+            select(Unsubscribe).where(Unsubscribe.email_key == email_key)
+        ),
+        "mails": mails,
+    }
+
+
+def is_empty(held: dict[str, Any]) -> bool:
+    return not (held["entries"] or held["calendar_feed"] or held["unsubscribe"] or held["mails"])
+
+
+def _moment(value: datetime | None) -> str | None:
+    return to_jst(value).isoformat() if value is not None else None
+
+
+PERSONAL_FIELDS = (
+    "name",
+    "name_kana",
+    "email",
+    "organization",
+    "corporate_number",
+    "department",
+    "job_title",
+    "prefecture",
+    "attribute",
+    "employee_band",
+    "industry",
+    "question",
+    "heard_from",
+    "announcements_opt_in",
+    "locale",
+)
+
+
+def export_data(held: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """What is held, as plain JSON for the person (開示). Times in Japan time."""
+    registrations = []
+    for entry in held["entries"]:
+        registration: Registration = entry["registration"]
+        seminar = registration.seminar
+        registrations.append(
+            {
+                "seminar": {
+                    "title": seminar.title,
+                    "starts_at": _moment(seminar.starts_at),
+                },
+                "status": registration.status,
+                "registered_at": _moment(registration.created_at),
+                "cancelled_at": _moment(registration.cancelled_at),
+                **{name: getattr(registration, name) for name in PERSONAL_FIELDS},
+                "privacy_notice_version": registration.privacy_notice_version,
+                "privacy_agreed_at": _moment(registration.privacy_agreed_at),
+                "checked_in_at": _moment(entry["check_in"].checked_in_at)
+                if entry["check_in"]
+                else None,
+                "joined_online_at": _moment(entry["online"].first_joined_at)
+                if entry["online"]
+                else None,
+                "online_minutes": entry["online"].minutes if entry["online"] else None,
+                "certificate_code": entry["certificate"].code if entry["certificate"] else None,
+                "survey_answers": [
+                    {"answers": answer.answers, "may_name": answer.may_name}
+                    for answer in entry["answers"]
+                ],
+            }
+        )
+    feed, unsubscribe = held["calendar_feed"], held["unsubscribe"]
+    return {
+        "email": held["email_key"],
+        "exported_at": _moment(now),
+        "registrations": registrations,
+        "calendar_feed": {"created_at": _moment(feed.created_at)} if feed else None,
+        "unsubscribed_at": _moment(unsubscribe.unsubscribed_at) if unsubscribe else None,
+        "mails": [
+            {
+                "subject": mail.subject,
+                "kind": mail.kind,
+                "queued_at": _moment(mail.created_at),
+                "sent_at": _moment(mail.sent_at),
+                "status": mail.status,
+            }
+            for mail in held["mails"]
+        ],
+    }
+
+
+def record_viewed(session: Session, email_key: str, held: dict[str, Any], *, by: Any) -> None:
+    record(
+        session,
+        "privacy.viewed",
+        "person",
+        subject_hash(email_key),
+        actor=by,
+        details={"registration_ids": [e["registration"].id for e in held["entries"]]},
+    )
+
+
+def record_exported(session: Session, email_key: str, held: dict[str, Any], *, by: Any) -> None:
+    record(
+        session,
+        "privacy.exported",
+        "person",
+        subject_hash(email_key),
+        actor=by,
+        details={"registration_ids": [e["registration"].id for e in held["entries"]]},
+    )
+
+
+def correct(
+    session: Session, registration: Registration, data: dict[str, Any], *, by: Any
+) -> tuple[list[str], dict[str, str]]:
+    """Correct the personal fields of one registration on the person's request.
+
+    Checked by the registration form's own rules (registration.details.parse_details);
+    returns (changed field names, errors). Nothing is written when there are errors."""
+    if is_purged(registration):
+        raise PrivacyError("purged")
+    current = {
+        name: getattr(registration, name) for name in PERSONAL_FIELDS if name not in CORRECTABLE
+    }
+    submitted = {name: data.get(name) or "" for name in CORRECTABLE}
+    details, errors = parse_details({**current, **submitted})
+    if errors:
+        return [], errors
+    old_key = registration.email_key
+    new_key = details.email_key
+    if new_key != old_key and registration.is_active:
+        other = find_active(session, registration.seminar_id, new_key)
+        if other is not None and other.id != registration.id:
+            return [], {"email": "already-registered"}
+    changed = []
+    for name in CORRECTABLE:
+        value = getattr(details, name)
+        if getattr(registration, name) != value:
+            setattr(registration, name, value)
+            changed.append(name)
+    if new_key != old_key:
+        registration.email_key = new_key
+        if registration.is_active:
+            ensure_calendar_feed(session, new_key)
+    session.flush()
+    if new_key != old_key:
+        _delete_orphan_feeds(session)
+    if changed:
+        details_recorded: dict[str, Any] = {"fields": changed}
+        if new_key != old_key:
+            details_recorded["new_subject"] = subject_hash(new_key)
+        record(
+            session,
+            "privacy.corrected",
+            "registration",
+            registration.id,
+            actor=by,
+            details={"person": subject_hash(old_key), **details_recorded},
+        )
+    return changed, {}
+
+
+def upcoming_registrations(session: Session, email_key: str, now: datetime) -> list[Registration]:
+    """Active registrations of seminars not yet over: they must be cancelled before erasing."""
+    return list(
+        session.scalars(
+            select(Registration)
+            .join(Seminar, Seminar.id == Registration.seminar_id)
+            .where(
+                Registration.email_key == email_key,
+                Seminar.ends_at > now,
+                Registration.status.in_(("confirmed", "waitlisted", "applied")),
+            )
+        )
+    )
+
+
+def erase(session: Session, email_key: str, now: datetime, *, by: Any) -> PurgeResult:
+    """Delete what is held about one address, on their request (削除): their registrations
+    are anonymised as by the yearly purge (the figures stay), their written survey answers,
+    mails and calendar feed are removed. The unsubscribe row is kept (see the module).
+    Refused while the person holds a seat, a waitlist place or an application for a
+    seminar that has not ended: cancel that first."""
+    upcoming = upcoming_registrations(session, email_key, now)
+    if upcoming:
+        raise PrivacyError("upcoming", registrations=upcoming)
+    rows = session.execute(
+        select(Registration.id, Registration.email, Registration.email_key)
+        .where(Registration.email_key == email_key)
+        .order_by(Registration.id)
+    ).all()
+    result = PurgeResult(fiscal_year=fiscal_year_of(now))
+    for start in range(0, len(rows), BATCH_SIZE):
+        batch = [tuple(row) for row in rows[start : start + BATCH_SIZE]]
+        result.registration_ids.extend(row[0] for row in batch)
+        _add(result, _anonymise_batch(session, batch, outbox_before=None))
+    # Mails to the address that no registration row named (a resend to a corrected one).
+    result.outbox_messages += session.execute(
+        delete(OutboxMessage)
+        .where(func.lower(OutboxMessage.recipient) == email_key)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    result.calendar_feeds = session.execute(
+        delete(CalendarFeed)
+        .where(CalendarFeed.email_key == email_key)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire_all()
+    record(
+        session,
+        "privacy.deleted",
+        "person",
+        subject_hash(email_key),
+        actor=by,
+        details={"registration_ids": result.registration_ids, **result.counts()},
+    )
+    session.flush()
+    return result
+
+
+# --- privacy-notice versions ------------------------------------------------------------------
+
+
+def notice_versions(session: Session) -> list[dict[str, Any]]:
+    """Each notice version registrations agreed to: how many, first and last agreement."""
+    rows = session.execute(
+        select(
+            Registration.privacy_notice_version,
+            func.count(Registration.id),
+            func.min(Registration.privacy_agreed_at),
+            func.max(Registration.privacy_agreed_at),
+        )
+        .group_by(Registration.privacy_notice_version)
+        .order_by(func.max(Registration.privacy_agreed_at).desc())
+    ).all()
+    return [
+        {"version": version, "agreed": count, "first": first, "last": last}
+        for version, count, first, last in rows
+    ]
