@@ -73,6 +73,10 @@ class Config:
         self.PRIVACY_NOTICE_VERSION = env.get("PRIVACY_NOTICE_VERSION", "2026-04")
         #: Days before a seminar on which `flask reminders send` sends the reminder.
         self.REMINDER_DAYS_BEFORE = _int("REMINDER_DAYS_BEFORE", 2)
+        #: How long a claimed mail is left to its sender before another sender may take it.
+        self.OUTBOX_LEASE_SECONDS = _int("OUTBOX_LEASE_SECONDS", 300)
+        #: The first wait after a failed delivery; it doubles with each attempt, to an hour.
+        self.OUTBOX_BACKOFF_SECONDS = _int("OUTBOX_BACKOFF_SECONDS", 30)
         self.REGISTRATION_RATE_LIMIT = env.get("REGISTRATION_RATE_LIMIT", "20 per minute")
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
 

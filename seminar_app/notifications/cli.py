@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from .models import OutboxMessage
@@ -24,7 +26,16 @@ def outbox_cli() -> None:
 @with_appcontext
 def send_command(loop: bool, interval: float) -> None:
     while True:
-        report = deliver_due(db.session)
+        try:
+            report = deliver_due(db.session)
+        except SQLAlchemyError as exc:
+            if not loop:
+                raise
+            # The database is away for a moment: a long-lived sender waits and goes on.
+            db.session.remove()  # drop the broken connection; the pool makes a new one
+            current_app.logger.warning("outbox: database unavailable: %s", type(exc).__name__)
+            time.sleep(interval)
+            continue
         if report.sent or report.deferred or report.failed or not loop:
             click.echo(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}")
         if not loop:

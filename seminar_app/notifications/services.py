@@ -105,9 +105,9 @@ def is_permanent(error: smtplib.SMTPException) -> bool:
     return isinstance(code, int) and code >= 500
 
 
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min … capped at an hour."""
-    return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+def backoff(attempts: int, base_seconds: int = 30) -> timedelta:
+    """30 s, 1 min, 2 min … (from OUTBOX_BACKOFF_SECONDS) capped at an hour."""
+    return min(timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
 class Transport(Protocol):
@@ -221,6 +221,8 @@ def deliver_due(
     report = DeliveryReport()
     transport = transport or transport_from_config()
     sender = current_app.config["MAIL_FROM"]
+    lease = timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", 300))
+    base = current_app.config.get("OUTBOX_BACKOFF_SECONDS", 30)
     try:
         for _ in range(limit):
             now = utcnow()
@@ -229,7 +231,7 @@ def deliver_due(
                 session.rollback()
                 break
             row.attempts += 1
-            row.next_attempt_at = now + SEND_LEASE
+            row.next_attempt_at = now + lease
             try:
                 data = render(session, row)
             except Withdrawn as exc:
@@ -249,12 +251,12 @@ def deliver_due(
                     message_id,
                     error=exc,
                     permanent=permanent,
-                    retry_at=now + backoff(attempts),
+                    retry_at=now + backoff(attempts, base),
                 )
                 report.failed += permanent
                 report.deferred += not permanent
             except OSError as exc:
-                _finish(session, message_id, error=exc, retry_at=now + backoff(attempts))
+                _finish(session, message_id, error=exc, retry_at=now + backoff(attempts, base))
                 report.deferred += 1
             else:
                 _finish(session, message_id)
@@ -262,10 +264,6 @@ def deliver_due(
     finally:
         transport.close()
     return report
-
-
-#: How long a claimed message is left to its sender before another may try it.
-SEND_LEASE = timedelta(minutes=5)
 
 
 def _finish(
