@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, redirect, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..audit.services import record
+from ..audit.services import PARTICIPANT, record
 from ..database import begin_write, insert_unless_present
 from ..domain import Delivery, RegistrationStatus, SeminarStatus
 from ..extensions import db
@@ -40,7 +40,7 @@ def record_join(session: Session, registration: Registration, now) -> bool:
             "attendance.joined_online",
             "registration",
             registration.id,
-            actor_label=registration.email,
+            actor_label=PARTICIPANT,
             details={"seminar_id": seminar.id},
         )
     return recorded

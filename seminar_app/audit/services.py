@@ -10,6 +10,10 @@ from sqlalchemy.orm import Session
 
 from .models import AuditEvent
 
+#: Who acted, for a participant acting through their own link: the registration is the
+#: event's subject, so the log never needs their address (which a purge would remove).
+PARTICIPANT = "participant"
+
 
 def record(
     session: Session,

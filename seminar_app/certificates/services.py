@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..attendance.models import CheckIn, OnlineAttendance
-from ..audit.services import record
+from ..audit.services import PARTICIPANT, record
 from ..catalogue.models import Seminar
 from ..database import insert_unless_present
 from ..domain import RegistrationStatus, SeminarStatus
@@ -144,7 +144,7 @@ def issue(session: Session, registration: Registration, now: datetime) -> Certif
             "certificate.issued",
             "registration",
             registration.id,
-            actor_label=registration.email,
+            actor_label=PARTICIPANT,
             details={"seminar_id": registration.seminar_id, "code": code},
         )
     return certificate

@@ -6,10 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, enum_check
+from ..domain import LABELS
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -18,6 +20,15 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+LABELS.update(
+    {
+        OutboxStatus.PENDING: _l("Waiting to be sent"),
+        OutboxStatus.SENT: _l("Sent"),
+        OutboxStatus.FAILED: _l("Not delivered"),
+    }
+)
 
 
 class OutboxMessage(db.Model):

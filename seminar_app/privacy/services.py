@@ -36,7 +36,12 @@ from ..consultations.models import Consultation
 from ..notifications.models import OutboxMessage
 from ..registration.details import parse_details
 from ..registration.models import CalendarFeed, Registration
-from ..registration.services import ensure_calendar_feed, find_active
+from ..registration.services import (
+    ensure_calendar_feed,
+    find_active,
+    new_ticket_code,
+    new_token,
+)
 from ..surveys.models import Survey, SurveyAnswer
 from ..text import normalize_email
 from ..timeutil import fiscal_year_bounds, fiscal_year_of, to_jst
@@ -182,6 +187,19 @@ def _anonymise_batch(
         )
         .execution_options(synchronize_session=False)
     ).rowcount
+    # The secrets of their links go with the data: an old link or ticket opens nothing.
+    session.execute(
+        update(Registration),
+        [
+            {
+                "id": registration_id,
+                "manage_token": new_token(),
+                "join_token": new_token(),
+                "ticket_code": new_ticket_code(),
+            }
+            for registration_id in ids
+        ],
+    )
     return counts
 
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..audit.services import record
+from ..audit.services import PARTICIPANT, record
 from ..catalogue.models import Seminar
 from ..catalogue.services import RegistrationState, registration_state
 from ..database import begin_write, insert_unless_present
@@ -279,7 +279,7 @@ def register(
         "registration.created",
         "registration",
         registration.id,
-        actor_label=registration.email if source != "desk" else None,
+        actor_label=PARTICIPANT if source != "desk" else None,
         details={"seminar_id": seminar.id, "status": registration.status, "source": source},
     )
     return registration
@@ -368,7 +368,7 @@ def cancel(
         "registration.cancelled",
         "registration",
         registration.id,
-        actor_label=registration.email if by_participant else None,
+        actor_label=PARTICIPANT if by_participant else None,
         details={
             "seminar_id": seminar.id,
             "had_seat": was_confirmed,
@@ -416,7 +416,7 @@ def update_details(
             "registration.updated",
             "registration",
             registration.id,
-            actor_label=registration.email,
+            actor_label=PARTICIPANT,
             details={"fields": changed},
         )
     return changed
@@ -429,7 +429,7 @@ def send_link_again(session: Session, registration: Registration) -> None:
         "registration.link_resent",
         "registration",
         registration.id,
-        actor_label=registration.email,
+        actor_label=PARTICIPANT,
     )
 
 
