@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -37,7 +38,9 @@ def test_capacity_holds_across_two_servers_on_one_database(tmp_path):
                 ((a if n % 2 == 0 else b).base + path, api_body(f"two{n}@example.jp"))
                 for n in range(REQUESTS)
             ]
-            answers = asyncio.run(post_all(requests))
+            # A thread of its own: the browser tests' Playwright may hold this thread's loop.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                answers = pool.submit(asyncio.run, post_all(requests)).result()
         bad = [a if isinstance(a, str) else (a.status_code, a.text[:200]) for a in answers]
         assert all(isinstance(a, httpx.Response) and a.status_code == 201 for a in answers), bad
         bodies = [a.json() for a in answers]
