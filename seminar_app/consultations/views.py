@@ -6,9 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from ..attendance.reports import ReportError
 from ..audit.services import record
 from ..auth.access import check_roles
 from ..auth.models import User, UserRole
@@ -19,6 +17,7 @@ from ..i18n import current_language
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
 from ..reports.services import consultation_figures
 from ..timeutil import fiscal_year_of, jst_today, utcnow
+from ..uploads import import_upload
 from . import importer, services
 from .forms import ConsultationForm
 from .models import Client, Consultation, step_label
@@ -284,34 +283,11 @@ def export(fy: int, extension: str):
 @bp.post("/import")
 def import_file():
     check_roles(Role.ORGANIZER)
-    upload = request.files.get("file")
-    data = upload.read(20 * 1024 * 1024 + 1) if upload else b""
-    back = url_for("consultations.index")
-    if not data:
-        flash(_("Choose the CSV file of past consultations."), "error")
-        return redirect(back, 303)
-    try:
-        count = importer.import_file(
-            db.session,
-            data,
-            today=jst_today(),
-            actor_label=current_user.email,
-            actor=current_user,
-        )
-    except importer.AlreadyImported:
-        db.session.rollback()
-        flash(_("This file was already imported; nothing was changed."), "error")
-        return redirect(back, 303)
-    except ReportError as exc:
-        db.session.rollback()
-        return render_template(
-            "console/report_errors.html", seminar=None, problems=exc.problems, back=back
-        ), 400
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same file, imported at the same moment by someone else
-        db.session.rollback()
-        flash(_("This file was already imported; nothing was changed."), "error")
-        return redirect(back, 303)
-    flash(_("%(n)d consultations were imported.", n=count), "success")
-    return redirect(back, 303)
+    return import_upload(
+        importer.import_file,
+        importer.AlreadyImported,
+        back=url_for("consultations.index"),
+        max_bytes=20 * 1024 * 1024,
+        empty_message=_("Choose the CSV file of past consultations."),
+        done_message=lambda n: _("%(n)d consultations were imported.", n=n),
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -81,18 +83,15 @@ def import_cli() -> None:
     pass
 
 
-@import_cli.command("historic")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
-def historic_command(path: Path) -> None:
-    """Load past seminars and their head-counts from a CSV file (all rows or none)."""
+@contextmanager
+def _all_or_nothing(path: Path, already_imported: type[Exception]) -> Iterator[None]:
+    """Commit what the block imported, or nothing: every problem on stderr, exit status 1."""
     try:
-        count = historic.import_file(
-            db.session, path.read_bytes(), today=jst_today(), actor_label="cli"
-        )
-    except historic.AlreadyImported as exc:
+        yield
+        db.session.commit()
+    except (already_imported, IntegrityError) as exc:  # IntegrityError: imported meanwhile
         db.session.rollback()
-        raise click.ClickException(f"{path} was already imported (file {exc}).") from exc
+        raise click.ClickException(f"{path} was already imported.") from exc
     except ReportError as exc:
         db.session.rollback()
         for problem in exc.problems:
@@ -100,7 +99,17 @@ def historic_command(path: Path) -> None:
         raise click.ClickException(
             f"{len(exc.problems)} problem(s); nothing was imported."
         ) from exc
-    db.session.commit()
+
+
+@import_cli.command("historic")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def historic_command(path: Path) -> None:
+    """Load past seminars and their head-counts from a CSV file (all rows or none)."""
+    with _all_or_nothing(path, historic.AlreadyImported):
+        count = historic.import_file(
+            db.session, path.read_bytes(), today=jst_today(), actor_label="cli"
+        )
     click.echo(f"Imported {count} seminar(s) from {path}.")
 
 
@@ -111,30 +120,13 @@ def consultations_command(path: Path) -> None:
     """Load the desk's past consultations from a CSV file (all rows or none)."""
     data = path.read_bytes()
     key = importer.file_key(data)
-    try:
+    with _all_or_nothing(path, importer.AlreadyImported):
         importer.ensure_not_imported(db.session, key)
         rows = importer.parse(data, jst_today())
         with click.progressbar(
-            length=len(rows),
-            label="Importing",
-            hidden=len(rows) < PROGRESS_FROM_ROWS,
+            length=len(rows), label="Importing", hidden=len(rows) < PROGRESS_FROM_ROWS
         ) as bar:
             count = importer.import_rows(
                 db.session, rows, key, actor_label="cli", progress=bar.update
             )
-    except importer.AlreadyImported as exc:
-        db.session.rollback()
-        raise click.ClickException(f"{path} was already imported (file {exc}).") from exc
-    except ReportError as exc:
-        db.session.rollback()
-        for problem in exc.problems:
-            click.echo(f"error: {path}: {problem}", err=True)
-        raise click.ClickException(
-            f"{len(exc.problems)} problem(s); nothing was imported."
-        ) from exc
-    try:
-        db.session.commit()
-    except IntegrityError as exc:  # the same file, imported at the same moment elsewhere
-        db.session.rollback()
-        raise click.ClickException(f"{path} was already imported (file {key}).") from exc
     click.echo(f"Imported {count} consultation(s) from {path}.")

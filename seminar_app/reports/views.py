@@ -7,17 +7,13 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from ..attendance.reports import ReportError
 from ..audit.services import record
 from ..auth.access import require_roles_for_blueprint
 from ..domain import Role, label
@@ -26,7 +22,8 @@ from ..extensions import db
 from ..i18n import current_language, format_fiscal_year
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
 from ..surveys.services import fiscal_year_survey_figures
-from ..timeutil import fiscal_year_of, jst_today, to_jst, utcnow
+from ..timeutil import fiscal_year_of, to_jst, utcnow
+from ..uploads import import_upload
 from . import activity, historic, services
 
 bp = Blueprint("reports", __name__)
@@ -200,34 +197,14 @@ def _tables(fy: int):
 
 @bp.post("/historic")
 def historic_import():
-    upload = request.files.get("file")
-    data = upload.read(5 * 1024 * 1024 + 1) if upload else b""
-    if not data:
-        flash(_("Choose the CSV file of past seminars."), "error")
-        return redirect(url_for("reports.fiscal_year"), 303)
-    try:
-        count = historic.import_file(
-            db.session,
-            data,
-            today=jst_today(),
-            actor_label=current_user.email,
-            actor=current_user,
-        )
-    except historic.AlreadyImported:
-        db.session.rollback()
-        flash(_("This file was already imported; nothing was changed."), "error")
-        return redirect(url_for("reports.fiscal_year"), 303)
-    except ReportError as exc:
-        db.session.rollback()
-        return render_template(
-            "console/report_errors.html",
-            seminar=None,
-            problems=exc.problems,
-            back=url_for("reports.fiscal_year"),
-        ), 400
-    db.session.commit()
-    flash(_("%(n)d past seminars were imported.", n=count), "success")
-    return redirect(url_for("reports.fiscal_year"), 303)
+    return import_upload(
+        historic.import_file,
+        historic.AlreadyImported,
+        back=url_for("reports.fiscal_year"),
+        max_bytes=5 * 1024 * 1024,
+        empty_message=_("Choose the CSV file of past seminars."),
+        done_message=lambda n: _("%(n)d past seminars were imported.", n=n),
+    )
 
 
 def _survey_label(value: str) -> str:

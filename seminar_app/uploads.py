@@ -1,0 +1,59 @@
+"""One way to take a CSV import through a console form: all rows or none, said plainly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from .attendance.reports import ReportError
+from .extensions import db
+from .timeutil import jst_today
+
+#: import_file(session, data, today=, actor_label=, actor=) -> number of rows imported.
+Importer = Callable[..., int]
+
+
+def import_upload(
+    importer: Importer,
+    already_imported: type[Exception],
+    *,
+    back: str,
+    max_bytes: int,
+    empty_message: str,
+    done_message: Callable[[int], str],
+):
+    """Run `importer` on the uploaded file, commit, and answer the organizer.
+
+    A file already imported (or the same file imported at the same moment elsewhere,
+    which the database's unique keys refuse) changes nothing; so does any problem in the
+    file, whose lines are listed on an error page.
+    """
+    upload = request.files.get("file")
+    data = upload.read(max_bytes + 1) if upload else b""
+    if not data:
+        flash(empty_message, "error")
+        return redirect(back, 303)
+    try:
+        count = importer(
+            db.session,
+            data,
+            today=jst_today(),
+            actor_label=current_user.email,
+            actor=current_user,
+        )
+        db.session.commit()
+    except (already_imported, IntegrityError):
+        db.session.rollback()
+        flash(_("This file was already imported; nothing was changed."), "error")
+        return redirect(back, 303)
+    except ReportError as exc:
+        db.session.rollback()
+        return render_template(
+            "console/report_errors.html", seminar=None, problems=exc.problems, back=back
+        ), 400
+    flash(done_message(count), "success")
+    return redirect(back, 303)
