@@ -6,7 +6,7 @@ picks a language with the switch, which is then kept in their session.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from babel.dates import format_date
@@ -67,10 +67,11 @@ _DAY_PATTERNS = {"ja": "y年M月d日（EEE）", "en": "EEE d MMM y"}
 _SAME_YEAR_PATTERNS = {"ja": "M月d日（EEE）", "en": "EEE d MMM"}
 
 
-def format_day(moment: datetime, language: str | None = None) -> str:
-    """2026年12月15日（火） / Tue 15 Dec 2026, in Tokyo time."""
+def format_day(moment: datetime | date, language: str | None = None) -> str:
+    """2026年12月15日（火） / Tue 15 Dec 2026: a moment in Tokyo time, or a calendar date."""
     language = language or current_language()
-    return format_date(to_jst(moment).date(), _DAY_PATTERNS[language], locale=language)
+    day = to_jst(moment).date() if isinstance(moment, datetime) else moment
+    return format_date(day, _DAY_PATTERNS[language], locale=language)
 
 
 def format_when(starts_at: datetime, ends_at: datetime, language: str | None = None) -> str:
