@@ -96,7 +96,7 @@ def test_an_advisor_records_a_consultation_through_the_form(client, db_session, 
     assert saved.client.corporate_number == "1234567890123"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert SECRET not in page and "/notes" in page  # shown only on request
-    assert "2026年10月5日（月） の相談" in page  # dates read as dates in Japanese
+    assert "2026年10月5日（月）の相談" in page  # dates read as dates in Japanese
 
 
 def test_a_form_without_a_topic_is_refused_and_writes_nothing(client, db_session, make_user):
