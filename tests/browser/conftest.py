@@ -203,7 +203,18 @@ def live_database(live: LiveServer):
     from seminar_app import create_app
     from seminar_app.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": live.db_url})
+    # The live server and its outbox sender write to the same SQLite file: every
+    # transaction here takes the write lock when it begins (waiting for it), so that one
+    # that reads and then writes is never refused half-way ("database is locked").
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": live.db_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "hide_parameters": True,
+                "execution_options": {"sqlite_begin_immediate": True},
+            },
+        }
+    )
     with app.app_context():
         try:
             yield db.session
