@@ -188,3 +188,12 @@ def test_development_mailbox_shows_delivered_mail(client, make_seminar, db_sessi
     shown = client.get(f"/dev/mailbox/{name}").get_data(as_text=True)
     assert "text/calendar" in shown and "method=REQUEST" in shown
     assert client.get("/dev/mailbox/..%2Fsecret.eml").status_code == 404
+
+
+def test_the_form_marks_the_fields_everyone_must_fill(client, make_seminar):
+    seminar = make_seminar()
+    html = client.get(f"/seminars/{seminar.slug}/register").get_data(as_text=True)
+    required = set(re.findall(r'<(?:input|select)[^>]*aria-required="true"[^>]*id="(\w+)"', html))
+    required |= set(re.findall(r'<(?:input|select)[^>]*id="(\w+)"[^>]*aria-required="true"', html))
+    assert required == {"name", "name_kana", "email", "attribute", "prefecture"}
+    assert html.count('class="required-mark"') == 5
