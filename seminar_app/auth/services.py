@@ -18,7 +18,7 @@ from ..notifications.services import compose, queue, renderer
 from ..text import normalize_email, normalize_text
 from ..timeutil import utcnow
 from ..urls import absolute_url
-from .models import ApiToken, User
+from .models import ApiToken, User, UserRole
 
 MIN_PASSWORD_LENGTH = 10
 _RESET_SALT = "staff-password-reset"
@@ -26,6 +26,18 @@ _RESET_SALT = "staff-password-reset"
 
 class AccountError(ValueError):
     pass
+
+
+def active_staff(session: Session, role: Role) -> list[User]:
+    """The active accounts holding `role`, by name: the choices of a lecturer or advisor."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role == role, User.active)
+            .order_by(User.display_name)
+        )
+    )
 
 
 def find_user(session: Session, email: str) -> User | None:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
-from ..auth.models import User, UserRole
+from ..auth.models import User
+from ..auth.services import active_staff
 from ..catalogue.models import Seminar
 from ..catalogue.rules import (
     SEMINAR_FIELD_NAMES,
@@ -32,14 +33,7 @@ class SeminarActionError(ValueError):
 
 
 def lecturer_choices(session: Session) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .join(UserRole)
-            .where(UserRole.role == Role.LECTURER, User.active)
-            .order_by(User.display_name)
-        )
-    )
+    return active_staff(session, Role.LECTURER)
 
 
 def new_slug(fields: SeminarFields) -> str:

@@ -9,13 +9,15 @@ from sqlalchemy import func, select
 
 from ..audit.services import record
 from ..auth.access import check_roles
-from ..auth.models import User, UserRole
+from ..auth.models import User
+from ..auth.services import active_staff
 from ..domain import Role, label
 from ..exports import to_csv, to_xlsx
 from ..extensions import db
 from ..i18n import current_language
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
 from ..reports.services import consultation_figures
+from ..reports.views import requested_fiscal_year
 from ..timeutil import fiscal_year_of, jst_today, utcnow
 from ..uploads import import_upload
 from . import importer, services
@@ -39,24 +41,8 @@ def _consultation_or_404(consultation_id: int) -> Consultation:
     return consultation
 
 
-def _fiscal_year() -> int:
-    raw = (request.args.get("fy") or "").strip()
-    if not raw:
-        return fiscal_year_of(utcnow())
-    if not raw.isascii() or not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        abort(404)
-    return int(raw)
-
-
 def _advisors() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole)
-            .where(UserRole.role == Role.ADVISOR, User.active)
-            .order_by(User.display_name)
-        )
-    )
+    return active_staff(db.session, Role.ADVISOR)
 
 
 def _form(**kwargs) -> ConsultationForm:
@@ -109,7 +95,7 @@ def _years(shown: int) -> range:
 
 @bp.get("/")
 def index():
-    fy = _fiscal_year()
+    fy = requested_fiscal_year()
     return render_template(
         "consultations/index.html",
         fy=fy,

@@ -47,7 +47,8 @@ CONSULTATION_NAMES = {
 }
 
 
-def _fiscal_year() -> int:
+def requested_fiscal_year() -> int:
+    """?fy=2020, this fiscal year when absent; 404 for anything else."""
     raw = (request.args.get("fy") or "").strip()
     if not raw:
         return fiscal_year_of(utcnow())
@@ -84,7 +85,7 @@ def consultation_breakdowns(figures) -> list[tuple[str, list[tuple[str, int]]]]:
 
 @bp.get("/")
 def fiscal_year():
-    fy = _fiscal_year()
+    fy = requested_fiscal_year()
     now = utcnow()
     report = services.fiscal_year_report(db.session, fy, now)
     years = services.years_side_by_side(db.session, fy, YEARS_SIDE_BY_SIDE, now)
