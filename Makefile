@@ -27,11 +27,16 @@ translations: $(MO_FILES)
 translations-update: $(VENV)/.installed
 	$(BIN)/python tools/i18n.py update
 
+# Development defaults (a public secret key, mail kept at /dev/mailbox, links to HOST:PORT)
+# apply only when asked for; without APP_ENV the app is production and wants its settings.
+run: export APP_ENV = development
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) content sync
 	@echo "Staff console: create an account with"
-	@echo "  $(FLASK) users create you@example.org --role organizer --role admin"
+	@echo "  APP_ENV=development $(FLASK) users create you@example.org --name '山田 花子' --role organizer --role admin"
 	@echo "Mail: sent to SMTP_HOST when set; otherwise kept at http://$(HOST):$(PORT)/dev/mailbox"
 	$(FLASK) outbox send --loop --interval 2 & sender=$$!; \
 	  trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
@@ -50,6 +55,7 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 test: lint $(AXE)
 	$(BIN)/python -m pytest
 
+bench: export APP_ENV = development
 bench: install
 	$(BIN)/python bench/registration_rush.py
 	$(BIN)/python bench/checkin_rush.py

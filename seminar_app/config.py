@@ -1,8 +1,9 @@
 """Settings read from the environment.
 
-`APP_ENV=production` selects the production configuration explicitly; anything
-else runs with development defaults, whichever server runs the app. The
-production configuration refuses to start with a development default secret.
+Production is the default: the development defaults (a public secret key, links to
+127.0.0.1, mail kept in a folder shown at /dev/mailbox) apply only when
+`APP_ENV=development` is set explicitly, as `make run` and the tests do. Without it
+the app refuses to start until its settings are given, and says which are missing.
 """
 
 from __future__ import annotations
@@ -46,14 +47,14 @@ class Config:
 
     def __init__(self) -> None:
         env = os.environ
-        self.SECRET_KEY = env.get("SECRET_KEY", DEV_SECRET_KEY)
+        self.SECRET_KEY = env.get("SECRET_KEY") or None
         self.SQLALCHEMY_DATABASE_URI = env.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'seminar.db'}"
         )
         # hide_parameters: a database error in the log never carries the values of a
         # statement (addresses, names, the secrets of management links and tickets).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
-        self.BASE_URL = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.BASE_URL = (env.get("BASE_URL") or "").rstrip("/") or None
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 50) * 1024 * 1024
         self.CONTENT_DIR = env.get("CONTENT_DIR", str(PROJECT_ROOT / "content"))
@@ -64,10 +65,10 @@ class Config:
         self.SMTP_USER = env.get("SMTP_USER") or None
         self.SMTP_PASSWORD = env.get("SMTP_PASSWORD") or None
         self.SMTP_STARTTLS = _bool(env.get("SMTP_STARTTLS"), False)
-        self.MAIL_FROM = env.get("MAIL_FROM", "seminar@example.org")
+        self.MAIL_FROM = env.get("MAIL_FROM") or None
         self.MAIL_FROM_NAME = env.get("MAIL_FROM_NAME", "知財戦略支援センター セミナー事務局")
         #: ORGANIZER of calendar invites: a mailbox that can take the replies calendars send.
-        self.CALENDAR_ORGANIZER = env.get("CALENDAR_ORGANIZER", self.MAIL_FROM)
+        self.CALENDAR_ORGANIZER = env.get("CALENDAR_ORGANIZER") or self.MAIL_FROM
         self.DEV_MAILBOX_DIR = env.get("DEV_MAILBOX_DIR", str(INSTANCE_DIR / "mailbox"))
         #: Version of the privacy notice that registrations agree to.
         self.PRIVACY_NOTICE_VERSION = env.get("PRIVACY_NOTICE_VERSION", "2026-04")
@@ -89,6 +90,10 @@ class Config:
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+        #: Organizers, advisors and admins (who reach personal data) need a second factor.
+        self.REQUIRE_SECOND_FACTOR = _bool(
+            env.get("REQUIRE_SECOND_FACTOR"), self.ENV_NAME == "production"
+        )
 
         self.BABEL_DEFAULT_LOCALE = "ja"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
@@ -100,13 +105,27 @@ class Config:
         self.SESSION_COOKIE_SECURE = False
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.WTF_CSRF_TIME_LIMIT = None
+        #: Strict-Transport-Security, sent in production only (development runs on plain HTTP).
+        self.STRICT_TRANSPORT_SECURITY: str | None = None
 
     def validate(self) -> None:
         """Raise ConfigurationError when the settings cannot be used."""
 
 
 class DevelopmentConfig(Config):
+    """Asked for with APP_ENV=development: defaults that let a checkout run at once."""
+
     ENV_NAME = "development"
+
+    def __init__(self) -> None:
+        super().__init__()
+        env = os.environ
+        self.SECRET_KEY = self.SECRET_KEY or DEV_SECRET_KEY
+        # Links in mails point where `make run` serves (HOST and PORT) unless BASE_URL says.
+        host = env.get("HOST") or "127.0.0.1"
+        self.BASE_URL = self.BASE_URL or f"http://{host}:{_int('PORT', 5000)}"
+        self.MAIL_FROM = self.MAIL_FROM or "seminar@example.org"
+        self.CALENDAR_ORGANIZER = self.CALENDAR_ORGANIZER or self.MAIL_FROM
 
 
 class ProductionConfig(Config):
@@ -117,26 +136,45 @@ class ProductionConfig(Config):
         self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = True
         self.PREFERRED_URL_SCHEME = "https"
+        self.STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
     def validate(self) -> None:
-        if not os.environ.get("SECRET_KEY") or self.SECRET_KEY == DEV_SECRET_KEY:
+        if self.SECRET_KEY == DEV_SECRET_KEY:
             raise ConfigurationError(
-                "SECRET_KEY must be set to a private random value in production "
-                "(the development default is refused)."
+                "SECRET_KEY must be a private random value in production "
+                "(the public development default is refused)."
+            )
+        missing = [
+            f"{name} ({why})"
+            for name, why in (
+                ("SECRET_KEY", "a private random value of at least 32 characters"),
+                ("BASE_URL", "the public https address that links in mails use"),
+                ("SMTP_HOST", "the mail server that mail leaves through"),
+                ("MAIL_FROM", "the agency's mailbox that mails come from"),
+            )
+            if not getattr(self, name)
+        ]
+        if missing:
+            raise ConfigurationError(
+                "Production settings missing: "
+                + "; ".join(missing)
+                + ". For a development checkout set APP_ENV=development (make run does)."
             )
         if len(self.SECRET_KEY) < 32:
             raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
-        if not os.environ.get("BASE_URL"):
-            raise ConfigurationError("BASE_URL must be set in production (links in mails use it).")
-        if not self.SMTP_HOST:
-            raise ConfigurationError("SMTP_HOST must be set in production (mail has to leave).")
+
+
+ENVIRONMENTS: dict[str, type[Config]] = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+}
 
 
 def load_config() -> Config:
-    """The configuration that APP_ENV names; development unless it says production."""
-    if os.environ.get("APP_ENV", "").strip().lower() == "production":
-        config: Config = ProductionConfig()
-    else:
-        config = DevelopmentConfig()
+    """The configuration that APP_ENV names: production unless it says development."""
+    name = os.environ.get("APP_ENV", "").strip().lower() or "production"
+    if name not in ENVIRONMENTS:
+        raise ConfigurationError(f"APP_ENV must be 'production' or 'development', got {name!r}.")
+    config = ENVIRONMENTS[name]()
     config.validate()
     return config

@@ -27,6 +27,10 @@ from seminar_app.domain import Delivery, HostType, Level, Role, SeminarStatus, S
 from seminar_app.extensions import db, limiter
 from seminar_app.timeutil import utcnow
 
+#: The tests (and the servers and senders they start) run on the development defaults,
+#: which apply only when asked for; production is what an unset APP_ENV means.
+os.environ["APP_ENV"] = "development"
+
 PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("TEST_PG_USER", "postgres")

@@ -8,13 +8,60 @@ from seminar_app.config import DEV_SECRET_KEY, ConfigurationError
 from seminar_app.extensions import db
 from tests.conftest import make_app
 
+PRODUCTION_SETTINGS = ("SECRET_KEY", "BASE_URL", "SMTP_HOST", "MAIL_FROM")
 
-def test_development_is_the_default(monkeypatch):
+
+def test_production_is_what_an_unset_app_env_means(monkeypatch):
     monkeypatch.delenv("APP_ENV", raising=False)
-    monkeypatch.delenv("SECRET_KEY", raising=False)
+    for name in PRODUCTION_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigurationError) as refused:
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    message = str(refused.value)
+    assert all(name in message for name in PRODUCTION_SETTINGS), message
+    assert "APP_ENV=development" in message
+
+
+def test_development_defaults_apply_only_when_asked_for(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "development")
+    for name in (*PRODUCTION_SETTINGS, "HOST", "PORT"):
+        monkeypatch.delenv(name, raising=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["ENV_NAME"] == "development"
     assert app.config["SECRET_KEY"] == DEV_SECRET_KEY
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5000"
+    assert "devmail.index" in {rule.endpoint for rule in app.url_map.iter_rules()}
+
+
+def test_development_links_follow_host_and_port(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.setenv("HOST", "localhost")
+    monkeypatch.setenv("PORT", "5611")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["BASE_URL"] == "http://localhost:5611"
+
+
+def test_an_unknown_app_env_is_refused(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "staging")
+    with pytest.raises(ConfigurationError, match="APP_ENV"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_only_production_sends_strict_transport_security(monkeypatch, tmp_path):
+    development = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert "Strict-Transport-Security" not in development.test_client().get("/healthz").headers
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("BASE_URL", "https://seminar.example.org")
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("MAIL_FROM", "seminar@example.org")
+    production = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    with production.app_context():
+        db.create_all()
+    response = production.test_client().get("/login", base_url="https://seminar.example.org")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "devmail.index" not in {rule.endpoint for rule in production.url_map.iter_rules()}
 
 
 def test_production_refuses_the_development_secret(monkeypatch):
@@ -33,6 +80,7 @@ def test_production_with_a_real_secret_uses_secure_cookies(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
     monkeypatch.setenv("BASE_URL", "https://seminar.example.org")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("MAIL_FROM", "seminar@example.org")
     monkeypatch.delenv("SMTP_HOST", raising=False)
     with pytest.raises(ConfigurationError, match="SMTP_HOST"):
         create_app()
@@ -45,7 +93,6 @@ def test_production_with_a_real_secret_uses_secure_cookies(monkeypatch):
 
 
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):
-    monkeypatch.delenv("APP_ENV", raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
     monkeypatch.setenv("BASE_URL", "https://seminar.example.org/")
     monkeypatch.setenv("SMTP_HOST", "smtp.example.org")

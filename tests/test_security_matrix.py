@@ -830,6 +830,7 @@ def production_app(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "p" * 48)
     monkeypatch.setenv("BASE_URL", "https://seminar.example.org")
     monkeypatch.setenv("SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("MAIL_FROM", "seminar@example.org")
     application = make_app(
         f"sqlite:///{tmp_path / 'production.db'}",
         SECRET_KEY="p" * 48,

@@ -14,7 +14,7 @@ _NAME = re.compile(r"^\d{8}T\d{12}\.eml$")
 
 
 def enabled(app) -> bool:
-    return app.config["ENV_NAME"] != "production" and not app.config["SMTP_HOST"]
+    return app.config["ENV_NAME"] == "development" and not app.config["SMTP_HOST"]
 
 
 def _folder() -> Path:
