@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 from .config import load_config
 from .database import begin_write
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .urls import FiscalYearConverter
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -41,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["ENV_NAME"] = settings.ENV_NAME
     app.json.ensure_ascii = False  # Japanese stays readable in API answers
     app.url_map.converters["id"] = DatabaseIdConverter
+    app.url_map.converters["fy"] = FiscalYearConverter
     if app.config["PROXY_FIX_X_FOR"]:
         # Behind a load balancer: the client's address for rate limits and the audit log.
         app.wsgi_app = ProxyFix(
@@ -242,6 +244,7 @@ def _register_template_helpers(app: Flask) -> None:
     from .auth.services import MIN_PASSWORD_LENGTH
     from .catalogue.services import registration_state, seats_left
     from .text import render_markdown
+    from .timeutil import fiscal_year_of
 
     app.jinja_env.globals.update(
         label=domain.label,
@@ -249,6 +252,7 @@ def _register_template_helpers(app: Flask) -> None:
         format_day=i18n.format_day,
         format_moment=i18n.format_moment,
         format_fiscal_year=i18n.format_fiscal_year,
+        fiscal_year_of=fiscal_year_of,
         current_language=i18n.current_language,
         render_markdown=render_markdown,
         Role=domain.Role,

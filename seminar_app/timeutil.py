@@ -31,17 +31,41 @@ def jst_datetime(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=JST).astimezone(UTC)
 
 
-def fiscal_year_of(moment: datetime) -> int:
-    """年度 of a moment: April or later belongs to that year, January–March to the one before."""
-    local = to_jst(moment)
+#: The fiscal years accepted anywhere: URLs, filters, commands and the API.
+FIRST_FISCAL_YEAR = 2000
+LAST_FISCAL_YEAR = 2100
+
+
+def is_accepted_fiscal_year(fiscal_year: int) -> bool:
+    return FIRST_FISCAL_YEAR <= fiscal_year <= LAST_FISCAL_YEAR
+
+
+def parse_fiscal_year(raw: str) -> int | None:
+    """A fiscal year written as ASCII digits (such as "2020") and accepted; None otherwise."""
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
+        return None
+    return int(raw) if is_accepted_fiscal_year(int(raw)) else None
+
+
+def fiscal_year_of(moment: datetime | date) -> int:
+    """年度 of a moment or a date in Japan: April or later belongs to that year, January–March
+    to the one before. A date is a calendar date in Japan already; a moment is read in JST."""
+    local = to_jst(moment) if isinstance(moment, datetime) else moment
     return local.year if local.month >= FISCAL_YEAR_START_MONTH else local.year - 1
+
+
+def fiscal_year_dates(fiscal_year: int) -> tuple[date, date]:
+    """[first day, first day of the next year) of a fiscal year, as dates in Japan."""
+    return date(fiscal_year, FISCAL_YEAR_START_MONTH, 1), date(
+        fiscal_year + 1, FISCAL_YEAR_START_MONTH, 1
+    )
 
 
 def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime, datetime]:
     """[start, end) of a fiscal year in UTC: 1 April 00:00 JST to the next 1 April."""
-    start = jst_datetime(date(fiscal_year, FISCAL_YEAR_START_MONTH, 1), time(0, 0))
-    end = jst_datetime(date(fiscal_year + 1, FISCAL_YEAR_START_MONTH, 1), time(0, 0))
-    return start, end
+    first, after = fiscal_year_dates(fiscal_year)
+    return jst_datetime(first, time(0, 0)), jst_datetime(after, time(0, 0))
 
 
 #: 令和 began on 2019-05-01; fiscal years from 2019 are named in it.

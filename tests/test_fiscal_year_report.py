@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import jsonschema
+import pytest
 
 from seminar_app.api.openapi import openapi_document
 from seminar_app.attendance import services as attendance
@@ -128,3 +129,10 @@ def test_report_is_for_organizers_only(client, make_user):
 
     login(client, make_user(Role.LECTURER))
     assert client.get("/console/reports/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path", ["/console/reports/1999.csv", "/console/reports/2101/activity.pptx"]
+)
+def test_a_fiscal_year_out_of_range_is_not_found(organizer_client, path):
+    assert organizer_client.get(path).status_code == 404

@@ -225,12 +225,12 @@ ROUTES: dict[tuple[str, str], Access] = {
     ): staff("POST", ORG),
     ("announcements.console", "/console/announcements"): staff("GET POST", ORG),
     ("reports.fiscal_year", "/console/reports/"): staff("GET", ORG),
-    ("reports.export", "/console/reports/<int:fy>.<any(csv, xlsx):extension>"): staff("GET", ORG),
+    ("reports.export", "/console/reports/<fy:fy>.<any(csv, xlsx):extension>"): staff("GET", ORG),
     (
         "reports.export",
-        "/console/reports/<int:fy>-<any(seminars, consultations):table>.<any(csv):extension>",
+        "/console/reports/<fy:fy>-<any(seminars, consultations):table>.<any(csv):extension>",
     ): staff("GET", ORG),
-    ("reports.activity_deck", "/console/reports/<int:fy>/activity.pptx"): staff("GET", ORG),
+    ("reports.activity_deck", "/console/reports/<fy:fy>/activity.pptx"): staff("GET", ORG),
     ("reports.historic_import", "/console/reports/historic"): staff("POST", ORG),
     # the consultation desk
     ("consultations.index", "/console/consultations/"): staff("GET", ORG, ADV),
@@ -248,7 +248,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ),
     (
         "consultations.export",
-        "/console/consultations/<int:fy>.<any(csv, xlsx):extension>",
+        "/console/consultations/<fy:fy>.<any(csv, xlsx):extension>",
     ): staff("GET", ORG, ADV),
     ("consultations.import_file", "/console/consultations/import"): staff("POST", ORG),
     # personal data: disclosure, correction, deletion (organizers only)
@@ -309,7 +309,7 @@ ROUTES: dict[tuple[str, str], Access] = {
         "GET", ORG
     ),
     ("api.create_checkin", "/api/v1/checkins"): api_staff("POST", ORG, REC),
-    ("api.fiscal_year_report", "/api/v1/reports/fiscal-years/<int:fiscal_year>"): api_staff(
+    ("api.fiscal_year_report", "/api/v1/reports/fiscal-years/<fy:fiscal_year>"): api_staff(
         "GET", ORG
     ),
     ("api.send_announcement", "/api/v1/announcements"): api_staff("POST", ORG),

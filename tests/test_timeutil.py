@@ -1,9 +1,17 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from seminar_app.i18n import format_fiscal_year, format_when
-from seminar_app.timeutil import fiscal_year_bounds, fiscal_year_of, reiwa_year
+from seminar_app.timeutil import (
+    FIRST_FISCAL_YEAR,
+    LAST_FISCAL_YEAR,
+    fiscal_year_bounds,
+    fiscal_year_dates,
+    fiscal_year_of,
+    parse_fiscal_year,
+    reiwa_year,
+)
 
 
 @pytest.mark.parametrize(
@@ -26,6 +34,36 @@ def test_fiscal_year_bounds_are_first_of_april_in_jst():
     start, end = fiscal_year_bounds(2020)
     assert start == datetime(2020, 3, 31, 15, 0, tzinfo=UTC)
     assert end == datetime(2021, 3, 31, 15, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("day", "fiscal_year"),
+    [(date(2020, 4, 1), 2020), (date(2021, 3, 31), 2020), (date(2021, 1, 5), 2020)],
+)
+def test_a_date_is_read_as_a_calendar_date_in_japan(day, fiscal_year):
+    assert fiscal_year_of(day) == fiscal_year
+    first, after = fiscal_year_dates(fiscal_year)
+    assert first <= day < after
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2020", 2020),
+        (" 2026 ", 2026),
+        (str(FIRST_FISCAL_YEAR), FIRST_FISCAL_YEAR),
+        (str(LAST_FISCAL_YEAR), LAST_FISCAL_YEAR),
+        (str(FIRST_FISCAL_YEAR - 1), None),
+        (str(LAST_FISCAL_YEAR + 1), None),
+        ("２０２０", None),
+        ("20200", None),
+        ("9" * 400, None),
+        ("", None),
+        ("-2020", None),
+    ],
+)
+def test_only_accepted_fiscal_years_are_read(raw, expected):
+    assert parse_fiscal_year(raw) == expected
 
 
 def test_naive_datetimes_are_refused():

@@ -17,6 +17,7 @@ from ..domain import (
     Series,
 )
 from ..reference import INDUSTRIES, PREFECTURES
+from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 
 
 def _enum(enum, nullable: bool = False) -> dict[str, Any]:
@@ -371,7 +372,11 @@ def _document(base_url: str) -> dict[str, Any]:
                         _query("host_type", _enum(HostType), "Who hosts it"),
                         _query(
                             "fiscal_year",
-                            {"type": "integer", "minimum": 2000, "maximum": 2100},
+                            {
+                                "type": "integer",
+                                "minimum": FIRST_FISCAL_YEAR,
+                                "maximum": LAST_FISCAL_YEAR,
+                            },
                             "年度, e.g. 2026",
                         ),
                         _query(
@@ -600,7 +605,11 @@ def _document(base_url: str) -> dict[str, Any]:
                             "name": "fiscal_year",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer", "minimum": 2000, "maximum": 2100},
+                            "schema": {
+                                "type": "integer",
+                                "minimum": FIRST_FISCAL_YEAR,
+                                "maximum": LAST_FISCAL_YEAR,
+                            },
                         }
                     ],
                     "responses": {

@@ -323,9 +323,7 @@ def create_checkin():
     return jsonify(answer), (200 if answer["already_checked_in"] else 201)
 
 
-@bp.get("/reports/fiscal-years/<int:fiscal_year>")
+@bp.get("/reports/fiscal-years/<fy:fiscal_year>")
 @token_required(Role.ORGANIZER)
 def fiscal_year_report(fiscal_year: int):
-    if not 2000 <= fiscal_year <= 2100:
-        return error(404, "Fiscal years run from 2000 to 2100.")
     return jsonify(reports.fiscal_year_report(db.session, fiscal_year, utcnow()))

@@ -12,7 +12,7 @@ from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from ..domain import Admission, Delivery, HostType, Level, SeminarStatus, Series
-from ..timeutil import fiscal_year_bounds, fiscal_year_of
+from ..timeutil import fiscal_year_bounds, fiscal_year_of, parse_fiscal_year
 from .models import Seminar
 
 #: Values accepted for the upcoming/past switch, as the API and the pages take them.
@@ -75,12 +75,12 @@ def parse_filters(args: Mapping[str, str]) -> CatalogueFilter:
     fiscal_year = None
     raw_year = (args.get("fiscal_year") or "").strip()
     if raw_year:
-        if not raw_year.isascii() or not raw_year.isdigit() or not 2000 <= int(raw_year) <= 2100:
+        fiscal_year = parse_fiscal_year(raw_year)
+        if fiscal_year is None:
             raise FilterError(
                 "fiscal_year",
                 _("The fiscal year must be a year such as 2026, got “%(value)s”.", value=raw_year),
             )
-        fiscal_year = int(raw_year)
     upcoming = None
     raw_upcoming = (args.get("upcoming") or "").strip().lower()
     if raw_upcoming:

@@ -11,7 +11,7 @@ from ..auth.access import require_roles_for_blueprint
 from ..catalogue.models import Seminar
 from ..domain import Role, SeminarStatus
 from ..extensions import db
-from ..timeutil import fiscal_year_bounds, fiscal_year_of, utcnow
+from ..timeutil import fiscal_year_bounds, fiscal_year_of, parse_fiscal_year, utcnow
 from . import services
 from .forms import SeminarForm
 
@@ -42,10 +42,7 @@ def _chosen_lecturers(form: SeminarForm):
 def index():
     now = utcnow()
     current_fy = fiscal_year_of(now)
-    raw_year = request.args.get("fiscal_year", "")
-    fiscal_year = (
-        int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 else current_fy
-    )
+    fiscal_year = parse_fiscal_year(request.args.get("fiscal_year", "")) or current_fy
     status = request.args.get("status", "")
     start, end = fiscal_year_bounds(fiscal_year)
     query = select(Seminar).where(Seminar.starts_at >= start, Seminar.starts_at < end)

@@ -17,7 +17,7 @@ from ..reference import INDUSTRIES, PREFECTURES
 from ..registration.models import Registration
 from ..reports.services import attended_condition, registrations_with_attendance
 from ..text import organization_key
-from ..timeutil import to_jst
+from ..timeutil import fiscal_year_dates, to_jst
 from .models import Channel, Client, Consultation, Source, Topic
 
 _CORPORATE_NUMBER = re.compile(r"^\d{13}$")
@@ -166,7 +166,7 @@ def consultations_of_year(
     session: Session, fiscal_year: int, *, client_id: int | None = None
 ) -> list[Consultation]:
     """The year's consultations (1 April – 31 March), newest first, with client and advisor."""
-    start, end = date(fiscal_year, 4, 1), date(fiscal_year + 1, 4, 1)
+    start, end = fiscal_year_dates(fiscal_year)
     query = (
         select(Consultation)
         .where(Consultation.held_on >= start, Consultation.held_on < end)

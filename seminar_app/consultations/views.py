@@ -88,7 +88,7 @@ def _years(shown: int) -> range:
     oldest = min(
         shown,
         current - 1,
-        (first.year if first.month >= 4 else first.year - 1) if first else current,
+        fiscal_year_of(first) if first else current,
     )
     return range(max(current, shown), oldest - 1, -1)
 
@@ -199,11 +199,9 @@ def _place_label(name: str, value: str | None) -> str:
     return reference_name(table, value, current_language()) or value
 
 
-@bp.get("/<int:fy>.<any(csv, xlsx):extension>")
+@bp.get("/<fy:fy>.<any(csv, xlsx):extension>")
 def export(fy: int, extension: str):
     """The year's consultations; notes only when an organizer asks for them explicitly."""
-    if not 2000 <= fy <= 2100:
-        abort(404)
     with_notes = request.args.get("notes") == "1"
     if with_notes and not current_user.has_role(Role.ORGANIZER):
         abort(403)

@@ -7,7 +7,14 @@ from flask.cli import with_appcontext
 
 from ..database import begin_write
 from ..extensions import db
-from ..timeutil import fiscal_year_bounds, fiscal_year_of, to_jst, utcnow
+from ..timeutil import (
+    FIRST_FISCAL_YEAR,
+    LAST_FISCAL_YEAR,
+    fiscal_year_bounds,
+    fiscal_year_of,
+    to_jst,
+    utcnow,
+)
 from . import services
 
 _LABELS = {
@@ -34,7 +41,7 @@ def privacy_cli() -> None:
 @click.option(
     "--before-fiscal-year",
     "fiscal_year",
-    type=click.IntRange(2000, 2100),
+    type=click.IntRange(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR),
     required=True,
     help="Anonymise seminars that started before 1 April of this fiscal year (JST).",
 )

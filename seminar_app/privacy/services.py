@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -44,7 +44,7 @@ from ..registration.services import (
 )
 from ..surveys.models import Survey, SurveyAnswer
 from ..text import normalize_email
-from ..timeutil import fiscal_year_bounds, fiscal_year_of, to_jst
+from ..timeutil import fiscal_year_bounds, fiscal_year_dates, fiscal_year_of, to_jst
 
 #: What a purged registration's name and reading become.
 PLACEHOLDER_NAME = "（削除済み）"
@@ -169,6 +169,13 @@ def _anonymise_batch(
         outbox.execution_options(synchronize_session=False)
     ).rowcount
     purged = _purged_email_column()
+    # Certificates keep the name they were issued to, so it must go with the registration's.
+    session.execute(
+        update(Certificate)
+        .where(Certificate.registration_id.in_(ids))
+        .values(name=None, organization=None)
+        .execution_options(synchronize_session=False)
+    )
     counts["registrations"] = session.execute(
         update(Registration)
         .where(Registration.id.in_(ids))
@@ -245,7 +252,10 @@ def purge_before(session: Session, fiscal_year: int, now: datetime, by: Any = No
         _add(result, _anonymise_batch(session, [tuple(r) for r in rows], outbox_before=cutoff))
     result.consultations = session.execute(
         update(Consultation)
-        .where(Consultation.held_on < date(fiscal_year, 4, 1), Consultation.notes.is_not(None))
+        .where(
+            Consultation.held_on < fiscal_year_dates(fiscal_year)[0],
+            Consultation.notes.is_not(None),
+        )
         .values(notes=None)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -310,7 +320,15 @@ def holdings(session: Session, email_key: str) -> dict[str, Any]:
 
     check_ins = by_registration(CheckIn)
     online = by_registration(OnlineAttendance)
-    certificates = by_registration(Certificate)
+    # The certificate in force; the ones it replaced only answer "replaced" at verification.
+    certificates = {
+        row.registration_id: row
+        for row in session.scalars(
+            select(Certificate).where(
+                Certificate.registration_id.in_(ids), Certificate.replaced_at.is_(None)
+            )
+        )
+    }
     answers: dict[int, list[SurveyAnswer]] = {}
     if ids:
         for answer in session.scalars(

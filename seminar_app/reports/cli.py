@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ..attendance.reports import ReportError
 from ..consultations import importer
 from ..extensions import db
-from ..timeutil import jst_today, utcnow
+from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, jst_today, utcnow
 from . import activity, historic
 from .services import fiscal_year_report
 
@@ -28,7 +28,7 @@ def report_cli() -> None:
 
 
 @report_cli.command("fy")
-@click.argument("fiscal_year", type=click.IntRange(2000, 2100))
+@click.argument("fiscal_year", type=click.IntRange(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR))
 @with_appcontext
 def fiscal_year_command(fiscal_year: int) -> None:
     """Print the summary of FISCAL_YEAR (April to March, Tokyo time)."""
@@ -60,7 +60,7 @@ def fiscal_year_command(fiscal_year: int) -> None:
 
 
 @report_cli.command("activity")
-@click.argument("fiscal_year", type=click.IntRange(2000, 2100))
+@click.argument("fiscal_year", type=click.IntRange(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR))
 @click.option(
     "--output",
     "-o",

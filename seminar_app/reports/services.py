@@ -8,7 +8,7 @@ door or attended online (by the join link, or long enough by the platform's repo
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select
@@ -20,7 +20,7 @@ from ..consultations.models import Channel, Consultation, Topic
 from ..domain import Delivery, HostType, RegistrationStatus, SeminarStatus
 from ..elearning.models import Recording, RecordingView
 from ..registration.models import Registration
-from ..timeutil import fiscal_year_bounds
+from ..timeutil import fiscal_year_bounds, fiscal_year_dates
 
 
 def held_in(fiscal_year: int, now: datetime):
@@ -238,7 +238,7 @@ def years_side_by_side(
 
 def consultation_figures(session: Session, fiscal_year: int) -> dict[str, Any]:
     """The desk's consultations held on dates of the fiscal year (1 April – 31 March)."""
-    start, end = date(fiscal_year, 4, 1), date(fiscal_year + 1, 4, 1)
+    start, end = fiscal_year_dates(fiscal_year)
     in_year = and_(Consultation.held_on >= start, Consultation.held_on < end)
     # Topics are stored `a;b;c`: wrap in `;` so that one topic never matches inside another.
     wrapped = literal(";") + Consultation.topics + literal(";")

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..i18n import current_language, format_fiscal_year
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
 from ..surveys.services import fiscal_year_survey_figures
-from ..timeutil import fiscal_year_of, to_jst, utcnow
+from ..timeutil import fiscal_year_of, parse_fiscal_year, to_jst, utcnow
 from ..uploads import import_upload
 from . import activity, historic, services
 
@@ -52,9 +52,10 @@ def requested_fiscal_year() -> int:
     raw = (request.args.get("fy") or "").strip()
     if not raw:
         return fiscal_year_of(utcnow())
-    if not raw.isascii() or not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+    fiscal_year = parse_fiscal_year(raw)
+    if fiscal_year is None:
         abort(404)
-    return int(raw)
+    return fiscal_year
 
 
 def _profile_label(name: str, value: str) -> str:
@@ -220,11 +221,9 @@ def _survey_numbers(numbers) -> list:
 CSV_TABLES = {"seminars": 2, "consultations": 4}
 
 
-@bp.get("/<int:fy>.<any(csv, xlsx):extension>")
-@bp.get("/<int:fy>-<any(seminars, consultations):table>.<any(csv):extension>")
+@bp.get("/<fy:fy>.<any(csv, xlsx):extension>")
+@bp.get("/<fy:fy>-<any(seminars, consultations):table>.<any(csv):extension>")
 def export(fy: int, extension: str, table: str = "seminars"):
-    if not 2000 <= fy <= 2100:
-        abort(404)
     tables = _tables(fy)
     record(
         db.session,
@@ -251,11 +250,9 @@ def export(fy: int, extension: str, table: str = "seminars"):
     )
 
 
-@bp.get("/<int:fy>/activity.pptx")
+@bp.get("/<fy:fy>/activity.pptx")
 def activity_deck(fy: int):
     """The annual activity report (活動状況) as slides, built from the same figures."""
-    if not 2000 <= fy <= 2100:
-        abort(404)
     body = activity.build_deck(
         db.session, fy, utcnow(), agency_name=current_app.config["AGENCY_NAME"]
     )
