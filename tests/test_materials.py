@@ -170,7 +170,8 @@ def test_audiences_decide_who_downloads(client, lecturer_setup, db_session, make
 
     assert [status(came, t) for t in ("everyone", "registrants", "attendees")] == [200] * 3
     assert [status(absent, t) for t in ("registrants", "attendees")] == [200, 403]
-    assert status(stranger, "registrants") == 403
+    # A management link of another seminar opens nothing of this one, for any audience.
+    assert [status(stranger, t) for t in ("everyone", "registrants")] == [404, 404]
     public = f"/seminars/{seminar.slug}/materials/"
     assert client.get(public + str(by_title["everyone"].id)).status_code == 200
     assert client.get(public + str(by_title["registrants"].id)).status_code == 404

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..domain import RegistrationStatus
-from ..materials.services import attended
+from ..materials.services import Access, access, in_audience
 from ..registration.models import Registration
 from ..registration.services import queue_for
-from .models import Recording, RecordingAudience, RecordingView
+from .models import Recording, RecordingView
 
 
 def available(recording: Recording, now: datetime) -> bool:
@@ -24,23 +24,19 @@ def available(recording: Recording, now: datetime) -> bool:
     return recording.available_until is None or now < recording.available_until
 
 
-def in_audience(session: Session, recording: Recording, registration: Registration | None) -> bool:
-    if recording.audience == RecordingAudience.EVERYONE:
-        return True
-    if registration is None or registration.seminar_id != recording.seminar_id:
-        return False
-    if registration.status != RegistrationStatus.CONFIRMED:
-        return False
-    if recording.audience == RecordingAudience.REGISTRANTS:
-        return True
-    came = attended(session, registration)
-    return came if recording.audience == RecordingAudience.ATTENDEES else not came
+def recording_access(
+    session: Session, recording: Recording, registration: Registration | None, now: datetime
+) -> Access:
+    seminar = session.get(Seminar, recording.seminar_id)
+    return access(
+        session, seminar, recording.audience, registration, available=available(recording, now)
+    )
 
 
 def may_watch(
     session: Session, recording: Recording, registration: Registration | None, now: datetime
 ) -> bool:
-    return available(recording, now) and in_audience(session, recording, registration)
+    return recording_access(session, recording, registration, now) is Access.OPEN
 
 
 def recordings_for(session: Session, registration: Registration, now: datetime):
@@ -64,8 +60,9 @@ def publish(session: Session, recording: Recording, *, by, now: datetime) -> int
         .order_by(Registration.id)
     ).all()
     told = 0
+    # Each is a registration of this very seminar, so only the audience is left to ask.
     for registration in registrations:
-        if in_audience(session, recording, registration):
+        if in_audience(session, recording.audience, registration):
             queue_for(
                 session,
                 "recording.published",

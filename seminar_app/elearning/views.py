@@ -15,6 +15,7 @@ from ..catalogue.models import Seminar
 from ..catalogue.services import public_seminar_by_slug
 from ..domain import Role
 from ..extensions import db
+from ..materials.services import Access
 from ..registration.models import Registration
 from ..registration.services import by_manage_token
 from ..text import normalize_text
@@ -115,8 +116,9 @@ def participant_open(token: str, recording_id: int):
     recording = db.session.get(Recording, recording_id)
     if registration is None or recording is None:
         abort(404)
-    if not services.may_watch(db.session, recording, registration, utcnow()):
-        abort(403)
+    answer = services.recording_access(db.session, recording, registration, utcnow())
+    if answer is not Access.OPEN:
+        abort(int(answer))
     return _open(recording, registration)
 
 
@@ -126,6 +128,7 @@ def public_open(slug: str, recording_id: int):
     recording = db.session.get(Recording, recording_id)
     if seminar is None or recording is None or recording.seminar_id != seminar.id:
         abort(404)
-    if not services.may_watch(db.session, recording, None, utcnow()):
-        abort(404)
+    answer = services.recording_access(db.session, recording, None, utcnow())
+    if answer is not Access.OPEN:
+        abort(int(answer))
     return _open(recording, None)

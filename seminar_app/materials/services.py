@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from ..attendance.models import CheckIn, OnlineAttendance
 from ..audit.services import record
 from ..catalogue.models import Seminar, seminar_lecturers
 from ..domain import RegistrationStatus, Role
+from ..elearning.models import RecordingAudience
 from ..registration.models import Registration
 from .models import Audience, Material, MaterialVersion
 from .storage import FilesystemStorage, Storage
@@ -88,21 +90,84 @@ def attended(session: Session, registration: Registration) -> bool:
     )
 
 
+class Access(IntEnum):
+    """The one rule's answer for a material or a recording, as the status a door gives."""
+
+    OPEN = 200
+    #: The visitor may see the seminar, but the item is not (or not yet) for them.
+    REFUSED = 403
+    #: The visitor may not see the seminar: nothing of it is told, not even that it exists.
+    HIDDEN = 404
+
+
+def may_see_seminar(seminar: Seminar, registration: Registration | None) -> bool:
+    """The first question before any material or recording: may this visitor see the seminar?
+
+    A management link sees its own seminar and no other, public or not; a visitor without
+    one sees a public seminar (the catalogue's word: Seminar.is_public). Staff who manage
+    the seminar have their own door, which asks may_manage.
+    """
+    if registration is not None:
+        return registration.seminar_id == seminar.id
+    return seminar.is_public
+
+
+def in_audience(session: Session, audience: str, registration: Registration | None) -> bool:
+    """The second question, asked only of a visitor who may see the seminar.
+
+    Materials and recordings share the audiences; only a recording can be for absentees.
+    """
+    if audience == RecordingAudience.EVERYONE:
+        return True
+    if registration is None or registration.status != RegistrationStatus.CONFIRMED:
+        return False
+    if audience == RecordingAudience.REGISTRANTS:
+        return True
+    if audience == RecordingAudience.ATTENDEES:
+        return attended(session, registration)
+    return audience == RecordingAudience.ABSENTEES and not attended(session, registration)
+
+
+def access(
+    session: Session,
+    seminar: Seminar,
+    audience: str,
+    registration: Registration | None,
+    *,
+    available: bool,
+) -> Access:
+    """Who may open a material or a recording: the seminar first, then time and audience."""
+    if not may_see_seminar(seminar, registration):
+        return Access.HIDDEN
+    if available and in_audience(session, audience, registration):
+        return Access.OPEN
+    # Without a management link nobody is told that something is there for others.
+    return Access.REFUSED if registration is not None else Access.HIDDEN
+
+
+def material_access(
+    session: Session, material: Material, registration: Registration | None, now: datetime
+) -> Access:
+    if material.deleted_at is not None:
+        return Access.HIDDEN
+    available = material.visible_from is None or now >= material.visible_from
+    seminar = session.get(Seminar, material.seminar_id)
+    return access(session, seminar, material.audience, registration, available=available)
+
+
 def may_download(
     session: Session, material: Material, registration: Registration | None, now: datetime
 ) -> bool:
-    """Audience and time decide; a registration counts only for its own seminar."""
-    if material.deleted_at is not None:
-        return False
-    if material.visible_from is not None and now < material.visible_from:
-        return False
-    if material.audience == Audience.EVERYONE:
-        return True
-    if registration is None or registration.seminar_id != material.seminar_id:
-        return False
-    if registration.status != RegistrationStatus.CONFIRMED:
-        return False
-    return material.audience == Audience.REGISTRANTS or attended(session, registration)
+    return material_access(session, material, registration, now) is Access.OPEN
+
+
+def materials_for(session: Session, registration: Registration, now: datetime) -> list[Material]:
+    """What this registration's management link may download, for its page."""
+    return [
+        material
+        for material in visible_materials(session, registration.seminar_id)
+        if may_download(session, material, registration, now)
+    ]
 
 
 def add_version(session: Session, material: Material, upload: CheckedUpload, *, by) -> None:

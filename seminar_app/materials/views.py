@@ -193,8 +193,9 @@ def public_download(slug: str, material_id: int):
     material = db.session.get(Material, material_id)
     if seminar is None or material is None or material.seminar_id != seminar.id:
         abort(404)
-    if not services.may_download(db.session, material, None, utcnow()):
-        abort(404)
+    answer = services.material_access(db.session, material, None, utcnow())
+    if answer is not services.Access.OPEN:
+        abort(int(answer))
     return _download(material)
 
 
@@ -205,6 +206,7 @@ def participant_download(token: str, material_id: int):
     material = db.session.get(Material, material_id)
     if registration is None or material is None:
         abort(404)
-    if not services.may_download(db.session, material, registration, utcnow()):
-        abort(403)
+    answer = services.material_access(db.session, material, registration, utcnow())
+    if answer is not services.Access.OPEN:
+        abort(int(answer))
     return _download(material)

@@ -28,12 +28,13 @@ from ..notifications.services import compose, queue, renderer
 from ..timeutil import utcnow
 from ..urls import absolute_url
 from .details import normalize_email_address
-from .models import Registration
+from .models import CalendarFeed, Registration
 
 bp = Blueprint("overview", __name__)
 
 _SALT = "participant-overview"
-#: The emailed link works for a week; a management page makes a fresh one at each visit.
+#: The emailed link works for a week. It is made only for a mail to the address itself:
+#: no page reached without that mail shows it, or the calendar feed it leads to.
 MAX_AGE = 7 * 24 * 3600
 
 
@@ -104,11 +105,7 @@ def show(token: str):
         entries.append(
             {
                 "registration": registration,
-                "materials": [
-                    material
-                    for material in materials.visible_materials(db.session, registration.seminar_id)
-                    if materials.may_download(db.session, material, registration, now)
-                ],
+                "materials": materials.materials_for(db.session, registration, now),
                 "recordings": recordings.recordings_for(db.session, registration, now),
             }
         )
@@ -121,5 +118,7 @@ def show(token: str):
         upcoming=upcoming,
         past=past,
         email=entries[0]["registration"].email,
+        # Shown here because this page was reached through the mail to the address.
+        feed=db.session.scalar(select(CalendarFeed).where(CalendarFeed.email_key == email_key)),
         now=now,
     )

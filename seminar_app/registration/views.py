@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from ..attendance.tickets import qr_png
 from ..catalogue.models import Seminar
@@ -28,8 +27,7 @@ from ..materials import services as materials
 from ..timeutil import utcnow
 from . import services
 from .forms import EditDetailsForm, RegistrationForm, ResendForm
-from .models import CalendarFeed, Registration
-from .overview import overview_token
+from .models import Registration
 
 bp = Blueprint("registration", __name__)
 
@@ -122,23 +120,16 @@ def registration_or_404(token: str) -> Registration:
 
 @bp.get("/r/<token>")
 def manage(token: str):
+    # This one registration only: the address's other registrations and its calendar feed
+    # are reached through the link mailed to the address (/me), never from here.
     registration = registration_or_404(token)
-    feed = db.session.scalar(
-        select(CalendarFeed).where(CalendarFeed.email_key == registration.email_key)
-    )
     return render_template(
         "registration/manage.html",
         registration=registration,
         seminar=registration.seminar,
         position=services.waitlist_position(db.session, registration),
-        feed=feed,
-        overview_token=overview_token(registration.email_key),
         recordings=recordings.recordings_for(db.session, registration, utcnow()),
-        materials=[
-            material
-            for material in materials.visible_materials(db.session, registration.seminar_id)
-            if materials.may_download(db.session, material, registration, utcnow())
-        ],
+        materials=materials.materials_for(db.session, registration, utcnow()),
         new=request.args.get("new") == "1",
         now=utcnow(),
     )
