@@ -347,6 +347,23 @@ def test_the_seed_and_the_counts_are_in_the_audit_log(db_session, make_seminar):
     assert drawn_records == 5
 
 
+def test_the_seed_is_kept_on_the_seminar_and_shown_on_its_page(client, db_session, make_seminar):
+    seminar = lottery_seminar(make_seminar, capacity=2)
+    registrations = applications(db_session, seminar, 5)
+    result = drawn(db_session, seminar)
+    db_session.refresh(seminar)
+    assert seminar.lottery_seed == result.seed
+    page = " ".join(client.get(f"/seminars/{seminar.slug}").get_data(as_text=True).split())
+    assert str(result.seed) in page
+    # The published seed and the applications in id order give the drawn order again.
+    again = drawn_order(
+        [(registration.id, False) for registration in sorted(registrations, key=lambda r: r.id)],
+        seminar.lottery_seed,
+        sme_priority=False,
+    )
+    assert again == result.order
+
+
 def test_everyone_is_told_by_mail(app, db_session, make_seminar):
     seminar = lottery_seminar(make_seminar, capacity=2)
     applications(db_session, seminar, 5)

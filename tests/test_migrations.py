@@ -1,9 +1,12 @@
 """The migrations are the schema: they must build exactly what the models describe."""
 
+import json
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import CheckConstraint, inspect
+from sqlalchemy import CheckConstraint, inspect, text
 
 from seminar_app.extensions import db
 from tests.conftest import fresh_database_url, make_app
@@ -50,4 +53,36 @@ def test_migrations_downgrade_to_nothing_and_up_again(backend, tmp_path):
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert "registrations" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_a_drawn_seminar_gets_its_seed_from_the_audit_log(backend, tmp_path):
+    app = make_app(fresh_database_url(backend, tmp_path, "seminar_lottery_seed"))
+    with app.app_context():
+        upgrade(revision="c14c3a7f0003")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO seminars (id, slug, title, description, series, host_type, delivery, "
+                    "status, starts_at, ends_at, capacity, admission, lottery_drawn_at, "
+                    "created_at, updated_at) VALUES (7, 'drawn', 'drawn', '', "
+                    "'trade-secret-ip-strategy', 'agency', 'online', 'published', "
+                    ":at, :end, 10, 'lottery', :at, :at, :at)"
+                ),
+                {"at": datetime(2026, 5, 1, tzinfo=UTC), "end": datetime(2026, 5, 2, tzinfo=UTC)},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO audit_events (action, actor_label, subject_type, subject_id, "
+                    "details, at) VALUES ('lottery.drawn', 'cli', 'seminar', '7', :details, :at)"
+                ),
+                {
+                    "details": json.dumps({"seed": 2**62 + 5}),
+                    "at": datetime(2026, 5, 1, tzinfo=UTC),
+                },
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            seed = connection.execute(text("SELECT lottery_seed FROM seminars WHERE id = 7"))
+            assert seed.scalar() == 2**62 + 5
         db.engine.dispose()

@@ -229,6 +229,7 @@ STAFF_SEMINAR: dict[str, Any] = {
         "waitlist_cutoff_hours": {"type": "integer"},
         "lottery_sme_priority": {"type": "boolean"},
         "lottery_drawn_at": _NULLABLE_DATETIME,
+        "lottery_seed": _NULLABLE_INT,
     },
 }
 
@@ -445,7 +446,7 @@ def _document(base_url: str) -> dict[str, Any]:
                     "responses": {
                         "201": _json("StaffSeminar", "The created seminar"),
                         "400": _error("The body is not a JSON object"),
-                        "401": _error("No valid token"),
+                        "401": _error("No valid token (missing, unknown, expired or revoked)"),
                         "403": _error("The token's account is not an organizer"),
                         "422": _json("ValidationError", "A field is not valid"),
                     },
@@ -488,7 +489,7 @@ def _document(base_url: str) -> dict[str, Any]:
                     "responses": {
                         "200": _json("StaffSeminar", "The changed seminar"),
                         "400": _error("The body is not a JSON object"),
-                        "401": _error("No valid token"),
+                        "401": _error("No valid token (missing, unknown, expired or revoked)"),
                         "403": _error("The token's account is not an organizer"),
                         "404": _error("No seminar has this id"),
                         "409": _error(
@@ -546,7 +547,7 @@ def _document(base_url: str) -> dict[str, Any]:
                                 }
                             },
                         },
-                        "401": _error("No valid token"),
+                        "401": _error("No valid token (missing, unknown, expired or revoked)"),
                         "403": _error("The token's account is not an organizer"),
                         "404": _error("No seminar has this id"),
                     },
@@ -584,7 +585,7 @@ def _document(base_url: str) -> dict[str, Any]:
                             "checked_in_at the first time)",
                         ),
                         "400": _error("The body is not a JSON object"),
-                        "401": _error("No valid token"),
+                        "401": _error("No valid token (missing, unknown, expired or revoked)"),
                         "403": _error("The token's account may not check people in"),
                         "404": _error("No seminar or no ticket with this code"),
                         "409": _error(
@@ -614,7 +615,7 @@ def _document(base_url: str) -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json("FiscalYearReport", "The year's figures"),
-                        "401": _error("No valid token"),
+                        "401": _error("No valid token (missing, unknown, expired or revoked)"),
                         "403": _error("The token's account is not an organizer"),
                         "404": _error("Outside the years the system knows"),
                     },
@@ -648,7 +649,13 @@ def _document(base_url: str) -> dict[str, Any]:
                 "bearerToken": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "Printed by `flask --app wsgi users token EMAIL`",
+                    "description": (
+                        "A staff member's token, created in the console (Account → API "
+                        "tokens) or printed by `flask --app wsgi users token EMAIL "
+                        "[--expires-in DAYS] [--name NAME]`. A token expires (after 90 days "
+                        "unless chosen otherwise, at most 365) and can be revoked; an "
+                        "expired or revoked token is answered with 401."
+                    ),
                 }
             },
         },

@@ -63,6 +63,7 @@ def staff_seminar_json(seminar: Seminar) -> dict[str, Any]:
         "lottery_drawn_at": (
             seminar.lottery_drawn_at.isoformat() if seminar.lottery_drawn_at else None
         ),
+        "lottery_seed": seminar.lottery_seed,
     }
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -119,6 +120,9 @@ class Seminar(TimestampMixin, db.Model):
     )
     #: When the lottery was drawn; a seminar is drawn once.
     lottery_drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The seed of the draw, published on the seminar's page: with the applications in id
+    #: order it gives the same drawn order again, so anyone can check the draw was fair.
+    lottery_seed: Mapped[int | None] = mapped_column(BigInteger)
     #: The content file this seminar is kept in, relative to content/; None if made in the console.
     content_path: Mapped[str | None] = mapped_column(String(300))
 

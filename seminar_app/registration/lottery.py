@@ -5,8 +5,9 @@ After that deadline an organizer draws once: the applications, in the order of t
 ids, are shuffled by `random.Random(seed)`; with SME priority the small and medium-sized
 companies are moved to the front, keeping the drawn order among themselves and among the
 rest. The first ones up to the free seats are confirmed, the others waitlisted in the drawn
-order (their `lottery_rank`), and everyone is told by mail. The seed is kept in the audit
-log, so that the same applications and the same seed give the same result again.
+order (their `lottery_rank`), and everyone is told by mail. The seed is kept on the seminar
+and shown on its page, so that the same applications and the same seed give the same
+result again, for anyone who wants to check.
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ def draw(
             registration.confirmed_at = now
         else:
             registration.status = RegistrationStatus.WAITLISTED
-    seminar.lottery_drawn_at = now
+    seminar.lottery_drawn_at, seminar.lottery_seed = now, seed
     session.flush()
     for rank, registration_id in enumerate(order, start=1):
         registration = applications[registration_id]
