@@ -63,8 +63,8 @@ def test_a_drawn_seminar_gets_its_seed_from_the_audit_log(backend, tmp_path):
         with db.engine.begin() as connection:
             connection.execute(
                 text(
-                    "INSERT INTO seminars (id, slug, title, description, series, host_type, delivery, "
-                    "status, starts_at, ends_at, capacity, admission, lottery_drawn_at, "
+                    "INSERT INTO seminars (id, slug, title, description, series, host_type, "
+                    "delivery, status, starts_at, ends_at, capacity, admission, lottery_drawn_at, "
                     "created_at, updated_at) VALUES (7, 'drawn', 'drawn', '', "
                     "'trade-secret-ip-strategy', 'agency', 'online', 'published', "
                     ":at, :end, 10, 'lottery', :at, :at, :at)"
