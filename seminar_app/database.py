@@ -93,11 +93,14 @@ def begin_write(session) -> None:
     session.connection(execution_options={"sqlite_begin_immediate": True})
 
 
-def insert_unless_present(session, model, unique_column: str, **values) -> bool:
+def insert_unless_present(
+    session, model, unique_column: str, *, index_where=None, **values
+) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on a unique column, on PostgreSQL and SQLite alike.
 
     True when this call inserted the row; False when it existed, also when another
-    transaction inserted it a moment earlier (no IntegrityError to catch).
+    transaction inserted it a moment earlier (no IntegrityError to catch). `index_where`
+    names a partial unique index by its condition.
     """
     from sqlalchemy.dialects.postgresql import insert as postgresql_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -106,7 +109,7 @@ def insert_unless_present(session, model, unique_column: str, **values) -> bool:
     statement = (
         insert(model)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=[unique_column])
+        .on_conflict_do_nothing(index_elements=[unique_column], index_where=index_where)
         .returning(model.id)
     )
     return session.execute(statement).first() is not None

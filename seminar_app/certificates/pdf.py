@@ -96,18 +96,17 @@ def certificate_text(
     agency_name_en: str | None,
     verify_url: str,
 ) -> CertificateText:
-    registration = certificate.registration
-    seminar = registration.seminar
+    """What the certificate states, from what was fixed when it was issued."""
     return CertificateText(
-        name=registration.name,
-        organization=registration.organization,
-        seminar_title=seminar.title,
-        day=format_day(seminar.starts_at, "ja"),
-        time=time_range_ja(seminar.starts_at, seminar.ends_at),
-        duration=duration_ja(seminar.starts_at, seminar.ends_at),
+        name=certificate.name,
+        organization=certificate.organization,
+        seminar_title=certificate.seminar_title,
+        day=format_day(certificate.starts_at, "ja"),
+        time=time_range_ja(certificate.starts_at, certificate.ends_at),
+        duration=duration_ja(certificate.starts_at, certificate.ends_at),
         agency_name=agency_name,
         agency_name_en=agency_name_en,
-        issued_on=date_ja(certificate.created_at),
+        issued_on=date_ja(certificate.issued_at),
         code=certificate.code,
         verify_url=verify_url,
     )

@@ -1,11 +1,17 @@
-"""Who may have a certificate of attendance, issuing it once, and checking a code.
+"""Who may have a certificate of attendance, issuing it, and checking a code.
 
 A certificate belongs to a confirmed registration of a published seminar that has
 ended, when the person attended by the same rule as the fiscal-year report
 (reports.services): checked in at the door, or online long enough. A head-count an
 organizer recorded for the seminar changes nothing for the individual: only their own
-attendance counts. Issuing is idempotent (one certificate, one code per registration),
-and a code verifies only while the attendance behind it still stands.
+attendance counts. A code verifies only while the attendance behind it still stands.
+
+One code, one statement: what a certificate states (name, organization, seminar, time)
+is fixed when it is issued. Downloads return the certificate in force as long as what it
+states is still true; after a correction, the next download replaces it with a new
+certificate and a new code, and the old code verifies as replaced. The verification page
+shows no name: whoever holds the certificate types the printed name, and the page says
+whether the certificate was issued to it.
 """
 
 from __future__ import annotations
@@ -13,17 +19,19 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..attendance.models import CheckIn, OnlineAttendance
 from ..audit.services import PARTICIPANT, record
 from ..catalogue.models import Seminar
 from ..database import insert_unless_present
 from ..domain import RegistrationStatus, SeminarStatus
 from ..registration.models import Registration
-from ..reports.services import attended_condition, registrations_with_attendance
+from ..text import normalize_text
 from ..timeutil import utcnow
 from .models import Certificate
 
@@ -113,45 +121,99 @@ def refusal_reason(session: Session, registration: Registration, now: datetime) 
 
 
 def certificate_of(session: Session, registration: Registration) -> Certificate | None:
-    return session.scalar(select(Certificate).where(Certificate.registration_id == registration.id))
+    """The registration's certificate in force (not replaced), if one was issued."""
+    return session.scalar(
+        select(Certificate)
+        .where(Certificate.registration_id == registration.id, Certificate.replaced_at.is_(None))
+        .execution_options(populate_existing=True)
+    )
+
+
+def statement_of(registration: Registration) -> dict[str, Any]:
+    """What a certificate issued now would state, field by field (see Certificate)."""
+    seminar = registration.seminar
+    return {
+        "name": registration.name,
+        "organization": registration.organization,
+        "seminar_title": seminar.title,
+        "seminar_title_en": seminar.title_en,
+        "starts_at": seminar.starts_at,
+        "ends_at": seminar.ends_at,
+    }
+
+
+def _changed(certificate: Certificate, statement: dict[str, Any]) -> list[str]:
+    return [field for field, value in statement.items() if getattr(certificate, field) != value]
+
+
+#: A lost race is followed by one more look; more than that means the data keeps changing.
+_ATTEMPTS = 3
 
 
 def issue(session: Session, registration: Registration, now: datetime) -> Certificate:
-    """The registration's certificate, created on the first call; the same one ever after.
+    """The registration's certificate in force, issued on the first call and the same
+    one ever after, as long as what it states is still what the registration says.
 
-    Raises NotEligible for someone who did not attend. Two downloads at the same moment
-    cannot create two certificates: the insert does nothing when the row exists.
+    After a correction (name, organization, or the seminar's title or time) the old
+    certificate is marked replaced and a new one, with a new code, is issued. Raises
+    NotEligible for someone who did not attend. Two downloads at the same moment cannot
+    issue two certificates: one insert wins on the unique index of the certificate in
+    force, the other finds the winner's and returns it.
     """
     if not may_have_certificate(session, registration, now):
         raise NotEligible(refusal_reason(session, registration, now) or "not-attended")
-    existing = certificate_of(session, registration)
-    if existing is not None:
-        return existing
-    code = new_code()
-    inserted = insert_unless_present(
-        session,
-        Certificate,
-        "registration_id",
-        registration_id=registration.id,
-        code=code,
-        created_at=now,
-        updated_at=now,
-    )
-    certificate = certificate_of(session, registration)
-    if inserted:
+    statement = statement_of(registration)
+    for _attempt in range(_ATTEMPTS):
+        current = certificate_of(session, registration)
+        changed = _changed(current, statement) if current is not None else []
+        if current is not None and not changed:
+            return current
+        if current is not None and not _retire(session, current, now):
+            continue  # another download replaced it a moment ago: look again
+        code = new_code()
+        inserted = insert_unless_present(
+            session,
+            Certificate,
+            "registration_id",
+            index_where=Certificate.replaced_at.is_(None),
+            registration_id=registration.id,
+            code=code,
+            issued_at=now,
+            **statement,
+        )
+        if not inserted:
+            continue  # another download issued it a moment ago: take that one
+        details: dict[str, Any] = {"seminar_id": registration.seminar_id, "code": code}
+        if current is not None:
+            # Which fields changed, not their values: the audit trail keeps no names.
+            details |= {"replaces": current.code, "changed": changed}
         record(
             session,
             "certificate.issued",
             "registration",
             registration.id,
             actor_label=PARTICIPANT,
-            details={"seminar_id": registration.seminar_id, "code": code},
+            details=details,
         )
-    return certificate
+        return session.scalar(select(Certificate).where(Certificate.code == code))
+    raise RuntimeError(f"registration {registration.id}: its certificate keeps changing")
+
+
+def _retire(session: Session, certificate: Certificate, now: datetime) -> bool:
+    """Mark the certificate replaced, unless another transaction just did."""
+    retired = session.execute(
+        update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.replaced_at.is_(None))
+        .values(replaced_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(certificate)
+    return retired == 1
 
 
 def verify(session: Session, code: str | None, now: datetime | None = None) -> Certificate | None:
-    """The certificate behind a typed code, while its holder's attendance still stands."""
+    """The certificate behind a typed code, in force or replaced, while its holder's
+    attendance still stands."""
     normalized = normalize_code(code)
     if normalized is None:
         return None
@@ -165,3 +227,21 @@ def verify(session: Session, code: str | None, now: datetime | None = None) -> C
             Certificate.code == normalized, Certificate.registration_id.in_(attended)
         )
     )
+
+
+#: What a verifier may type after the name: the honorific printed beside it.
+_HONORIFICS = ("様", "殿")
+
+
+def name_key(name: str | None) -> str:
+    """知財　花子, 知財花子 and ｃｈｉｚａｉ hanako compare alike: NFKC, no spaces, casefold."""
+    return "".join(normalize_text(name).split()).casefold()
+
+
+def issued_to(certificate: Certificate, typed: str) -> bool | None:
+    """Whether the certificate was issued to the name typed as printed (spaces, width,
+    case and the honorific aside); None when the name is no longer held (anonymised)."""
+    if certificate.name is None:
+        return None
+    wanted, key = name_key(certificate.name), name_key(typed)
+    return key == wanted or any(key == wanted + name_key(word) for word in _HONORIFICS)

@@ -21,12 +21,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..database import begin_write
-from ..extensions import db
+from ..extensions import db, limiter
 from ..i18n import SESSION_KEY as LANGUAGE_KEY
 from ..registration.models import Registration
 from ..registration.services import by_manage_token
 from ..timeutil import to_jst, utcnow
 from . import services
+from .forms import NameCheckForm
 from .pdf import certificate_text, render_pdf
 
 bp = Blueprint("certificates", __name__)
@@ -127,13 +128,29 @@ def verify_form():
     return redirect(url_for("certificates.verify", code=code), 303)
 
 
-@bp.get("/certificates/verify/<code>")
+def _check_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+@bp.route("/certificates/verify/<code>", methods=["GET", "POST"])
+@limiter.limit(_check_limit, methods=["POST"])
 def verify(code: str):
     certificate = services.verify(db.session, code, utcnow())
     if certificate is None:
         return render_template("certificates/not_found.html", code=code[:80]), 404
+    form = NameCheckForm()
+    # A replaced certificate is no longer valid: 410 tells a program so, the page a person.
+    status = 200 if certificate.in_force else 410
+    checked = issued_to = None
+    if form.validate_on_submit():
+        checked = form.name.data
+        issued_to = services.issued_to(certificate, checked)
+    elif form.errors:
+        status = 400
     return render_template(
         "certificates/verify.html",
         certificate=certificate,
-        seminar=certificate.registration.seminar,
-    )
+        form=form,
+        checked=checked,
+        issued_to=issued_to,
+    ), status
