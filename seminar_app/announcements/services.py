@@ -11,7 +11,7 @@ Who receives an announcement (`recipients`):
 - never an address in the unsubscribe list: an unsubscribe is permanent and wins over any
   opt-in, earlier or later;
 - with a level and/or a series: only people with a registration that counts as attended
-  (`reports.services.attended_condition`) at a seminar of that level and (when both are
+  (`attendance.attended`) at a seminar of that level and (when both are
   given) that series.
 
 An unsubscribe is honoured at once: the address leaves every later recipient list, and
@@ -30,14 +30,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, scoped_session
 
+from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..database import begin_write, insert_unless_present
 from ..domain import Level, Series
-from ..notifications.models import OutboxMessage, OutboxStatus
+from ..notifications.models import OutboxFailure, OutboxMessage, OutboxStatus
 from ..notifications.services import queue
 from ..registration.models import Registration
-from ..reports.services import attended_condition, registrations_with_attendance
 from .models import Announcement, Unsubscribe
 
 #: The outbox kind of an announcement mail.
@@ -301,7 +301,12 @@ def unsubscribe(session: Session, email_key: str, now: datetime) -> bool:
             OutboxMessage.status == OutboxStatus.PENDING,
             func.lower(OutboxMessage.recipient) == email_key,
         )
-        .values(status=OutboxStatus.FAILED, last_error=WITHDRAWN_NOTE)
+        .values(
+            status=OutboxStatus.FAILED,
+            failure=OutboxFailure.WITHDRAWN,
+            failed_at=now,
+            last_error=WITHDRAWN_NOTE,
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     if added:

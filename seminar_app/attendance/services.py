@@ -19,12 +19,15 @@ from ..registration import services as registrations
 from ..registration.details import ParticipantDetails
 from ..registration.models import Registration
 from ..text import normalize_text
+from .attended import has_attended, online_long_enough
 from .models import CheckIn, CheckInMethod, OnlineAttendance
 from .reports import Attendee, Report
 
 #: What a ticket's QR code holds: the prefix and 144 random bits in URL-safe base64.
 TICKET_PATTERN = re.compile(r"^TKT-[A-Za-z0-9_-]{24}$")
 MAX_CODE_LENGTH = 200
+#: The largest head-count an organizer can record, by hand or from a file of past seminars.
+MAX_HEAD_COUNT = 100_000
 
 
 class Outcome(StrEnum):
@@ -272,14 +275,11 @@ class AttendanceRow:
 
     @property
     def online_attended(self) -> bool:
-        """Joined through the link; once a report is imported, long enough by it."""
-        if self.online is None:
-            return False
-        return self.online.minutes is None or self.online.minutes >= self.minimum
+        return self.online is not None and online_long_enough(self.online.minutes, self.minimum)
 
     @property
     def attended(self) -> bool:
-        return self.check_in is not None or self.online_attended
+        return has_attended(self.registration, self.check_in, self.online, self.minimum)
 
     @property
     def how(self) -> str:
@@ -366,7 +366,7 @@ def import_report(
 
 def set_head_count(session: Session, seminar: Seminar, count: int | None, *, by) -> None:
     """An organizer's count of attendees, for seminars the agency did not register itself."""
-    if count is not None and not 0 <= count <= 100_000:
+    if count is not None and not 0 <= count <= MAX_HEAD_COUNT:
         raise ValueError("head count out of range")
     before = seminar.head_count
     seminar.head_count = count

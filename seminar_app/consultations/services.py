@@ -10,12 +10,12 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..domain import Attribute, EmployeeBand, Role
 from ..reference import INDUSTRIES, PREFECTURES
 from ..registration.models import Registration
-from ..reports.services import attended_condition, registrations_with_attendance
 from ..text import organization_key
 from ..timeutil import fiscal_year_dates, to_jst
 from .models import Channel, Client, Consultation, Source, Topic

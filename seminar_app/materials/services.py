@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import IntEnum
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..attendance.models import CheckIn, OnlineAttendance
+from ..attendance.attended import attended, attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar, seminar_lecturers
 from ..domain import RegistrationStatus, Role
@@ -45,29 +45,15 @@ def lecturer_seminars(session: Session, user) -> list[tuple[Seminar, int, int]]:
 
 
 def attendance_counts(session: Session, seminar_id: int) -> tuple[int, int]:
-    confirmed = Registration.status == RegistrationStatus.CONFIRMED
-    seated = (
-        session.scalar(
-            select(func.count())
-            .select_from(Registration)
-            .where(Registration.seminar_id == seminar_id, confirmed)
+    """(confirmed, attended) of a seminar: the counts a lecturer sees."""
+    seated, came = session.execute(
+        registrations_with_attendance()
+        .with_only_columns(
+            func.count(case((Registration.status == RegistrationStatus.CONFIRMED, 1))),
+            func.count(case((attended_condition(), 1))),
         )
-        or 0
-    )
-    came = (
-        session.scalar(
-            select(func.count(func.distinct(Registration.id)))
-            .select_from(Registration)
-            .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
-            .outerjoin(OnlineAttendance, OnlineAttendance.registration_id == Registration.id)
-            .where(
-                Registration.seminar_id == seminar_id,
-                confirmed,
-                (CheckIn.id.is_not(None)) | (OnlineAttendance.id.is_not(None)),
-            )
-        )
-        or 0
-    )
+        .where(Registration.seminar_id == seminar_id)
+    ).one()
     return seated, came
 
 
@@ -77,15 +63,6 @@ def visible_materials(session: Session, seminar_id: int) -> list[Material]:
             select(Material)
             .where(Material.seminar_id == seminar_id, Material.deleted_at.is_(None))
             .order_by(Material.created_at)
-        )
-    )
-
-
-def attended(session: Session, registration: Registration) -> bool:
-    return bool(
-        session.scalar(select(CheckIn.id).where(CheckIn.registration_id == registration.id))
-        or session.scalar(
-            select(OnlineAttendance.id).where(OnlineAttendance.registration_id == registration.id)
         )
     )
 

@@ -2,8 +2,8 @@
 
 A seminar is *held* in a fiscal year when it is published (not cancelled, not a draft),
 starts within the year in Tokyo time, and has ended. Its attendees are its head-count
-when an organizer recorded one, else its confirmed registrations that checked in at the
-door or attended online (by the join link, or long enough by the platform's report).
+when an organizer recorded one, else its registrations that attended (the rule of
+attendance.attended).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from ..attendance.models import CheckIn, OnlineAttendance
+from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..catalogue.models import Seminar
 from ..consultations.models import Channel, Consultation, Topic
 from ..domain import Delivery, HostType, RegistrationStatus, SeminarStatus
@@ -34,34 +34,8 @@ def held_in(fiscal_year: int, now: datetime):
     )
 
 
-def attended_condition():
-    online_enough = and_(
-        OnlineAttendance.id.is_not(None),
-        or_(
-            OnlineAttendance.minutes.is_(None),
-            OnlineAttendance.minutes >= Seminar.min_online_minutes,
-        ),
-    )
-    return and_(
-        Registration.status == RegistrationStatus.CONFIRMED,
-        or_(CheckIn.id.is_not(None), online_enough),
-    )
-
-
-def registrations_with_attendance():
-    """Registrations joined to their seminar, check-in and online attendance."""
-    return (
-        select(Registration)
-        .join(Seminar, Seminar.id == Registration.seminar_id)
-        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
-        .outerjoin(OnlineAttendance, OnlineAttendance.registration_id == Registration.id)
-    )
-
-
 def _attendance_per_seminar(fiscal_year: int, now: datetime):
-    """seminar_id → attended registrations, as a subquery."""
-    # A registration has at most one check-in and one online attendance (unique keys),
-    # so the joins cannot repeat it and a plain count is exact (no sorting DISTINCT).
+    """seminar_id → attended registrations, as a subquery (a plain count: no DISTINCT)."""
     attended = func.count(case((attended_condition(), Registration.id)))
     return (
         registrations_with_attendance()

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ..attendance.attended import attended, attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..consultations.models import STEPS
@@ -25,7 +26,7 @@ from ..notifications.services import queue
 from ..registration.models import Registration
 
 # The fiscal-year report's own rule of a held seminar, so that both count the same seminars.
-from ..reports.services import attended_condition, held_in, registrations_with_attendance
+from ..reports.services import held_in
 from ..timeutil import to_jst
 from .models import Survey, SurveyAnswer
 
@@ -422,16 +423,6 @@ def validate_answers(survey: Survey, data: dict[str, Any]) -> tuple[dict[str, An
             else:
                 answers[key] = text
     return answers, errors
-
-
-def attended(session: Session, registration: Registration) -> bool:
-    """Checked in at the door, or online long enough: the fiscal-year report's rule."""
-    count = session.scalar(
-        registrations_with_attendance()
-        .with_only_columns(func.count(Registration.id))
-        .where(Registration.id == registration.id, attended_condition())
-    )
-    return bool(count)
 
 
 def answer_of(session: Session, survey: Survey, registration: Registration) -> SurveyAnswer | None:

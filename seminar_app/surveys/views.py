@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..attendance.attended import attended
 from ..audit.services import record
 from ..auth.access import roles_required
 from ..catalogue.models import Seminar
@@ -33,7 +34,7 @@ def survey_panel(registration: Registration, now: datetime) -> dict[str, Any] | 
     survey = services.survey_for_seminar(db.session, registration.seminar_id)
     if survey is None or not services.is_open(survey, now):
         return None
-    if not services.attended(db.session, registration):
+    if not attended(db.session, registration):
         return None
     answered = services.answer_of(db.session, survey, registration) is not None
     return {"survey": survey, "answered": answered}
