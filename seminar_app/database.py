@@ -86,11 +86,18 @@ def begin_write(session) -> None:
     if bind.dialect.name != "sqlite" or isinstance(bind, Connection):
         return
     if session.in_transaction():
+        if session.info.get(_WRITE_LOCKED) is session.get_transaction():
+            return  # this transaction took the lock already: a longer unit of work goes on
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() starts a unit of work: save or discard changes first")
         # A read-only transaction so far: end it, so the next one can take the lock first.
         session.commit()
     session.connection(execution_options={"sqlite_begin_immediate": True})
+    session.info[_WRITE_LOCKED] = session.get_transaction()
+
+
+#: session.info key: the transaction that began holding SQLite's write lock.
+_WRITE_LOCKED = "sqlite_write_locked_transaction"
 
 
 def insert_unless_present(

@@ -1,4 +1,4 @@
-""""Attended" has one meaning: every feature judges each edge case alike.
+""" "Attended" has one meaning: every feature judges each edge case alike.
 
 The rule lives in seminar_app/attendance/attended.py. Here each case is set up on a
 seminar of its own, then asked of every feature that decides by attendance: the rule

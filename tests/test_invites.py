@@ -21,9 +21,9 @@ from ical.calendar import Calendar
 from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy import select
 
+from seminar_app.catalogue import lifecycle
 from seminar_app.catalogue.models import Seminar
 from seminar_app.catalogue.rules import SeminarFields
-from seminar_app.console import services as console
 from seminar_app.domain import Delivery, Level, RegistrationStatus, SeminarStatus, Series
 from seminar_app.extensions import db
 from seminar_app.notifications.services import deliver_due
@@ -114,7 +114,7 @@ def at_utc(hour: int, days: int = 20) -> datetime:
 
 def fields_of(seminar, **changes) -> SeminarFields:
     """The seminar's current values as the console form would send them, with changes."""
-    values = {name: getattr(seminar, name) for name in console.EDITABLE}
+    values = {name: getattr(seminar, name) for name in lifecycle.EDITABLE}
     values.update(changes)
     return SeminarFields(**values, status=seminar.status)
 
@@ -251,7 +251,7 @@ def test_invite_attendee_is_the_registrant_without_rsvp(
 
 
 def move_by_an_hour(db_session, seminar) -> list[str]:
-    changed = console.update_seminar(
+    changed = lifecycle.change_seminar(
         db_session,
         seminar.id,
         fields_of(
@@ -309,7 +309,7 @@ def test_change_of_description_only_sends_no_calendar_update(
     db_session, smtp_app, mail_server, make_seminar
 ):
     seminar, _, _ = confirmation(db_session, mail_server, make_seminar)
-    console.update_seminar(
+    lifecycle.change_seminar(
         db_session, seminar.id, fields_of(seminar, description="新しい説明"), [], utcnow()
     )
     db_session.commit()
@@ -323,7 +323,7 @@ def test_change_of_venue_sends_an_update_to_every_confirmed_registrant(
     register(db_session, seminar)
     register(db_session, seminar, email="hanako@example.jp", name="佐藤 花子")
     first = {mail["To"]: invite_of(mail).events[0] for mail in deliver(db_session, mail_server)}
-    console.update_seminar(
+    lifecycle.change_seminar(
         db_session, seminar.id, fields_of(seminar, venue="別館 1階 大ホール"), [], utcnow()
     )
     db_session.commit()
@@ -346,7 +346,7 @@ def test_seminar_cancellation_sends_cancel_to_the_confirmed_person(
     register(db_session, seminar)
     register(db_session, seminar, email="hanako@example.jp", name="佐藤 花子")
     [first] = invite_of(mail_to(deliver(db_session, mail_server), "taro@example.jp")).events
-    console.cancel(db_session, seminar, "講師の急病のため")
+    lifecycle.cancel(db_session, seminar, "講師の急病のため")
     db_session.commit()
     message = mail_to(deliver(db_session, mail_server), "taro@example.jp")
     [part] = calendar_parts(message)
@@ -365,7 +365,7 @@ def test_seminar_cancellation_tells_the_waitlist_without_a_calendar(
     register(db_session, seminar)
     register(db_session, seminar, email="hanako@example.jp", name="佐藤 花子")
     deliver(db_session, mail_server)
-    console.cancel(db_session, seminar, "講師の急病のため")
+    lifecycle.cancel(db_session, seminar, "講師の急病のため")
     db_session.commit()
     message = mail_to(deliver(db_session, mail_server), "hanako@example.jp")
     assert calendar_parts(message) == []
@@ -413,7 +413,7 @@ def test_raised_capacity_sends_the_promoted_person_a_request(
     register(db_session, seminar)
     waiting = register(db_session, seminar, email="hanako@example.jp", name="佐藤 花子")
     deliver(db_session, mail_server)
-    assert services.change_capacity(db_session, seminar.id, 2, utcnow()) == [waiting]
+    assert lifecycle.change_capacity(db_session, seminar.id, 2, utcnow()) == [waiting]
     db_session.commit()
     [message] = deliver(db_session, mail_server)
     assert message["To"] == "hanako@example.jp"
@@ -632,7 +632,7 @@ def test_public_feed_marks_a_cancelled_seminar_cancelled(client, db_session, mak
         for event in parse_ics(client.get("/calendar/seminars.ics").get_data()).events
         if event.uid == uid
     ]
-    console.cancel(db_session, seminar, "講師の急病のため")
+    lifecycle.cancel(db_session, seminar, "講師の急病のため")
     db_session.commit()
     [after] = [
         event

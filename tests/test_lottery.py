@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from seminar_app.api.openapi import SEMINAR_SCHEMA
 from seminar_app.audit.models import AuditEvent
+from seminar_app.catalogue import lifecycle
 from seminar_app.catalogue.models import Seminar
 from seminar_app.domain import Admission, RegistrationStatus, Role
 from seminar_app.i18n import format_moment
@@ -217,7 +218,7 @@ def test_an_application_can_be_cancelled_and_is_not_drawn(db_session, make_semin
 def test_applications_are_never_promoted_before_the_draw(db_session, make_seminar):
     seminar = lottery_seminar(make_seminar, capacity=1, closed=False)
     applications(db_session, seminar, 3)
-    promoted = services.change_capacity(db_session, seminar.id, 10, utcnow())
+    promoted = lifecycle.change_capacity(db_session, seminar.id, 10, utcnow())
     db_session.commit()
     assert promoted == []
     assert {row.status for row in rows(db_session, seminar)} == {"applied"}
@@ -691,11 +692,9 @@ def test_one_application_per_address(db_session, make_seminar):
 
 
 def test_cancelling_the_seminar_tells_the_applicants(db_session, make_seminar):
-    from seminar_app.console import services as console
-
     seminar = lottery_seminar(make_seminar, closed=False)
     made = applications(db_session, seminar, 2)
-    console.cancel(db_session, seminar, reason="講師都合")
+    lifecycle.cancel(db_session, seminar, reason="講師都合")
     db_session.commit()
     told = mails_by_registration(db_session, "seminar.cancelled")
     assert sorted(told) == sorted(row.id for row in made)

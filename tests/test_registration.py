@@ -3,15 +3,20 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from seminar_app.audit.models import AuditEvent
-from seminar_app.domain import HostType, RegistrationStatus, SeminarStatus
+from seminar_app.auth.services import AccountError, create_user, find_user
+from seminar_app.catalogue import lifecycle
+from seminar_app.domain import HostType, RegistrationStatus, Role, SeminarStatus
 from seminar_app.notifications.models import OutboxMessage
+from seminar_app.notifications.services import deliver_due
 from seminar_app.registration import services
 from seminar_app.registration.details import normalize_email_address, parse_details
 from seminar_app.registration.models import Registration
+from seminar_app.text import normalize_email
 from seminar_app.timeutil import utcnow
+from tests.conftest import post_form
 from tests.registration_helpers import details_data, register
 
 
@@ -55,7 +60,7 @@ def test_no_promotion_after_the_cutoff(db_session, make_seminar):
 def test_raising_capacity_promotes_at_once(db_session, make_seminar):
     seminar = make_seminar(capacity=1)
     people = [register(db_session, seminar) for _ in range(4)]
-    promoted = services.change_capacity(db_session, seminar.id, 3, utcnow())
+    promoted = lifecycle.change_capacity(db_session, seminar.id, 3, utcnow())
     db_session.commit()
     assert [p.id for p in promoted] == [people[1].id, people[2].id]
     assert people[3].status == "waitlisted"
@@ -65,7 +70,7 @@ def test_raising_capacity_promotes_at_once(db_session, make_seminar):
 def test_lowering_capacity_unseats_nobody(db_session, make_seminar):
     seminar = make_seminar(capacity=3)
     people = [register(db_session, seminar) for _ in range(3)]
-    services.change_capacity(db_session, seminar.id, 1, utcnow())
+    lifecycle.change_capacity(db_session, seminar.id, 1, utcnow())
     db_session.commit()
     assert all(p.status == "confirmed" for p in people)
     assert register(db_session, seminar).status == "waitlisted"
@@ -235,3 +240,87 @@ def test_old_japanese_mobile_addresses_are_accepted_for_carrier_domains():
     )
     assert normalize_email_address("x.y.@ezweb.ne.jp")[0] == "x.y.@ezweb.ne.jp"
     assert normalize_email_address("taro..yamada@example.com")[0] is None
+
+
+# --- e-mail addresses: stored in the form mail can be delivered to ---------------------------
+
+LOCAL_PART_JA = "「@」より前には、半角の英数字と記号のみ使用できます"
+LOCAL_PART_EN = "Before the @, an e-mail address can only use half-width letters"
+
+
+def test_an_internationalized_domain_is_kept_in_its_ascii_form():
+    details, errors = parse_details(details_data(email="Taro@例え.JP"))
+    assert not errors
+    assert details.email == "Taro@xn--r8jz45g.jp" and details.email_key == "taro@xn--r8jz45g.jp"
+    assert normalize_email("TARO@XN--R8JZ45G.JP") == normalize_email("taro@例え.jp")
+
+
+def test_a_unicode_local_part_is_refused_with_its_reason():
+    address, problem = normalize_email_address("名前@例え.jp")
+    assert address is None and problem.startswith("Before the @")
+
+
+def test_both_spellings_of_a_domain_are_one_person(db_session, make_seminar):
+    seminar = make_seminar(capacity=5)
+    first = register(db_session, seminar, email="taro@例え.jp")
+    with pytest.raises(services.AlreadyRegistered):
+        register(db_session, seminar, email="Taro@xn--r8jz45g.jp")
+    assert first.email == "taro@xn--r8jz45g.jp"
+
+
+def test_the_form_stores_the_ascii_form_and_the_mail_arrives_addressed_to_it(
+    client, make_seminar, db_session, smtp_app, mail_server
+):
+    seminar = make_seminar()
+    response = post_form(
+        client,
+        f"/seminars/{seminar.slug}/register",
+        {**details_data(email="taro@例え.jp"), "privacy_notice_agreed": "y"},
+    )
+    assert response.status_code == 303
+    registration = db_session.scalar(select(Registration))
+    assert (registration.email, registration.email_key) == (
+        "taro@xn--r8jz45g.jp",
+        "taro@xn--r8jz45g.jp",
+    )
+    assert deliver_due(db_session).sent == 1
+    [(envelope, data)] = mail_server.raw
+    assert envelope == ["taro@xn--r8jz45g.jp"]
+    assert b"\r\nTo: taro@xn--r8jz45g.jp\r\n" in data
+    assert mail_server.parsed()[0]["To"] == "taro@xn--r8jz45g.jp"
+
+
+@pytest.mark.parametrize(("language", "message"), [("ja", LOCAL_PART_JA), ("en", LOCAL_PART_EN)])
+def test_the_form_refuses_a_unicode_local_part_in_the_persons_language(
+    client, make_seminar, db_session, language, message
+):
+    seminar = make_seminar()
+    response = post_form(
+        client,
+        f"/seminars/{seminar.slug}/register",
+        {**details_data(email="名前@例え.jp"), "privacy_notice_agreed": "y"},
+        headers={"Accept-Language": language},
+    )
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(Registration)) == 0
+
+
+@pytest.mark.parametrize(("language", "message"), [("ja", LOCAL_PART_JA), ("en", LOCAL_PART_EN)])
+def test_the_api_refuses_a_unicode_local_part_on_the_email_field(
+    client, make_seminar, db_session, language, message
+):
+    seminar = make_seminar()
+    body = {**details_data(email="名前@例え.jp"), "privacy_notice_agreed": True, "locale": language}
+    response = client.post(f"/api/v1/seminars/{seminar.id}/registrations", json=body)
+    assert response.status_code == 422
+    assert message in response.get_json()["fields"]["email"]
+    assert db_session.scalar(select(func.count()).select_from(Registration)) == 0
+
+
+def test_staff_accounts_go_through_the_same_rule(db_session):
+    user = create_user(db_session, "Staff@例え.jp", {Role.ORGANIZER})
+    assert user.email == "staff@xn--r8jz45g.jp"
+    assert find_user(db_session, "staff@例え.jp") is user
+    with pytest.raises(AccountError, match=LOCAL_PART_JA):
+        create_user(db_session, "職員@example.jp", {Role.ORGANIZER})

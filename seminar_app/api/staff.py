@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..attendance import services as attendance
 from ..attendance.models import CheckInMethod
 from ..audit.services import record
+from ..catalogue import lifecycle
 from ..catalogue.models import Seminar
 from ..catalogue.rules import (
     SEMINAR_FIELD_NAMES,
@@ -19,7 +20,6 @@ from ..catalogue.rules import (
     admission_problems,
     seminar_problems,
 )
-from ..console import services as console
 from ..domain import Admission, Role, SeminarStatus
 from ..extensions import db
 from ..registration import services as registrations
@@ -170,13 +170,16 @@ def create_seminar():
             errors.update(seminar_problems(fields, utcnow()))
     if errors:
         return error(422, "The seminar is not valid.", fields=errors)
-    seminar = console.create_seminar(
-        db.session, fields, [], admission=admission, lottery_sme_priority=sme_priority
+    seminar = lifecycle.create_seminar(
+        db.session,
+        fields,
+        [],
+        admission=admission,
+        lottery_sme_priority=sme_priority,
+        waitlist_cutoff_hours=cutoff,
     )
-    if cutoff is not None:
-        seminar.waitlist_cutoff_hours = cutoff
     if status == SeminarStatus.PUBLISHED:
-        console.publish(db.session, seminar, utcnow())
+        lifecycle.publish(db.session, seminar, utcnow())
     db.session.commit()
     return jsonify(staff_seminar_json(seminar)), 201
 
@@ -207,33 +210,23 @@ def update_seminar(seminar_id: int):
         errors.update(problems)
     if errors:
         return error(422, "The change is not valid.", fields=errors)
-    lecturer_ids = [user.id for user in seminar.lecturers]
     try:
         with force_locale("en"):
-            console.update_seminar(
+            lifecycle.change_seminar(
                 db.session,
                 seminar.id,
                 fields,
-                lecturer_ids,
+                list(seminar.lecturers),
                 utcnow(),
                 admission=admission,
                 lottery_sme_priority=sme_priority,
+                waitlist_cutoff_hours=cutoff,
             )
-    except console.SeminarActionError as exc:
-        db.session.rollback()
-        return error(409, str(exc))
-    if cutoff is not None:
-        seminar.waitlist_cutoff_hours = cutoff
-    try:
-        if status != seminar.status:
-            if status == SeminarStatus.CANCELLED:
-                # update_seminar above took the seminar's lock in this transaction
-                console.cancel(db.session, seminar, reason="API", locked=True)
-            elif status == SeminarStatus.PUBLISHED:
-                console.publish(db.session, seminar, utcnow())
-            else:
-                console.unpublish(db.session, seminar)
-    except console.SeminarActionError as exc:
+            # change_seminar took the seminar's lock in this transaction.
+            lifecycle.change_status(
+                db.session, seminar, status, utcnow(), reason="API", locked=True
+            )
+    except lifecycle.SeminarActionError as exc:
         db.session.rollback()
         return error(409, str(exc))
     db.session.commit()

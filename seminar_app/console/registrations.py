@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit.services import record
+from ..catalogue import lifecycle
 from ..domain import Admission, RegistrationStatus
 from ..exports import table_download
 from ..extensions import db
@@ -135,10 +136,15 @@ def promote_registration(registration_id: int):
 def change_capacity(seminar_id: int):
     seminar_or_404(seminar_id)
     raw = (request.form.get("capacity") or "").strip()
-    if not raw.isascii() or not raw.isdigit() or int(raw) > 100_000:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 7:
         flash(_("Enter the capacity as a whole number from 0."), "error")
         return _back(seminar_id)
-    promoted = registration_services.change_capacity(db.session, seminar_id, int(raw), utcnow())
+    try:
+        promoted = lifecycle.change_capacity(db.session, seminar_id, int(raw), utcnow())
+    except lifecycle.SeminarActionError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(seminar_id)
     db.session.commit()
     flash(
         _("Capacity saved. %(n)d people were confirmed from the waitlist.", n=len(promoted)),

@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from ..auth.access import require_roles_for_blueprint
+from ..catalogue import lifecycle
 from ..catalogue.models import Seminar
 from ..domain import Role, SeminarStatus
 from ..extensions import db
+from ..notifications.services import undelivered
 from ..timeutil import fiscal_year_bounds, fiscal_year_of, parse_fiscal_year, utcnow
-from . import services
 from .forms import SeminarForm
 
 bp = Blueprint("console", __name__)
@@ -27,7 +28,7 @@ def seminar_or_404(seminar_id: int) -> Seminar:
 
 
 def _form(**kwargs) -> SeminarForm:
-    lecturers = services.lecturer_choices(db.session)
+    lecturers = lifecycle.lecturer_choices(db.session)
     return SeminarForm(
         lecturer_choices=[(user.id, user.display_name) for user in lecturers], **kwargs
     )
@@ -35,7 +36,7 @@ def _form(**kwargs) -> SeminarForm:
 
 def _chosen_lecturers(form: SeminarForm):
     ids = set(form.lecturers.data or [])
-    return [user for user in services.lecturer_choices(db.session) if user.id in ids]
+    return [user for user in lifecycle.lecturer_choices(db.session) if user.id in ids]
 
 
 @bp.get("/")
@@ -64,6 +65,7 @@ def index():
         status=status,
         statuses=list(SeminarStatus),
         now=now,
+        undelivered=undelivered(db.session, now),
     )
 
 
@@ -71,7 +73,7 @@ def index():
 def new():
     form = _form()
     if form.validate_on_submit():
-        seminar = services.create_seminar(
+        seminar = lifecycle.create_seminar(
             db.session,
             form.to_fields(),
             _chosen_lecturers(form),
@@ -94,16 +96,16 @@ def edit(seminar_id: int):
         form.fill_from(seminar)
     elif form.validate_on_submit():
         try:
-            changed = services.update_seminar(
+            changed = lifecycle.change_seminar(
                 db.session,
                 seminar_id,
                 form.to_fields(),
-                form.lecturers.data or [],
+                _chosen_lecturers(form),
                 utcnow(),
                 admission=form.admission.data,
                 lottery_sme_priority=form.lottery_sme_priority.data,
             )
-        except services.SeminarActionError as exc:
+        except lifecycle.SeminarActionError as exc:
             db.session.rollback()
             form.admission.errors.append(str(exc))
             seminar = seminar_or_404(seminar_id)
@@ -118,7 +120,7 @@ def edit(seminar_id: int):
 
 @bp.post("/seminars/<id:seminar_id>/duplicate")
 def duplicate(seminar_id: int):
-    copy = services.duplicate_seminar(db.session, seminar_or_404(seminar_id))
+    copy = lifecycle.duplicate_seminar(db.session, seminar_or_404(seminar_id))
     db.session.commit()
     flash(_("A draft copy was made. Set its date and publish it when ready."), "success")
     return redirect(url_for("console.edit", seminar_id=copy.id))
@@ -128,7 +130,7 @@ def _status_action(seminar_id: int, action, success: str):
     seminar = seminar_or_404(seminar_id)
     try:
         action(seminar)
-    except services.SeminarActionError as exc:
+    except lifecycle.SeminarActionError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("console.edit", seminar_id=seminar.id)), 303
@@ -141,7 +143,7 @@ def _status_action(seminar_id: int, action, success: str):
 def publish(seminar_id: int):
     return _status_action(
         seminar_id,
-        lambda s: services.publish(db.session, s, utcnow()),
+        lambda s: lifecycle.publish(db.session, s, utcnow()),
         _("Published: the seminar is now in the public catalogue."),
     )
 
@@ -150,7 +152,7 @@ def publish(seminar_id: int):
 def unpublish(seminar_id: int):
     return _status_action(
         seminar_id,
-        lambda s: services.unpublish(db.session, s),
+        lambda s: lifecycle.unpublish(db.session, s),
         _("Unpublished: the seminar is a draft again."),
     )
 
@@ -162,7 +164,9 @@ def cancel(seminar_id: int):
         return render_template("console/cancel.html", seminar=seminar)
     reason = (request.form.get("reason") or "").strip()[:500]
     return _status_action(
-        seminar_id, lambda s: services.cancel(db.session, s, reason), _("The seminar is cancelled.")
+        seminar_id,
+        lambda s: lifecycle.cancel(db.session, s, reason),
+        _("The seminar is cancelled."),
     )
 
 

@@ -9,16 +9,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..audit.services import record
 from ..auth.models import User
+from ..catalogue import lifecycle
 from ..catalogue.models import Seminar
-from ..catalogue.rules import SEMINAR_FIELD_NAMES
+from ..database import begin_write
 from ..domain import Role, SeminarStatus
 from .loader import Catalogue, LecturerSpec, SeminarSpec, read_catalogue
 
-#: Seminar columns a content file sets, compared one by one to detect a change.
-#: Seminar columns a content file sets, compared one by one to detect a change.
-SEMINAR_COLUMNS = SEMINAR_FIELD_NAMES
+#: Who the audit log names for the changes a sync makes.
+SYNC = "content-sync"
 
 
 @dataclass
@@ -64,60 +63,71 @@ def _sync_lecturer(session: Session, spec: LecturerSpec, report: SyncReport) -> 
 
 
 def _sync_seminar(
-    session: Session, spec: SeminarSpec, lecturers: dict[str, User], report: SyncReport
+    session: Session,
+    spec: SeminarSpec,
+    lecturers: dict[str, User],
+    report: SyncReport,
+    now: datetime,
 ) -> None:
-    seminar = session.scalar(select(Seminar).where(Seminar.slug == spec.slug))
-    created = seminar is None
-    if seminar is None:
-        seminar = Seminar(slug=spec.slug)
-        session.add(seminar)
-    changed = [
-        name for name in SEMINAR_COLUMNS if getattr(seminar, name) != getattr(spec.fields, name)
-    ]
-    if seminar.status == SeminarStatus.CANCELLED and "status" in changed:
-        # A cancellation told the registrants; a file cannot take it back.
-        changed.remove("status")
-        report.kept_cancelled.append(spec.slug)
-    for name in changed:
-        setattr(seminar, name, getattr(spec.fields, name))
-    if seminar.content_path != spec.path:
-        seminar.content_path = spec.path
-        changed.append("content_path")
+    """Bring one seminar to what its file says, through the seminar's lifecycle."""
     wanted_lecturers = [lecturers[email] for email in spec.fields.lecturer_emails]
-    if {id(user) for user in seminar.lecturers} != {id(user) for user in wanted_lecturers}:
-        seminar.lecturers = wanted_lecturers
-        changed.append("lecturers")
-    if created:
+    seminar = session.scalar(select(Seminar).where(Seminar.slug == spec.slug))
+    if seminar is None:
+        seminar = lifecycle.create_seminar(
+            session,
+            spec.fields,
+            wanted_lecturers,
+            slug=spec.slug,
+            content_path=spec.path,
+            label=SYNC,
+        )
+        lifecycle.change_status(session, seminar, spec.fields.status, now, label=SYNC)
         report.created.append(spec.slug)
-    elif changed:
+        return
+    status_before = seminar.status
+    changed = lifecycle.change_seminar(
+        session,
+        seminar.id,
+        spec.fields,
+        wanted_lecturers,
+        now,
+        content_path=spec.path,
+        label=SYNC,
+    )
+    if spec.fields.status != seminar.status:
+        if seminar.status == SeminarStatus.CANCELLED:
+            # A cancellation told the registrants; a file cannot take it back.
+            report.kept_cancelled.append(spec.slug)
+        else:
+            lifecycle.change_status(
+                session,
+                seminar,
+                spec.fields.status,
+                now,
+                reason=spec.path,
+                locked=True,  # change_seminar holds the seminar's lock
+                label=SYNC,
+            )
+    if changed or seminar.status != status_before:
         report.updated.append(spec.slug)
     else:
         report.unchanged.append(spec.slug)
-        return
-    session.flush()
-    record(
-        session,
-        "seminar.created" if created else "seminar.updated",
-        "seminar",
-        seminar.id,
-        actor_label="content-sync",
-        details={"path": spec.path, "fields": sorted(changed)},
-    )
 
 
-def apply_catalogue(session: Session, catalogue: Catalogue) -> SyncReport:
+def apply_catalogue(session: Session, catalogue: Catalogue, now: datetime) -> SyncReport:
     report = SyncReport()
     lecturers = {spec.email: _sync_lecturer(session, spec, report) for spec in catalogue.lecturers}
     for spec in catalogue.seminars:
-        _sync_seminar(session, spec, lecturers, report)
+        _sync_seminar(session, spec, lecturers, report, now)
     return report
 
 
 def sync_content(session: Session, root: Path, now: datetime) -> SyncReport:
     """Read every file first; write only when all are valid, in one transaction."""
     catalogue = read_catalogue(root, now)  # raises ContentError before anything is written
+    begin_write(session)  # one transaction, holding SQLite's write lock, for the whole sync
     try:
-        report = apply_catalogue(session, catalogue)
+        report = apply_catalogue(session, catalogue, now)
         session.commit()
     except Exception:
         session.rollback()

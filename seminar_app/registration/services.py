@@ -380,25 +380,6 @@ def cancel(
     return registration
 
 
-def change_capacity(
-    session: Session, seminar_id: int, capacity: int, now: datetime
-) -> list[Registration]:
-    """Set the capacity; raising it promotes at once, lowering it unseats nobody."""
-    if capacity < 0:
-        raise RegistrationError("capacity", _("The capacity cannot be negative."))
-    seminar = lock_seminar(session, seminar_id)
-    before = seminar.capacity
-    seminar.capacity = capacity
-    record(
-        session,
-        "seminar.capacity_changed",
-        "seminar",
-        seminar.id,
-        details={"from": before, "to": capacity},
-    )
-    return promote_waitlisted(session, seminar, now)
-
-
 def update_details(
     session: Session, registration: Registration, details: ParticipantDetails
 ) -> list[str]:

@@ -1,0 +1,320 @@
+"""A seminar's lifecycle, for every door: create, change, publish, unpublish, cancel, capacity.
+
+The console, the staff API, `flask content sync` and the historic import all change
+seminars through these functions, so that whatever the door the same things follow: a
+change of time or place raises the calendar SEQUENCE and queues the updated invites, a
+higher capacity promotes the waitlist, a cancellation sends METHOD:CANCEL to every seat.
+Each function audits what it did and leaves the commit to its caller.
+
+`by` is the staff member acting (None: the logged-in user, if any); `label` names a door
+without a person, such as "content-sync".
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..audit.services import record
+from ..auth.models import User
+from ..auth.services import active_staff
+from ..domain import Admission, RegistrationStatus, Role, SeminarStatus
+from ..registration import services as registrations
+from ..registration.models import Registration
+from ..timeutil import to_jst
+from .models import Seminar
+from .rules import (
+    MAX_CAPACITY,
+    SEMINAR_FIELD_NAMES,
+    SeminarFields,
+    admission_problems,
+    seminar_problems,
+)
+
+#: What a change edits; the status changes only through publish, unpublish and cancel.
+EDITABLE = tuple(name for name in SEMINAR_FIELD_NAMES if name != "status")
+
+
+class SeminarActionError(ValueError):
+    """A lifecycle step that may not be taken now; the message is for the person."""
+
+
+def lecturer_choices(session: Session) -> list[User]:
+    """The staff a seminar can name as its lecturers."""
+    return active_staff(session, Role.LECTURER)
+
+
+def new_slug(fields: SeminarFields) -> str:
+    day = to_jst(fields.starts_at).date().isoformat() if fields.starts_at else "undated"
+    return f"{day}-{fields.series}-{secrets.token_hex(3)}"
+
+
+def _apply(seminar: Seminar, fields: SeminarFields, lecturers: list[User]) -> list[str]:
+    changed = [name for name in EDITABLE if getattr(seminar, name) != getattr(fields, name)]
+    for name in changed:
+        setattr(seminar, name, getattr(fields, name))
+    if {id(user) for user in seminar.lecturers} != {id(user) for user in lecturers}:
+        seminar.lecturers = lecturers
+        changed.append("lecturers")
+    return changed
+
+
+def _has_registrations(session: Session, seminar_id: int) -> bool:
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                Registration.seminar_id == seminar_id,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+        )
+    )
+
+
+def _apply_admission(
+    session: Session, seminar: Seminar, admission: str | None, sme_priority: bool | None
+) -> list[str]:
+    """Set how seats are given (None: unchanged). The admission is fixed once people have
+    registered or applied; nothing about the lottery changes after its draw."""
+    changed = []
+    if admission is not None and admission != (seminar.admission or Admission.FIRST_COME):
+        if seminar.lottery_drawn_at is not None or (
+            seminar.id is not None and _has_registrations(session, seminar.id)
+        ):
+            raise SeminarActionError(
+                _(
+                    "How seats are given cannot change once people have registered "
+                    "or the lottery has been drawn."
+                )
+            )
+        seminar.admission = admission
+        changed.append("admission")
+    if sme_priority is not None and bool(sme_priority) != bool(seminar.lottery_sme_priority):
+        if seminar.lottery_drawn_at is not None:
+            raise SeminarActionError(_("The lottery has been drawn; its rules no longer change."))
+        seminar.lottery_sme_priority = bool(sme_priority)
+        changed.append("lottery_sme_priority")
+    return changed
+
+
+def create_seminar(
+    session: Session,
+    fields: SeminarFields,
+    lecturers: list[User],
+    *,
+    slug: str | None = None,
+    admission: str | None = None,
+    lottery_sme_priority: bool | None = None,
+    waitlist_cutoff_hours: int | None = None,
+    content_path: str | None = None,
+    by: Any = None,
+    label: str | None = None,
+) -> Seminar:
+    """A new draft; publish it with `publish`."""
+    seminar = Seminar(
+        slug=slug or new_slug(fields),
+        status=SeminarStatus.DRAFT,
+        admission=admission or Admission.FIRST_COME,
+        lottery_sme_priority=bool(lottery_sme_priority),
+        content_path=content_path,
+    )
+    if waitlist_cutoff_hours is not None:
+        seminar.waitlist_cutoff_hours = waitlist_cutoff_hours
+    _apply(seminar, fields, lecturers)
+    session.add(seminar)
+    session.flush()
+    details: dict[str, Any] = {"title": seminar.title}
+    if content_path:
+        details["path"] = content_path
+    record(
+        session,
+        "seminar.created",
+        "seminar",
+        seminar.id,
+        actor=by,
+        actor_label=label,
+        details=details,
+    )
+    return seminar
+
+
+def change_seminar(
+    session: Session,
+    seminar_id: int,
+    fields: SeminarFields,
+    lecturers: list[User],
+    now: datetime,
+    *,
+    admission: str | None = None,
+    lottery_sme_priority: bool | None = None,
+    waitlist_cutoff_hours: int | None = None,
+    content_path: str | None = None,
+    by: Any = None,
+    label: str | None = None,
+) -> list[str]:
+    """Save a change under the seminar's lock; what follows from it follows here.
+
+    Registrants hear of a new time or place (a calendar update with a higher SEQUENCE);
+    a higher capacity or a later waitlist cut-off promotes from the waitlist at once.
+    `admission`, `lottery_sme_priority`, `waitlist_cutoff_hours` and `content_path` are
+    None when unchanged. SeminarActionError where a value may not change; the caller
+    rolls back then.
+    """
+    seminar = registrations.lock_seminar(session, seminar_id)
+    capacity_before = seminar.capacity or 0
+    cutoff_before = seminar.waitlist_cutoff_hours
+    changed = _apply_admission(session, seminar, admission, lottery_sme_priority)
+    changed += _apply(seminar, fields, lecturers)
+    if waitlist_cutoff_hours is not None and waitlist_cutoff_hours != cutoff_before:
+        seminar.waitlist_cutoff_hours = waitlist_cutoff_hours
+        changed.append("waitlist_cutoff_hours")
+    if content_path is not None and content_path != seminar.content_path:
+        seminar.content_path = content_path
+        changed.append("content_path")
+    if not changed:
+        return changed
+    details: dict[str, Any] = {"fields": sorted(changed)}
+    if content_path:
+        details["path"] = content_path
+    record(
+        session,
+        "seminar.updated",
+        "seminar",
+        seminar.id,
+        actor=by,
+        actor_label=label,
+        details=details,
+    )
+    if seminar.status == SeminarStatus.PUBLISHED:
+        registrations.announce_change(session, seminar, changed)
+    cutoff_earlier = (seminar.waitlist_cutoff_hours or 0) < (cutoff_before or 0)
+    if (seminar.capacity or 0) > capacity_before or cutoff_earlier:
+        registrations.promote_waitlisted(session, seminar, now)
+    return changed
+
+
+def change_capacity(
+    session: Session, seminar_id: int, capacity: int, now: datetime, *, by: Any = None
+) -> list[Registration]:
+    """Set the capacity alone; raising it promotes at once, lowering it unseats nobody."""
+    if capacity < 0:
+        raise SeminarActionError(_("The capacity cannot be negative."))
+    if capacity > MAX_CAPACITY:
+        raise SeminarActionError(_("The capacity can be at most %(n)d.", n=MAX_CAPACITY))
+    seminar = registrations.lock_seminar(session, seminar_id)
+    before = seminar.capacity
+    seminar.capacity = capacity
+    record(
+        session,
+        "seminar.capacity_changed",
+        "seminar",
+        seminar.id,
+        actor=by,
+        details={"from": before, "to": capacity},
+    )
+    return registrations.promote_waitlisted(session, seminar, now)
+
+
+def duplicate_seminar(session: Session, original: Seminar, *, by: Any = None) -> Seminar:
+    """A new draft with the same content, for the next run of a seminar."""
+    copy = Seminar(slug="", status=SeminarStatus.DRAFT)
+    for name in EDITABLE:
+        setattr(copy, name, getattr(original, name))
+    suffix = "（複製）"
+    if len(original.title) + len(suffix) <= 200:
+        copy.title = original.title + suffix
+    copy.lecturers = list(original.lecturers)
+    copy.admission = original.admission
+    copy.lottery_sme_priority = original.lottery_sme_priority
+    copy.slug = f"{original.slug[:100]}-copy-{secrets.token_hex(3)}"
+    session.add(copy)
+    session.flush()
+    record(
+        session, "seminar.duplicated", "seminar", copy.id, actor=by, details={"from": original.id}
+    )
+    return copy
+
+
+def publish(
+    session: Session, seminar: Seminar, now: datetime, *, by: Any = None, label: str | None = None
+) -> None:
+    if seminar.status == SeminarStatus.CANCELLED:
+        raise SeminarActionError(_("A cancelled seminar cannot be published again."))
+    fields = SeminarFields(
+        **{name: getattr(seminar, name) for name in EDITABLE}, status=SeminarStatus.PUBLISHED
+    )
+    problems = seminar_problems(fields, now)
+    problems.update(admission_problems(seminar.admission, seminar.registration_closes_at))
+    if problems:
+        raise SeminarActionError(
+            _("Fix these before publishing: %(problems)s", problems=" ".join(problems.values()))
+        )
+    seminar.status = SeminarStatus.PUBLISHED
+    record(session, "seminar.published", "seminar", seminar.id, actor=by, actor_label=label)
+
+
+def unpublish(
+    session: Session, seminar: Seminar, *, by: Any = None, label: str | None = None
+) -> None:
+    if seminar.status != SeminarStatus.PUBLISHED:
+        raise SeminarActionError(_("Only a published seminar can be unpublished."))
+    seminar.status = SeminarStatus.DRAFT
+    record(session, "seminar.unpublished", "seminar", seminar.id, actor=by, actor_label=label)
+
+
+def cancel(
+    session: Session,
+    seminar: Seminar,
+    reason: str,
+    *,
+    locked: bool = False,
+    by: Any = None,
+    label: str | None = None,
+) -> None:
+    """Cancel and tell every registrant (METHOD:CANCEL to each seat); `locked` when the
+    caller's transaction holds the seminar's lock already (after change_seminar)."""
+    if not locked:
+        seminar = registrations.lock_seminar(session, seminar.id)
+    if seminar.status == SeminarStatus.CANCELLED:
+        raise SeminarActionError(_("This seminar is already cancelled."))
+    seminar.status = SeminarStatus.CANCELLED
+    told = registrations.announce_cancellation(session, seminar)
+    record(
+        session,
+        "seminar.cancelled",
+        "seminar",
+        seminar.id,
+        actor=by,
+        actor_label=label,
+        details={"reason": reason, "registrants_told": told},
+    )
+
+
+def change_status(
+    session: Session,
+    seminar: Seminar,
+    status: str,
+    now: datetime,
+    *,
+    reason: str = "",
+    locked: bool = False,
+    by: Any = None,
+    label: str | None = None,
+) -> None:
+    """Move the seminar to `status` by the step that leads there (nothing if it is there)."""
+    if status == seminar.status:
+        return
+    if status == SeminarStatus.CANCELLED:
+        cancel(session, seminar, reason, locked=locked, by=by, label=label)
+    elif status == SeminarStatus.PUBLISHED:
+        publish(session, seminar, now, by=by, label=label)
+    elif status == SeminarStatus.DRAFT:
+        unpublish(session, seminar, by=by, label=label)
+    else:
+        raise SeminarActionError(_("Unknown status “%(value)s”.", value=status))
