@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from .attendance.reports import ReportError
 from .extensions import db
+from .imports import ReportError
 from .timeutil import jst_today
 
 #: import_file(session, data, today=, actor_label=, actor=) -> number of rows imported.
@@ -22,7 +22,7 @@ def import_upload(
     already_imported: type[Exception],
     *,
     back: str,
-    max_bytes: int,
+    max_bytes: int,  # the importer's own limit: one byte more is read, for it to refuse
     empty_message: str,
     done_message: Callable[[int], str],
 ):

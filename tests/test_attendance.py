@@ -205,10 +205,23 @@ def test_photo_of_the_ticket_is_read_by_the_server(client, make_user, make_semin
         f"/desk/{seminar.id}/photo",
         data={"csrf_token": token, "photo": (io.BytesIO(b"not a photo"), "p.jpg")},
         content_type="multipart/form-data",
+        headers={"Accept-Language": "en"},
+    )
+    assert junk.status_code == 400
+    assert "could not be read as a photo" in junk.get_data(as_text=True)
+    from PIL import Image
+
+    white = io.BytesIO()
+    Image.new("L", (200, 200), 255).save(white, format="PNG")
+    blank = client.post(
+        f"/desk/{seminar.id}/photo",
+        data={"csrf_token": token, "photo": (io.BytesIO(white.getvalue()), "p.png")},
+        content_type="multipart/form-data",
         follow_redirects=True,
         headers={"Accept-Language": "en"},
     )
-    assert "No QR code could be read" in junk.get_data(as_text=True)
+    assert "No QR code could be read" in blank.get_data(as_text=True)
+    assert check_ins(db_session) == 1
 
 
 def test_walk_in_page(client, make_user, make_seminar, db_session):

@@ -64,7 +64,7 @@ def test_teams_report_with_sections_and_hms_durations():
         (b"Name,Join Time\nA,2026/12/16 14:00:00\n", "no table with an e-mail column"),
         ("名前,メール,期間（分）\nA,a@example.jp,たくさん\n".encode(), "line 2"),
         (b"\xff\xfe\x00\x00garbage\x81", "neither UTF-8"),
-        (b"User Email,Duration (Minutes)\na@example.jp\n", "line 2: 1 columns"),
+        (b"User Email,Duration (Minutes)\na@example.jp\n", "line 2: too few columns: 1"),
     ],
 )
 def test_bad_reports_are_refused_with_line_numbers(data, fragment):

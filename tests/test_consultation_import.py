@@ -4,12 +4,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import event, func, select
 
-from seminar_app.attendance.reports import ReportError
 from seminar_app.audit.models import AuditEvent
 from seminar_app.consultations import importer, services
 from seminar_app.consultations.models import Client, Consultation
+from seminar_app.imports import ReportError
 from seminar_app.reports.services import consultation_figures
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content" / "consultations-example.csv"
@@ -48,9 +49,9 @@ def count(db_session, model) -> int:
 
 
 def problems_of(db_session, text: str | bytes) -> list[str]:
-    """The problems reported for the file, after checking that nothing was written."""
+    """The problems reported for the file (in English), after checking nothing was written."""
     data = text if isinstance(text, bytes) else text.encode()
-    with pytest.raises(ReportError) as caught:
+    with pytest.raises(ReportError) as caught, force_locale("en"):
         importer.import_file(db_session, data, today=TODAY, actor_label="cli")
     assert count(db_session, Consultation) == 0
     assert count(db_session, Client) == 0
@@ -219,7 +220,7 @@ def test_missing_columns_are_named_on_line_1(db_session):
     [
         (b"", "the file is empty"),
         (csv_text().encode(), "the file holds no consultations, only the header"),
-        (b"\xff\xfe\x81\x00", "the file is neither UTF-8 nor Shift_JIS (cp932) text"),
+        (b"\xff\xfe\x81\x00", "line 1: the file is neither UTF-8 nor Shift_JIS (cp932) text"),
         (f'{HEADER}\r\n"{"x" * 200_000}"\r\n'.encode(), "line 2: not readable as CSV"),
     ],
 )

@@ -32,7 +32,7 @@ from ..text import normalize_text
 from ..timeutil import utcnow
 from . import services
 from .models import CheckIn, CheckInMethod
-from .tickets import DecoderUnavailable, codes_in_photo
+from .tickets import MAX_PHOTO_PIXELS, DecoderUnavailable, PhotoUnreadable, codes_in_photo
 
 bp = Blueprint("desk", __name__)
 require_roles_for_blueprint(bp, Role.ORGANIZER, Role.RECEPTION)
@@ -136,8 +136,10 @@ def name_desk():
 
 @bp.get("/<id:seminar_id>")
 def desk(seminar_id: int):
-    seminar = _seminar(seminar_id)
-    query = (request.args.get("q") or "").strip()[:100]
+    return _desk_page(_seminar(seminar_id), (request.args.get("q") or "").strip()[:100])
+
+
+def _desk_page(seminar: Seminar, query: str = "", status: int = 200):
     checked_in, confirmed = services.counts(db.session, seminar.id)
     return render_template(
         "attendance/desk.html",
@@ -148,7 +150,7 @@ def desk(seminar_id: int):
         checked_in=checked_in,
         confirmed=confirmed,
         desk_name=session.get(DESK_NAME_KEY),
-    )
+    ), status
 
 
 @bp.get("/<id:seminar_id>/count")
@@ -169,15 +171,40 @@ def photo(seminar_id: int):
     seminar = _seminar(seminar_id)
     upload = request.files.get("photo")
     data = upload.read(MAX_PHOTO_BYTES + 1) if upload else b""
-    if not data or len(data) > MAX_PHOTO_BYTES:
+    if not data:
         flash(_("Take a photo of the ticket's QR code, then send it."), "error")
         return _back(seminar.id)
+    if len(data) > MAX_PHOTO_BYTES:
+        flash(
+            _(
+                "The photo is larger than %(megabytes)d MB. Take it again at a lower "
+                "resolution, or search by name.",
+                megabytes=MAX_PHOTO_BYTES // (1024 * 1024),
+            ),
+            "error",
+        )
+        return _desk_page(seminar, status=400)
     try:
         codes = codes_in_photo(data)
     except DecoderUnavailable:
         current_app.logger.error("photo check-in: zbar is not installed on this server")
         flash(_("Reading photos is not available on this server; use the search."), "error")
         return _back(seminar.id)
+    except PhotoUnreadable as exc:
+        # The desk page again, with the reason, and a 400: nothing was checked in.
+        if exc.reason == PhotoUnreadable.TOO_MANY_PIXELS:
+            message = _(
+                "The photo is too large (more than %(megapixels)d million pixels). Take it "
+                "again at a lower resolution, or search by name.",
+                megapixels=MAX_PHOTO_PIXELS // 1_000_000,
+            )
+        else:
+            message = _(
+                "The file could not be read as a photo (JPEG, PNG, WebP or GIF). Take a "
+                "photo of the QR code again, or search by name."
+            )
+        flash(message, "error")
+        return _desk_page(seminar, status=400)
     if not codes:
         flash(
             _(

@@ -40,7 +40,7 @@ def attendance_page(seminar_id: int):
 def head_count(seminar_id: int):
     seminar = seminar_or_404(seminar_id)
     raw = (request.form.get("head_count") or "").strip()
-    if raw and (not raw.isascii() or not raw.isdigit() or int(raw) > 100_000):
+    if raw and (not raw.isascii() or not raw.isdigit() or int(raw) > attendance.MAX_HEAD_COUNT):
         flash(_("Enter the number of attendees as a whole number, or leave it empty."), "error")
     else:
         attendance.set_head_count(db.session, seminar, int(raw) if raw else None, by=current_user)
@@ -102,7 +102,7 @@ def attendee_report(seminar_id: int):
             return redirect(url_for("console.attendance_page", seminar_id=seminar.id), 303)
         seminar.min_online_minutes = int(raw_minimum)
     upload = request.files.get("report")
-    data = upload.read(reports.MAX_BYTES + 1) if upload else b""
+    data = upload.read(reports.LIMITS.max_bytes + 1) if upload else b""
     if not data:
         flash(_("Choose the attendee report (CSV) exported from the meeting platform."), "error")
         return redirect(url_for("console.attendance_page", seminar_id=seminar.id), 303)

@@ -17,10 +17,11 @@ order, further columns ignored)::
   (text.organization_key: 株式会社ＡＢＣ商事 and (株)ABC商事 are one client), else a new
   client without 法人番号.
 
-UTF-8 with or without BOM, or cp932 (attendance.reports.decode, 5 MB at most). "Line N"
-is the row's number as a spreadsheet shows it (the header is line 1); it is the text line
-too unless a cell holds a line break. Every problem of every line is collected and raised
-together as ReportError; nothing is written then. Empty lines are skipped.
+Read as every CSV import is (seminar_app.imports: UTF-8 with or without BOM, or cp932;
+5 MB and 50,000 lines at most). "Line N" is the row's number as a spreadsheet shows it
+(the header is line 1); it is the text line too unless a cell holds a line break. Every
+problem of every line is collected and raised together as ReportError, in the reader's
+language; nothing is written then. Empty lines are skipped.
 
 A file is known by `file_key` (the first 16 hex digits of the SHA-256 of its bytes): each
 consultation it creates gets ``import_ref = "<key>:<line>"`` (unique), and a file whose key
@@ -43,26 +44,28 @@ the caller commits, or rolls back on an exception.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from ..attendance.reports import ReportError, decode
+from .. import imports
 from ..audit.services import record
+from ..domain import Attribute, EmployeeBand
+from ..imports import Limits, Problem, ReportError, quoted
 from ..reference import PREFECTURES
 from ..text import normalize_text, organization_key
-from .models import Client, Consultation, Topic
+from .models import Channel, Client, Consultation, Source, Topic
 from .services import ConsultationInput, _problems
 
 __all__ = [
+    "LIMITS",
     "REQUIRED_COLUMNS",
     "AlreadyImported",
     "ConsultationRow",
@@ -86,14 +89,32 @@ REQUIRED_COLUMNS = (
     "step",
     "organization",
 )
+#: The desk's records of many years.
+LIMITS = Limits(max_bytes=5 * 1024 * 1024, max_rows=50_000)
 #: Rows written per flush, and names looked up per query (well under SQLite's 999 bound).
 BATCH_SIZE = 1000
 _LOOKUP_SIZE = 500
 
-_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
+_DATE = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})")
 #: Excel turns a typed 1-5 or 6-20 into a date; the CSV then holds the date.
 _BAND_AS_DATE = {"1月5日": "1-5", "5-jan": "1-5", "6月20日": "6-20", "20-jun": "6-20"}
 _TOPICS = tuple(topic.value for topic in Topic)
+
+
+def _one_of(enum) -> str:
+    return _("one of %(choices)s", choices=", ".join(member.value for member in enum))
+
+
+#: What a column must hold, in the reader's language; services._problems decides.
+_REASONS = {
+    "channel": lambda: _one_of(Channel),
+    "attribute": lambda: _one_of(Attribute),
+    "source": lambda: _one_of(Source),
+    "employee_band": lambda: _one_of(EmployeeBand),
+    "industry": lambda: _("a JSIC major group, A to T"),
+    "prefecture": lambda: _("a JIS X 0401 code, 01 to 47"),
+    "step": lambda: _("a step of the seven-step support, 1 to 7"),
+}
 
 
 def _prefecture_names() -> dict[str, str]:
@@ -134,7 +155,7 @@ def ensure_not_imported(session: Session, key: str) -> None:
 
 
 def _day(value: str) -> date | None:
-    match = _DATE.match(value)
+    match = _DATE.fullmatch(value)
     if not match:
         return None
     try:
@@ -162,16 +183,27 @@ def _row(line: int, cell: dict[str, str], today: date) -> tuple[ConsultationRow 
     text = {name: normalize_text(value) for name, value in cell.items()}
     day = _day(text["date"])
     if day is None:
-        problems.append(f"date “{cell['date'].strip()}” is not a date written YYYY-MM-DD")
+        problems.append(
+            _("date “%(value)s” is not a date written YYYY-MM-DD", value=quoted(cell["date"]))
+        )
     elif day > today:
-        problems.append(f"date {day.isoformat()} is in the future")
+        problems.append(_("date %(day)s is in the future", day=day.isoformat()))
     # NFKC (normalize_text) has turned a full-width ； into ;.
     topics = [topic.strip().lower() for topic in text["topics"].split(";") if topic.strip()]
     unknown = [topic for topic in topics if topic not in _TOPICS]
     if unknown:
-        problems.extend(f"topic “{topic}” is not one of {', '.join(_TOPICS)}" for topic in unknown)
+        problems.extend(
+            _(
+                "topic “%(value)s” is not one of %(choices)s",
+                value=quoted(topic),
+                choices=", ".join(_TOPICS),
+            )
+            for topic in unknown
+        )
     elif not topics:
-        problems.append(f"topics is empty; it must be one or more of {', '.join(_TOPICS)}")
+        problems.append(
+            _("topics is empty; it must be one or more of %(choices)s", choices=", ".join(_TOPICS))
+        )
     step_text = text["step"]
     step = None
     if step_text:
@@ -192,11 +224,21 @@ def _row(line: int, cell: dict[str, str], today: date) -> tuple[ConsultationRow 
     for name, reason in _problems(values).items():
         if name == "topics":
             continue
+        reason = _REASONS[name]() if name in _REASONS else reason
         raw = cell[name].strip()
         if raw:
-            problems.append(f"{name} “{raw}” is not {reason}")
+            problems.append(
+                _(
+                    "%(column)s “%(value)s” is not %(reason)s",
+                    column=name,
+                    value=quoted(raw),
+                    reason=reason,
+                )
+            )
         else:
-            problems.append(f"{name} is empty; it must be {reason}")
+            problems.append(
+                _("%(column)s is empty; it must be %(reason)s", column=name, reason=reason)
+            )
     if problems:
         return None, problems
     return ConsultationRow(line=line, values=values), []
@@ -207,40 +249,41 @@ def parse(data: bytes, today: date) -> list[ConsultationRow]:
 
     `today` is the current date in Japan (Asia/Tokyo): later dates are refused.
     """
-    reader = csv.reader(io.StringIO(decode(data), newline=""))
     rows, problems = [], []
-    header: list[str] | None = None
+    header: dict[str, int] | None = None
     where: dict[str, int] = {}
-    try:
-        for line, row in enumerate(reader, start=1):
-            if header is None:
-                header = [normalize_text(title).lower() for title in row]
-                missing = [name for name in REQUIRED_COLUMNS if name not in header]
-                if missing:
-                    raise ReportError([f"line 1: missing columns: {', '.join(missing)}"])
-                where = {name: header.index(name) for name in REQUIRED_COLUMNS}
-                continue
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) <= max(where.values()) or any(c.strip() for c in row[len(header) :]):
-                problems.append(
-                    f"line {line}: {len(row)} columns, the header has {len(header)}"
-                    " (a comma inside a cell needs quotes)"
+    for line, row in imports.rows(imports.decode(data, LIMITS), LIMITS):
+        if header is None:
+            header = imports.header(row, REQUIRED_COLUMNS, line)
+            where = {name: header[name] for name in REQUIRED_COLUMNS}
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        width = max(header.values()) + 1
+        if len(row) <= max(where.values()) or any(c.strip() for c in row[width:]):
+            problems.append(
+                Problem(
+                    _(
+                        "%(count)d columns, the header has %(header)d (a comma inside a cell "
+                        "needs quotes)",
+                        count=len(row),
+                        header=width,
+                    ),
+                    line,
                 )
-                continue
-            item, found = _row(line, {name: row[at] for name, at in where.items()}, today)
-            if item is None:
-                problems.extend(f"line {line}: {problem}" for problem in found)
-            else:
-                rows.append(item)
-    except csv.Error as exc:
-        raise ReportError([f"line {reader.line_num}: not readable as CSV ({exc})"]) from exc
+            )
+            continue
+        item, found = _row(line, {name: row[at] for name, at in where.items()}, today)
+        if item is None:
+            problems.extend(Problem(problem, line) for problem in found)
+        else:
+            rows.append(item)
     if header is None:
-        raise ReportError(["the file is empty"])
+        raise ReportError([Problem(_("the file is empty"))])
     if problems:
         raise ReportError(problems)
     if not rows:
-        raise ReportError(["the file holds no consultations, only the header"])
+        raise ReportError([Problem(_("the file holds no consultations, only the header"))])
     return rows
 
 

@@ -271,7 +271,7 @@ def import_file():
         importer.import_file,
         importer.AlreadyImported,
         back=url_for("consultations.index"),
-        max_bytes=20 * 1024 * 1024,
+        max_bytes=importer.LIMITS.max_bytes,
         empty_message=_("Choose the CSV file of past consultations."),
         done_message=lambda n: _("%(n)d consultations were imported.", n=n),
     )

@@ -11,13 +11,41 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 
 
+#: Bytes of a ZIP archive's central directory (its list of names) that are read: a slide
+#: deck lists some hundreds of parts in tens of KB; 2 MB still lists tens of thousands.
+MAX_ZIP_DIRECTORY = 2 * 1024 * 1024
+_ZIP_END = b"PK\x05\x06"
+_ZIP_END_SIZE = 22
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_LOCATOR_SIZE = 20
+
+
+def _zip_names(data: bytes) -> list[str] | None:
+    """The names in a ZIP archive, or None when it is not one that is read here.
+
+    The directory's size is taken from the archive's end record first, so that a small
+    file listing millions of entries is refused before zipfile builds an object for each.
+    """
+    if not data.startswith(_ZIP):
+        return None
+    # zipfile looks for the end record in the same place: the last 22 bytes plus a comment.
+    end = data.rfind(_ZIP_END, max(0, len(data) - _ZIP_END_SIZE - 0xFFFF))
+    if end < 0 or len(data) < end + _ZIP_END_SIZE:
+        return None
+    if int.from_bytes(data[end + 12 : end + 16], "little") > MAX_ZIP_DIRECTORY:
+        return None
+    if data[max(0, end - _ZIP64_LOCATOR_SIZE) : end].startswith(_ZIP64_LOCATOR):
+        return None  # ZIP64 states its own directory size; no upload of 50 MB needs it
+    try:
+        return zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        return None  # ValueError: a name flagged UTF-8 that is not, a negative offset
+
+
 def _office(prefix: str):
     def check(data: bytes) -> bool:
-        if not data.startswith(_ZIP):
-            return False
-        try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
+        names = _zip_names(data)
+        if names is None:
             return False
         return "[Content_Types].xml" in names and any(n.startswith(prefix) for n in names)
 
@@ -25,13 +53,7 @@ def _office(prefix: str):
 
 
 def _zip(data: bytes) -> bool:
-    if not data.startswith(_ZIP):
-        return False
-    try:
-        zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except zipfile.BadZipFile:
-        return False
-    return True
+    return _zip_names(data) is not None
 
 
 #: Extension → (Content-Type, check of the first bytes or the structure).

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
 from ..attendance.reports import ReportError
@@ -85,9 +86,12 @@ def import_cli() -> None:
 
 @contextmanager
 def _all_or_nothing(path: Path, already_imported: type[Exception]) -> Iterator[None]:
-    """Commit what the block imported, or nothing: every problem on stderr, exit status 1."""
+    """Commit what the block imported, or nothing: every problem on stderr, exit status 1.
+
+    The terminal commands speak English, problems included."""
     try:
-        yield
+        with force_locale("en"):
+            yield
         db.session.commit()
     except (already_imported, IntegrityError) as exc:  # IntegrityError: imported meanwhile
         db.session.rollback()

@@ -1,25 +1,27 @@
 """Seminars from before the system, with their head-counts, from a spreadsheet's CSV.
 
 Header: date,title,series,level,host_type,delivery,attendees,organization, and optionally
-start_time,end_time (HH:MM, Tokyo time; 14:00–16:00 when absent). UTF-8 with or without
-BOM, or cp932. All rows or none; a file already imported is recognised by its hash.
+start_time,end_time (HH:MM, Tokyo time; 14:00–16:00 when absent). Read as every CSV import
+is (seminar_app.imports: UTF-8 with or without BOM, or cp932; 1 MB). All rows or none; a
+file already imported is recognised by its hash.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
 from datetime import date, time
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..attendance.reports import ReportError, decode
+from .. import imports
+from ..attendance.services import MAX_HEAD_COUNT
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..domain import Delivery, HostType, Level, SeminarStatus, Series
+from ..imports import Limits, Problem, ReportError, quoted
 from ..text import normalize_text
 from ..timeutil import jst_datetime
 
@@ -34,6 +36,8 @@ REQUIRED_COLUMNS = (
     "organization",
 )
 DEFAULT_TIMES = (time(14, 0), time(16, 0))
+#: The agency's past seminars: some hundreds.
+LIMITS = Limits(max_bytes=1024 * 1024, max_rows=10_000)
 
 
 @dataclass
@@ -61,76 +65,96 @@ def file_key(data: bytes) -> str:
 
 def _time(value: str, default: time) -> time:
     value = value.strip()
+    if len(value) > 8:  # HH:MM:SS at most; fromisoformat accepts far more
+        raise ValueError(value)
     return time.fromisoformat(value) if value else default
 
 
+def _problem(cell: dict[str, str], today: date) -> str | None:
+    """What is wrong with the row, or None."""
+    try:
+        if len(cell["date"]) > 10:
+            raise ValueError(cell["date"])
+        day = date.fromisoformat(cell["date"])
+        starts = _time(cell.get("start_time", ""), DEFAULT_TIMES[0])
+        ends = _time(cell.get("end_time", ""), DEFAULT_TIMES[1])
+    except ValueError:
+        return _("date must be YYYY-MM-DD and times HH:MM")
+    if day >= today:
+        return _("historic seminars must be in the past")
+    if ends <= starts:
+        return _("end_time must be after start_time")
+    if not 0 < len(" ".join(cell["title"].split())) <= 200:
+        return _("title is required (200 characters at most)")
+    checks = (
+        ("series", Series, False),
+        ("level", Level, True),
+        ("host_type", HostType, False),
+        ("delivery", Delivery, False),
+    )
+    for name, enum, optional in checks:
+        value = cell[name]
+        if not (optional and not value) and value not in {member.value for member in enum}:
+            return _(
+                "%(column)s “%(value)s” is not one of %(choices)s",
+                column=name,
+                value=quoted(value),
+                choices=", ".join(member.value for member in enum),
+            )
+    attendees = cell["attendees"]
+    if not (attendees.isascii() and attendees.isdigit() and int(attendees) <= MAX_HEAD_COUNT):
+        return _(
+            "attendees must be a whole number, %(most)d at most",
+            most=MAX_HEAD_COUNT,
+        )
+    return None
+
+
 def parse(data: bytes, today: date) -> list[HistoricSeminar]:
-    rows = list(csv.reader(io.StringIO(decode(data))))
-    if not rows:
-        raise ReportError(["the file is empty"])
-    header = [normalize_text(title).lower() for title in rows[0]]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        raise ReportError([f"line 1: missing columns: {', '.join(missing)}"])
-    where = {name: header.index(name) for name in header}
     seminars, problems = [], []
-    for index, row in enumerate(rows[1:], start=2):
+    where: dict[str, int] | None = None
+    for line, row in imports.rows(imports.decode(data, LIMITS), LIMITS):
+        if where is None:
+            where = imports.header(row, REQUIRED_COLUMNS, line)
+            continue
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) < len(header):
-            problems.append(f"line {index}: {len(row)} columns, the header has {len(header)}")
+        if len(row) <= max(where.values()):
+            problems.append(
+                Problem(
+                    _(
+                        "%(count)d columns, the header has %(header)d (a comma inside a cell "
+                        "needs quotes)",
+                        count=len(row),
+                        header=max(where.values()) + 1,
+                    ),
+                    line,
+                )
+            )
             continue
         cell = {name: row[position].strip() for name, position in where.items()}
-        problem = None
-        try:
-            day = date.fromisoformat(cell["date"])
-            starts = _time(cell.get("start_time", ""), DEFAULT_TIMES[0])
-            ends = _time(cell.get("end_time", ""), DEFAULT_TIMES[1])
-        except ValueError:
-            problem = "date must be YYYY-MM-DD and times HH:MM"
-        else:
-            if day >= today:
-                problem = "historic seminars must be in the past"
-            elif ends <= starts:
-                problem = "end_time must be after start_time"
-        title = " ".join(cell["title"].split())  # as written: no NFKC on titles
-        if problem is None and not 0 < len(title) <= 200:
-            problem = "title is required (200 characters at most)"
-        checks = (
-            ("series", Series, False),
-            ("level", Level, True),
-            ("host_type", HostType, False),
-            ("delivery", Delivery, False),
-        )
-        for name, enum, optional in checks:
-            value = cell[name]
-            if (
-                problem is None
-                and not (optional and not value)
-                and value not in {member.value for member in enum}
-            ):
-                problem = f"{name} “{value}” is not one of {', '.join(m.value for m in enum)}"
-        attendees = cell["attendees"]
-        if problem is None and (not attendees.isascii() or not attendees.isdigit()):
-            problem = "attendees must be a whole number"
+        problem = _problem(cell, today)
         if problem:
-            problems.append(f"line {index}: {problem}")
+            problems.append(Problem(problem, line))
             continue
+        day = cell["date"]
         seminars.append(
             HistoricSeminar(
-                line=index,
-                day=day,
-                title=title,
+                line=line,
+                day=date.fromisoformat(day),
+                title=" ".join(cell["title"].split()),  # as written: no NFKC on titles
                 series=cell["series"],
                 level=cell["level"] or None,
                 host_type=cell["host_type"],
                 delivery=cell["delivery"],
-                attendees=int(attendees),
+                attendees=int(cell["attendees"]),
                 organization=normalize_text(cell["organization"]) or None,
-                starts=starts,
-                ends=ends,
+                starts=_time(cell.get("start_time", ""), DEFAULT_TIMES[0]),
+                ends=_time(cell.get("end_time", ""), DEFAULT_TIMES[1]),
             )
         )
+    if where is None:
+        raise ReportError([Problem(_("the file is empty"))])
     if problems:
         raise ReportError(problems)
     return seminars

@@ -203,7 +203,7 @@ def historic_import():
         historic.import_file,
         historic.AlreadyImported,
         back=url_for("reports.fiscal_year"),
-        max_bytes=5 * 1024 * 1024,
+        max_bytes=historic.LIMITS.max_bytes,
         empty_message=_("Choose the CSV file of past seminars."),
         done_message=lambda n: _("%(n)d past seminars were imported.", n=n),
     )
