@@ -71,6 +71,10 @@ def _choice(
         )
 
 
+def _ended(values: SeminarFields, now: datetime) -> bool:
+    return values.ends_at is not None and values.ends_at <= now
+
+
 def seminar_problems(values: SeminarFields, now: datetime) -> dict[str, str]:
     """Field name → what is wrong with it; empty when the seminar can be saved."""
     problems: dict[str, str] = {}
@@ -99,7 +103,10 @@ def seminar_problems(values: SeminarFields, now: datetime) -> dict[str, str]:
         problems["capacity"] = _("The capacity can be at most %(n)d.", n=MAX_CAPACITY)
     elif values.capacity is not None and values.capacity < 0:
         problems["capacity"] = _("The capacity cannot be negative.")
-    elif values.capacity is None and values.host_type == HostType.AGENCY:
+    elif (
+        values.capacity is None and values.host_type == HostType.AGENCY and not _ended(values, now)
+    ):
+        # A seminar recorded after it ended (a past one, by its head-count) had no seats here.
         problems["capacity"] = _("Enter the number of seats.")
 
     opens, closes = values.registration_opens_at, values.registration_closes_at
@@ -110,7 +117,7 @@ def seminar_problems(values: SeminarFields, now: datetime) -> dict[str, str]:
 
     remote = values.delivery in (Delivery.ONLINE, Delivery.HYBRID)
     on_site = values.delivery in (Delivery.IN_PERSON, Delivery.HYBRID)
-    ended = values.ends_at is not None and values.ends_at <= now
+    ended = _ended(values, now)
     if values.meeting_url and not _is_web_url(values.meeting_url):
         problems["meeting_url"] = _("Enter a web address beginning with https://.")
     elif remote and not values.meeting_url and values.host_type == HostType.AGENCY and not ended:
