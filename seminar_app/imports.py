@@ -5,7 +5,8 @@ through here: a size limit per kind of file, UTF-8 (with or without BOM) or cp93
 Japanese Excel saves it, rows numbered as a spreadsheet numbers them (the first line is
 line 1, an empty line counts), and bounds on the number of rows and on the length of a row.
 Each problem is said in the reader's language with its line; the import that finds any
-raises ReportError and writes nothing (the caller rolls back).
+raises ReportError and writes nothing (the caller rolls back). A file is known by one
+fingerprint, so that importing it twice is refused.
 
 Every step is linear in the size of the file: the csv module's C reader, and no regular
 expression with nested or adjacent overlapping quantifiers in the importers. Unicode
@@ -16,6 +17,7 @@ refused first (Unicode's stream-safe format allows 30 in a row).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import sys
@@ -70,6 +72,15 @@ class Limits:
     max_rows: int
     #: Characters of one row, all its cells together.
     max_row_characters: int = 10_000
+
+
+#: Hex digits of a file's fingerprint: by it a second import of the same file is refused.
+FINGERPRINT_LENGTH = 12
+
+
+def fingerprint(data: bytes) -> str:
+    """The file's fingerprint, the same for every import: the start of its SHA-256."""
+    return hashlib.sha256(data).hexdigest()[:FINGERPRINT_LENGTH]
 
 
 def quoted(value: str) -> str:

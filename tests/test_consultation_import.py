@@ -7,6 +7,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import event, func, select
 
+from seminar_app import imports
 from seminar_app.audit.models import AuditEvent
 from seminar_app.consultations import importer, services
 from seminar_app.consultations.models import Client, Consultation
@@ -80,7 +81,7 @@ GOOD_FILE = csv_text(
 def test_a_good_file_imports_its_rows_in_each_encoding(db_session, encoding):
     data = GOOD_FILE.encode(encoding)
     assert importer.import_file(db_session, data, today=TODAY, actor_label="cli") == 3
-    key = importer.file_key(data)
+    key = imports.fingerprint(data)
     rows = {
         row.import_ref: row
         for row in db_session.scalars(select(Consultation).order_by(Consultation.id))
@@ -144,7 +145,7 @@ def test_the_same_file_again_is_recognised(db_session):
     assert do_import(db_session, GOOD_FILE) == 3
     with pytest.raises(importer.AlreadyImported) as caught:
         do_import(db_session, GOOD_FILE)
-    assert str(caught.value) == importer.file_key(GOOD_FILE.encode())
+    assert str(caught.value) == imports.fingerprint(GOOD_FILE.encode())
     assert count(db_session, Consultation) == 3
     assert count(db_session, AuditEvent) == 1
 
@@ -268,7 +269,7 @@ def test_a_file_leaves_one_audit_record(db_session, make_user):
     do_import(db_session, GOOD_FILE, actor=organizer, actor_label=organizer.email)
     events = db_session.scalars(select(AuditEvent)).all()
     assert [(e.action, e.subject_type, e.subject_id) for e in events] == [
-        ("consultation.imported", "file", importer.file_key(GOOD_FILE.encode()))
+        ("consultation.imported", "file", imports.fingerprint(GOOD_FILE.encode()))
     ]
     assert events[0].details == {"consultations": 3}
     assert events[0].actor_id == organizer.id and events[0].actor_label == organizer.email
@@ -282,7 +283,7 @@ def test_large_files_are_written_in_batches_with_progress(db_session, monkeypatc
         for n in range(2500)
     ]
     data = csv_text(*lines).encode("cp932")
-    key = importer.file_key(data)
+    key = imports.fingerprint(data)
     rows = importer.parse(data, TODAY)
     assert len(rows) == 2500
     statements = []

@@ -86,3 +86,36 @@ def test_a_drawn_seminar_gets_its_seed_from_the_audit_log(backend, tmp_path):
             seed = connection.execute(text("SELECT lottery_seed FROM seminars WHERE id = 7"))
             assert seed.scalar() == 2**62 + 5
         db.engine.dispose()
+
+
+def test_imported_consultations_keep_being_recognised_by_the_one_fingerprint(backend, tmp_path):
+    app = make_app(fresh_database_url(backend, tmp_path, "seminar_fingerprint"))
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    with app.app_context():
+        upgrade(revision="d15a4b8e0004")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO consultations (held_on, channel, attribute, topics, source, "
+                    "import_ref, created_at, updated_at) VALUES ('2020-05-01', 'phone', 'sme', "
+                    "'contracts', 'direct', '0123456789abcdef:7', :at, :at)"
+                ),
+                {"at": at},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO audit_events (action, actor_label, subject_type, subject_id, "
+                    "details, at) VALUES ('consultation.imported', 'cli', 'file', "
+                    "'0123456789abcdef', '{}', :at)"
+                ),
+                {"at": at},
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT import_ref FROM consultations")).scalar() == (
+                "0123456789ab:7"
+            )
+            assert connection.execute(text("SELECT subject_id FROM audit_events")).scalar() == (
+                "0123456789ab"
+            )
+        db.engine.dispose()

@@ -23,7 +23,7 @@ Read as every CSV import is (seminar_app.imports: UTF-8 with or without BOM, or 
 problem of every line is collected and raised together as ReportError, in the reader's
 language; nothing is written then. Empty lines are skipped.
 
-A file is known by `file_key` (the first 16 hex digits of the SHA-256 of its bytes): each
+A file is known by its fingerprint (`imports.fingerprint`, as every import knows a file): each
 consultation it creates gets ``import_ref = "<key>:<line>"`` (unique), and a file whose key
 is already on a consultation raises AlreadyImported. Two consultations on one day with one
 client are two records: rows are never merged. The whole file leaves one audit record,
@@ -31,7 +31,7 @@ client are two records: rows are never merged. The whole file leaves one audit r
 
 Interface::
 
-    key = file_key(data)
+    key = imports.fingerprint(data)
     ensure_not_imported(session, key)          # AlreadyImported
     rows = parse(data, today)                  # ReportError, with line numbers
     count = import_rows(session, rows, key, actor_label=..., actor=None, progress=None)
@@ -44,7 +44,6 @@ the caller commits, or rolls back on an exception.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -71,7 +70,6 @@ __all__ = [
     "ConsultationRow",
     "ReportError",
     "ensure_not_imported",
-    "file_key",
     "import_file",
     "import_rows",
     "parse",
@@ -140,10 +138,6 @@ class ConsultationRow:
 
 class AlreadyImported(Exception):
     """The file (by its key, the exception's argument) has been imported before."""
-
-
-def file_key(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def ensure_not_imported(session: Session, key: str) -> None:
@@ -381,7 +375,7 @@ def import_file(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Check and write a whole file, all rows or none; AlreadyImported on a second run."""
-    key = file_key(data)
+    key = imports.fingerprint(data)
     ensure_not_imported(session, key)
     rows = parse(data, today)
     return import_rows(session, rows, key, actor_label=actor_label, actor=actor, progress=progress)

@@ -12,9 +12,10 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
-from ..attendance.reports import ReportError
+from .. import imports
 from ..consultations import importer
 from ..extensions import db
+from ..imports import ReportError
 from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, jst_today, utcnow
 from . import activity, historic
 from .services import fiscal_year_report
@@ -123,7 +124,7 @@ def historic_command(path: Path) -> None:
 def consultations_command(path: Path) -> None:
     """Load the desk's past consultations from a CSV file (all rows or none)."""
     data = path.read_bytes()
-    key = importer.file_key(data)
+    key = imports.fingerprint(data)
     with _all_or_nothing(path, importer.AlreadyImported):
         importer.ensure_not_imported(db.session, key)
         rows = importer.parse(data, jst_today())

@@ -9,7 +9,6 @@ every door uses, and created through the seminar's lifecycle.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -53,10 +52,6 @@ class HistoricSeminar:
 
 class AlreadyImported(Exception):
     pass
-
-
-def file_key(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:12]
 
 
 def _time(value: str, default: time) -> time:
@@ -177,7 +172,7 @@ def import_file(
 ) -> int:
     """Create the file's seminars, all of them or none; AlreadyImported on a second run."""
     now = now or utcnow()
-    key = file_key(data)
+    key = imports.fingerprint(data)
     prefix = f"historic-{key}-"
     if session.scalar(select(Seminar.id).where(Seminar.slug.startswith(prefix)).limit(1)):
         raise AlreadyImported(key)
