@@ -1,15 +1,19 @@
 """The migrations are the schema: they must build exactly what the models describe."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import CheckConstraint, inspect, text
 
+from seminar_app.catalogue.models import Seminar
+from seminar_app.domain import Delivery, HostType, SeminarStatus, Series
 from seminar_app.extensions import db
+from seminar_app.timeutil import utcnow
 from tests.conftest import fresh_database_url, make_app
+from tests.registration_helpers import register
 
 
 def _migrated_app(backend, tmp_path):
@@ -118,4 +122,34 @@ def test_imported_consultations_keep_being_recognised_by_the_one_fingerprint(bac
             assert connection.execute(text("SELECT subject_id FROM audit_events")).scalar() == (
                 "0123456789ab"
             )
+        db.engine.dispose()
+
+
+def test_rebuilding_a_table_on_sqlite_keeps_the_rows_that_refer_to_it(backend, tmp_path):
+    """A batch migration copies, drops and renames a table: no cascade may empty others."""
+    app = _migrated_app(backend, tmp_path)
+    starts = utcnow() + timedelta(days=10)
+    with app.app_context():
+        seminar = Seminar(
+            slug="kept",
+            title="残るセミナー",
+            description="",
+            series=Series.TRADE_SECRET_IP_STRATEGY,
+            host_type=HostType.AGENCY,
+            delivery=Delivery.ONLINE,
+            status=SeminarStatus.PUBLISHED,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            meeting_url="https://meet.example.org/j/1",
+            capacity=10,
+        )
+        db.session.add(seminar)
+        db.session.commit()
+        register(db.session, seminar)
+        db.session.remove()
+        downgrade(revision="c14c3a7f0003")  # drops a column of seminars: a rebuild on SQLite
+        with db.engine.connect() as connection:
+            count = connection.execute(text("SELECT count(*) FROM registrations")).scalar()
+        assert count == 1
+        upgrade()
         db.engine.dispose()
