@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from enum import Enum, auto
 
 import markdown
 import nh3
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 _ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "a", "h3", "h4", "blockquote", "code"}
@@ -19,9 +22,102 @@ def normalize_text(value: str | None) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).split())
 
 
+# --- e-mail addresses: the one home of their rule (design.md, "E-mail addresses") ---------
+
+#: The longest address SMTP carries (RFC 5321), counted in its ASCII form.
+EMAIL_MAX_LENGTH = 254
+
+#: Japanese mobile carriers that issued addresses with `..` or a dot before `@` until 2009
+#: and still deliver to them. Such addresses are accepted for these domains only.
+LEGACY_MOBILE_DOMAINS = frozenset(
+    {
+        "docomo.ne.jp",
+        "ezweb.ne.jp",
+        "au.com",
+        "softbank.ne.jp",
+        "i.softbank.jp",
+        "disney.ne.jp",
+        "vodafone.ne.jp",
+    }
+)
+
+
+class _Refused(Enum):
+    EMPTY = auto()
+    SPACES = auto()
+    TOO_LONG = auto()
+    LOCAL_PART_NOT_ASCII = auto()
+    INVALID = auto()
+
+
+#: What the person reads when their address is refused, in their language.
+_REFUSALS = {
+    _Refused.EMPTY: _l("Enter your e-mail address."),
+    _Refused.SPACES: _l("An e-mail address cannot contain spaces or line breaks."),
+    _Refused.TOO_LONG: _l("The e-mail address is too long."),
+    _Refused.LOCAL_PART_NOT_ASCII: _l(
+        "Before the @, an e-mail address can only use half-width letters, digits and symbols: "
+        "we cannot deliver mail to an address with Japanese or other non-Latin characters there."
+    ),
+    _Refused.INVALID: _l("Enter a valid e-mail address, such as name@example.jp."),
+}
+
+
+def _deliverable(raw: str | None) -> tuple[str | None, _Refused | None]:
+    """The address in the form mail can be sent to, or why there is none."""
+    value = unicodedata.normalize("NFKC", raw or "").strip()
+    if not value:
+        return None, _Refused.EMPTY
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zs") for char in value):
+        return None, _Refused.SPACES
+    if len(value) > EMAIL_MAX_LENGTH:
+        return None, _Refused.TOO_LONG
+    local, at, domain = value.rpartition("@")
+    if at and not local.isascii():
+        # SMTPUTF8 would be needed, and not every server on the way speaks it.
+        return None, _Refused.LOCAL_PART_NOT_ASCII
+    if at and domain.lower() in LEGACY_MOBILE_DOMAINS and (".." in local or local.endswith(".")):
+        # Check everything but the dots that RFC 5322 forbids and these carriers allowed.
+        probe = re.sub(r"\.+", ".", local).strip(".") or "x"
+        try:
+            validate_email(f"{probe}@{domain}", check_deliverability=False, allow_smtputf8=False)
+        except EmailNotValidError:
+            return None, _Refused.INVALID
+        return f"{local}@{domain.lower()}", None
+    try:
+        result = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return None, _Refused.INVALID
+    # ascii_email: an internationalized domain in its IDNA form (例え.jp -> xn--r8jz45g.jp),
+    # which every mail server accepts and which headers carry without encoding.
+    if len(result.ascii_email) > EMAIL_MAX_LENGTH:
+        return None, _Refused.TOO_LONG
+    return result.ascii_email, None
+
+
+def normalize_email_address(raw: str | None) -> tuple[str | None, str | None]:
+    """(address, None), or (None, why not in the person's language): every door's check.
+
+    The address comes back as it is stored and sent: NFKC (full-width letters), the domain
+    lower-cased and, when internationalized, in its ASCII (IDNA) form; the part before the
+    @ as typed. No SMTPUTF8 addresses; the old Japanese mobile addresses are accepted for
+    their carriers' domains.
+    """
+    address, refused = _deliverable(raw)
+    return (None, str(_REFUSALS[refused])) if refused is not None else (address, None)
+
+
+def deliverable_address(raw: str | None) -> str | None:
+    """The address as normalize_email_address returns it, or None; no message (the sender)."""
+    return _deliverable(raw)[0]
+
+
 def normalize_email(value: str | None) -> str:
-    """NFKC then lower case: the form in which addresses are stored and compared."""
-    return unicodedata.normalize("NFKC", value or "").strip().lower()
+    """The key addresses are compared on (registrations' email_key, staff accounts, lookups):
+    the deliverable form lower-cased, so that Taro@例え.jp and taro@xn--r8jz45g.jp are one
+    person. Never fails: what is not an address keeps a key that matches no address."""
+    address = deliverable_address(value)
+    return (address or unicodedata.normalize("NFKC", value or "").strip()).lower()
 
 
 #: Company-form words that do not tell two organizations apart.

@@ -15,6 +15,7 @@ from seminar_app.attendance import services as attendance
 from seminar_app.attendance.models import CheckInMethod, OnlineAttendance
 from seminar_app.audit.models import AuditEvent
 from seminar_app.certificates.models import Certificate
+from seminar_app.certificates.services import statement_of
 from seminar_app.consultations.models import Client, Consultation
 from seminar_app.domain import Delivery, HostType, Role
 from seminar_app.notifications.models import OutboxMessage
@@ -139,7 +140,14 @@ def years(db_session, make_seminar):
     _answer(db_session, online, people["alice_2024"], "有栖です。とても役立ちました")
     _answer(db_session, last, people["erin_2024"], None)
     _answer(db_session, later, people["grace_2025"], "グレースの感想")
-    db_session.add(Certificate(registration_id=people["alice_2024"].id, code="CERTALICE2024"))
+    db_session.add(
+        Certificate(
+            registration_id=people["alice_2024"].id,
+            code="CERTALICE2024",
+            issued_at=online.ends_at,
+            **statement_of(people["alice_2024"]),
+        )
+    )
     client = Client(name="株式会社テスト製作所", name_key="テスト製作所")
     db_session.add(client)
     db_session.flush()

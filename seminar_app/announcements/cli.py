@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from ..domain import Level, Series
 from ..extensions import db
-from ..registration.details import normalize_email_address
+from ..text import normalize_email, normalize_email_address
 from ..timeutil import utcnow
 from . import services
 
@@ -34,6 +34,6 @@ def unsubscribe_command(email: str) -> None:
     address, problem = normalize_email_address(email)
     if not address:
         raise click.BadParameter(str(problem or "not an e-mail address"), param_hint="EMAIL")
-    added = services.unsubscribe(db.session, address.lower(), utcnow())
+    added = services.unsubscribe(db.session, normalize_email(address), utcnow())
     db.session.commit()
     click.echo(f"{address}: " + ("unsubscribed" if added else "was already unsubscribed"))

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from email_validator import EmailNotValidError, validate_email
+from flask_babel import force_locale
 
 from ..catalogue.rules import SeminarFields, seminar_problems
-from ..text import normalize_email, normalize_text
+from ..text import normalize_email, normalize_email_address, normalize_text
 from ..timeutil import JST, fiscal_year_of, jst_datetime
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,119}$")
@@ -271,11 +271,12 @@ def parse_lecturers(path: Path, root: Path) -> tuple[list[LecturerSpec], list[Co
             continue
         for unknown in sorted(set(map(str, entry)) - LECTURER_KEYS):
             problems.append(ContentProblem(relative, f"{where}.{unknown}", "unknown field"))
-        email = normalize_email(str(entry.get("email") or ""))
-        try:
-            validate_email(email, check_deliverability=False)
-        except EmailNotValidError as exc:
-            problems.append(ContentProblem(relative, f"{where}.email", str(exc)))
+        raw_email = str(entry.get("email") or "")
+        with force_locale("en"):  # content problems are read in English, like the rest
+            address, refused = normalize_email_address(raw_email)
+        if refused:
+            problems.append(ContentProblem(relative, f"{where}.email", refused))
+        email = normalize_email(address or raw_email)  # staff accounts keep the key form
         name = normalize_text(_optional_text(entry.get("name")))
         if not name:
             problems.append(ContentProblem(relative, f"{where}.name", "enter the lecturer's name"))

@@ -36,6 +36,15 @@ def send_command(loop: bool, interval: float) -> None:
             current_app.logger.warning("outbox: database unavailable: %s", type(exc).__name__)
             time.sleep(interval)
             continue
+        except Exception:
+            if not loop:
+                raise
+            # deliver_due fails a message for its own faults; anything else is logged and
+            # the sender goes on (the message in hand is leased, so it holds nobody up).
+            db.session.remove()
+            current_app.logger.exception("outbox: sending interrupted")
+            time.sleep(interval)
+            continue
         if report.sent or report.deferred or report.failed or not loop:
             click.echo(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed}")
         if not loop:

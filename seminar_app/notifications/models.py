@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, enum_check
@@ -22,11 +22,31 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
+class OutboxFailure(StrEnum):
+    """Why a failed message was given up: what an organizer reads beside it."""
+
+    #: The recipient's address cannot receive mail (malformed, or not in a deliverable form).
+    ADDRESS = "address"
+    #: The mail server refused the message for good (a 5xx answer).
+    REFUSED = "refused"
+    #: The message could not be written (a fault in the data or the code; see last_error).
+    RENDERING = "rendering"
+    #: Handing the message over failed in a way that trying again would not change.
+    SENDING = "sending"
+    #: No longer to be sent (the person unsubscribed before delivery): not a fault.
+    WITHDRAWN = "withdrawn"
+
+
 LABELS.update(
     {
         OutboxStatus.PENDING: _l("Waiting to be sent"),
         OutboxStatus.SENT: _l("Sent"),
         OutboxStatus.FAILED: _l("Not delivered"),
+        OutboxFailure.ADDRESS: _l("The address cannot receive mail"),
+        OutboxFailure.REFUSED: _l("Refused by the recipient's mail server"),
+        OutboxFailure.RENDERING: _l("The mail could not be prepared"),
+        OutboxFailure.SENDING: _l("The mail could not be handed to the mail server"),
+        OutboxFailure.WITHDRAWN: _l("Withdrawn before delivery"),
     }
 )
 
@@ -35,7 +55,14 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         enum_check("status", OutboxStatus),
+        enum_check("failure", OutboxFailure),
+        # A failed message says why and since when; no other message has a failure.
+        CheckConstraint(
+            "(status = 'failed') = (failure IS NOT NULL AND failed_at IS NOT NULL)",
+            name="failure_iff_failed",
+        ),
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_failed_at", "failed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,4 +83,9 @@ class OutboxMessage(db.Model):
     #: Not to be tried before this moment (backoff after a failure).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What went wrong at the last attempt, in the words of the code or the mail server.
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: Why a failed message was given up (OutboxFailure); None unless failed.
+    failure: Mapped[str | None] = mapped_column(String(12))
+    #: When it was given up; None unless failed.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

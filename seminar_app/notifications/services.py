@@ -22,11 +22,13 @@ from typing import Any, Protocol
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..database import begin_write
+from ..text import deliverable_address
 from ..timeutil import utcnow
-from .models import OutboxMessage, OutboxStatus
+from .models import OutboxFailure, OutboxMessage, OutboxStatus
 
 #: Longest wait between two attempts; an outage delays mail, it never drops it.
 MAX_BACKOFF = timedelta(hours=1)
@@ -38,6 +40,13 @@ class Withdrawn(Exception):
     """Raised by a renderer: this message must not go out any more (e.g. the person
     unsubscribed after it was queued). The sender marks it failed, with the reason, and
     sends nothing."""
+
+
+class UndeliverableAddress(ValueError):
+    """The recipient is no address mail can be sent to; the message is failed, not retried."""
+
+    def __init__(self, recipient: str) -> None:
+        super().__init__(f"no deliverable e-mail address: {recipient!r}")
 
 
 _RENDERERS: dict[str, Renderer] = {}
@@ -54,12 +63,19 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
 
 
 def compose(recipient: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
-    """A message from the agency's mailbox, built with the SMTP policy (CRLF throughout)."""
+    """A message from the agency's mailbox, built with the SMTP policy (CRLF throughout).
+
+    The To header holds the address in its deliverable ASCII form (an internationalized
+    domain as IDNA): an encoded word inside an address would mangle it.
+    """
+    address = deliverable_address(recipient)
+    if address is None:
+        raise UndeliverableAddress(recipient)
     config = current_app.config
     local, _, domain = config["MAIL_FROM"].partition("@")
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = Address(config["MAIL_FROM_NAME"], local, domain)
-    message["To"] = recipient
+    message["To"] = address
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=domain or None)
@@ -134,10 +150,16 @@ class SmtpTransport:
     def send(self, sender: str, recipient: str, message: bytes) -> None:
         if self.client is None:
             client = smtplib.SMTP(self.host, self.port, timeout=30)
-            if self.starttls:
-                client.starttls()
-            if self.user:
-                client.login(self.user, self.password or "")
+            try:
+                if self.starttls:
+                    client.starttls()
+                if self.user:
+                    client.login(self.user, self.password or "")
+            except smtplib.SMTPException as exc:
+                client.close()
+                # The server, not this message, said no (e.g. a wrong password): every
+                # message would fail alike, so they wait for the setting to be put right.
+                raise ConnectionError(f"SMTP session not set up: {exc}") from exc
             self.client = client
         try:
             self.client.sendmail(sender, [recipient], message)
@@ -207,16 +229,89 @@ def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
     return session.scalar(query)
 
 
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _database_reachable(session: Session) -> bool:
+    """After a renderer failed: was it the database going away (try later) or the message?
+    Ends the session's transaction either way."""
+    try:
+        session.rollback()  # PostgreSQL refuses anything more in a failed transaction
+        session.execute(select(1))
+    except SQLAlchemyError:
+        return False
+    finally:
+        session.rollback()
+    return True
+
+
+def _give_up(row: OutboxMessage, failure: OutboxFailure, error: str) -> None:
+    row.status, row.failure, row.failed_at = OutboxStatus.FAILED, failure, utcnow()
+    row.last_error = error[:2000]
+
+
+def _still_pending(session: Session, message_id: int) -> OutboxMessage | None:
+    row = session.get(OutboxMessage, message_id)
+    if row is None or row.status != OutboxStatus.PENDING:
+        session.rollback()  # erased, or withdrawn, while it was in hand
+        return None
+    return row
+
+
+def _prepare(session: Session, message_id: int) -> tuple[str, bytes] | OutboxFailure | None:
+    """(envelope recipient, message) of a claimed message, rendered and kept on first need;
+    or the failure it was given up with; None when it is gone or no longer pending.
+
+    Runs in transactions of its own, committed here. Whatever the renderer raises fails
+    this message only (logged with its traceback); only an unreachable database propagates.
+    """
+    begin_write(session)  # SQLite: this transaction writes the rendered message
+    row = _still_pending(session, message_id)
+    if row is None:
+        return None
+    try:
+        recipient = deliverable_address(row.recipient)
+        if recipient is None:
+            raise UndeliverableAddress(row.recipient)
+        data = render(session, row)
+    except Withdrawn as exc:
+        failure, error = OutboxFailure.WITHDRAWN, f"Withdrawn: {exc}"
+    except UndeliverableAddress as exc:
+        failure, error = OutboxFailure.ADDRESS, _describe(exc)
+    except Exception as exc:
+        if not _database_reachable(session):
+            raise
+        current_app.logger.exception("outbox: message %s could not be rendered", message_id)
+        failure, error = OutboxFailure.RENDERING, _describe(exc)
+    else:
+        session.commit()
+        return recipient, data
+    session.rollback()  # nothing the renderer may have touched is kept
+    begin_write(session)
+    row = _still_pending(session, message_id)
+    if row is None:
+        return None
+    _give_up(row, failure, error)
+    session.commit()
+    if failure != OutboxFailure.WITHDRAWN:
+        current_app.logger.warning("outbox: message %s failed (%s): %s", message_id, failure, error)
+    return failure
+
+
 def deliver_due(
     session: Session, *, limit: int = 100, transport: Transport | None = None
 ) -> DeliveryReport:
-    """Send due messages; failures wait and are tried again.
+    """Send due messages; passing failures wait and are tried again, a message's own fault
+    fails that message, and the sender goes on with the next.
 
     Each message is first claimed in a short transaction (row lock with SKIP LOCKED on
     PostgreSQL, the write lock on SQLite) that pushes its next attempt past a lease, and
-    committed; the SMTP conversation happens outside any transaction, so a slow mail
-    server holds no lock. A sender that dies mid-send leaves the message to be retried
-    once the lease has passed.
+    committed before anything else happens to it: whatever that message then does (a
+    renderer that raises, an address no server takes, a sender killed mid-send), the
+    other messages are not held behind it. It is rendered in a transaction of its own; the
+    SMTP conversation happens outside any transaction, so a slow mail server holds no lock.
+    A message whose sender died is retried once the lease has passed.
     """
     report = DeliveryReport()
     transport = transport or transport_from_config()
@@ -232,32 +327,33 @@ def deliver_due(
                 break
             row.attempts += 1
             row.next_attempt_at = now + lease
-            try:
-                data = render(session, row)
-            except Withdrawn as exc:
-                row.status, row.last_error = OutboxStatus.FAILED, f"Withdrawn: {exc}"[:2000]
-                session.commit()
-                report.withdrawn += 1
-                continue
-            message_id, recipient = row.id, row.recipient
-            attempts = row.attempts
+            message_id, attempts = row.id, row.attempts
             session.commit()
+            prepared = _prepare(session, message_id)
+            if prepared is None:
+                continue
+            if isinstance(prepared, OutboxFailure):
+                report.withdrawn += prepared == OutboxFailure.WITHDRAWN
+                report.failed += prepared != OutboxFailure.WITHDRAWN
+                continue
+            recipient, data = prepared
+            retry_at = now + backoff(attempts, base)
             try:
                 transport.send(sender, recipient, data)
             except smtplib.SMTPException as exc:
                 permanent = is_permanent(exc)
-                _finish(
-                    session,
-                    message_id,
-                    error=exc,
-                    permanent=permanent,
-                    retry_at=now + backoff(attempts, base),
-                )
+                failure = OutboxFailure.REFUSED if permanent else None
+                _finish(session, message_id, error=exc, failure=failure, retry_at=retry_at)
                 report.failed += permanent
                 report.deferred += not permanent
-            except OSError as exc:
-                _finish(session, message_id, error=exc, retry_at=now + backoff(attempts, base))
+            except OSError as exc:  # no connection, or it dropped: try later
+                _finish(session, message_id, error=exc, retry_at=retry_at)
                 report.deferred += 1
+            except Exception as exc:  # e.g. what smtplib cannot encode: the message's own fault
+                current_app.logger.exception("outbox: message %s could not be sent", message_id)
+                transport.close()  # the conversation may be half-way: the next one starts afresh
+                _finish(session, message_id, error=exc, failure=OutboxFailure.SENDING)
+                report.failed += 1
             else:
                 _finish(session, message_id)
                 report.sent += 1
@@ -271,17 +367,44 @@ def _finish(
     message_id: int,
     *,
     error: Exception | None = None,
-    permanent: bool = False,
+    failure: OutboxFailure | None = None,
     retry_at: datetime | None = None,
 ) -> None:
+    """Record how an attempt ended: sent, failed for good (`failure`), or to retry."""
     begin_write(session)  # SQLite: read-then-write needs the lock from the start
     row = session.get(OutboxMessage, message_id)
+    if row is None:  # erased while it was being sent
+        session.rollback()
+        return
     if error is None:
         row.status, row.sent_at, row.last_error = OutboxStatus.SENT, utcnow(), None
-    else:
-        row.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if permanent:
-            row.status = OutboxStatus.FAILED
-        else:  # 4xx (greylisting, a full queue) or a dropped connection: try later
-            row.next_attempt_at = retry_at
+    elif failure is not None:
+        _give_up(row, failure, _describe(error))
+        current_app.logger.warning(
+            "outbox: message %s failed (%s): %s", message_id, failure, row.last_error
+        )
+    else:  # 4xx (greylisting, a full queue) or a dropped connection: try later
+        row.last_error = _describe(error)
+        row.next_attempt_at = retry_at
     session.commit()
+
+
+#: How long a mail that could not be delivered stays on the organizers' console.
+UNDELIVERED_SHOWN_FOR = timedelta(days=30)
+
+
+def undelivered(session: Session, now: datetime, *, limit: int = 50) -> list[OutboxMessage]:
+    """Mails given up on lately for a fault (not withdrawn ones), newest first, with their
+    reason: an organizer reaches the person another way, or has the address corrected."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.FAILED,
+                OutboxMessage.failure != OutboxFailure.WITHDRAWN,
+                OutboxMessage.failed_at >= now - UNDELIVERED_SHOWN_FOR,
+            )
+            .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )

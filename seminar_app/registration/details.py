@@ -8,34 +8,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from ..domain import Attribute, EmployeeBand, HeardFrom
 from ..reference import INDUSTRIES, PREFECTURES
-from ..text import normalize_text
+from ..text import EMAIL_MAX_LENGTH, normalize_email, normalize_email_address, normalize_text
 
 #: Hiragana, katakana, the prolonged sound mark, middle dot and spaces.
 KANA_PATTERN = re.compile(r"^[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe\u30fb ]+$")
 
-#: Japanese mobile carriers that issued addresses with `..` or a dot before `@` until 2009
-#: and still deliver to them. Such addresses are accepted for these domains only.
-LEGACY_MOBILE_DOMAINS = frozenset(
-    {
-        "docomo.ne.jp",
-        "ezweb.ne.jp",
-        "au.com",
-        "softbank.ne.jp",
-        "i.softbank.jp",
-        "disney.ne.jp",
-        "vodafone.ne.jp",
-    }
-)
-
 LIMITS = {
     "name": 100,
     "name_kana": 100,
-    "email": 254,
+    "email": EMAIL_MAX_LENGTH,
     "organization": 200,
     "corporate_number": 20,
     "department": 100,
@@ -65,7 +50,7 @@ class ParticipantDetails:
 
     @property
     def email_key(self) -> str:
-        return self.email.lower()
+        return normalize_email(self.email)
 
     def as_dict(self) -> dict[str, Any]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -77,31 +62,6 @@ DETAIL_FIELDS = tuple(name for name in ParticipantDetails.__dataclass_fields__ i
 
 def _has_control_characters(value: str) -> bool:
     return any(unicodedata.category(char) in ("Cc", "Cf") for char in value)
-
-
-def normalize_email_address(raw: str) -> tuple[str | None, str | None]:
-    """(address, None) or (None, why not). NFKC first; no internationalised addresses."""
-    value = unicodedata.normalize("NFKC", raw or "").strip()
-    if not value:
-        return None, _("Enter your e-mail address.")
-    if _has_control_characters(value) or " " in value:
-        return None, _("An e-mail address cannot contain spaces or line breaks.")
-    if len(value) > LIMITS["email"]:
-        return None, _("The e-mail address is too long.")
-    local, at, domain = value.rpartition("@")
-    if at and domain.lower() in LEGACY_MOBILE_DOMAINS and (".." in local or local.endswith(".")):
-        # Check everything but the dots that RFC 5322 forbids and these carriers allowed.
-        probe = re.sub(r"\.+", ".", local).strip(".") or "x"
-        try:
-            validate_email(f"{probe}@{domain}", check_deliverability=False, allow_smtputf8=False)
-        except EmailNotValidError:
-            return None, _("Enter a valid e-mail address, such as name@example.jp.")
-        return f"{local}@{domain.lower()}", None
-    try:
-        result = validate_email(value, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
-        return None, _("Enter a valid e-mail address, such as name@example.jp.")
-    return result.normalized, None
 
 
 def _text(

@@ -71,9 +71,11 @@ class Registration(TimestampMixin, db.Model):
     ticket_code: Mapped[str] = mapped_column(String(40), unique=True)
     #: Secret of the personal join link of an online or hybrid seminar.
     join_token: Mapped[str] = mapped_column(String(64), unique=True)
-    #: The address as given, NFKC-normalised.
+    #: The address in the form mail is sent to (seminar_app.text.normalize_email_address):
+    #: NFKC, an internationalized domain in its ASCII (IDNA) form.
     email: Mapped[str] = mapped_column(String(254))
-    #: The address lower-cased: what "the same person" is compared on.
+    #: The address lower-cased (seminar_app.text.normalize_email): what "the same person"
+    #: is compared on.
     email_key: Mapped[str] = mapped_column(String(254), index=True)
     name: Mapped[str] = mapped_column(String(100))
     #: ふりがな, in hiragana or katakana.
