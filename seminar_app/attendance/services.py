@@ -222,18 +222,13 @@ def walk_in(
     existing = registrations.find_active(session, seminar_id, details.email_key)
     if existing is not None:
         raise registrations.AlreadyRegistered(existing)
-    registration = Registration(
-        seminar=seminar,
-        status=RegistrationStatus.CONFIRMED,
-        manage_token=registrations.new_token(),
-        ticket_code=registrations.new_ticket_code(),
-        join_token=registrations.new_token(),
-        email_key=details.email_key,
+    registration = registrations.new_registration(
+        seminar,
+        details,
+        RegistrationStatus.CONFIRMED,
+        now=now,
         privacy_notice_version=privacy_notice_version,
-        privacy_agreed_at=now,
-        confirmed_at=now,
         source="desk",
-        **details.as_dict(),
     )
     session.add(registration)
     session.flush()

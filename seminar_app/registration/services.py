@@ -221,6 +221,32 @@ _REFUSALS = {
 }
 
 
+def new_registration(
+    seminar: Seminar,
+    details: ParticipantDetails,
+    status: RegistrationStatus,
+    *,
+    now: datetime,
+    privacy_notice_version: str,
+    source: str,
+) -> Registration:
+    """The one way a registration row is made (form, API, walk-in): its secrets, its ticket
+    and the privacy notice agreed to, from the participant's checked details."""
+    return Registration(
+        seminar=seminar,
+        status=status,
+        manage_token=new_token(),
+        ticket_code=new_ticket_code(),
+        join_token=new_token(),
+        email_key=details.email_key,
+        privacy_notice_version=privacy_notice_version,
+        privacy_agreed_at=now,
+        confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
+        source=source,
+        **details.as_dict(),
+    )
+
+
 def register(
     session: Session,
     seminar_id: int,
@@ -255,18 +281,13 @@ def register(
         mail = "registration.confirmed" if confirmed else "registration.waitlisted"
     # Only for a registration that is made: a refused one keeps no trace of the address.
     ensure_calendar_feed(session, details.email_key)
-    registration = Registration(
-        seminar=seminar,
-        status=status,
-        manage_token=new_token(),
-        ticket_code=new_ticket_code(),
-        join_token=new_token(),
-        email_key=details.email_key,
+    registration = new_registration(
+        seminar,
+        details,
+        status,
+        now=now,
         privacy_notice_version=privacy_notice_version,
-        privacy_agreed_at=now,
-        confirmed_at=now if confirmed else None,
         source=source,
-        **details.as_dict(),
     )
     registration.position_when_registered = (
         waiting + 1 if status == RegistrationStatus.WAITLISTED else None
