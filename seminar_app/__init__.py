@@ -61,7 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every model with the metadata)
-    from .auth.models import User
+    from .auth import sessions as staff_sessions
     from .i18n import select_locale
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -89,15 +89,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(session_id: str) -> User | None:
-        user_id, _, fingerprint = session_id.partition(":")
-        if not user_id.isdigit() or int(user_id) >= 2**31:
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.active or fingerprint != user.session_fingerprint:
-            return None
-        return user
+    # The cookie names a server-side session (auth/sessions.py), which the loader checks.
+    staff_sessions.init_app(app)
 
 
 def _migrations_dir() -> str:
@@ -115,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .attendance.online import bp as online_bp
     from .attendance.views import bp as desk_bp
+    from .auth.mfa.views import bp as mfa_bp
     from .auth.views import bp as auth_bp
     from .calendars.views import bp as calendars_bp
     from .catalogue.views import bp as catalogue_bp
@@ -141,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(overview_bp)
     app.register_blueprint(calendars_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(mfa_bp)
     app.register_blueprint(console_bp, url_prefix="/console")
     app.register_blueprint(desk_bp, url_prefix="/desk")
     app.register_blueprint(online_bp)

@@ -48,6 +48,11 @@ class Config:
     def __init__(self) -> None:
         env = os.environ
         self.SECRET_KEY = env.get("SECRET_KEY") or None
+        #: Keys being retired (comma-separated): sessions and second-factor secrets made with
+        #: them are still read while everyone moves to the new SECRET_KEY.
+        self.SECRET_KEY_FALLBACKS = [
+            key.strip() for key in env.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+        ]
         self.SQLALCHEMY_DATABASE_URI = env.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'seminar.db'}"
         )

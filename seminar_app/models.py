@@ -3,13 +3,15 @@
 from .announcements.models import Announcement, Unsubscribe
 from .attendance.models import CheckIn, OnlineAttendance
 from .audit.models import AuditEvent
+from .auth.mfa.models import AuthenticatorApp, Passkey, RecoveryCode
 from .auth.models import ApiToken, User, UserRole
 from .catalogue.models import Seminar, seminar_lecturers
 from .certificates.models import Certificate
 from .consultations.models import Client, Consultation
+from .domain import OutboxStatus
 from .elearning.models import Recording, RecordingView
 from .materials.models import Material, MaterialVersion
-from .notifications.models import OutboxMessage, OutboxStatus
+from .notifications.models import OutboxMessage
 from .registration.models import CalendarFeed, Registration
 from .surveys.models import Survey, SurveyAnswer
 
@@ -17,6 +19,7 @@ __all__ = [
     "Announcement",
     "ApiToken",
     "AuditEvent",
+    "AuthenticatorApp",
     "CalendarFeed",
     "Certificate",
     "CheckIn",
@@ -27,8 +30,10 @@ __all__ = [
     "OnlineAttendance",
     "OutboxMessage",
     "OutboxStatus",
+    "Passkey",
     "Recording",
     "RecordingView",
+    "RecoveryCode",
     "Registration",
     "Seminar",
     "Survey",

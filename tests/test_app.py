@@ -151,3 +151,9 @@ def test_not_found_page_in_japanese(client):
     response = client.get("/seminars/no-such-seminar", headers={"Accept-Language": "ja"})
     assert response.status_code == 404
     assert '<html lang="ja">' in response.get_data(as_text=True)
+
+
+def test_old_secret_keys_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", " old-key-one , old-key-two ,")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY_FALLBACKS"] == ["old-key-one", "old-key-two"]

@@ -246,3 +246,87 @@ def test_login_limit_counts_in_redis_across_app_instances(db_session, app):
         )
         codes.append(response.status_code)
     assert codes == [400, 400, 400, 429]
+
+
+# ---------------------------------------------------------------- what a refusal gives away
+
+
+def test_refusing_an_unknown_address_costs_as_much_as_a_wrong_password(
+    app, client, make_user, monkeypatch
+):
+    """Today a known address took ~10x longer to refuse: only it had its hash computed.
+
+    A ratio of medians of interleaved attempts, so a busy machine slows both alike.
+    """
+    import statistics
+    import time
+
+    from werkzeug.security import generate_password_hash
+
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
+    known = make_user(password=None)
+    known.password_hash = generate_password_hash(PASSWORD)  # the real method and cost
+    no_password = make_user(password=None)
+    disabled = make_user(active=False)
+    attempts = {
+        "wrong password": known.email,
+        "unknown address": "nobody-here@example.org",
+        "no password yet": no_password.email,
+        "disabled account": disabled.email,
+    }
+    token = csrf_token(client, "/login")
+    timings: dict[str, list[float]] = {name: [] for name in attempts}
+    for _round in range(7):
+        for name, email in attempts.items():
+            started = time.perf_counter()
+            response = client.post(
+                "/login", data={"email": email, "password": "wrong-password", "csrf_token": token}
+            )
+            timings[name].append(time.perf_counter() - started)
+            assert response.status_code == 400, name
+    reference = statistics.median(timings["wrong password"])
+    for name in ("unknown address", "no password yet", "disabled account"):
+        ratio = statistics.median(timings[name]) / reference
+        assert 0.5 < ratio < 2, f"{name}: {ratio:.2f} x the time of a wrong password"
+
+
+# ---------------------------------------------------------------- password rules
+
+
+@pytest.mark.parametrize(
+    ("password", "english", "japanese"),
+    [
+        ("short-pass1", "Use at least 12 characters.", "12文字以上"),
+        ("Password1234", "commonly used passwords", "よく使われるパスワード"),
+        ("ｑｗｅｒｔｙｕｉｏｐ１２", "commonly used passwords", "よく使われるパスワード"),
+    ],
+)
+def test_short_and_common_passwords_are_refused_in_both_languages(
+    client, make_user, password, english, japanese
+):
+    user = make_user()
+    login(client, user)
+    data = {"current_password": PASSWORD, "new_password": password, "confirm": password}
+    for language, message in (("en", english), ("ja", japanese)):
+        response = post_form(
+            client, "/account/password", data, headers={"Accept-Language": language}
+        )
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True), language
+    assert user.check_password(PASSWORD)
+
+
+def test_the_password_rules_come_from_zxcvbns_list_and_the_test_password_passes():
+    from seminar_app.auth.services import MIN_PASSWORD_LENGTH, password_problem
+
+    assert MIN_PASSWORD_LENGTH == 12
+    assert password_problem(PASSWORD) is None
+    assert password_problem("sanfrancisco") is not None  # 12 letters, in the list
+    assert password_problem("q1w2e3r4t5y6u7i8o9p0") is not None
+    assert password_problem("a-brand-new-pass") is None
+
+
+def test_users_create_refuses_a_common_password(app, db_session):
+    command = ["users", "create", "common@example.org", "--role", "reception"]
+    result = app.test_cli_runner().invoke(args=[*command, "--password", "password1234"])
+    assert result.exit_code != 0 and "commonly used passwords" in result.output

@@ -1,4 +1,4 @@
-"""Admins manage staff accounts: create, roles, disable."""
+"""Admins manage staff accounts: create, roles, disable (which ends their sessions)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..audit.services import record
 from ..auth import services as accounts
 from ..auth.access import require_roles_for_blueprint
+from ..auth.mfa import services as second_factors
 from ..auth.models import User
 from ..domain import Role
 from ..extensions import db
@@ -63,28 +63,33 @@ def edit(user_id: int):
                 _("You cannot remove your own admin role or disable yourself; ask another admin.")
             )
         else:
-            before = {
-                "roles": sorted(user.roles),
-                "active": user.active,
-                "display_name": user.display_name,
-            }
-            user.display_name = form.display_name.data.strip()
-            user.roles = roles
-            user.active = form.active.data
-            after = {
-                "roles": sorted(user.roles),
-                "active": user.active,
-                "display_name": user.display_name,
-            }
-            if before != after:
-                record(
-                    db.session,
-                    "user.updated",
-                    "user",
-                    user.id,
-                    details={"before": before, "after": after},
-                )
+            accounts.update_staff(
+                db.session,
+                user,
+                display_name=form.display_name.data,
+                roles=roles,
+                active=form.active.data,
+            )
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.index"))
     return render_template("admin/form.html", form=form, user=user), (400 if form.errors else 200)
+
+
+@bp.post("/<id:user_id>/second-factor/reset")
+def reset_second_factor(user_id: int):
+    """For a member who lost their phone or key: every factor goes, audited."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    second_factors.reset_second_factors(db.session, user, by=current_user._get_current_object())
+    db.session.commit()
+    flash(
+        _(
+            "Two-step verification of %(name)s has been reset. They log in with their password "
+            "and set up a new factor if their role needs one.",
+            name=user.display_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.edit", user_id=user.id))

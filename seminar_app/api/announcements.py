@@ -123,7 +123,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "400": _error(
                     "Not a JSON object, or a field is not valid (see fields)", "ValidationError"
                 ),
-                "401": _error("No valid token"),
+                "401": _error("No valid token (missing, unknown, expired or revoked)"),
                 "403": _error("The token's account is not an organizer"),
             },
         }

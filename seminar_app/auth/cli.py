@@ -58,13 +58,30 @@ def _user_or_fail(email: str):
 
 @users_cli.command("token")
 @click.argument("email")
+@click.option(
+    "--expires-in",
+    "days",
+    type=click.IntRange(1, services.API_TOKEN_MAX_DAYS),
+    default=services.API_TOKEN_DEFAULT_DAYS,
+    show_default=True,
+    help="Days until the token stops working.",
+)
+@click.option("--name", default=None, help='What the token is for (default: "token N").')
 @with_appcontext
-def token_command(email: str) -> None:
+def token_command(email: str, days: int, name: str | None) -> None:
     """Print a new API bearer token for EMAIL (alone on the last line)."""
     user = _user_or_fail(email)
-    token = services.issue_api_token(db.session, user)
+    try:
+        with force_locale("en"):
+            token = services.issue_api_token(db.session, user, name=name, expires_in_days=days)
+    except services.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"API token for {user.email} (shown once; revoke with `users revoke-tokens`):")
+    click.echo(
+        f"API token for {user.email}, valid for {days} days "
+        "(shown once; revoke with `users revoke-tokens` or in the console):"
+    )
     click.echo(token)
 
 

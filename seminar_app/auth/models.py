@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..database import TimestampMixin, UTCDateTime, enum_check
-from ..domain import Role
+from ..database import Coded, TimestampMixin, UTCDateTime, enum_check
+from ..domain import Role, SessionEnd
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -27,7 +26,7 @@ class UserRole(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     #: organizer, lecturer, reception or admin.
-    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    role: Mapped[Role] = mapped_column(Coded(Role, 20), primary_key=True)
 
 
 class User(TimestampMixin, db.Model):
@@ -57,6 +56,9 @@ class User(TimestampMixin, db.Model):
 
     # Flask-Login protocol, written out: `active` is a column here.
     is_anonymous = False
+    #: The id of the server-side session this request uses (set by auth.sessions when the
+    #: session begins or is resumed; never stored: the database keeps only its hash).
+    session_id = None  # str | None; not a column (no Mapped annotation)
 
     @property
     def is_authenticated(self) -> bool:
@@ -67,12 +69,14 @@ class User(TimestampMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        """The id and a fingerprint of the password: a new password ends other sessions."""
-        return f"{self.id}:{self.session_fingerprint}"
+        """What Flask-Login keeps in the cookie: the server-side session's id, no user id.
 
-    @property
-    def session_fingerprint(self) -> str:
-        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:12]
+        A cookie is therefore only as good as its UserSession row: once that ends, a copy
+        of the cookie opens nothing.
+        """
+        if self.session_id is None:
+            raise RuntimeError("no session begun for this user: use auth.sessions.sign_in")
+        return self.session_id
 
     @property
     def roles(self) -> set[Role]:
@@ -104,16 +108,57 @@ class User(TimestampMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
+class UserSession(db.Model):
+    """A browser signed in to a staff account, recorded on the server so that it can end.
+
+    The cookie carries a random id; only its hash is here, so a copy of this table
+    opens no session.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        enum_check("ended_reason", SessionEnd),
+        CheckConstraint("(ended_at IS NULL) = (ended_reason IS NULL)", name="ended_with_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the session id (256 random bits) the cookie carries, hex.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: When the password (and any second factor) was accepted.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The last request with this session, to the minute (not written on every request).
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Browser and system read from the User-Agent, e.g. "Firefox (Windows)"; None when
+    #: unrecognised. The header itself is not kept.
+    device: Mapped[str | None] = mapped_column(String(100))
+    #: The address the session began from (the client's, behind the proxy).
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[SessionEnd | None] = mapped_column(Coded(SessionEnd, 20))
+
+    user: Mapped[User] = relationship()
+
+
 class ApiToken(db.Model):
     """A staff member's bearer token for the JSON API; only its hash is kept."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: SHA-256 of the token, hex.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: What the owner calls it, for example "受付タブレット" or "report script".
+    name: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: After this moment the token is refused; a new one is issued instead of extending it.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The last request with this token, to the minute.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

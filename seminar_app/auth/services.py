@@ -1,26 +1,31 @@
-"""Staff accounts: creation, passwords and the mailed reset link."""
+"""Staff accounts: creation, passwords, the mailed reset link, API tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+from functools import cache
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import record
-from ..domain import Role
+from ..domain import Role, SessionEnd
 from ..notifications.services import compose, queue, renderer
-from ..text import normalize_email, normalize_text
+from ..text import normalize_email, normalize_email_address, normalize_text
 from ..timeutil import utcnow
 from ..urls import absolute_url
 from .models import ApiToken, User, UserRole
+from .sessions import end_sessions, last_use_due, write_last_use
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
 _RESET_SALT = "staff-password-reset"
 
 
@@ -44,13 +49,84 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+@cache
+def _dummy_password_hash() -> str:
+    # Made like every real hash (same method and cost), once per process.
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active account with this e-mail and password, or None.
+
+    Every refusal costs one password hash check, so the time of the answer does not tell
+    whether the address has an account (or a password, or is disabled).
+    """
+    user = find_user(session, email)
+    if user is None or user.password_hash is None or not user.active:
+        check_password_hash(_dummy_password_hash(), password)
+        return None
+    return user if user.check_password(password) else None
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    """zxcvbn's list of the 30,000 most used passwords, lower-cased (loaded on first use)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+
+
 def password_problem(password: str) -> str | None:
     """Why a password is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
     if password.strip() != password:
         return _("The password must not begin or end with a space.")
+    # Full-width letters count as the ASCII ones they look like.
+    if unicodedata.normalize("NFKC", password).lower() in _common_passwords():
+        return _(
+            "This password is on a list of commonly used passwords that attackers try first. "
+            "Please choose another."
+        )
     return None
+
+
+def set_password(
+    session: Session, user: User, password: str, *, reason: SessionEnd, actor=None
+) -> None:
+    """Give `user` a new password; every session of the account ends with the old one."""
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    user.set_password(password)
+    action = (
+        "user.password_reset" if reason == SessionEnd.PASSWORD_RESET else "user.password_changed"
+    )
+    record(session, action, "user", user.id, actor=actor)
+    end_sessions(session, user, reason, actor=actor)
+
+
+def update_staff(
+    session: Session, user: User, *, display_name: str, roles: set[Role], active: bool
+) -> None:
+    """An admin's change of a colleague's name, roles or state; disabling ends their sessions."""
+
+    def snapshot() -> dict:
+        return {
+            "roles": sorted(user.roles),
+            "active": user.active,
+            "display_name": user.display_name,
+        }
+
+    before = snapshot()
+    user.display_name = normalize_text(display_name)
+    user.roles = roles
+    user.active = active
+    after = snapshot()
+    if before != after:
+        record(session, "user.updated", "user", user.id, details={"before": before, "after": after})
+    if before["active"] and not active:
+        end_sessions(session, user, SessionEnd.ACCOUNT_DISABLED)
 
 
 def create_user(
@@ -62,7 +138,10 @@ def create_user(
     password: str | None = None,
     actor=None,
 ) -> User:
-    email = normalize_email(email)
+    address, problem = normalize_email_address(email)
+    if problem:
+        raise AccountError(problem)
+    email = normalize_email(address)  # staff addresses are kept in their key form
     if find_user(session, email) is not None:
         raise AccountError(_("A staff account with this e-mail already exists."))
     if not roles:
@@ -136,18 +215,88 @@ def render_password_reset(session: Session, row) -> EmailMessage:
 
 
 API_TOKEN_PREFIX = "sat_"  # noqa: S105 - a prefix, not a secret
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+API_TOKEN_NAME_LENGTH = 60
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_api_token(session: Session, user: User) -> str:
+def api_tokens(session: Session, user: User) -> list[ApiToken]:
+    """`user`'s tokens, newest first, revoked and expired ones included (they say so)."""
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def api_token_is_valid(row: ApiToken, now: datetime) -> bool:
+    return row.revoked_at is None and now < row.expires_at
+
+
+def issue_api_token(
+    session: Session,
+    user: User,
+    *,
+    name: str | None = None,
+    expires_in_days: int = API_TOKEN_DEFAULT_DAYS,
+    actor=None,
+    actor_label: str | None = "cli",
+) -> str:
     """A new bearer token for the API; only its hash is stored, so it is shown once."""
+    if not 1 <= expires_in_days <= API_TOKEN_MAX_DAYS:
+        raise AccountError(_("A token lasts from 1 to %(max)d days.", max=API_TOKEN_MAX_DAYS))
+    name = normalize_text(name or "")
+    if len(name) > API_TOKEN_NAME_LENGTH:
+        raise AccountError(_("Use at most %(n)d characters.", n=API_TOKEN_NAME_LENGTH))
+    if not name:
+        count = session.scalar(
+            select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id)
+        )
+        name = f"token {count + 1}"
     token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user=user, token_hash=_token_hash(token)))
-    record(session, "user.api_token_issued", "user", user.id, actor_label="cli")
+    now = utcnow()
+    row = ApiToken(
+        user=user,
+        token_hash=_token_hash(token),
+        name=name,
+        created_at=now,
+        expires_at=now + timedelta(days=expires_in_days),
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        "user.api_token_issued",
+        "user",
+        user.id,
+        actor=actor,
+        actor_label=None if actor is not None else actor_label,
+        details={"token_id": row.id, "name": name, "expires_at": row.expires_at.isoformat()},
+    )
     return token
+
+
+def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken | None:
+    """Revoke one of `user`'s own tokens; None when `user` has no such token."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        return None
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record(
+            session,
+            "user.api_token_revoked",
+            "user",
+            user.id,
+            details={"token_id": row.id, "name": row.name},
+        )
+    return row
 
 
 def revoke_api_tokens(session: Session, user: User) -> int:
@@ -168,10 +317,19 @@ def revoke_api_tokens(session: Session, user: User) -> int:
 
 
 def user_for_api_token(session: Session, token: str) -> User | None:
+    """The active account of a valid (unrevoked, unexpired) token, or None.
+
+    Its time of last use is written at most once a minute, in a transaction of its own
+    (see `write_last_use`), so call this before the request's own changes.
+    """
     if not token.startswith(API_TOKEN_PREFIX):
         return None
+    now = utcnow()
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None or not row.user.active:
+    if row is None or not api_token_is_valid(row, now) or not row.user.active:
         return None
-    row.last_used_at = utcnow()
+    if last_use_due(row.last_used_at, now):
+        user_id = row.user_id
+        write_last_use(session, ApiToken.last_used_at, row.id, now)
+        return session.get(User, user_id)
     return row.user

@@ -1,0 +1,1 @@
+"""Second factors for staff: TOTP with recovery codes, and WebAuthn passkeys."""
