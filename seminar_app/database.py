@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime, event
+from sqlalchemy import CheckConstraint, DateTime, String, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column, scoped_session
 from sqlalchemy.types import TypeDecorator
@@ -32,6 +32,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Coded(TypeDecorator[StrEnum]):
+    """A coded value: stored as its identifier, read back as the member of its vocabulary.
+
+    The column's CHECK (enum_check) keeps the database to the members; the type lets code
+    compare, label and document values by their vocabulary instead of as bare strings.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+def codes_check(column: str, codes, name: str | None = None) -> CheckConstraint:
+    """A CHECK that keeps a column to a list of codes (JIS prefectures, JSIC industries)."""
+    values = ", ".join(f"'{code}'" for code in codes)
+    return CheckConstraint(f"{column} IN ({values})", name=name or f"{column}_valid")
 
 
 def enum_check(column: str, enum: type[StrEnum], name: str | None = None) -> CheckConstraint:

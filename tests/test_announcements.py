@@ -19,8 +19,8 @@ from seminar_app.api.openapi import openapi_document
 from seminar_app.attendance.models import CheckIn
 from seminar_app.audit.models import AuditEvent
 from seminar_app.auth.services import issue_api_token
-from seminar_app.domain import Level, Role, Series
-from seminar_app.notifications.models import OutboxMessage, OutboxStatus
+from seminar_app.domain import Level, OutboxStatus, Role, Series
+from seminar_app.notifications.models import OutboxMessage
 from seminar_app.notifications.services import deliver_due
 from seminar_app.registration.overview import overview_token
 from seminar_app.timeutil import utcnow

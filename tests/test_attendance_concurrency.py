@@ -11,7 +11,8 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from seminar_app.attendance import services
-from seminar_app.attendance.models import CheckIn, CheckInMethod
+from seminar_app.attendance.models import CheckIn
+from seminar_app.domain import CheckInMethod
 from seminar_app.extensions import db
 from seminar_app.registration import services as registrations
 from seminar_app.registration.details import parse_details

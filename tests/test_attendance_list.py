@@ -7,10 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from seminar_app.attendance import services
-from seminar_app.attendance.models import CheckInMethod
 from seminar_app.attendance.online import record_join
 from seminar_app.audit.models import AuditEvent
-from seminar_app.domain import HostType, Role
+from seminar_app.domain import CheckInMethod, HostType, Role
 from seminar_app.timeutil import utcnow
 from tests.conftest import login, post_form
 from tests.registration_helpers import register

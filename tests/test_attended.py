@@ -15,11 +15,10 @@ import pytest
 from seminar_app.announcements.services import _attendees
 from seminar_app.attendance import services as attendance
 from seminar_app.attendance.attended import attended
-from seminar_app.attendance.models import CheckInMethod, OnlineAttendance
+from seminar_app.attendance.models import OnlineAttendance
 from seminar_app.attendance.online import record_join
 from seminar_app.certificates.services import may_have_certificate
-from seminar_app.domain import Delivery
-from seminar_app.elearning.models import RecordingAudience
+from seminar_app.domain import CheckInMethod, Delivery, RecordingAudience
 from seminar_app.materials import services as materials
 from seminar_app.reports.services import fiscal_year_report
 from seminar_app.surveys import services as surveys

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from seminar_app.attendance import services as attendance
-from seminar_app.attendance.models import CheckInMethod, OnlineAttendance
+from seminar_app.attendance.models import OnlineAttendance
 from seminar_app.audit.models import AuditEvent
 from seminar_app.certificates import services
 from seminar_app.certificates.models import Certificate
@@ -28,7 +28,7 @@ from seminar_app.certificates.pdf import (
     render_pdf,
 )
 from seminar_app.database import UTCDateTime, begin_write
-from seminar_app.domain import Delivery
+from seminar_app.domain import CheckInMethod, Delivery
 from seminar_app.extensions import db
 from seminar_app.i18n import format_day
 from seminar_app.privacy import services as privacy

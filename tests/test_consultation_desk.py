@@ -10,11 +10,10 @@ from pptx import Presentation
 from sqlalchemy import func, select
 
 from seminar_app.attendance import services as attendance
-from seminar_app.attendance.models import CheckInMethod
 from seminar_app.audit.models import AuditEvent
 from seminar_app.consultations import services
 from seminar_app.consultations.models import Consultation
-from seminar_app.domain import Delivery, Role
+from seminar_app.domain import CheckInMethod, Delivery, Role
 from seminar_app.timeutil import fiscal_year_of, utcnow
 from tests.conftest import csrf_token, login, post_form
 from tests.registration_helpers import register

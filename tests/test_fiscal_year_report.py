@@ -7,9 +7,8 @@ import pytest
 
 from seminar_app.api.openapi import openapi_document
 from seminar_app.attendance import services as attendance
-from seminar_app.attendance.models import CheckInMethod
 from seminar_app.auth.services import issue_api_token
-from seminar_app.domain import Delivery, HostType, Role, SeminarStatus
+from seminar_app.domain import CheckInMethod, Delivery, HostType, Role, SeminarStatus
 from seminar_app.reports.services import fiscal_year_report
 from seminar_app.timeutil import utcnow
 from tests.registration_helpers import register

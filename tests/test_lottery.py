@@ -706,7 +706,8 @@ def test_cancelling_the_seminar_tells_the_applicants(db_session, make_seminar):
 
 def test_an_applicant_is_not_checked_in_at_the_door(db_session, make_seminar):
     from seminar_app.attendance import services as attendance
-    from seminar_app.attendance.models import CheckIn, CheckInMethod
+    from seminar_app.attendance.models import CheckIn
+    from seminar_app.domain import CheckInMethod
 
     seminar = lottery_seminar(make_seminar, closed=False)
     applicant = apply(db_session, seminar)

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from seminar_app.attendance import services as attendance
-from seminar_app.attendance.models import CheckInMethod
-from seminar_app.domain import Role
+from seminar_app.domain import CheckInMethod, Role
 from seminar_app.materials.models import Material, MaterialVersion
 from seminar_app.timeutil import utcnow
 from tests.conftest import csrf_token, login

@@ -7,7 +7,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
-from seminar_app.notifications.models import OutboxFailure, OutboxMessage, OutboxStatus
+from seminar_app.domain import OutboxFailure, OutboxStatus
+from seminar_app.notifications.models import OutboxMessage
 from seminar_app.notifications.services import (
     MailboxTransport,
     backoff,

@@ -9,8 +9,9 @@ from collections import Counter
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from seminar_app.domain import OutboxStatus
 from seminar_app.extensions import db
-from seminar_app.notifications.models import OutboxMessage, OutboxStatus
+from seminar_app.notifications.models import OutboxMessage
 from seminar_app.notifications.services import compose, deliver_due, queue, renderer
 from tests.conftest import fresh_database_url, make_app
 from tests.mailserver import MailServer

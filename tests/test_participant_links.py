@@ -17,8 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from seminar_app.attendance import services as attendance
-from seminar_app.attendance.models import CheckInMethod
-from seminar_app.domain import HostType, SeminarStatus
+from seminar_app.domain import CheckInMethod, HostType, SeminarStatus
 from seminar_app.elearning.models import Recording, RecordingView
 from seminar_app.elearning.services import recording_access
 from seminar_app.materials import services as materials

@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 
 from seminar_app.announcements.models import Unsubscribe
 from seminar_app.attendance import services as attendance
-from seminar_app.attendance.models import CheckInMethod, OnlineAttendance
+from seminar_app.attendance.models import OnlineAttendance
 from seminar_app.audit.models import AuditEvent
 from seminar_app.certificates.models import Certificate
 from seminar_app.certificates.services import statement_of
 from seminar_app.consultations.models import Client, Consultation
-from seminar_app.domain import Delivery, HostType, Role
+from seminar_app.domain import CheckInMethod, Delivery, HostType, Role
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.privacy import services as privacy
 from seminar_app.registration.models import CalendarFeed, Registration

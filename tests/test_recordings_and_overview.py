@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from seminar_app.attendance import services as attendance
-from seminar_app.attendance.models import CheckInMethod
+from seminar_app.domain import CheckInMethod
 from seminar_app.elearning import services as recordings
 from seminar_app.elearning.models import Recording, RecordingView
 from seminar_app.notifications.models import OutboxMessage

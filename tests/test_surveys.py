@@ -12,9 +12,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from seminar_app.attendance import services as attendance
-from seminar_app.attendance.models import CheckInMethod
 from seminar_app.audit.models import AuditEvent
-from seminar_app.domain import Level, Role, Series
+from seminar_app.domain import CheckInMethod, Level, Role, Series
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.notifications.services import MailboxTransport, deliver_due
 from seminar_app.surveys import services

@@ -34,8 +34,8 @@ from ..attendance.attended import attended_condition, registrations_with_attenda
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..database import begin_write, insert_unless_present
-from ..domain import Level, Series
-from ..notifications.models import OutboxFailure, OutboxMessage, OutboxStatus
+from ..domain import Level, OutboxFailure, OutboxStatus, Series
+from ..notifications.models import OutboxMessage
 from ..notifications.services import queue
 from ..registration.models import Registration
 from .models import Announcement, Unsubscribe

@@ -10,7 +10,6 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..attendance import services as attendance
-from ..attendance.models import CheckInMethod
 from ..audit.services import record
 from ..catalogue import lifecycle
 from ..catalogue.models import Seminar
@@ -20,7 +19,7 @@ from ..catalogue.rules import (
     admission_problems,
     seminar_problems,
 )
-from ..domain import Admission, Role, SeminarStatus
+from ..domain import Admission, CheckInMethod, Role, SeminarStatus
 from ..extensions import db
 from ..registration import services as registrations
 from ..registration.models import Registration

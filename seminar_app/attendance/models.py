@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, enum_check
+from ..database import Coded, UTCDateTime, enum_check
+from ..domain import CheckInMethod
 from ..extensions import db
 from ..registration.models import Registration
 from ..timeutil import utcnow
-
-
-class CheckInMethod(StrEnum):
-    SCAN = "scan"
-    PHOTO = "photo"
-    SEARCH = "search"
-    WALK_IN = "walk-in"
-    API = "api"
 
 
 class CheckIn(db.Model):
@@ -38,7 +30,7 @@ class CheckIn(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     #: How the person was found: scanner, phone photo, name search, walk-in, API.
-    method: Mapped[str] = mapped_column(String(10))
+    method: Mapped[CheckInMethod] = mapped_column(Coded(CheckInMethod, 10))
     #: Which desk or device: the name the desk gave itself, else the client address.
     desk: Mapped[str | None] = mapped_column(String(60))
 

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..database import begin_write, insert_unless_present
-from ..domain import RegistrationStatus
+from ..domain import CheckInMethod, RegistrationStatus
 from ..registration import services as registrations
 from ..registration.details import ParticipantDetails
 from ..registration.models import Registration
 from ..text import normalize_text
 from .attended import has_attended, online_long_enough
-from .models import CheckIn, CheckInMethod, OnlineAttendance
+from .models import CheckIn, OnlineAttendance
 from .reports import Attendee, Report
 
 #: What a ticket's QR code holds: the prefix and 144 random bits in URL-safe base64.

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from ..auth.access import require_roles_for_blueprint
 from ..catalogue.models import Seminar
-from ..domain import Role, SeminarStatus
+from ..domain import CheckInMethod, Role, SeminarStatus
 from ..extensions import db
 from ..i18n import current_language, safe_next
 from ..registration.forms import DetailsForm
@@ -31,7 +31,7 @@ from ..registration.services import AlreadyRegistered
 from ..text import normalize_text
 from ..timeutil import utcnow
 from . import services
-from .models import CheckIn, CheckInMethod
+from .models import CheckIn
 from .tickets import MAX_PHOTO_PIXELS, DecoderUnavailable, PhotoUnreadable, codes_in_photo
 
 bp = Blueprint("desk", __name__)

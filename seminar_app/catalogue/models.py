@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import TimestampMixin, UTCDateTime, enum_check
+from ..database import Coded, TimestampMixin, UTCDateTime, enum_check
 from ..domain import Admission, Delivery, HostType, Level, SeminarStatus, Series
 from ..extensions import db
 from ..timeutil import fiscal_year_of
@@ -65,15 +65,19 @@ class Seminar(TimestampMixin, db.Model):
     #: Stable key shared with the content file (content/seminars/<fy>/<slug>.md).
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     #: Series identifier of design.md (`trade-secret-ip-strategy`, `ip-utilization`).
-    series: Mapped[str] = mapped_column(String(40), index=True)
+    series: Mapped[Series] = mapped_column(Coded(Series, 40), index=True)
     #: Level identifier, or None for a seminar without a level.
-    level: Mapped[str | None] = mapped_column(String(30), index=True)
+    level: Mapped[Level | None] = mapped_column(Coded(Level, 30), index=True)
     #: Who hosts it: the agency, a client firm (in-company) or another organization.
-    host_type: Mapped[str] = mapped_column(String(20), default=HostType.AGENCY, index=True)
+    host_type: Mapped[HostType] = mapped_column(
+        Coded(HostType, 20), default=HostType.AGENCY, index=True
+    )
     #: online, in-person or hybrid.
-    delivery: Mapped[str] = mapped_column(String(20))
+    delivery: Mapped[Delivery] = mapped_column(Coded(Delivery, 20))
     #: draft (invisible), published, cancelled (visible with a notice, no registration).
-    status: Mapped[str] = mapped_column(String(20), default=SeminarStatus.DRAFT)
+    status: Mapped[SeminarStatus] = mapped_column(
+        Coded(SeminarStatus, 20), default=SeminarStatus.DRAFT
+    )
     #: Japanese title, the one of record.
     title: Mapped[str] = mapped_column(String(200))
     #: English title shown to English readers; the Japanese one when missing.
@@ -111,8 +115,8 @@ class Seminar(TimestampMixin, db.Model):
     #: Minutes online, per the platform's report, from which someone counts as attended.
     min_online_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default=text("30"))
     #: first-come, or lottery: applications until registration closes, then a draw.
-    admission: Mapped[str] = mapped_column(
-        String(12), default=Admission.FIRST_COME, server_default=text("'first-come'")
+    admission: Mapped[Admission] = mapped_column(
+        Coded(Admission, 12), default=Admission.FIRST_COME, server_default=text("'first-come'")
     )
     #: A lottery gives small and medium-sized companies their places first.
     lottery_sme_priority: Mapped[bool] = mapped_column(

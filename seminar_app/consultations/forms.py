@@ -8,9 +8,9 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..domain import Attribute, EmployeeBand, choices
+from ..domain import Attribute, Channel, EmployeeBand, Source, Topic, choices
 from ..reference import INDUSTRIES, PREFECTURES, reference_choices
-from .models import STEPS, Channel, Consultation, Source, Topic
+from .models import STEPS, Consultation
 from .services import ConsultationInput
 
 

@@ -56,11 +56,11 @@ from sqlalchemy.orm import Session
 
 from .. import imports
 from ..audit.services import record
-from ..domain import Attribute, EmployeeBand
+from ..domain import Attribute, Channel, EmployeeBand, Source, Topic
 from ..imports import Limits, Problem, ReportError, quoted
 from ..reference import PREFECTURES
 from ..text import normalize_text, organization_key
-from .models import Channel, Client, Consultation, Source, Topic
+from .models import Client, Consultation
 from .services import ConsultationInput, _problems
 
 __all__ = [

@@ -3,58 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import TimestampMixin, enum_check
-from ..domain import LABELS, Attribute, EmployeeBand
+from ..database import Coded, TimestampMixin, codes_check, enum_check
+from ..domain import Attribute, Channel, EmployeeBand, Source
 from ..extensions import db
-
-
-class Channel(StrEnum):
-    IN_PERSON = "in-person"
-    ONLINE = "online"
-    PHONE = "phone"
-    EMAIL = "email"
-
-
-class Topic(StrEnum):
-    TRADE_SECRET_MANAGEMENT = "trade-secret-management"  # noqa: S105 - a topic name
-    IP_STRATEGY = "ip-strategy"
-    IP_SYSTEM_GENERAL = "ip-system-general"
-    CONTRACTS = "contracts"
-    LEAK_INCIDENT = "leak-incident"
-    DEPARTING_EMPLOYEES = "departing-employees"
-    OTHER = "other"
-
-
-class Source(StrEnum):
-    DIRECT = "direct"
-    PREFECTURAL_DESK = "prefectural-desk"
-    SEMINAR = "seminar"
-
-
-LABELS.update(
-    {
-        Channel.IN_PERSON: _l("In person"),
-        Channel.ONLINE: _l("Online"),
-        Channel.PHONE: _l("Phone"),
-        Channel.EMAIL: _l("By e-mail"),
-        Topic.TRADE_SECRET_MANAGEMENT: _l("Trade-secret management"),
-        Topic.IP_STRATEGY: _l("IP strategy"),
-        Topic.IP_SYSTEM_GENERAL: _l("The IP system and its amendments"),
-        Topic.CONTRACTS: _l("Contracts"),
-        Topic.LEAK_INCIDENT: _l("A leak or suspected leak"),
-        Topic.DEPARTING_EMPLOYEES: _l("Departing employees"),
-        Topic.OTHER: _l("Other topic"),
-        Source.DIRECT: _l("Came to the desk directly"),
-        Source.PREFECTURAL_DESK: _l("Referred by a prefectural IP support desk"),
-        Source.SEMINAR: _l("Came from a seminar"),
-    }
-)
+from ..reference import INDUSTRIES, PREFECTURES
 
 #: The seven steps of the agency's support for trade-secret management (design.md).
 STEPS = {
@@ -99,25 +56,27 @@ class Consultation(TimestampMixin, db.Model):
         enum_check("source", Source),
         enum_check("attribute", Attribute),
         enum_check("employee_band", EmployeeBand),
+        codes_check("industry", INDUSTRIES),
+        codes_check("prefecture", PREFECTURES),
         CheckConstraint("step IS NULL OR (step >= 1 AND step <= 7)", name="step_1_to_7"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     held_on: Mapped[date] = mapped_column(Date, index=True)
-    channel: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[Channel] = mapped_column(Coded(Channel, 10))
     advisor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     client_id: Mapped[int | None] = mapped_column(
         ForeignKey("clients.id", ondelete="SET NULL"), index=True
     )
-    attribute: Mapped[str] = mapped_column(String(30))
-    employee_band: Mapped[str | None] = mapped_column(String(10))
+    attribute: Mapped[Attribute] = mapped_column(Coded(Attribute, 30))
+    employee_band: Mapped[EmployeeBand | None] = mapped_column(Coded(EmployeeBand, 10))
     industry: Mapped[str | None] = mapped_column(String(1))
     prefecture: Mapped[str | None] = mapped_column(String(2))
     #: Topics, `;`-separated identifiers of Topic (one or more).
     topics: Mapped[str] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(String(20))
+    source: Mapped[Source] = mapped_column(Coded(Source, 20))
     #: The step of the seven-step trade-secret support reached (1–7), if any.
     step: Mapped[int | None] = mapped_column()
     #: "<file key>:<line>" for a row brought in by `flask import consultations`.

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session, joinedload
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar
-from ..domain import Attribute, EmployeeBand, Role
+from ..domain import Attribute, Channel, EmployeeBand, Role, Source, Topic
 from ..reference import INDUSTRIES, PREFECTURES
 from ..registration.models import Registration
 from ..text import organization_key
 from ..timeutil import fiscal_year_dates, to_jst
-from .models import Channel, Client, Consultation, Source, Topic
+from .models import Client, Consultation
 
 _CORPORATE_NUMBER = re.compile(r"^\d{13}$")
 

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import TimestampMixin, UTCDateTime, enum_check
+from ..database import Coded, TimestampMixin, UTCDateTime, enum_check
+from ..domain import RecordingAudience
 from ..extensions import db
 from ..timeutil import utcnow
-
-
-class RecordingAudience(StrEnum):
-    EVERYONE = "everyone"
-    REGISTRANTS = "registrants"
-    ATTENDEES = "attendees"
-    #: Registered but did not attend: 見逃し配信.
-    ABSENTEES = "absentees"
 
 
 class Recording(TimestampMixin, db.Model):
@@ -32,7 +24,7 @@ class Recording(TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(String(200))
     #: The recording on IP ePlat or any https address; reached only through our redirect.
     url: Mapped[str] = mapped_column(String(500))
-    audience: Mapped[str] = mapped_column(String(12))
+    audience: Mapped[RecordingAudience] = mapped_column(Coded(RecordingAudience, 12))
     available_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     available_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the audience was told by mail; None while unpublished.

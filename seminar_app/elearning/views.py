@@ -7,13 +7,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.access import roles_required
 from ..catalogue.models import Seminar
 from ..catalogue.services import public_seminar_by_slug
-from ..domain import Role
+from ..domain import RecordingAudience, Role
 from ..extensions import db
 from ..materials.services import Access
 from ..registration.models import Registration
@@ -21,16 +20,9 @@ from ..registration.services import by_manage_token
 from ..text import normalize_text
 from ..timeutil import JST, utcnow
 from . import services
-from .models import Recording, RecordingAudience
+from .models import Recording
 
 bp = Blueprint("elearning", __name__)
-
-AUDIENCES = {
-    RecordingAudience.EVERYONE: _l("Everyone"),
-    RecordingAudience.REGISTRANTS: _l("Registrants"),
-    RecordingAudience.ATTENDEES: _l("Attendees only"),
-    RecordingAudience.ABSENTEES: _l("Registered but absent (見逃し配信)"),
-}
 
 
 def _moment(name: str) -> datetime | None:
@@ -80,7 +72,7 @@ def manage(seminar_id: int):
     return render_template(
         "elearning/manage.html",
         seminar=seminar,
-        audiences=AUDIENCES,
+        audiences=list(RecordingAudience),
         recordings=services.seminar_recordings(db.session, seminar),
         problem=problem,
     ), (400 if problem else 200)

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import TimestampMixin, UTCDateTime, enum_check
+from ..database import Coded, TimestampMixin, UTCDateTime, enum_check
+from ..domain import Audience
 from ..extensions import db
 from ..timeutil import utcnow
-
-
-class Audience(StrEnum):
-    EVERYONE = "everyone"
-    REGISTRANTS = "registrants"
-    ATTENDEES = "attendees"
 
 
 class Material(TimestampMixin, db.Model):
@@ -29,7 +23,7 @@ class Material(TimestampMixin, db.Model):
     )
     title: Mapped[str] = mapped_column(String(200))
     #: Who may download: everyone, the seminar's registrants, or its attendees.
-    audience: Mapped[str] = mapped_column(String(12))
+    audience: Mapped[Audience] = mapped_column(Coded(Audience, 12))
     #: Hidden until this moment (for example the end of the seminar); None: at once.
     visible_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when a lecturer deletes it; the files stay for the record.

@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 from ..attendance.attended import attended, attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar, seminar_lecturers
-from ..domain import RegistrationStatus, Role
-from ..elearning.models import RecordingAudience
+from ..domain import Audience, RecordingAudience, RegistrationStatus, Role
 from ..registration.models import Registration
-from .models import Audience, Material, MaterialVersion
+from .models import Material, MaterialVersion
 from .storage import FilesystemStorage, Storage
 from .validation import CheckedUpload
 

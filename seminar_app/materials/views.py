@@ -24,13 +24,13 @@ from flask_login import current_user
 from ..auth.access import roles_required
 from ..catalogue.models import Seminar
 from ..catalogue.services import public_seminar_by_slug
-from ..domain import Role
+from ..domain import Audience, Role
 from ..extensions import db
 from ..registration.services import by_manage_token
 from ..text import normalize_text
 from ..timeutil import JST, utcnow
 from . import services
-from .models import Audience, Material
+from .models import Material
 from .validation import UploadRefused, check_upload
 
 bp = Blueprint("materials", __name__)
@@ -44,11 +44,6 @@ REFUSALS = {
     "empty": _l("The file is empty."),
     "too-large": _l("The file is too large."),
     "content-mismatch": _l("The file's content does not match its extension."),
-}
-AUDIENCES = {
-    Audience.EVERYONE: _l("Everyone"),
-    Audience.REGISTRANTS: _l("Registrants"),
-    Audience.ATTENDEES: _l("Attendees only"),
 }
 
 
@@ -149,7 +144,7 @@ def seminar_materials(seminar_id: int):
         seated=seated,
         came=came,
         materials=services.visible_materials(db.session, seminar.id),
-        audiences=AUDIENCES,
+        audiences=list(Audience),
         problem=problem,
         now=utcnow(),
     ), (400 if problem else 200)

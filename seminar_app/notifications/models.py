@@ -3,52 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, enum_check
-from ..domain import LABELS
+from ..database import Coded, UTCDateTime, enum_check
+from ..domain import OutboxFailure, OutboxStatus
 from ..extensions import db
 from ..timeutil import utcnow
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-
-
-class OutboxFailure(StrEnum):
-    """Why a failed message was given up: what an organizer reads beside it."""
-
-    #: The recipient's address cannot receive mail (malformed, or not in a deliverable form).
-    ADDRESS = "address"
-    #: The mail server refused the message for good (a 5xx answer).
-    REFUSED = "refused"
-    #: The message could not be written (a fault in the data or the code; see last_error).
-    RENDERING = "rendering"
-    #: Handing the message over failed in a way that trying again would not change.
-    SENDING = "sending"
-    #: No longer to be sent (the person unsubscribed before delivery): not a fault.
-    WITHDRAWN = "withdrawn"
-
-
-LABELS.update(
-    {
-        OutboxStatus.PENDING: _l("Waiting to be sent"),
-        OutboxStatus.SENT: _l("Sent"),
-        OutboxStatus.FAILED: _l("Not delivered"),
-        OutboxFailure.ADDRESS: _l("The address cannot receive mail"),
-        OutboxFailure.REFUSED: _l("Refused by the recipient's mail server"),
-        OutboxFailure.RENDERING: _l("The mail could not be prepared"),
-        OutboxFailure.SENDING: _l("The mail could not be handed to the mail server"),
-        OutboxFailure.WITHDRAWN: _l("Withdrawn before delivery"),
-    }
-)
 
 
 class OutboxMessage(db.Model):
@@ -78,7 +41,9 @@ class OutboxMessage(db.Model):
     #: The whole RFC 5322 message (email.policy.SMTP, CRLF), kept so that a retry
     #: sends the very same message.
     message: Mapped[bytes | None] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(
+        Coded(OutboxStatus, 10), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: Not to be tried before this moment (backoff after a failure).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -86,6 +51,6 @@ class OutboxMessage(db.Model):
     #: What went wrong at the last attempt, in the words of the code or the mail server.
     last_error: Mapped[str | None] = mapped_column(Text)
     #: Why a failed message was given up (OutboxFailure); None unless failed.
-    failure: Mapped[str | None] = mapped_column(String(12))
+    failure: Mapped[OutboxFailure | None] = mapped_column(Coded(OutboxFailure, 12))
     #: When it was given up; None unless failed.
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -26,9 +26,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..database import begin_write
+from ..domain import OutboxFailure, OutboxStatus
 from ..text import deliverable_address
 from ..timeutil import utcnow
-from .models import OutboxFailure, OutboxMessage, OutboxStatus
+from .models import OutboxMessage
 
 #: Longest wait between two attempts; an outage delays mail, it never drops it.
 MAX_BACKOFF = timedelta(hours=1)

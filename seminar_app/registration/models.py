@@ -19,8 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship, validates
 
 from ..catalogue.models import Seminar
-from ..database import TimestampMixin, UTCDateTime, enum_check
-from ..domain import Attribute, EmployeeBand, HeardFrom, RegistrationStatus
+from ..database import Coded, TimestampMixin, UTCDateTime, codes_check, enum_check
+from ..domain import Attribute, EmployeeBand, HeardFrom, RegistrationSource, RegistrationStatus
 from ..extensions import db
 from ..reference import INDUSTRIES, PREFECTURES
 from ..text import organization_key
@@ -30,11 +30,6 @@ from ..timeutil import utcnow
 _ACTIVE = "status IN ('confirmed', 'waitlisted', 'applied')"
 
 
-def _codes_check(column: str, codes) -> CheckConstraint:
-    values = ", ".join(f"'{code}'" for code in codes)
-    return CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
-
-
 class Registration(TimestampMixin, db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
@@ -42,8 +37,9 @@ class Registration(TimestampMixin, db.Model):
         enum_check("attribute", Attribute),
         enum_check("employee_band", EmployeeBand),
         enum_check("heard_from", HeardFrom),
-        _codes_check("prefecture", PREFECTURES),
-        _codes_check("industry", INDUSTRIES),
+        codes_check("prefecture", PREFECTURES),
+        codes_check("industry", INDUSTRIES),
+        enum_check("source", RegistrationSource),
         CheckConstraint("locale IN ('ja', 'en')", name="locale_valid"),
         CheckConstraint(
             "corporate_number IS NULL OR length(corporate_number) = 13",
@@ -64,7 +60,7 @@ class Registration(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seminar_id: Mapped[int] = mapped_column(ForeignKey("seminars.id", ondelete="CASCADE"))
     #: confirmed (holds a seat), waitlisted (queued by id), cancelled.
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[RegistrationStatus] = mapped_column(Coded(RegistrationStatus, 12))
     #: Secret of the management link (at least 128 random bits, URL-safe).
     manage_token: Mapped[str] = mapped_column(String(64), unique=True)
     #: What the QR ticket holds (ASCII, at least 128 random bits), also printed as text.
@@ -89,13 +85,13 @@ class Registration(TimestampMixin, db.Model):
     job_title: Mapped[str | None] = mapped_column(String(100))
     #: JIS X 0401 code, 01–47.
     prefecture: Mapped[str] = mapped_column(String(2))
-    attribute: Mapped[str] = mapped_column(String(30))
-    employee_band: Mapped[str | None] = mapped_column(String(10))
+    attribute: Mapped[Attribute] = mapped_column(Coded(Attribute, 30))
+    employee_band: Mapped[EmployeeBand | None] = mapped_column(Coded(EmployeeBand, 10))
     #: JSIC major group A–T.
     industry: Mapped[str | None] = mapped_column(String(1))
     #: 事前質問 for the lecturer.
     question: Mapped[str | None] = mapped_column(Text)
-    heard_from: Mapped[str | None] = mapped_column(String(30))
+    heard_from: Mapped[HeardFrom | None] = mapped_column(Coded(HeardFrom, 30))
     #: Version of the privacy notice agreed to, and when.
     privacy_notice_version: Mapped[str] = mapped_column(String(20))
     privacy_agreed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -103,7 +99,9 @@ class Registration(TimestampMixin, db.Model):
     #: Language of the person's mails.
     locale: Mapped[str] = mapped_column(String(2), default="ja")
     #: Where it came from: web, api, desk.
-    source: Mapped[str] = mapped_column(String(10), default="web")
+    source: Mapped[RegistrationSource] = mapped_column(
+        Coded(RegistrationSource, 10), default=RegistrationSource.WEB
+    )
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Raised on each change of this registration that calendars must learn of.

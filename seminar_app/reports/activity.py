@@ -27,8 +27,7 @@ from pptx.text.text import Font
 from pptx.util import Emu, Inches, Pt
 from sqlalchemy.orm import Session
 
-from ..consultations.models import Topic
-from ..domain import Attribute, Delivery, EmployeeBand, HostType, label
+from ..domain import Attribute, Delivery, EmployeeBand, HostType, Topic, label
 from ..reference import INDUSTRIES, reference_name
 from ..timeutil import reiwa_year, to_jst
 from .services import consultation_figures, fiscal_year_report, seminar_rows

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..catalogue.models import Seminar
-from ..consultations.models import Channel, Consultation, Topic
-from ..domain import Delivery, HostType, RegistrationStatus, SeminarStatus
+from ..consultations.models import Consultation
+from ..domain import Channel, Delivery, HostType, RegistrationStatus, SeminarStatus, Topic
 from ..elearning.models import Recording, RecordingView
 from ..registration.models import Registration
 from ..timeutil import fiscal_year_bounds, fiscal_year_dates

@@ -35,9 +35,8 @@ def arrange_survey(live_server) -> str:
     """An ended seminar with the standard survey and one checked-in, confirmed registration;
     that registration's manage token (the survey is at /r/<token>/survey)."""
     from seminar_app.attendance import services as attendance
-    from seminar_app.attendance.models import CheckInMethod
     from seminar_app.catalogue.models import Seminar
-    from seminar_app.domain import Delivery, Level, SeminarStatus, Series
+    from seminar_app.domain import CheckInMethod, Delivery, Level, SeminarStatus, Series
     from seminar_app.surveys.services import create_survey
     from seminar_app.timeutil import utcnow
     from tests.registration_helpers import register

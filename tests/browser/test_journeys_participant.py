@@ -327,9 +327,8 @@ def test_a_full_seminar_waitlists_then_promotes_when_a_seat_frees(live_server, o
 def test_attendee_answers_the_survey_and_has_a_verifiable_certificate(
     live_server, open_page, tmp_path
 ):
-    from seminar_app.attendance.models import CheckInMethod
     from seminar_app.attendance.services import admit
-    from seminar_app.domain import Level
+    from seminar_app.domain import CheckInMethod, Level
     from seminar_app.surveys.services import create_survey
 
     token = _token()

@@ -74,11 +74,17 @@ def ended_seminar_with_lecturer(live_server):
     from sqlalchemy import select
 
     from seminar_app.attendance import services as attendance
-    from seminar_app.attendance.models import CheckInMethod
     from seminar_app.auth.models import User
     from seminar_app.catalogue.models import Seminar
     from seminar_app.database import begin_write
-    from seminar_app.domain import Delivery, Level, RegistrationStatus, SeminarStatus, Series
+    from seminar_app.domain import (
+        CheckInMethod,
+        Delivery,
+        Level,
+        RegistrationStatus,
+        SeminarStatus,
+        Series,
+    )
     from seminar_app.registration import services as registration
     from seminar_app.timeutil import utcnow
 
