@@ -104,15 +104,7 @@ def challenge():
             method = services.check_code(db.session, user, form.code.data)
         except SecondFactorError as exc:
             form.code.errors.append(str(exc))
-            record(
-                db.session,
-                "user.second_factor_refused",
-                "user",
-                user.id,
-                actor=user,
-                details={"method": "code"},
-            )
-            db.session.commit()
+            _refused(user, "code")
         else:
             next_url = flow.finish_login(user, method)
             left = services.recovery_codes_left(db.session, user)
@@ -131,6 +123,19 @@ def challenge():
     return render_template("auth/mfa/challenge.html", form=form, factors=factors), (
         400 if form.errors else 200
     )
+
+
+def _refused(user, method: str) -> None:
+    """A wrong second factor is kept on record, in a transaction of its own."""
+    record(
+        db.session,
+        "user.second_factor_refused",
+        "user",
+        user.id,
+        actor=user,
+        details={"method": method},
+    )
+    db.session.commit()
 
 
 @bp.post("/login/second-factor/passkey/options")
@@ -164,15 +169,7 @@ def passkey_login():
             db.session, user, body.get("credential") if isinstance(body, dict) else None, challenge
         )
     except SecondFactorError as exc:
-        record(
-            db.session,
-            "user.second_factor_refused",
-            "user",
-            user.id,
-            actor=user,
-            details={"method": "passkey"},
-        )
-        db.session.commit()
+        _refused(user, "passkey")
         return _json_error(str(exc))
     next_url = flow.finish_login(user, "passkey")
     db.session.commit()
