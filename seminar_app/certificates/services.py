@@ -16,8 +16,6 @@ whether the certificate was issued to it.
 
 from __future__ import annotations
 
-import secrets
-import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +26,7 @@ from ..attendance.attended import attended_condition, registrations_with_attenda
 from ..attendance.models import CheckIn, OnlineAttendance
 from ..audit.services import PARTICIPANT, record
 from ..catalogue.models import Seminar
+from ..codes import ReadableCode
 from ..database import insert_unless_present
 from ..domain import RegistrationStatus, SeminarStatus
 from ..registration.models import Registration
@@ -35,17 +34,8 @@ from ..text import normalize_text
 from ..timeutil import utcnow
 from .models import Certificate
 
-#: 32 symbols (5 bits each) without the look-alikes 0/O and 1/I.
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-CODE_GROUP = 4
-CODE_GROUPS = 5
-#: 20 symbols of 5 bits: 100 random bits.
-CODE_LENGTH = CODE_GROUP * CODE_GROUPS
-#: Longer input is not looked at (a code with separators is 24 characters).
-MAX_INPUT_LENGTH = 80
-#: What people type between the groups: hyphens and dashes of every width, spaces, and
-#: the katakana prolonged sound mark a Japanese input method gives for "-".
-_SEPARATORS = dict.fromkeys(map(ord, " \t\r\n-_.‐‑‒–—―−ーｰ"), None)
+#: ABCD-EFGH-JKLM-NPQR-STUV: 20 symbols, 100 random bits.
+CERTIFICATE_CODE = ReadableCode(group=4, groups=5)
 
 
 class NotEligible(Exception):
@@ -57,23 +47,14 @@ class NotEligible(Exception):
 
 
 def new_code() -> str:
-    """ABCD-EFGH-JKLM-NPQR-STUV: 100 random bits, easy to read aloud and to type."""
-    symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return format_code(symbols)
-
-
-def format_code(symbols: str) -> str:
-    return "-".join(symbols[i : i + CODE_GROUP] for i in range(0, len(symbols), CODE_GROUP))
+    """A new verification code, easy to read aloud and to type."""
+    return CERTIFICATE_CODE.new()
 
 
 def normalize_code(raw: str | None) -> str | None:
     """The stored form of a typed code (any case, with or without separators), or None."""
-    if not raw or len(raw) > MAX_INPUT_LENGTH:
-        return None
-    symbols = unicodedata.normalize("NFKC", raw).translate(_SEPARATORS).upper()
-    if len(symbols) != CODE_LENGTH or any(symbol not in CODE_ALPHABET for symbol in symbols):
-        return None
-    return format_code(symbols)
+    symbols = CERTIFICATE_CODE.symbols_of(raw)
+    return CERTIFICATE_CODE.format(symbols) if symbols else None
 
 
 def _eligible(now: datetime):

@@ -41,7 +41,7 @@ from webauthn.helpers.structs import (
 )
 
 from ...audit.services import record
-from ...certificates.services import CODE_ALPHABET
+from ...codes import ReadableCode
 from ...domain import Role, SessionEnd
 from ...text import normalize_text
 from ...timeutil import utcnow
@@ -58,12 +58,10 @@ DIGITS = 6
 DRIFT_STEPS = 1
 
 RECOVERY_CODE_COUNT = 10
-RECOVERY_GROUP = 4
-RECOVERY_GROUPS = 3
-#: 12 symbols of 5 bits: 60 random bits, beyond guessing at a rate-limited form.
-RECOVERY_LENGTH = RECOVERY_GROUP * RECOVERY_GROUPS
 #: Longer input is not looked at.
 MAX_CODE_INPUT = 60
+#: ABCD-EFGH-JKLM: 12 symbols, 60 random bits, beyond guessing at a rate-limited form.
+RECOVERY_CODE = ReadableCode(group=4, groups=3, max_input=MAX_CODE_INPUT)
 
 PASSKEY_NAME_LENGTH = 60
 #: The browser's time to complete a ceremony, in milliseconds.
@@ -296,16 +294,6 @@ def remove_authenticator_app(
 # --- recovery codes -----------------------------------------------------------------------------
 
 
-def _normalize_recovery_code(raw: str | None) -> str | None:
-    if not raw or len(raw) > MAX_CODE_INPUT:
-        return None
-    text = unicodedata.normalize("NFKC", raw).upper()
-    symbols = "".join(char for char in text if char.isascii() and char.isalnum())
-    if len(symbols) != RECOVERY_LENGTH or any(symbol not in CODE_ALPHABET for symbol in symbols):
-        return None
-    return symbols
-
-
 def _recovery_hash(symbols: str) -> str:
     return hashlib.sha256(symbols.encode()).hexdigest()
 
@@ -317,13 +305,9 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
     for _number in range(RECOVERY_CODE_COUNT):
-        symbols = "".join(secrets.choice(CODE_ALPHABET) for _position in range(RECOVERY_LENGTH))
+        symbols = RECOVERY_CODE.new_symbols()
         session.add(RecoveryCode(user_id=user.id, code_hash=_recovery_hash(symbols)))
-        codes.append(
-            "-".join(
-                symbols[i : i + RECOVERY_GROUP] for i in range(0, RECOVERY_LENGTH, RECOVERY_GROUP)
-            )
-        )
+        codes.append(RECOVERY_CODE.format(symbols))
     record(session, "user.recovery_codes_created", "user", user.id, actor=user)
     return codes
 
@@ -335,7 +319,7 @@ def recovery_codes_due(session: Session, user: User) -> bool:
 
 
 def _use_recovery_code(session: Session, user: User, raw: str, now: datetime) -> bool:
-    symbols = _normalize_recovery_code(raw)
+    symbols = RECOVERY_CODE.symbols_of(raw)
     if symbols is None or not has_second_factor(session, user):
         return False
     used = session.execute(
