@@ -21,7 +21,7 @@ from flask import (
 )
 from flask_babel import get_locale
 
-from .timeutil import reiwa_year, to_jst
+from .timeutil import era_fiscal_year, to_jst
 
 bp = Blueprint("i18n", __name__)
 
@@ -95,12 +95,9 @@ def format_moment(moment: datetime, language: str | None = None) -> str:
 
 
 def format_fiscal_year(fiscal_year: int, language: str | None = None) -> str:
-    """2020年度（令和2年度） in Japanese, FY2020 in English."""
+    """2020年度（令和2年度）, 2018年度（平成30年度） in Japanese, FY2020 in English: every year
+    is written this one way, on pages, in exports and in the deck."""
     language = language or current_language()
     if language != "ja":
         return f"FY{fiscal_year}"
-    reiwa = reiwa_year(fiscal_year)
-    if reiwa is None:
-        return f"{fiscal_year}年度"
-    era = "令和元年度" if reiwa == 1 else f"令和{reiwa}年度"
-    return f"{fiscal_year}年度（{era}）"
+    return f"{fiscal_year}年度（{era_fiscal_year(fiscal_year)}）"

@@ -68,12 +68,14 @@ def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime, datetime]:
     return jst_datetime(first, time(0, 0)), jst_datetime(after, time(0, 0))
 
 
-#: 令和 began on 2019-05-01; fiscal years from 2019 are named in it.
-REIWA_FIRST_YEAR = 2019
+#: The eras a fiscal year is named in, latest first: (its first fiscal year, its name). 令和
+#: began on 2019-05-01 and 平成 on 1989-01-08; the fiscal year begun in April 2019 is
+#: 令和元年度, the one begun in April 1989 平成元年度.
+ERAS = ((2019, "令和"), (1989, "平成"))
 
 
-def reiwa_year(fiscal_year: int) -> int | None:
-    """The 令和 number of a fiscal year (FY2020 is 令和2年度), None before 令和."""
-    if fiscal_year < REIWA_FIRST_YEAR:
-        return None
-    return fiscal_year - REIWA_FIRST_YEAR + 1
+def era_fiscal_year(fiscal_year: int) -> str:
+    """The fiscal year in the Japanese era: 令和2年度, 令和元年度, 平成30年度."""
+    first, era = next((first, era) for first, era in ERAS if fiscal_year >= first)
+    number = fiscal_year - first + 1
+    return f"{era}元年度" if number == 1 else f"{era}{number}年度"

@@ -11,8 +11,9 @@ from pptx.oxml.ns import qn
 
 from seminar_app.consultations.services import ConsultationInput, record_consultation
 from seminar_app.domain import Delivery, HostType, Level, SeminarStatus, label
+from seminar_app.i18n import format_fiscal_year
 from seminar_app.reference import INDUSTRIES, reference_name
-from seminar_app.reports.activity import FONT, build_deck, era_year
+from seminar_app.reports.activity import FONT, build_deck
 from seminar_app.reports.services import fiscal_year_report, seminar_rows
 
 FY = 2025
@@ -194,20 +195,20 @@ def table_rows(slide) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
 
 
-def test_title_names_the_agency_the_reiwa_year_and_the_period(active_year):
+def test_title_names_the_agency_the_fiscal_year_and_the_period(active_year):
     deck = open_deck(active_year)
     assert deck.slide_width > deck.slide_height * 1.7  # 16:9
     title = texts(deck.slides[0])
-    assert f"{AGENCY}　令和7年度 活動状況" in title
+    assert f"{AGENCY}　2025年度（令和7年度） 活動状況" in title
     assert "2025年4月1日〜2026年3月31日" in title
 
 
-def test_reiwa_year_of_the_first_fiscal_year_is_gannen():
-    assert [era_year(year) for year in (2018, 2019, 2020, 2025)] == [
-        "2018年度",
-        "令和元年度",
-        "令和2年度",
-        "令和7年度",
+def test_years_are_written_one_way_before_and_after_reiwa():
+    assert [format_fiscal_year(year, "ja") for year in (2018, 2019, 2020, 2025)] == [
+        "2018年度（平成30年度）",
+        "2019年度（令和元年度）",
+        "2020年度（令和2年度）",
+        "2025年度（令和7年度）",
     ]
 
 
@@ -220,14 +221,18 @@ def test_trend_shows_three_years_of_consultations_as_chart_and_table(active_year
 
     slide = only_slide(open_deck(active_year), "相談件数の推移")
     (chart,) = charts(slide)
-    assert list(chart.plots[0].categories) == ["令和5年度", "令和6年度", "令和7年度"]
+    assert list(chart.plots[0].categories) == [
+        "2023年度（令和5年度）",
+        "2024年度（令和6年度）",
+        "2025年度（令和7年度）",
+    ]
     assert {series.name: list(series.values) for series in chart.series} == {
         "相談件数": totals,
         "うちオンライン": online,
     }
     assert chart.plots[0].has_data_labels
     assert table_rows(slide)[1:] == [
-        [era_year(year), str(total), str(count)]
+        [format_fiscal_year(year, "ja"), str(total), str(count)]
         for year, total, count in zip((FY - 2, FY - 1, FY), totals, online, strict=True)
     ]
 
@@ -339,7 +344,7 @@ def test_long_programme_continues_on_the_next_slide(db_session, make_seminar):
 
 def test_an_empty_year_still_builds_with_nothing_to_report(db_session):
     deck = open_deck(db_session, 2019)
-    assert f"{AGENCY}　令和元年度 活動状況" in texts(deck.slides[0])
+    assert f"{AGENCY}　2019年度（令和元年度） 活動状況" in texts(deck.slides[0])
     everything = [text for slide in deck.slides for text in texts(slide)]
     assert everything.count("該当なし") == 5  # four distributions and the programme
     (trend,) = [chart for slide in deck.slides for chart in charts(slide)]

@@ -6,11 +6,11 @@ from seminar_app.i18n import format_fiscal_year, format_when
 from seminar_app.timeutil import (
     FIRST_FISCAL_YEAR,
     LAST_FISCAL_YEAR,
+    era_fiscal_year,
     fiscal_year_bounds,
     fiscal_year_dates,
     fiscal_year_of,
     parse_fiscal_year,
-    reiwa_year,
 )
 
 
@@ -87,6 +87,7 @@ def test_seminar_across_midnight_shows_both_days():
 def test_fiscal_year_names():
     assert format_fiscal_year(2020, "ja") == "2020年度（令和2年度）"
     assert format_fiscal_year(2019, "ja") == "2019年度（令和元年度）"
-    assert format_fiscal_year(2018, "ja") == "2018年度"
+    assert format_fiscal_year(2018, "ja") == "2018年度（平成30年度）"
+    assert format_fiscal_year(1989, "ja") == "1989年度（平成元年度）"
     assert format_fiscal_year(2020, "en") == "FY2020"
-    assert reiwa_year(2026) == 8
+    assert era_fiscal_year(2026) == "令和8年度"
