@@ -28,8 +28,9 @@ from pptx.util import Emu, Inches, Pt
 from sqlalchemy.orm import Session
 
 from ..domain import Attribute, Delivery, EmployeeBand, HostType, Topic, label
+from ..i18n import format_fiscal_year
 from ..reference import INDUSTRIES, reference_name
-from ..timeutil import reiwa_year, to_jst
+from ..timeutil import to_jst
 from .services import consultation_figures, fiscal_year_report, seminar_rows
 
 FONT = "Noto Sans CJK JP"
@@ -78,7 +79,7 @@ def build_deck(session: Session, fiscal_year: int, now: datetime, *, agency_name
     }
     trend[fiscal_year] = report["consultations"]
 
-    deck = _Deck(f"{agency_name}　{era_year(fiscal_year)} 活動状況")
+    deck = _Deck(f"{agency_name}　{format_fiscal_year(fiscal_year, 'ja')} 活動状況")
     with force_locale("ja"):  # the activity report is a Japanese document
         _title_slide(deck, fiscal_year)
         _trend_slide(deck, trend)
@@ -89,14 +90,6 @@ def build_deck(session: Session, fiscal_year: int, now: datetime, *, agency_name
         _programme_slides(deck, rows)
         _summary_slide(deck, report, rows)
     return deck.to_bytes()
-
-
-def era_year(fiscal_year: int) -> str:
-    """令和7年度, 令和元年度 for FY2019; the Western year before 令和."""
-    reiwa = reiwa_year(fiscal_year)
-    if reiwa is None:
-        return f"{fiscal_year}年度"
-    return "令和元年度" if reiwa == 1 else f"令和{reiwa}年度"
 
 
 def fiscal_year_period(fiscal_year: int) -> str:
@@ -142,7 +135,7 @@ def _title_slide(deck: _Deck, fiscal_year: int) -> None:
 def _trend_slide(deck: _Deck, trend: dict[int, dict[str, Any]]) -> None:
     slide = deck.slide("相談件数の推移")
     years = sorted(trend)
-    categories = [era_year(year) for year in years]
+    categories = [format_fiscal_year(year, "ja") for year in years]
     totals = [trend[year]["total"] for year in years]
     online = [trend[year]["online"] for year in years]
     chart = _chart(
@@ -186,7 +179,7 @@ def _distribution_slide(
     fiscal_year: int,
 ) -> None:
     slide = deck.slide(f"相談の内訳：{heading}")
-    notes = [f"{era_year(fiscal_year)}　相談件数 {figures['total']}件"]
+    notes = [f"{format_fiscal_year(fiscal_year, 'ja')}　相談件数 {figures['total']}件"]
     if key == "by_topic":
         notes.append("一件の相談で複数の内容を扱ったときは、それぞれに数えています。")
     _text(slide, MARGIN, Inches(1.45), CONTENT_WIDTH, Inches(0.7), notes, 13, GREY)
