@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..catalogue.models import Seminar
+from ..codes import TICKET, ticket_code_of
 from ..database import begin_write, insert_unless_present
 from ..domain import CheckInMethod, RegistrationStatus
 from ..registration import services as registrations
@@ -23,9 +22,7 @@ from .attended import has_attended, online_long_enough
 from .models import CheckIn, OnlineAttendance
 from .reports import Attendee, Report
 
-#: What a ticket's QR code holds: the prefix and 144 random bits in URL-safe base64.
-TICKET_PATTERN = re.compile(r"^TKT-[A-Za-z0-9_-]{24}$")
-MAX_CODE_LENGTH = 200
+MAX_CODE_LENGTH = TICKET.max_input
 #: The largest head-count an organizer can record, by hand or from a file of past seminars.
 MAX_HEAD_COUNT = 100_000
 
@@ -48,14 +45,6 @@ class CheckInResult:
     @property
     def admitted(self) -> bool:
         return self.outcome in (Outcome.CHECKED_IN, Outcome.ALREADY)
-
-
-def clean_code(raw: str | None) -> str | None:
-    """The ticket code as a scanner typed it, or None if it cannot be a ticket."""
-    if not raw or len(raw) > MAX_CODE_LENGTH:
-        return None
-    code = unicodedata.normalize("NFKC", raw).strip()
-    return code if TICKET_PATTERN.match(code) else None
 
 
 def _insert_check_in(
@@ -131,7 +120,7 @@ def check_in_code(
     now: datetime,
 ) -> CheckInResult:
     begin_write(session)  # SQLite: read then write, so hold the write lock from the start
-    code = clean_code(raw_code)
+    code = ticket_code_of(raw_code)
     registration = (
         None
         if code is None

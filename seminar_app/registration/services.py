@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..audit.services import PARTICIPANT, record
 from ..catalogue.models import Seminar
 from ..catalogue.services import RegistrationState, registration_state
+from ..codes import TICKET
 from ..database import begin_write, insert_unless_present
 from ..domain import Admission, RegistrationStatus, SeminarStatus
 from ..notifications.services import queue
@@ -52,12 +53,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-TICKET_PREFIX = "TKT-"
-
-
 def new_ticket_code() -> str:
-    """The QR ticket's text: a prefix and 144 random bits, in URL-safe ASCII."""
-    return TICKET_PREFIX + secrets.token_urlsafe(18)
+    """The ticket's code, in its QR code and printed beside it (codes.TICKET)."""
+    return TICKET.new()
 
 
 def by_manage_token(session: Session, token: str) -> Registration | None:
