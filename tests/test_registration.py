@@ -226,6 +226,25 @@ def test_bad_input_is_named(field, value):
     assert details is None and field in errors and errors[field]
 
 
+@pytest.mark.parametrize(
+    ("name", "reading", "error"),
+    [
+        ("John Smith", "", False),  # read as written: no kana asked for
+        ("Émilie Dubois-Smith", "", False),
+        ("山田 太郎", "", True),
+        ("やまだ たろう", "", True),
+        ("John 山田", "", True),  # partly in Japanese script
+        ("John Smith", "じょん すみす", False),  # given anyway, it is kept
+        ("John Smith", "smith", True),  # given, it must be kana
+    ],
+)
+def test_the_reading_is_asked_for_names_in_japanese_script(name, reading, error):
+    details, errors = parse_details(details_data(name=name, name_kana=reading))
+    assert ("name_kana" in errors) is error, errors
+    if not error:
+        assert details.name_kana == reading
+
+
 def test_organization_not_needed_for_individuals():
     details, errors = parse_details(
         details_data(attribute="individual", organization="", employee_band="")

@@ -16,6 +16,12 @@ from ..text import EMAIL_MAX_LENGTH, normalize_email, normalize_email_address, n
 
 #: Hiragana, katakana, the prolonged sound mark, middle dot and spaces.
 KANA_PATTERN = re.compile(r"^[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe\u30fb ]+$")
+#: Kanji, kana and the marks written with them: a name in Japanese script, whose reading
+#: cannot be guessed, so the reading in kana is asked for (a name in Latin letters is read
+#: as written).
+JAPANESE_SCRIPT = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f々〆ヶ]"
+)
 
 LIMITS = {
     "name": 100,
@@ -107,7 +113,8 @@ def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, d
     """Check and normalise a registration's fields; errors map each bad field to a message."""
     errors: dict[str, str] = {}
     name = _text(data.get("name"), "name", errors, required=True)
-    kana = _text(data.get("name_kana"), "name_kana", errors, required=True)
+    reading_needed = bool(name and JAPANESE_SCRIPT.search(name))
+    kana = _text(data.get("name_kana"), "name_kana", errors, required=reading_needed)
     if kana and not KANA_PATTERN.match(kana):
         errors["name_kana"] = _("Write the reading in hiragana or katakana.")
     email, problem = (None, None)
@@ -166,7 +173,7 @@ def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, d
         return None, errors
     return ParticipantDetails(
         name=name,
-        name_kana=kana,
+        name_kana=kana or "",
         email=email,
         organization=organization,
         corporate_number=corporate_number,
