@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request, send_from_directory
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -51,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _register_favicon(app)
     _register_error_pages(app)
     _register_template_helpers(app)
     _register_security_headers(app)
@@ -97,6 +98,16 @@ def _migrations_dir() -> str:
     from pathlib import Path
 
     return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _register_favicon(app: Flask) -> None:
+    """Browsers ask for /favicon.ico whatever the page says: answer it, cached for a week."""
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return send_from_directory(
+            app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=604800
+        )
 
 
 def _register_blueprints(app: Flask) -> None:

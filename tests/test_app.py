@@ -157,3 +157,11 @@ def test_old_secret_keys_are_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("SECRET_KEY_FALLBACKS", " old-key-one , old-key-two ,")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SECRET_KEY_FALLBACKS"] == ["old-key-one", "old-key-two"]
+
+
+def test_the_site_has_an_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)

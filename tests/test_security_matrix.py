@@ -133,6 +133,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("i18n.switch_language", "/language/<code>"): public(params={"code": "language"}),
     ("overview.ask", "/me"): public("GET POST"),
     ("health.healthz", "/healthz"): public(),
+    ("favicon", "/favicon.ico"): public(),
     ("auth.login", "/login"): public("GET POST"),
     ("auth.forgot_password", "/password/forgot"): public("GET POST"),
     # participants' links: the token is the proof
