@@ -182,3 +182,22 @@ def test_material_hidden_until_its_time(client, lecturer_setup, db_session):
     upload(client, seminar, audience="everyone", visible_from=later)
     material = db_session.scalar(select(Material))
     assert client.get(f"/seminars/{seminar.slug}/materials/{material.id}").status_code == 404
+
+
+def selected_audience(html: str) -> str:
+    import lxml.html
+
+    [select] = lxml.html.fromstring(html).xpath("//select[@name='audience']")
+    return select.value
+
+
+def test_new_materials_and_recordings_default_to_registrants(
+    app, client, lecturer_setup, make_user
+):
+    _lecturer, seminar = lecturer_setup
+    page = client.get(f"/lecturer/seminars/{seminar.id}").get_data(as_text=True)
+    assert selected_audience(page) == "registrants"
+    organizer = app.test_client()
+    login(organizer, make_user(Role.ORGANIZER))
+    page = organizer.get(f"/console/seminars/{seminar.id}/recordings").get_data(as_text=True)
+    assert selected_audience(page) == "registrants"

@@ -73,6 +73,7 @@ def manage(seminar_id: int):
         "elearning/manage.html",
         seminar=seminar,
         audiences=list(RecordingAudience),
+        default_audience=RecordingAudience.REGISTRANTS,  # as for materials
         recordings=services.seminar_recordings(db.session, seminar),
         problem=problem,
     ), (400 if problem else 200)

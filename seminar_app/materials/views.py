@@ -145,6 +145,7 @@ def seminar_materials(seminar_id: int):
         came=came,
         materials=services.visible_materials(db.session, seminar.id),
         audiences=list(Audience),
+        default_audience=Audience.REGISTRANTS,  # opening a file to everyone is a choice
         problem=problem,
         now=utcnow(),
     ), (400 if problem else 200)
