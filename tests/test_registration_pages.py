@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from seminar_app.i18n import format_moment
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.notifications.services import MailboxTransport, deliver_due
 from seminar_app.registration.models import Registration
@@ -188,6 +189,9 @@ def test_development_mailbox_shows_delivered_mail(client, make_seminar, db_sessi
     shown = client.get(f"/dev/mailbox/{name}").get_data(as_text=True)
     assert "text/calendar" in shown and "method=REQUEST" in shown
     assert client.get("/dev/mailbox/..%2Fsecret.eml").status_code == 404
+    # When it was sent, in Japan time and in Japanese, as every date of the app.
+    sent = format_moment(utcnow(), "ja").rsplit(" ", 1)[0]
+    assert "送信日時" in index and sent in index and sent in shown
 
 
 def test_the_form_marks_the_fields_everyone_must_fill(client, make_seminar):

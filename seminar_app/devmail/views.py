@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -30,6 +31,12 @@ def _read(name: str):
     return path, message_from_bytes(path.read_bytes(), policy=policy.default)
 
 
+def _sent_at(message) -> datetime | None:
+    """When the mail was written (its Date header), to be shown in Tokyo time."""
+    header = message["Date"]
+    return header.datetime if header is not None and header.datetime.tzinfo else None
+
+
 @bp.get("/dev/mailbox")
 def index():
     folder = _folder()
@@ -42,7 +49,7 @@ def index():
                 "name": name,
                 "to": message["To"],
                 "subject": message["Subject"],
-                "date": message["Date"],
+                "sent_at": _sent_at(message),
             }
         )
     return render_template("devmail/index.html", mails=mails, folder=folder)
@@ -72,6 +79,7 @@ def show(name: str):
         text=text.get_content() if text else "",
         parts=parts,
         calendar=calendar,
+        sent_at=_sent_at(message),
     )
 
 
