@@ -3,8 +3,9 @@ from datetime import timedelta
 import pytest
 
 from seminar_app.catalogue.services import RegistrationState, registration_state
-from seminar_app.domain import Delivery, HostType, Level, SeminarStatus
-from seminar_app.timeutil import utcnow
+from seminar_app.domain import Delivery, HostType, Level, Role, SeminarStatus
+from seminar_app.timeutil import fiscal_year_of, utcnow
+from tests.conftest import login
 
 
 def page(client, url, language="ja"):
@@ -160,6 +161,17 @@ def test_english_when_the_browser_prefers_it(client, make_seminar):
     assert '<html lang="en">' in html
     _, html = page(client, "/", "ja,en;q=0.5")
     assert '<html lang="ja">' in html
+
+
+def test_english_cards_and_the_console_list_show_the_english_title(client, make_seminar, make_user):
+    seminar = make_seminar()
+    _, html = page(client, "/", "en")
+    assert seminar.title_en in html and seminar.title not in html
+    _, html = page(client, "/", "ja")
+    assert seminar.title in html
+    login(client, make_user(Role.ORGANIZER))
+    _, html = page(client, f"/console/?fiscal_year={fiscal_year_of(seminar.starts_at)}", "en")
+    assert seminar.title_en in html and seminar.title not in html
 
 
 def test_language_switch_overrides_the_browser(client, make_seminar):
