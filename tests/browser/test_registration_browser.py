@@ -7,6 +7,18 @@ from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
+#: The labels of a page's facts that its layout breaks over two lines or more.
+LINES_OF_LABELS = """() => [...document.querySelectorAll('.facts dt')].filter(label => {
+  const text = document.createRange();
+  text.selectNodeContents(label);
+  const tops = new Set([...text.getClientRects()].map(box => Math.round(box.top)));
+  return tops.size > 1;
+}).map(label => label.textContent.trim())"""
+
+
+def labels_broken_across_lines(page) -> list[str]:
+    return page.evaluate(LINES_OF_LABELS)
+
 
 def test_register_on_a_phone_then_see_the_registration(live_server, open_page):
     page = open_page("ja", width=390, height=844)
@@ -31,7 +43,12 @@ def test_register_on_a_phone_then_see_the_registration(live_server, open_page):
     assert "参加確定" in page.locator(".facts").inner_text()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+    assert labels_broken_across_lines(page) == []
     screenshot(page, "manage-ja-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert labels_broken_across_lines(page) == []
+    screenshot(page, "manage-ja-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
 
     with page.expect_download() as download:
         page.get_by_role("link", name=".ics").click()
