@@ -51,7 +51,7 @@ def test_csv_export_marks_no_shows_and_is_audited(organizer_client, db_session, 
     assert response.data.startswith(b"\xef\xbb\xbf")
     table = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     by_name = {row["Name"]: row for row in table}
-    assert by_name["欠席 三郎"]["No-show"] == "yes" and by_name["会場 一郎"]["No-show"] == "no"
+    assert by_name["欠席 三郎"]["No-show"] == "Yes" and by_name["会場 一郎"]["No-show"] == "No"
     assert by_name["在宅 二郎"]["How"] == "Online"
     assert (
         db_session.scalar(select(AuditEvent).where(AuditEvent.action == "attendance.exported"))
