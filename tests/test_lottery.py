@@ -670,7 +670,12 @@ def test_console_messages_the_applicants_of_a_lottery_only(
     applied = applications(db_session, seminar, 2)
     other = make_seminar()
     register(db_session, other)
-    message = {"audience": "applied", "subject": "会場変更", "body": "会場が変わります。"}
+    message = {
+        "audience": "applied",
+        "subject": "会場変更",
+        "body": "会場が変わります。",
+        "confirmed": "1",
+    }
     for target in (seminar, other):
         post_form(
             organizer_client,

@@ -44,6 +44,10 @@ def export_url(seminar, extension: str) -> str:
     return f"/console/seminars/{seminar.id}/registrations.{extension}"
 
 
+#: What the confirmation page sends back once the organizer has read what will happen.
+CONFIRMED = {"confirmed": "1"}
+
+
 def post(client, url: str, seminar, data: dict | None = None):
     """A console form post; the CSRF token comes from the seminar's edit page."""
     return post_form(
@@ -170,7 +174,7 @@ def test_organizer_cancels_on_someones_behalf_and_the_waitlist_moves_up(
     seminar = make_seminar(capacity=1)
     seated, first, second = (register(db_session, seminar) for _ in range(3))
 
-    response = post(client, f"/console/registrations/{seated.id}/cancel", seminar)
+    response = post(client, f"/console/registrations/{seated.id}/cancel", seminar, CONFIRMED)
 
     assert_redirected_to_list(response, seminar)
     assert ("success", "The registration is cancelled and the person has been told by mail.") in (
@@ -191,9 +195,9 @@ def test_organizer_cancels_on_someones_behalf_and_the_waitlist_moves_up(
 def test_cancelling_twice_is_refused_with_a_message(organizer, client, make_seminar, db_session):
     seminar = make_seminar()
     person = register(db_session, seminar)
-    post(client, f"/console/registrations/{person.id}/cancel", seminar)
+    post(client, f"/console/registrations/{person.id}/cancel", seminar, CONFIRMED)
 
-    response = post(client, f"/console/registrations/{person.id}/cancel", seminar)
+    response = post(client, f"/console/registrations/{person.id}/cancel", seminar, CONFIRMED)
 
     assert_redirected_to_list(response, seminar)
     assert ("error", "This registration is already cancelled.") in flashes(client)
@@ -212,7 +216,7 @@ def test_promote_by_hand_after_the_cutoff(organizer, client, make_seminar, db_se
     assert waiting.status == RegistrationStatus.WAITLISTED
     assert mails(db_session, "registration.promoted", waiting) == []
 
-    post(client, f"/console/registrations/{seated.id}/cancel", seminar)
+    post(client, f"/console/registrations/{seated.id}/cancel", seminar, CONFIRMED)
     assert seated.status == RegistrationStatus.CANCELLED
     assert waiting.status == RegistrationStatus.WAITLISTED  # past the cut-off: no automatic move
 
@@ -346,7 +350,7 @@ def test_message_goes_to_that_group_only(
         client,
         f"/console/seminars/{seminar.id}/message",
         seminar,
-        {"audience": audience, "subject": subject, "body": body},
+        {"audience": audience, "subject": subject, "body": body, **CONFIRMED},
     )
 
     assert_redirected_to_list(response, seminar)
@@ -391,7 +395,12 @@ def test_message_subject_cannot_carry_line_breaks(organizer, client, make_semina
         client,
         f"/console/seminars/{seminar.id}/message",
         seminar,
-        {"audience": "confirmed", "subject": "お知らせ\r\nBcc: x@example.com", "body": "本文"},
+        {
+            "audience": "confirmed",
+            "subject": "お知らせ\r\nBcc: x@example.com",
+            "body": "本文",
+            **CONFIRMED,
+        },
     )
 
     (row,) = mails(db_session, "seminar.message")
@@ -729,3 +738,38 @@ def test_neutralise_leaves_harmless_text(value):
 )
 def test_neutralise_leaves_numbers_and_other_values(value):
     assert neutralise(value) is value
+
+
+def test_cancelling_someones_registration_asks_first_and_says_who_is_told(
+    organizer, client, make_seminar, db_session
+):
+    seminar = make_seminar(capacity=1)
+    seated, waiting = register(db_session, seminar), register(db_session, seminar)
+    url = f"/console/registrations/{seated.id}/cancel"
+    page = post(client, url, seminar)
+    assert page.status_code == 200
+    text = " ".join(page.get_data(as_text=True).split())
+    assert f"Cancel the registration of {seated.name}?" in text
+    assert "is told by mail (1 mail)" in text and 'name="confirmed" value="1"' in text
+    db_session.expire_all()
+    assert (seated.status, waiting.status) == ("confirmed", "waitlisted")
+    assert mails(db_session, "registration.cancelled") == []
+    post(client, url, seminar, CONFIRMED)
+    db_session.expire_all()
+    assert (seated.status, waiting.status) == ("cancelled", "confirmed")
+
+
+def test_messaging_registrants_asks_first_and_says_how_many_get_the_mail(
+    organizer, client, make_seminar, db_session
+):
+    seminar = make_seminar()
+    for _ in range(3):
+        register(db_session, seminar)
+    data = {"audience": "confirmed", "subject": "会場変更", "body": "3階に変わりました。"}
+    page = post(client, f"/console/seminars/{seminar.id}/message", seminar, data)
+    text = " ".join(page.get_data(as_text=True).split())
+    assert page.status_code == 200 and "3 people (Confirmed) will get this mail." in text
+    assert "会場変更" in text and "3階に変わりました。" in text
+    assert mails(db_session, "seminar.message") == []
+    post(client, f"/console/seminars/{seminar.id}/message", seminar, {**data, **CONFIRMED})
+    assert len(mails(db_session, "seminar.message")) == 3

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..audit.services import record
 from ..catalogue import lifecycle
-from ..domain import Admission, RegistrationStatus
+from ..domain import Admission, RegistrationStatus, label
 from ..exports import table_download
 from ..extensions import db
 from ..i18n import current_language
@@ -21,8 +22,12 @@ from ..timeutil import utcnow
 from .views import bp, seminar_or_404
 
 
+def _back_url(seminar_id: int) -> str:
+    return url_for("console.registrations", seminar_id=seminar_id)
+
+
 def _back(seminar_id: int):
-    return redirect(url_for("console.registrations", seminar_id=seminar_id), 303)
+    return redirect(_back_url(seminar_id), 303)
 
 
 @bp.get("/seminars/<id:seminar_id>/registrations")
@@ -114,8 +119,44 @@ def _registration_action(registration_id: int, action, success: str):
     return _back(seminar_id)
 
 
+def _confirmed() -> bool:
+    """Whether the organizer has seen what the action does and confirmed it."""
+    return request.form.get("confirmed") == "1"
+
+
+def _confirmation(*, question, consequence, confirm_label, back, fields=None, preview=(), danger):
+    """The page that asks first: what will happen, to how many people, with a way back."""
+    return render_template(
+        "console/confirm.html",
+        question=question,
+        consequence=consequence,
+        confirm_label=confirm_label,
+        action=request.path,
+        fields=fields or {},
+        preview=preview,
+        back=back,
+        danger=danger,
+    )
+
+
 @bp.post("/registrations/<id:registration_id>/cancel")
 def cancel_registration(registration_id: int):
+    if not _confirmed():
+        registration = db.session.get(Registration, registration_id)
+        if registration is None:
+            abort(404)
+        return _confirmation(
+            question=_("Cancel the registration of %(name)s?", name=registration.name),
+            consequence=_(
+                "%(name)s loses their seat and is told by mail (1 mail). The next person on "
+                "the waitlist, if any, gets the seat.",
+                name=registration.name,
+            ),
+            confirm_label=_("Cancel the registration"),
+            back=_back_url(registration.seminar_id),
+            preview=[(_("Seminar"), registration.seminar.title), (_("E-mail"), registration.email)],
+            danger=True,
+        )
     return _registration_action(
         registration_id,
         lambda rid: registration_services.cancel(db.session, rid, utcnow(), by_participant=False),
@@ -166,6 +207,24 @@ def message(seminar_id: int):
         flash(_("Choose who receives the message."), "error")
     elif not subject or not body:
         flash(_("Write a subject and a message."), "error")
+    elif not _confirmed():
+        count = registration_services.count_status(
+            db.session, seminar.id, RegistrationStatus(audience)
+        )
+        return _confirmation(
+            question=_("Send this message?"),
+            consequence=ngettext(
+                "%(num)d person (%(who)s) will get this mail.",
+                "%(num)d people (%(who)s) will get this mail.",
+                count,
+                who=label(RegistrationStatus(audience)),
+            ),
+            confirm_label=_("Send the message"),
+            back=_back_url(seminar_id),
+            fields={"audience": audience, "subject": subject, "body": body},
+            preview=[(_("Subject"), subject), (_("Message"), body)],
+            danger=False,
+        )
     else:
         sent = registration_services.message_registrants(
             db.session, seminar, RegistrationStatus(audience), subject, body
