@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -362,3 +363,71 @@ def set_head_count(session: Session, seminar: Seminar, count: int | None, *, by)
         actor=by,
         details={"from": before, "to": count},
     )
+
+
+#: The rows of the 五十音 table a desk's list is filtered by, and what "other" holds.
+KANA_ROWS = ("あ", "か", "さ", "た", "な", "は", "ま", "や", "ら", "わ")
+OTHER_ROW = "other"
+_ROW_OF = {
+    char: row
+    for row, chars in zip(
+        KANA_ROWS,
+        (
+            "あいうえおぁぃぅぇぉゔ",
+            "かきくけこ",
+            "さしすせそ",
+            "たちつてとっ",
+            "なにぬねの",
+            "はひふへほ",
+            "まみむめも",
+            "やゆよゃゅょ",
+            "らりるれろ",
+            "わをんゐゑゎ",
+        ),
+        strict=True,
+    )
+    for char in chars
+}
+
+
+def kana_row(reading: str | None) -> str:
+    """The 五十音 row of a reading's first sound (が → か, パ → は); other: no kana reading."""
+    first = unicodedata.normalize("NFD", (reading or "").strip()[:1])[:1]
+    if "\u30a1" <= first <= "\u30f6":  # katakana to hiragana
+        first = chr(ord(first) - 0x60)
+    return _ROW_OF.get(first, OTHER_ROW)
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """One row of the 五十音 filter: its people expected and checked in so far."""
+
+    row: str
+    expected: int
+    checked_in: int
+
+
+def desk_list(
+    session: Session, seminar_id: int, row: str | None = None
+) -> tuple[list[tuple[Registration, CheckIn | None]], list[DeskRow]]:
+    """Everyone expected at the door (confirmed seats, walk-ins included) in 五十音 order,
+    only those of `row` when one is given, and the counts of every row for the filter."""
+    everyone = session.execute(
+        select(Registration, CheckIn)
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(
+            Registration.seminar_id == seminar_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .order_by(Registration.name_kana, Registration.name, Registration.id)
+    ).all()
+    by_row: dict[str, list[tuple[Registration, CheckIn | None]]] = {}
+    for registration, check_in in everyone:
+        by_row.setdefault(kana_row(registration.name_kana), []).append((registration, check_in))
+    rows = [
+        DeskRow(name, len(people), sum(check_in is not None for _r, check_in in people))
+        for name in (*KANA_ROWS, OTHER_ROW)
+        if (people := by_row.get(name))
+    ]
+    shown = by_row.get(row, []) if row else [tuple(pair) for pair in everyone]
+    return shown, rows

@@ -141,12 +141,18 @@ def desk(seminar_id: int):
 
 def _desk_page(seminar: Seminar, query: str = "", status: int = 200):
     checked_in, confirmed = services.counts(db.session, seminar.id)
+    row = request.args.get("row", "")
+    row = row if row in (*services.KANA_ROWS, services.OTHER_ROW) else ""
+    people, rows = services.desk_list(db.session, seminar.id, row or None)
     return render_template(
         "attendance/desk.html",
         seminar=seminar,
         result=_recall(),
         query=query,
         matches=services.search(db.session, seminar.id, query) if query else [],
+        people=people,
+        rows=rows,
+        row=row,
         checked_in=checked_in,
         confirmed=confirmed,
         desk_name=session.get(DESK_NAME_KEY),
