@@ -61,6 +61,8 @@ def run_migrations_online() -> None:
                 if broken:
                     raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
         if sqlite:
+            # Alembic leaves a transaction open here, inside which SQLite ignores the PRAGMA.
+            connection.commit()
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 

@@ -1,6 +1,7 @@
 """The consultation desk in the console: who sees what, the notes, clients' history, exports."""
 
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from seminar_app.attendance import services as attendance
 from seminar_app.audit.models import AuditEvent
 from seminar_app.consultations import services
 from seminar_app.consultations.models import Consultation
-from seminar_app.domain import CheckInMethod, Delivery, Role
+from seminar_app.domain import CheckInMethod, Delivery, Role, Topic
 from seminar_app.timeutil import fiscal_year_of, utcnow
 from tests.conftest import csrf_token, login, post_form
 from tests.registration_helpers import register
@@ -91,7 +92,7 @@ def test_an_advisor_records_a_consultation_through_the_form(client, db_session, 
     assert response.status_code == 303, response.get_data(as_text=True)[:800]
     saved = db_session.scalar(select(Consultation))
     assert saved.advisor_id == advisor.id and saved.channel == "phone" and saved.step == 3
-    assert saved.topic_list == ["departing-employees", "leak-incident"]
+    assert saved.topics == [Topic.LEAK_INCIDENT, Topic.DEPARTING_EMPLOYEES]  # in Topic's order
     assert saved.client.corporate_number == "1234567890123"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert SECRET not in page and "/notes" in page  # shown only on request
@@ -224,6 +225,25 @@ def test_exports_leave_the_notes_out_unless_an_organizer_asks(app, db_session, m
     assert [event.actor_id for event in logged] == [organizer.id]
     assert record.id  # the record itself is untouched by the exports
     assert db_session.get(Consultation, record.id).notes == SECRET
+
+
+def test_topics_are_ticked_on_the_edit_form_and_listed_in_order_everywhere(
+    client, db_session, make_user
+):
+    advisor = make_user(Role.ADVISOR)
+    record = consultation(db_session, advisor, topics=["departing-employees", "leak-incident"])
+    login(client, advisor)
+    client.get("/language/en")
+    form = client.get(f"/console/consultations/{record.id}/edit").get_data(as_text=True)
+    ticked = re.findall(r'<input checked[^>]*value="([^"]+)"', form)
+    ticked += re.findall(r'<input[^>]*value="([^"]+)"[^>]*checked', form)
+    assert set(ticked) & {t.value for t in Topic} == {"departing-employees", "leak-incident"}
+    # Topic's order, not the identifiers' alphabetical order.
+    shown = client.get(f"/console/consultations/{record.id}").get_data(as_text=True)
+    assert shown.index("A leak or suspected leak") < shown.index("Departing employees")
+    fy = fiscal_year_of(utcnow())
+    exported = client.get(f"/console/consultations/{fy}.csv").get_data(as_text=True)
+    assert "A leak or suspected leak・Departing employees" in exported
 
 
 def test_the_fiscal_year_report_shows_and_exports_the_desk(client, db_session, make_user):

@@ -10,7 +10,8 @@ from sqlalchemy import event, func, select
 from seminar_app import imports
 from seminar_app.audit.models import AuditEvent
 from seminar_app.consultations import importer, services
-from seminar_app.consultations.models import Client, Consultation
+from seminar_app.consultations.models import Client, Consultation, ConsultationTopic
+from seminar_app.domain import Topic
 from seminar_app.imports import ReportError
 from seminar_app.reports.services import consultation_figures
 
@@ -100,12 +101,12 @@ def test_a_good_file_imports_its_rows_in_each_encoding(db_session, encoding):
         "13",
         3,
     )
-    assert first.topics == "contracts;trade-secret-management"
+    assert first.topics == [Topic.TRADE_SECRET_MANAGEMENT, Topic.CONTRACTS]
     assert first.advisor_id is None and first.notes is None
     assert (second.held_on, second.channel, second.topics) == (
         date(2021, 1, 28),
         "in-person",
-        "ip-strategy",
+        [Topic.IP_STRATEGY],
     )
     assert (second.employee_band, second.industry, second.prefecture, second.step) == (
         None,
@@ -244,7 +245,7 @@ def test_what_spreadsheets_write_is_understood(db_session):
     assert [row.held_on for row in rows] == [date(2021, 4, d) for d in (1, 2, 3)]
     assert (rows[0].channel, rows[0].attribute, rows[0].employee_band) == ("online", "sme", "1-5")
     assert (rows[0].industry, rows[0].prefecture, rows[0].step) == ("E", "01", 7)
-    assert rows[0].topics == "contracts;ip-strategy"
+    assert rows[0].topics == [Topic.IP_STRATEGY, Topic.CONTRACTS]
     assert [row.prefecture for row in rows[1:]] == ["13", "27"]
     assert rows[1].employee_band == "6-20"
 
@@ -279,7 +280,11 @@ def test_large_files_are_written_in_batches_with_progress(db_session, monkeypatc
     monkeypatch.setattr(importer, "BATCH_SIZE", 1000)
     organizations = [f"株式会社テスト{number}" for number in range(1200)]
     lines = [
-        line(date=f"2020-{4 + n % 9:02d}-{1 + n % 28:02d}", organization=organizations[n % 1200])
+        line(
+            date=f"2020-{4 + n % 9:02d}-{1 + n % 28:02d}",
+            organization=organizations[n % 1200],
+            topics="contracts;leak-incident" if n % 2 else "other",
+        )
         for n in range(2500)
     ]
     data = csv_text(*lines).encode("cp932")
@@ -299,6 +304,16 @@ def test_large_files_are_written_in_batches_with_progress(db_session, monkeypatc
         event.remove(engine, "before_cursor_execute", listener)
     assert written == 2500 and done == [1000, 1000, 500]
     assert count(db_session, Consultation) == 2500 and count(db_session, Client) == 1200
+    assert count(db_session, ConsultationTopic) == 1250 * 2 + 1250
+    topics = dict(
+        db_session.execute(
+            select(Consultation.import_ref, func.count(ConsultationTopic.topic))
+            .join(Consultation.topic_rows)
+            .group_by(Consultation.import_ref)
+        ).all()
+    )
+    # Each row's topics went to its own consultation, in every batch.
+    assert [topics[f"{key}:{line}"] for line in (2, 3, 1002, 1003, 2500, 2501)] == [1, 2] * 3
     names = dict(
         db_session.execute(
             select(Consultation.import_ref, Client.name).join(Consultation.client)
@@ -309,4 +324,6 @@ def test_large_files_are_written_in_batches_with_progress(db_session, monkeypatc
     assert names[f"{key}:1201"] == names[f"{key}:2401"] == "株式会社テスト1199"
     client_lookups = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(client_lookups) <= 5, client_lookups  # 1200 names in batches, not one by one
+    topic_inserts = [s for s in statements if "INSERT INTO consultation_topics" in s]
+    assert len(topic_inserts) <= 6, topic_inserts  # in batches too, not one per row
     assert len(statements) < 60

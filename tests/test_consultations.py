@@ -3,12 +3,12 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from seminar_app.audit.models import AuditEvent
 from seminar_app.consultations import services
-from seminar_app.consultations.models import Client
-from seminar_app.domain import Role
+from seminar_app.consultations.models import Client, Consultation, ConsultationTopic
+from seminar_app.domain import Role, Topic
 
 
 def values(**overrides):
@@ -102,7 +102,16 @@ def test_consultations_in_the_fiscal_year_report(db_session, make_user, client):
     figures = fiscal_year_report(db_session, 2025, utcnow())["consultations"]
     assert (figures["total"], figures["online"]) == (2, 1)
     assert figures["by_channel"] == {"online": 1, "phone": 1}
-    assert figures["by_topic"]["contracts"] == 1 and figures["by_topic"]["ip-strategy"] == 0
+    # Every topic has its count, and a consultation with two topics counts under each.
+    assert figures["by_topic"] == {
+        "trade-secret-management": 1,
+        "ip-strategy": 0,
+        "ip-system-general": 0,
+        "contracts": 1,
+        "leak-incident": 1,
+        "departing-employees": 0,
+        "other": 0,
+    }
     token = issue_api_token(db_session, make_user(Role.ORGANIZER))
     db_session.commit()
     body = client.get(
@@ -110,3 +119,73 @@ def test_consultations_in_the_fiscal_year_report(db_session, make_user, client):
     ).get_json()
     assert body["consultations"]["total"] == 2
     assert "notes" not in str(body)
+
+
+def stored_topics(db_session) -> list[tuple[int, str]]:
+    return sorted(
+        db_session.execute(
+            select(ConsultationTopic.consultation_id, ConsultationTopic.topic)
+        ).tuples()
+    )
+
+
+def test_topics_are_rows_shown_in_the_order_of_the_vocabulary(db_session, make_user):
+    advisor = make_user(Role.ADVISOR)
+    consultation = services.record_consultation(
+        db_session,
+        values(topics=["other", "contracts", "trade-secret-management", "contracts"]),
+        advisor=advisor,
+        by=advisor,
+    )
+    db_session.commit()
+    db_session.expire_all()
+    assert consultation.topics == [Topic.TRADE_SECRET_MANAGEMENT, Topic.CONTRACTS, Topic.OTHER]
+    assert len(stored_topics(db_session)) == 3
+
+
+def test_a_correction_replaces_the_topics(db_session, make_user):
+    advisor = make_user(Role.ADVISOR)
+    consultation = services.record_consultation(
+        db_session,
+        values(topics=["trade-secret-management", "contracts"]),
+        advisor=advisor,
+        by=advisor,
+    )
+    db_session.commit()
+    services.update_consultation(
+        db_session,
+        consultation,
+        values(topics=["contracts", "leak-incident"]),
+        advisor=advisor,
+        by=advisor,
+    )
+    db_session.commit()
+    assert stored_topics(db_session) == [
+        (consultation.id, "contracts"),
+        (consultation.id, "leak-incident"),
+    ]
+
+
+def test_a_refused_correction_keeps_the_topics(db_session, make_user):
+    advisor = make_user(Role.ADVISOR)
+    consultation = services.record_consultation(
+        db_session, values(topics=["contracts"]), advisor=advisor, by=advisor
+    )
+    db_session.commit()
+    with pytest.raises(services.ConsultationError):
+        services.update_consultation(
+            db_session, consultation, values(topics=[]), advisor=advisor, by=advisor
+        )
+    db_session.rollback()
+    assert stored_topics(db_session) == [(consultation.id, "contracts")]
+
+
+def test_the_topics_go_with_their_consultation(db_session, make_user):
+    advisor = make_user(Role.ADVISOR)
+    services.record_consultation(
+        db_session, values(topics=["contracts", "other"]), advisor=advisor, by=advisor
+    )
+    db_session.commit()
+    db_session.execute(delete(Consultation))  # in SQL: the database's ON DELETE CASCADE
+    db_session.commit()
+    assert db_session.scalar(select(func.count()).select_from(ConsultationTopic)) == 0

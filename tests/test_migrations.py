@@ -174,3 +174,33 @@ def test_rebuilding_a_table_on_sqlite_keeps_the_rows_that_refer_to_it(backend, t
         assert count == 1
         upgrade()
         db.engine.dispose()
+
+
+def test_consultation_topics_move_to_their_own_table_and_back(backend, tmp_path):
+    app = make_app(fresh_database_url(backend, tmp_path, "seminar_topics"))
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    with app.app_context():
+        upgrade(revision="d15c6d0a0006")
+        with db.engine.begin() as connection:
+            for number, topics in ((1, "contracts;leak-incident"), (2, ";astrology;;other;other")):
+                connection.execute(
+                    text(
+                        "INSERT INTO consultations (id, held_on, channel, attribute, topics, "
+                        "source, created_at, updated_at) VALUES (:id, '2020-05-01', 'phone', "
+                        "'sme', :topics, 'direct', :at, :at)"
+                    ),
+                    {"id": number, "topics": topics, "at": at},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT consultation_id, topic FROM consultation_topics")
+            ).all()
+            columns = {c["name"] for c in inspect(connection).get_columns("consultations")}
+        assert sorted(rows) == [(1, "contracts"), (1, "leak-incident"), (2, "other")]
+        assert "topics" not in columns
+        downgrade(revision="d15c6d0a0006")
+        with db.engine.connect() as connection:
+            joined = connection.execute(text("SELECT id, topics FROM consultations ORDER BY id"))
+            assert joined.all() == [(1, "contracts;leak-incident"), (2, "other")]
+        db.engine.dispose()

@@ -17,7 +17,7 @@ from seminar_app.audit.models import AuditEvent
 from seminar_app.certificates.models import Certificate
 from seminar_app.certificates.services import statement_of
 from seminar_app.consultations.models import Client, Consultation
-from seminar_app.domain import CheckInMethod, Delivery, HostType, Role
+from seminar_app.domain import CheckInMethod, Delivery, HostType, Role, Topic
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.privacy import services as privacy
 from seminar_app.registration.models import CalendarFeed, Registration
@@ -156,7 +156,7 @@ def years(db_session, make_seminar):
             held_on=date(2025, 3, 31),
             channel="online",
             attribute="sme",
-            topics="contracts;leak-incident",
+            topics=[Topic.CONTRACTS, Topic.LEAK_INCIDENT],
             source="direct",
             client_id=client.id,
             notes="顧客の秘密: 製法Xの管理",
@@ -165,7 +165,7 @@ def years(db_session, make_seminar):
             held_on=date(2025, 4, 1),
             channel="phone",
             attribute="sme",
-            topics="ip-strategy",
+            topics=[Topic.IP_STRATEGY],
             source="seminar",
             notes="新年度の相談メモ",
         ),

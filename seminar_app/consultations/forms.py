@@ -98,7 +98,7 @@ class ConsultationForm(FlaskForm):
         self.employee_band.data = consultation.employee_band or ""
         self.industry.data = consultation.industry or ""
         self.prefecture.data = consultation.prefecture or ""
-        self.topics.data = consultation.topic_list
+        self.topics.data = consultation.topics
         self.source.data = consultation.source
         self.step.data = consultation.step or 0
         self.notes.data = notes

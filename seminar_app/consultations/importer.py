@@ -60,7 +60,7 @@ from ..domain import Attribute, Channel, EmployeeBand, Source, Topic
 from ..imports import Limits, Problem, ReportError, quoted
 from ..reference import PREFECTURES
 from ..text import normalize_text, organization_key
-from .models import Client, Consultation
+from .models import Client, Consultation, ConsultationTopic
 from .services import ConsultationInput, _problems
 
 __all__ = [
@@ -315,6 +315,10 @@ def _clients(session: Session, rows: Sequence[ConsultationRow]) -> dict[str, int
     return ids
 
 
+def _import_ref(key: str, row: ConsultationRow) -> str:
+    return f"{key}:{row.line}"
+
+
 def _record_of(row: ConsultationRow, key: str, clients: dict[str, int]) -> dict[str, Any]:
     values = row.values
     return {
@@ -326,10 +330,9 @@ def _record_of(row: ConsultationRow, key: str, clients: dict[str, int]) -> dict[
         "employee_band": values.employee_band,
         "industry": values.industry,
         "prefecture": values.prefecture,
-        "topics": ";".join(sorted(set(values.topics))),
         "source": values.source,
         "step": values.step,
-        "import_ref": f"{key}:{row.line}",
+        "import_ref": _import_ref(key, row),
         "notes": None,
     }
 
@@ -348,8 +351,23 @@ def import_rows(
     clients = _clients(session, rows)
     for start in range(0, len(rows), BATCH_SIZE):
         batch = rows[start : start + BATCH_SIZE]
-        # An ORM bulk INSERT: one executemany per batch, without loading the rows back.
-        session.execute(insert(Consultation), [_record_of(row, key, clients) for row in batch])
+        # ORM bulk INSERTs, one executemany per batch, without loading objects. Each new id
+        # comes back with its row's import reference (asking for the rows' order instead
+        # makes SQLite insert one row per statement).
+        ids = dict(
+            session.execute(
+                insert(Consultation).returning(Consultation.import_ref, Consultation.id),
+                [_record_of(row, key, clients) for row in batch],
+            ).all()
+        )
+        session.execute(
+            insert(ConsultationTopic),
+            [
+                {"consultation_id": ids[_import_ref(key, row)], "topic": topic}
+                for row in batch
+                for topic in dict.fromkeys(row.values.topics)
+            ],
+        )
         if progress is not None:
             progress(len(batch))
     record(

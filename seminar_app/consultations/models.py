@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Coded, TimestampMixin, codes_check, enum_check
-from ..domain import Attribute, Channel, EmployeeBand, Source
+from ..domain import Attribute, Channel, EmployeeBand, Source, Topic
 from ..extensions import db
 from ..reference import INDUSTRIES, PREFECTURES
 
@@ -49,6 +49,19 @@ class Client(TimestampMixin, db.Model):
     corporate_number: Mapped[str | None] = mapped_column(String(13), unique=True)
 
 
+class ConsultationTopic(db.Model):
+    """One thing a consultation was about: a consultation has one row per topic."""
+
+    __tablename__ = "consultation_topics"
+    __table_args__ = (enum_check("topic", Topic),)
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Counted once under each of its topics by the reports (consultation_figures).
+    topic: Mapped[Topic] = mapped_column(Coded(Topic, 30), primary_key=True)
+
+
 class Consultation(TimestampMixin, db.Model):
     __tablename__ = "consultations"
     __table_args__ = (
@@ -74,8 +87,6 @@ class Consultation(TimestampMixin, db.Model):
     employee_band: Mapped[EmployeeBand | None] = mapped_column(Coded(EmployeeBand, 10))
     industry: Mapped[str | None] = mapped_column(String(1))
     prefecture: Mapped[str | None] = mapped_column(String(2))
-    #: Topics, `;`-separated identifiers of Topic (one or more).
-    topics: Mapped[str] = mapped_column(String(200))
     source: Mapped[Source] = mapped_column(Coded(Source, 20))
     #: The step of the seven-step trade-secret support reached (1–7), if any.
     step: Mapped[int | None] = mapped_column()
@@ -84,9 +95,25 @@ class Consultation(TimestampMixin, db.Model):
     #: The client's own secrets: organizers and the record's advisor only, reads audited.
     notes: Mapped[str | None] = mapped_column(Text)
 
+    #: What it was about (one or more): read and set through `topics`.
+    topic_rows: Mapped[list[ConsultationTopic]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
     client: Mapped[Client | None] = relationship()
     advisor = relationship("User")
 
     @property
-    def topic_list(self) -> list[str]:
-        return [topic for topic in self.topics.split(";") if topic]
+    def topics(self) -> list[Topic]:
+        """The topics in the order Topic declares them, the order every page shows."""
+        order = list(Topic)
+        return sorted((Topic(row.topic) for row in self.topic_rows), key=order.index)
+
+    @topics.setter
+    def topics(self, wanted: list[Topic] | list[str]) -> None:
+        chosen = {Topic(topic) for topic in wanted}
+        self.topic_rows[:] = [row for row in self.topic_rows if row.topic in chosen]
+        present = {row.topic for row in self.topic_rows}
+        order = list(Topic)
+        self.topic_rows.extend(
+            ConsultationTopic(topic=topic) for topic in sorted(chosen - present, key=order.index)
+        )

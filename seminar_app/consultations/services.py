@@ -79,6 +79,7 @@ class ConsultationInput:
     held_on: date
     channel: str
     attribute: str
+    #: Topic identifiers (members of Topic, or their text): one or more.
     topics: list[str]
     source: str
     employee_band: str | None = None
@@ -128,7 +129,7 @@ def _apply(session: Session, consultation: Consultation, values: ConsultationInp
     consultation.employee_band = values.employee_band
     consultation.industry = values.industry
     consultation.prefecture = values.prefecture
-    consultation.topics = ";".join(sorted(set(values.topics)))
+    consultation.topics = values.topics
     consultation.source = values.source
     consultation.step = values.step
 

@@ -229,7 +229,7 @@ def export(fy: int, extension: str):
             label(consultation.employee_band),
             _place_label("industry", consultation.industry),
             _place_label("prefecture", consultation.prefecture),
-            "・".join(label(topic) for topic in consultation.topic_list),
+            "・".join(label(topic) for topic in consultation.topics),
             label(consultation.source),
             step_label(consultation.step),
             consultation.advisor.display_name if consultation.advisor else "",

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..catalogue.models import Seminar
-from ..consultations.models import Consultation
+from ..consultations.models import Consultation, ConsultationTopic
 from ..domain import Channel, Delivery, HostType, RegistrationStatus, SeminarStatus, Topic
 from ..elearning.models import Recording, RecordingView
 from ..registration.models import Registration
@@ -214,23 +214,25 @@ def consultation_figures(session: Session, fiscal_year: int) -> dict[str, Any]:
     """The desk's consultations held on dates of the fiscal year (1 April – 31 March)."""
     start, end = fiscal_year_dates(fiscal_year)
     in_year = and_(Consultation.held_on >= start, Consultation.held_on < end)
-    # Topics are stored `a;b;c`: wrap in `;` so that one topic never matches inside another.
-    wrapped = literal(";") + Consultation.topics + literal(";")
-    topic_counts = [
-        func.count(case((wrapped.contains(f";{topic.value};", autoescape=True), Consultation.id)))
-        for topic in Topic
-    ]
-    total, online, *by_topic = session.execute(
+    total, online = session.execute(
         select(
             func.count(Consultation.id),
             func.count(case((Consultation.channel == Channel.ONLINE, Consultation.id))),
-            *topic_counts,
         ).where(in_year)
     ).one()
+    # One row per topic of a consultation: one with two topics counts once under each.
+    per_topic = dict(
+        session.execute(
+            select(ConsultationTopic.topic, func.count())
+            .join(Consultation, Consultation.id == ConsultationTopic.consultation_id)
+            .where(in_year)
+            .group_by(ConsultationTopic.topic)
+        ).all()
+    )
     figures: dict[str, Any] = {
         "total": total,
         "online": online,
-        "by_topic": {topic.value: count for topic, count in zip(Topic, by_topic, strict=True)},
+        "by_topic": {topic.value: per_topic.get(topic, 0) for topic in Topic},
     }
     for name in ("channel", "attribute", "employee_band", "industry", "source"):
         column = getattr(Consultation, name)
