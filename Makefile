@@ -35,6 +35,7 @@ run: export PORT := $(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) content sync
+	$(FLASK) demo load
 	@echo "Staff console: create an account with"
 	@echo "  APP_ENV=development $(FLASK) users create you@example.org --name '山田 花子' --role organizer --role admin"
 	@echo "Mail: sent to SMTP_HOST when set; otherwise kept at http://$(HOST):$(PORT)/dev/mailbox"

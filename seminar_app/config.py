@@ -86,6 +86,8 @@ class Config:
         self.REGISTRATION_RATE_LIMIT = env.get("REGISTRATION_RATE_LIMIT", "20 per minute")
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
 
+        #: `flask demo load` fills a fictional past fiscal year (development only by default).
+        self.DEMO_DATA = _bool(env.get("DEMO_DATA"), self.ENV_NAME == "development")
         self.AGENCY_NAME = env.get("AGENCY_NAME", "知財戦略支援センター")
         self.AGENCY_NAME_EN = env.get("AGENCY_NAME_EN", "IP Strategy Support Center")
 
