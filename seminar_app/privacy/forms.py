@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from ..registration.forms import mark_required
 from ..registration.models import Registration
 from .services import CORRECTABLE
 
@@ -35,6 +36,10 @@ class CorrectionForm(FlaskForm):
     department = StringField(_l("Department"))
     job_title = StringField(_l("Job title"))
     question = TextAreaField(_l("Question for the lecturer (optional)"), render_kw={"rows": 4})
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        mark_required(self)
 
     @classmethod
     def for_registration(cls, registration: Registration) -> CorrectionForm:

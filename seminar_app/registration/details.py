@@ -109,6 +109,12 @@ def _choice(raw: Any, name: str, allowed, errors: dict[str, str], *, required: b
     return value
 
 
+#: The fields parse_details refuses to go without, whatever else is given (the reading, the
+#: organization and the employee band depend on the name and the attribute); every
+#: participant form marks these required.
+ALWAYS_REQUIRED = ("name", "email", "attribute", "prefecture")
+
+
 def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, dict[str, str]]:
     """Check and normalise a registration's fields; errors map each bad field to a message."""
     errors: dict[str, str] = {}

@@ -9,7 +9,15 @@ from wtforms.validators import DataRequired
 
 from ..domain import Attribute, EmployeeBand, HeardFrom, choices
 from ..reference import INDUSTRIES, PREFECTURES, reference_choices
-from .details import DETAIL_FIELDS, ParticipantDetails, parse_details
+from .details import ALWAYS_REQUIRED, DETAIL_FIELDS, ParticipantDetails, parse_details
+
+
+def mark_required(form: FlaskForm) -> None:
+    """Flag the fields parse_details always requires, so that every participant form shows
+    their required marks (the participant_fields macro reads field.flags.required)."""
+    for name in ALWAYS_REQUIRED:
+        if name in form:
+            form[name].flags.required = True
 
 
 def _select(label, **kwargs) -> SelectField:
@@ -50,6 +58,7 @@ class DetailsForm(FlaskForm):
         self.details: ParticipantDetails | None = None
         self.language = language
         self.fixed_email = fixed_email
+        mark_required(self)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
