@@ -114,9 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .announcements import mails as _announcement_mails  # noqa: F401  (mail renderers)
     from .announcements.views import bp as announcements_bp
-    from .api import announcements as _announcements_api  # noqa: F401  (routes on api_bp)
-    from .api import staff as _staff_api  # noqa: F401  (adds the staff routes to api_bp)
-    from .api.views import bp as api_bp
+    from .api import bp as api_bp
     from .attendance.online import bp as online_bp
     from .attendance.views import bp as desk_bp
     from .auth.mfa.views import bp as mfa_bp
@@ -303,6 +301,7 @@ def _register_cli(app: Flask) -> None:
     from .announcements.cli import announcements_cli
     from .auth.cli import users_cli
     from .content.cli import content_cli
+    from .demo_cli import demo_cli
     from .notifications.cli import outbox_cli
     from .privacy.cli import privacy_cli
     from .registration.cli import reminders_cli
@@ -312,6 +311,7 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
+    app.cli.add_command(demo_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(report_cli)

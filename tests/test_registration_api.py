@@ -228,9 +228,17 @@ def test_every_field_empty_names_each_required_field(client, make_seminar):
     response = post_registration(client, seminar.id, EMPTY_BODY)
     assert response.status_code == 422
     fields = response.get_json()["fields"]
-    required = {"name", "name_kana", "email", "prefecture", "attribute", "privacy_notice_agreed"}
+    required = {"name", "email", "prefecture", "attribute", "privacy_notice_agreed"}
     assert required <= set(fields), fields
     assert all(isinstance(fields[name], str) and fields[name] for name in required)
+
+
+def test_the_reading_is_required_for_a_name_in_japanese_script(client, make_seminar):
+    seminar = make_seminar()
+    japanese = post_registration(client, seminar.id, {**EMPTY_BODY, "name": "山田 太郎"})
+    assert "name_kana" in japanese.get_json()["fields"]
+    latin = post_registration(client, seminar.id, {**EMPTY_BODY, "name": "John Smith"})
+    assert "name_kana" not in latin.get_json()["fields"]
 
 
 @pytest.mark.parametrize(

@@ -339,6 +339,9 @@ ROUTES: dict[tuple[str, str], Access] = {
         "GET", ORG
     ),
     ("api.send_announcement", "/api/v1/announcements"): api_staff("POST", ORG),
+    ("api.upload_material", "/api/v1/seminars/<id:seminar_id>/materials"): api_staff(
+        "POST", LEC, ORG
+    ),
     # development only (no SMTP_HOST, never in production)
     ("devmail.index", "/dev/mailbox"): _access(DEV_ONLY, "GET"),
     ("devmail.show", "/dev/mailbox/<name>"): _access(

@@ -11,14 +11,24 @@ from flask import g, jsonify, request
 from ..auth.services import user_for_api_token
 from ..domain import Role
 from ..extensions import db
+from .blueprint import ErrorSchema, bp
+
+#: The operations' security requirement in the OpenAPI document.
+STAFF_TOKEN = [{"bearerToken": []}]
 
 
 def error(status: int, message: str, **extra: Any):
     return jsonify(error=message, status=status, **extra), status
 
 
+def refusal(status: int, description: str) -> Callable:
+    """Document an error answer (the shape `error` gives it)."""
+    return bp.alt_response(status, schema=ErrorSchema, description=description)
+
+
 def token_required(*roles: Role) -> Callable:
     """The request carries `Authorization: Bearer <token>` of a staff member with a role."""
+    roles_named = " or ".join(role.value for role in roles)
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -37,6 +47,10 @@ def token_required(*roles: Role) -> Callable:
             g._login_user = user
             return view(*args, **kwargs)
 
-        return wrapper
+        documented = bp.doc(security=STAFF_TOKEN)(wrapper)
+        documented = refusal(401, "No valid token (missing, unknown, expired or revoked)")(
+            documented
+        )
+        return refusal(403, f"The token's account lacks the role ({roles_named})")(documented)
 
     return decorator

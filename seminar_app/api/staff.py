@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -25,201 +24,90 @@ from ..registration import services as registrations
 from ..registration.models import Registration
 from ..reports import services as reports
 from ..timeutil import utcnow
-from .access import error, token_required
-from .views import bp, seminar_json
-
-#: Fields of a seminar that the API writes, and the JSON types they take.
-TIME_FIELDS = tuple(name for name in SEMINAR_FIELD_NAMES if name.endswith("_at"))
-TEXT_FIELDS = tuple(
-    name for name in SEMINAR_FIELD_NAMES if name not in (*TIME_FIELDS, "capacity", "status")
+from .access import error, refusal, token_required
+from .blueprint import bp
+from .schemas import (
+    CheckInRequestSchema,
+    CheckInSchema,
+    FiscalYearReportSchema,
+    RegistrationListSchema,
+    RegistrationRowSchema,
+    SeminarCreateSchema,
+    SeminarWriteSchema,
+    StaffSeminarSchema,
 )
-REQUIRED_ON_CREATE = (
-    "title",
-    "series",
-    "host_type",
-    "delivery",
-    "starts_at",
-    "ends_at",
-    "capacity",
-)
-WRITABLE = {
-    *TEXT_FIELDS,
-    *TIME_FIELDS,
-    "capacity",
-    "status",
-    "waitlist_cutoff_hours",
-    "admission",
-    "lottery_sme_priority",
-}
 
-
-def staff_seminar_json(seminar: Seminar) -> dict[str, Any]:
-    return {
-        **seminar_json(seminar),
-        "meeting_url": seminar.meeting_url,
-        "waitlist_cutoff_hours": seminar.waitlist_cutoff_hours,
-        "lottery_sme_priority": bool(seminar.lottery_sme_priority),
-        "lottery_drawn_at": (
-            seminar.lottery_drawn_at.isoformat() if seminar.lottery_drawn_at else None
-        ),
-        "lottery_seed": seminar.lottery_seed,
-    }
-
-
-def _parse_time(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO 8601 date-time string")
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError("needs a UTC offset, e.g. 2026-12-15T14:00:00+09:00")
-    return moment
-
-
-def _read_body(fields: SeminarFields, body: dict[str, Any], errors: dict[str, str]) -> None:
-    for name in TEXT_FIELDS:
-        if name in body:
-            value = body[name]
-            if value is not None and not isinstance(value, str):
-                errors[name] = "must be a string or null"
-            else:
-                setattr(fields, name, value.strip() or None if isinstance(value, str) else None)
-    if "title" in body and not errors.get("title"):
-        fields.title = fields.title or ""
-    if "description" in body and not errors.get("description"):
-        fields.description = fields.description or ""  # blank, not missing (NOT NULL)
-    for name in TIME_FIELDS:
-        if name in body:
-            try:
-                setattr(fields, name, None if body[name] is None else _parse_time(body[name]))
-            except ValueError as exc:
-                errors[name] = str(exc)
-    if "capacity" in body:
-        value = body["capacity"]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            errors["capacity"] = "must be a whole number or null"
-        else:
-            fields.capacity = value
+#: Fields the seminar's lifecycle takes beside SeminarFields.
+RUNNING_FIELDS = ("admission", "lottery_sme_priority", "waitlist_cutoff_hours")
 
 
 def _fields_of(seminar: Seminar) -> SeminarFields:
     return SeminarFields(**{name: getattr(seminar, name) for name in SEMINAR_FIELD_NAMES})
 
 
-def _body() -> tuple[dict[str, Any] | None, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return None, error(400, "Send a JSON object.")
-    unknown = sorted(set(body) - WRITABLE)
-    if unknown:
-        return None, error(
-            422, "Unknown fields.", fields={name: "unknown field" for name in unknown}
-        )
-    return body, None
+def _apply(fields: SeminarFields, body: dict[str, Any]) -> SeminarFields:
+    for name in SEMINAR_FIELD_NAMES:
+        if name in body and name != "status":  # the lifecycle changes a status
+            setattr(fields, name, body[name])
+    # Blank, not missing: these columns are NOT NULL.
+    fields.title = fields.title or ""
+    fields.description = fields.description or ""
+    return fields
 
 
-def _cutoff(body: dict[str, Any], errors: dict[str, str]) -> int | None:
-    value = body.get("waitlist_cutoff_hours")
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 24 * 60:
-        errors["waitlist_cutoff_hours"] = "must be a whole number of hours from 0 to 1440"
-        return None
-    return value
+def _problems(fields: SeminarFields, admission: str) -> dict[str, str]:
+    """The seminar's rules, in the API's language."""
+    with force_locale("en"):
+        problems = admission_problems(admission, fields.registration_closes_at)
+        problems.update(seminar_problems(fields, utcnow()))
+    return problems
 
 
-def _admission(
-    body: dict[str, Any], errors: dict[str, str], closes_at: datetime | None, current: str
-) -> tuple[str | None, bool | None]:
-    """The admission and SME priority the body asks for (None: not given)."""
-    admission = body.get("admission")
-    if "admission" in body and (
-        not isinstance(admission, str) or admission not in {member.value for member in Admission}
-    ):
-        errors["admission"] = "one of " + ", ".join(member.value for member in Admission)
-        admission = None
-    sme_priority = body.get("lottery_sme_priority")
-    if "lottery_sme_priority" in body and not isinstance(sme_priority, bool):
-        errors["lottery_sme_priority"] = "must be true or false"
-        sme_priority = None
-    if "admission" not in errors:
-        with force_locale("en"):
-            for name, message in admission_problems(admission or current, closes_at).items():
-                errors.setdefault(name, message)
-    return admission, sme_priority
+def _running(body: dict[str, Any]) -> dict[str, Any]:
+    return {name: body.get(name) for name in RUNNING_FIELDS}
 
 
-@bp.post("/seminars")
+@bp.route("/seminars", methods=["POST"])
 @token_required(Role.ORGANIZER)
-def create_seminar():
-    body, failure = _body()
-    if failure:
-        return failure
-    errors = {name: "required" for name in REQUIRED_ON_CREATE if body.get(name) is None}
-    fields = SeminarFields(status=SeminarStatus.DRAFT)
-    _read_body(fields, body, errors)
-    cutoff = _cutoff(body, errors)
-    admission, sme_priority = _admission(
-        body, errors, fields.registration_closes_at, Admission.FIRST_COME
-    )
-    status = body.get("status", SeminarStatus.DRAFT)
-    if status not in (SeminarStatus.DRAFT, SeminarStatus.PUBLISHED):
-        errors["status"] = "a new seminar is draft or published"
-    if not errors:
-        with force_locale("en"):
-            errors.update(seminar_problems(fields, utcnow()))
-    if errors:
-        return error(422, "The seminar is not valid.", fields=errors)
-    seminar = lifecycle.create_seminar(
-        db.session,
-        fields,
-        [],
-        admission=admission,
-        lottery_sme_priority=sme_priority,
-        waitlist_cutoff_hours=cutoff,
-    )
-    if status == SeminarStatus.PUBLISHED:
+@bp.arguments(SeminarCreateSchema)
+@bp.response(201, StaffSeminarSchema, description="The created seminar")
+def create_seminar(body: dict[str, Any]):
+    """Create a seminar (staff: organizer)"""
+    fields = _apply(SeminarFields(status=SeminarStatus.DRAFT), body)
+    problems = _problems(fields, body.get("admission") or Admission.FIRST_COME)
+    if problems:
+        return error(422, SeminarCreateSchema.invalid_message, fields=problems)
+    seminar = lifecycle.create_seminar(db.session, fields, [], **_running(body))
+    if body["status"] == SeminarStatus.PUBLISHED:
         lifecycle.publish(db.session, seminar, utcnow())
     db.session.commit()
-    return jsonify(staff_seminar_json(seminar)), 201
+    return seminar
 
 
-@bp.patch("/seminars/<id:seminar_id>")
+@bp.route("/seminars/<id:seminar_id>", methods=["PATCH"])
 @token_required(Role.ORGANIZER)
-def update_seminar(seminar_id: int):
+@bp.arguments(SeminarWriteSchema)
+@bp.response(200, StaffSeminarSchema, description="The changed seminar")
+@refusal(404, "No seminar has this id")
+@refusal(409, "The status change is not possible, or the admission cannot change any more")
+def update_seminar(body: dict[str, Any], seminar_id: int):
+    """Change a seminar (staff: organizer)
+
+    A new time or place sends calendar updates; status cancelled sends cancellations.
+    """
     seminar = db.session.get(Seminar, seminar_id)
     if seminar is None:
         return error(404, "No seminar has this id.")
-    body, failure = _body()
-    if failure:
-        return failure
-    errors: dict[str, str] = {}
-    fields = _fields_of(seminar)
-    _read_body(fields, body, errors)
-    cutoff = _cutoff(body, errors)
-    admission, sme_priority = _admission(
-        body, errors, fields.registration_closes_at, seminar.admission
-    )
+    fields = _apply(_fields_of(seminar), body)
     status = body.get("status", seminar.status)
-    if not isinstance(status, str) or status not in {member.value for member in SeminarStatus}:
-        errors["status"] = "one of draft, published, cancelled"
-    if not errors:
-        with force_locale("en"):
-            problems = seminar_problems(fields, utcnow())
-        problems.pop("status", None)
-        errors.update(problems)
-    if errors:
-        return error(422, "The change is not valid.", fields=errors)
+    problems = _problems(fields, body.get("admission") or seminar.admission)
+    problems.pop("status", None)  # the lifecycle judges a change of status
+    if problems:
+        return error(422, SeminarWriteSchema.invalid_message, fields=problems)
     try:
         with force_locale("en"):
             lifecycle.change_seminar(
-                db.session,
-                seminar.id,
-                fields,
-                list(seminar.lecturers),
-                utcnow(),
-                admission=admission,
-                lottery_sme_priority=sme_priority,
-                waitlist_cutoff_hours=cutoff,
+                db.session, seminar.id, fields, list(seminar.lecturers), utcnow(), **_running(body)
             )
             # change_seminar took the seminar's lock in this transaction.
             lifecycle.change_status(
@@ -229,12 +117,15 @@ def update_seminar(seminar_id: int):
         db.session.rollback()
         return error(409, str(exc))
     db.session.commit()
-    return jsonify(staff_seminar_json(seminar))
+    return seminar
 
 
-@bp.get("/seminars/<id:seminar_id>/registrations")
+@bp.route("/seminars/<id:seminar_id>/registrations", methods=["GET"])
 @token_required(Role.ORGANIZER)
+@bp.response(200, RegistrationListSchema, description="The registrations")
+@refusal(404, "No seminar has this id")
 def list_registrations(seminar_id: int):
+    """Every registration of a seminar (staff: organizer)"""
     seminar = db.session.get(Seminar, seminar_id)
     if seminar is None:
         return error(404, "No seminar has this id.")
@@ -242,21 +133,9 @@ def list_registrations(seminar_id: int):
         select(Registration).where(Registration.seminar_id == seminar.id).order_by(Registration.id)
     ).all()
     positions = registrations.waitlist_positions(db.session, seminar.id)
-    items = []
-    for row in rows:
-        items.append(
-            {
-                "id": row.id,
-                "email": row.email,
-                "name": row.name,
-                "name_kana": row.name_kana,
-                "organization": row.organization,
-                "status": row.status,
-                "waitlist_position": positions.get(row.id),
-                "lottery_rank": row.lottery_rank,
-                "created_at": row.created_at.isoformat(),
-            }
-        )
+    items = RegistrationRowSchema(many=True, exclude=["waitlist_position"]).dump(rows)
+    for item in items:
+        item["waitlist_position"] = positions.get(item["id"])
     record(
         db.session,
         "registration.exported",
@@ -265,36 +144,32 @@ def list_registrations(seminar_id: int):
         actor=g.api_user,
         details={"format": "api", "rows": len(items)},
     )
+    # Dumped before the commit, which would expire the rows and cost a query per attribute.
     db.session.commit()
     return jsonify(registrations=items, total=len(items))
 
 
-@bp.post("/checkins")
+@bp.route("/checkins", methods=["POST"])
 @token_required(Role.ORGANIZER, Role.RECEPTION)
-def create_checkin():
-    """Scanning apps: check in the ticket `code` for `seminar_id`. Safe to retry."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return error(400, "Send a JSON object.")
-    seminar_id, code = body.get("seminar_id"), body.get("code")
-    problems = {}
-    if (
-        isinstance(seminar_id, bool)
-        or not isinstance(seminar_id, int)
-        or not 0 < seminar_id < 2**31
-    ):
-        problems["seminar_id"] = "must be a seminar id (integer)"
-    if not isinstance(code, str) or not code or len(code) > attendance.MAX_CODE_LENGTH:
-        problems["code"] = "must be the text of the ticket's QR code"
-    if problems:
-        return error(422, "The check-in is not valid.", fields=problems)
-    seminar = db.session.get(Seminar, seminar_id)
+@bp.arguments(CheckInRequestSchema)
+@bp.response(201, CheckInSchema, description="Checked in now")
+@bp.alt_response(
+    200,
+    schema=CheckInSchema,
+    description="Already checked in (already_checked_in true, checked_in_at the first time)",
+    success=True,
+)
+@refusal(404, "No seminar or no ticket with this code")
+@refusal(409, "Cancelled, waitlisted, or another seminar's ticket (see code)")
+def create_checkin(body: dict[str, Any]):
+    """Check in a ticket (staff: organizer or reception); safe to retry"""
+    seminar = db.session.get(Seminar, body["seminar_id"])
     if seminar is None or seminar.status != SeminarStatus.PUBLISHED:
         return error(404, "No published seminar has this id.")
     result = attendance.check_in_code(
         db.session,
-        seminar_id,
-        code,
+        seminar.id,
+        body["code"],
         by=g.api_user,
         method=CheckInMethod.API,
         desk="api",
@@ -306,17 +181,22 @@ def create_checkin():
     if not result.admitted:
         return error(409, "This ticket does not admit to this seminar.", code=result.outcome.value)
     registration, check_in = result.registration, result.check_in
+    already = result.outcome == attendance.Outcome.ALREADY
     answer = {
         "registration_id": registration.id,
         "name": registration.name,
         "organization": registration.organization,
-        "checked_in_at": check_in.checked_in_at.isoformat(),
-        "already_checked_in": result.outcome == attendance.Outcome.ALREADY,
+        "checked_in_at": check_in.checked_in_at,
+        "already_checked_in": already,
     }
-    return jsonify(answer), (200 if answer["already_checked_in"] else 201)
+    return answer, (200 if already else 201)
 
 
-@bp.get("/reports/fiscal-years/<fy:fiscal_year>")
+@bp.route("/reports/fiscal-years/<fy:fiscal_year>", methods=["GET"])
 @token_required(Role.ORGANIZER)
+@bp.response(200, FiscalYearReportSchema, description="The year's figures")
+@refusal(404, "Outside the years the system knows")
 def fiscal_year_report(fiscal_year: int):
+    """Figures of a fiscal year (April–March, JST); zeros when empty (staff: organizer)"""
+    # The report's figures are passed on whole; the schema documents them.
     return jsonify(reports.fiscal_year_report(db.session, fiscal_year, utcnow()))

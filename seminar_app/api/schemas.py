@@ -1,0 +1,490 @@
+"""The shapes of the API's requests and answers; the OpenAPI document is generated from them.
+
+Request schemas check the JSON's types and convert it; the rules of the domain (a seminar's
+fields, a participant's details, an announcement) are called from here, never copied.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask_babel import force_locale
+from flask_smorest.fields import Upload
+from marshmallow import fields, validate
+
+from ..catalogue import services as catalogue
+from ..catalogue.rules import MAX_CAPACITY, TEXT_LIMITS
+from ..domain import (
+    Admission,
+    Attribute,
+    Audience,
+    Delivery,
+    EmployeeBand,
+    HeardFrom,
+    HostType,
+    Level,
+    RegistrationStatus,
+    SeminarStatus,
+    Series,
+)
+from ..materials.models import Material
+from ..reference import INDUSTRIES, PREFECTURES
+from ..registration.details import LIMITS, parse_details
+from ..text import normalize_text
+from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from .blueprint import ApiSchema, ErrorSchema
+
+#: Largest row id a path or a body may name.
+MAX_ID = 2**31 - 1
+#: Deepest page of the public list (the database's OFFSET stays small).
+MAX_PAGE = 10_000
+
+
+def choice(values, **kwargs: Any) -> fields.String:
+    """A string that is one of `values` (an enum's members, or a collection of codes)."""
+    return fields.String(validate=validate.OneOf([str(value) for value in values]), **kwargs)
+
+
+class WholeNumber(fields.Integer):
+    """An integer written as a JSON number: not true, not 1.5, not "3"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false as JSON writes them, nothing that merely looks like one."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class Text(fields.String):
+    """Text whose blank means "none"; the seminar's rules judge what is left."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_none=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> str | None:
+        return super()._deserialize(value, attr, data, **kwargs).strip() or None
+
+
+def moment(**kwargs: Any) -> fields.AwareDateTime:
+    """An ISO 8601 date-time with its UTC offset (e.g. 2026-12-15T14:00:00+09:00)."""
+    return fields.AwareDateTime(format="iso", **kwargs)
+
+
+# ---------------------------------------------------------------- answers
+
+
+class LecturerSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    name = fields.String(attribute="display_name", required=True)
+    name_en = fields.String(attribute="display_name_en", allow_none=True)
+    title = fields.String(allow_none=True)
+
+
+def _seats_left(seminar) -> int | None:
+    return catalogue.seats_left(seminar)
+
+
+class SeminarSchema(ma.Schema):
+    """The public representation; the meeting URL is deliberately absent."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    id = fields.Integer(required=True)
+    slug = fields.String()
+    title = fields.String(required=True, metadata={"description": "Japanese title"})
+    title_en = fields.String(allow_none=True)
+    description = fields.String(
+        required=True, metadata={"description": "Japanese description, Markdown"}
+    )
+    description_en = fields.String(allow_none=True)
+    series = choice(Series, required=True)
+    level = choice(Level, required=True, allow_none=True)
+    host_type = choice(HostType, required=True)
+    delivery = choice(Delivery, required=True)
+    status = choice(SeminarStatus, required=True)
+    starts_at = fields.DateTime(format="iso", required=True)
+    ends_at = fields.DateTime(format="iso", required=True)
+    venue = fields.String(required=True, allow_none=True)
+    capacity = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=0))
+    seats_left = fields.Function(
+        _seats_left,
+        required=True,
+        allow_none=True,
+        metadata={"type": "integer", "minimum": 0},
+    )
+    admission = choice(
+        Admission,
+        required=True,
+        metadata={
+            "description": "first-come: seats in order of registration; lottery: "
+            "applications until registration_closes_at, then a draw"
+        },
+    )
+    registration_opens_at = fields.DateTime(format="iso", required=True, allow_none=True)
+    registration_closes_at = fields.DateTime(format="iso", required=True, allow_none=True)
+    fiscal_year = fields.Integer(
+        required=True, metadata={"description": "年度: April to March, in JST"}
+    )
+    host_organization = fields.String(allow_none=True)
+    external_url = fields.String(allow_none=True)
+    lecturers = fields.List(fields.Nested(LecturerSchema))
+
+
+class StaffSeminarSchema(SeminarSchema):
+    """What staff see of a seminar: the public fields and how it is run."""
+
+    meeting_url = fields.String(allow_none=True)
+    waitlist_cutoff_hours = fields.Integer()
+    lottery_sme_priority = fields.Boolean()
+    lottery_drawn_at = fields.DateTime(format="iso", allow_none=True)
+    lottery_seed = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+
+
+class SeminarPageSchema(ma.Schema):
+    seminars = fields.List(fields.Nested(SeminarSchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class RegistrationCreatedSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            [
+                RegistrationStatus.CONFIRMED,
+                RegistrationStatus.WAITLISTED,
+                RegistrationStatus.APPLIED,
+            ]
+        ),
+        metadata={
+            "description": "applied: an application to a lottery seminar, "
+            "confirmed or waitlisted by the draw after the deadline"
+        },
+    )
+    waitlist_position = fields.Integer(
+        required=True, allow_none=True, validate=validate.Range(min=1)
+    )
+    manage_url = fields.Url(required=True)
+
+
+class RegistrationRowSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    name = fields.String()
+    name_kana = fields.String()
+    organization = fields.String(allow_none=True)
+    status = choice(RegistrationStatus, required=True)
+    waitlist_position = fields.Integer(required=True, allow_none=True)
+    lottery_rank = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "place in the lottery's drawn order; null before a draw"},
+    )
+    created_at = fields.DateTime(format="iso")
+
+
+class RegistrationListSchema(ma.Schema):
+    registrations = fields.List(fields.Nested(RegistrationRowSchema), required=True)
+    total = fields.Integer(required=True)
+
+
+class CheckInSchema(ma.Schema):
+    registration_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    organization = fields.String(allow_none=True)
+    checked_in_at = fields.DateTime(format="iso", required=True)
+    already_checked_in = fields.Boolean(required=True)
+
+
+class ReportPartSchema(ma.Schema):
+    """Figures of the report: the ones named here, and more the report may add."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+class CountsSchema(ReportPartSchema):
+    total = fields.Integer(required=True)
+    online = fields.Integer(required=True)
+
+
+class SeminarFiguresSchema(ReportPartSchema):
+    total = fields.Integer(required=True)
+    online = fields.Integer(required=True)
+    hybrid = fields.Integer()
+    by_host_type = fields.Dict(
+        keys=choice(HostType), values=fields.Nested(CountsSchema), required=True
+    )
+    by_series = fields.Dict()
+    by_level = fields.Dict()
+
+
+class AttendeeFiguresSchema(ReportPartSchema):
+    total = fields.Integer(required=True)
+    by_host_type = fields.Dict(keys=choice(HostType), values=fields.Integer(), required=True)
+    registered_attendees_by = fields.Dict()
+
+
+class FiscalYearReportSchema(ReportPartSchema):
+    fiscal_year = fields.Integer(required=True)
+    seminars = fields.Nested(SeminarFiguresSchema, required=True)
+    attendees = fields.Nested(AttendeeFiguresSchema, required=True)
+    registrations = fields.Dict(required=True)
+    recordings = fields.Dict(required=True)
+    consultations = fields.Nested(CountsSchema)
+
+
+class AnnouncementQueuedSchema(ma.Schema):
+    announcement_id = fields.Integer(required=True)
+    recipients = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
+# ---------------------------------------------------------------- requests
+
+
+class SeminarQuerySchema(ApiSchema):
+    """Filters of the public list; an empty value is the filter left out."""
+
+    invalid_message = "A query parameter is not valid."
+    refusal_schema = ErrorSchema
+
+    level = choice(Level, metadata={"description": "Level of the seminar"})
+    series = choice(Series, metadata={"description": "Seminar series"})
+    delivery = choice(Delivery, metadata={"description": "How it is held"})
+    host_type = choice(HostType, metadata={"description": "Who hosts it"})
+    fiscal_year = WholeNumber(
+        validate=validate.Range(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR),
+        metadata={"description": "年度, e.g. 2026"},
+    )
+    upcoming = fields.Boolean(
+        metadata={"description": "true: not yet ended; false: ended; absent: both"}
+    )
+    page = WholeNumber(
+        load_default=1,
+        validate=validate.Range(1, MAX_PAGE),
+        metadata={"description": "Page, from 1"},
+    )
+    per_page = WholeNumber(
+        load_default=20,
+        validate=validate.Range(1, 100),
+        metadata={"description": "Seminars per page (default 20)"},
+    )
+
+    @ma.pre_load
+    def drop_empty_values(self, data, **kwargs: Any) -> dict[str, Any]:
+        values = {name: data[name].strip() for name in data}
+        for name, value in values.items():
+            if name in ("fiscal_year", "page", "per_page") and value:
+                # Digits as typed in ASCII only: "１９９９" is not a year here.
+                values[name] = int(value) if value.isascii() and value.isdigit() else value
+        return {name: value for name, value in values.items() if value != ""}
+
+    @ma.post_load
+    def catalogue_filter(self, data, **kwargs: Any) -> dict[str, Any]:
+        page, per_page = data.pop("page"), data.pop("per_page")
+        enums = {"level": Level, "series": Series, "delivery": Delivery, "host_type": HostType}
+        values = {
+            name: enums[name](value) if name in enums else value for name, value in data.items()
+        }
+        return {"filters": catalogue.CatalogueFilter(**values), "page": page, "per_page": per_page}
+
+    @classmethod
+    def refusal(cls, fields: dict[str, str], status: int) -> dict[str, Any]:
+        field, message = next(iter(sorted(fields.items())))
+        return {"error": f"{field}: {message}", "field": field, "status": status}
+
+
+def _detail_text(name: str, *, required: bool = False, **metadata: Any) -> fields.String:
+    return fields.String(
+        required=required,
+        allow_none=not required,
+        metadata={"maxLength": LIMITS[name], **metadata},
+    )
+
+
+class RegistrationRequestSchema(ApiSchema):
+    """A participant's details (checked by parse_details, as the form's are) and consent."""
+
+    name = _detail_text("name", required=True)
+    name_kana = _detail_text(
+        "name_kana",
+        description="the reading, in hiragana or katakana; required for a name in Japanese script",
+    )
+    email = _detail_text("email", required=True)
+    organization = _detail_text(
+        "organization", description="required unless attribute is individual"
+    )
+    corporate_number = _detail_text(
+        "corporate_number", description="法人番号, 13 digits (hyphens and spaces are ignored)"
+    )
+    department = _detail_text("department")
+    job_title = _detail_text("job_title")
+    prefecture = choice(PREFECTURES, required=True, metadata={"description": "JIS X 0401 code"})
+    attribute = choice(Attribute, required=True)
+    employee_band = choice(
+        EmployeeBand,
+        allow_none=True,
+        metadata={"description": "required for sme and large-company"},
+    )
+    industry = choice(INDUSTRIES, allow_none=True, metadata={"description": "JSIC major group"})
+    question = _detail_text("question")
+    heard_from = choice(HeardFrom, allow_none=True)
+    announcements_opt_in = StrictBoolean()
+    locale = choice(("ja", "en"))
+    privacy_notice_agreed = StrictBoolean(
+        required=True,
+        validate=validate.Equal(True, error="The privacy notice must be agreed to (true)."),
+    )
+
+    @staticmethod
+    def _locale(original: Any) -> str:
+        locale = original.get("locale") if isinstance(original, dict) else None
+        return locale if locale in ("ja", "en") else "en"
+
+    @ma.validates_schema(pass_original=True, skip_on_field_errors=False)
+    def participant_details(self, data, original, **kwargs: Any) -> None:
+        with force_locale(self._locale(original)):
+            _details, problems = parse_details(original)
+        if problems:
+            raise ma.ValidationError(problems)
+
+    @ma.post_load(pass_original=True)
+    def details(self, data, original, **kwargs: Any) -> dict[str, Any]:
+        locale = self._locale(original)
+        with force_locale(locale):
+            details, _problems = parse_details(original)
+        return {"details": details, "locale": locale}
+
+
+class SeminarWriteSchema(ApiSchema):
+    """A seminar's fields as staff send them; the seminar's rules judge the whole."""
+
+    invalid_message = "The change is not valid."
+
+    title = Text()
+    title_en = Text(metadata={"maxLength": TEXT_LIMITS["title_en"]})
+    series = choice(Series)
+    level = choice(Level, allow_none=True)
+    host_type = choice(HostType)
+    delivery = choice(Delivery)
+    status = choice(SeminarStatus)
+    description = Text()
+    description_en = Text()
+    starts_at = moment()
+    ends_at = moment()
+    venue = Text(metadata={"maxLength": TEXT_LIMITS["venue"]})
+    meeting_url = Text(metadata={"maxLength": TEXT_LIMITS["meeting_url"]})
+    capacity = WholeNumber(allow_none=True, validate=validate.Range(0, MAX_CAPACITY))
+    registration_opens_at = moment(allow_none=True)
+    registration_closes_at = moment(allow_none=True)
+    host_organization = Text(metadata={"maxLength": TEXT_LIMITS["host_organization"]})
+    external_url = Text(metadata={"maxLength": TEXT_LIMITS["external_url"]})
+    waitlist_cutoff_hours = WholeNumber(allow_none=True, validate=validate.Range(0, 24 * 60))
+    admission = choice(
+        Admission,
+        metadata={
+            "description": "lottery needs registration_closes_at (the application "
+            "deadline); fixed once people have registered"
+        },
+    )
+    lottery_sme_priority = StrictBoolean(
+        metadata={"description": "in a lottery, small and medium-sized companies are drawn first"}
+    )
+
+
+class SeminarCreateSchema(SeminarWriteSchema):
+    invalid_message = "The seminar is not valid."
+
+    title = Text(required=True)
+    series = choice(Series, required=True)
+    host_type = choice(HostType, required=True)
+    delivery = choice(Delivery, required=True)
+    status = choice(
+        (SeminarStatus.DRAFT, SeminarStatus.PUBLISHED),
+        load_default=SeminarStatus.DRAFT,
+        metadata={"description": "a new seminar is draft or published"},
+    )
+    starts_at = moment(required=True)
+    ends_at = moment(required=True)
+    capacity = WholeNumber(required=True, allow_none=True, validate=validate.Range(0, MAX_CAPACITY))
+
+
+class CheckInRequestSchema(ApiSchema):
+    invalid_message = "The check-in is not valid."
+
+    seminar_id = WholeNumber(required=True, validate=validate.Range(1, MAX_ID))
+    code = fields.String(
+        required=True,
+        validate=validate.Length(1, 200),
+        metadata={"description": "exactly the text the QR code holds"},
+    )
+
+
+class MaterialUploadSchema(ApiSchema):
+    """A material as the lecturer's page takes it; check_upload judges the file."""
+
+    invalid_message = "The material is not valid."
+
+    file = Upload(required=True, metadata={"description": "PDF, Office, image or ZIP"})
+    title = fields.String(
+        required=True, validate=validate.Length(1, Material.__table__.c.title.type.length)
+    )
+    audience = choice(Audience, required=True)
+    visible_from = moment(metadata={"description": "hidden from participants until then"})
+
+    @ma.pre_load
+    def normalized_title(self, data, **kwargs: Any) -> dict[str, Any]:
+        values = dict(data)
+        if isinstance(values.get("title"), str):
+            values["title"] = normalize_text(values["title"])
+        return values
+
+
+class MaterialCreatedSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    url = fields.Url(required=True, metadata={"description": "where staff download it"})
+
+
+class AnnouncementRequestSchema(ApiSchema):
+    """The types of an announcement; announcements.send judges its content."""
+
+    invalid_message = "The announcement is not valid."
+
+    @classmethod
+    def not_an_object(cls) -> dict[str, Any]:
+        return cls.refusal({"body": "must be a JSON object"}, 400)
+
+    subject = fields.String(required=True, metadata={"description": "one line"})
+    body = fields.String(
+        required=True,
+        metadata={
+            "description": "plain text; a footer with the reason and the unsubscribe link is added"
+        },
+    )
+    level = choice(
+        Level,
+        allow_none=True,
+        metadata={"description": "only people who attended a seminar of this level"},
+    )
+    series = choice(
+        Series,
+        allow_none=True,
+        metadata={"description": "only people who attended a seminar of this series"},
+    )
