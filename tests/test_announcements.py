@@ -14,14 +14,13 @@ from sqlalchemy import delete, func, select
 
 from seminar_app.announcements import services
 from seminar_app.announcements.models import Announcement, Unsubscribe
-from seminar_app.api.announcements import OPENAPI_PATHS
 from seminar_app.api.openapi import openapi_document
 from seminar_app.attendance.models import CheckIn
 from seminar_app.audit.models import AuditEvent
 from seminar_app.auth.services import issue_api_token
 from seminar_app.domain import Level, OutboxStatus, Role, Series
 from seminar_app.notifications.models import OutboxMessage
-from seminar_app.notifications.services import deliver_due
+from seminar_app.notifications.services import deliver_due, render
 from seminar_app.registration.overview import overview_token
 from seminar_app.timeutil import utcnow
 from tests.conftest import login, post_form
@@ -431,6 +430,7 @@ def test_console_counts_sends_and_lists(db_session, organizer_client, make_semin
             "body": "本文です。",
             "level": "beginner",
             "series": "",
+            "confirmed": "1",
         },
         follow_redirects=True,
     )
@@ -473,14 +473,14 @@ def organizer_token(db_session, make_user):
 
 
 def _operation():
-    return OPENAPI_PATHS["/api/v1/announcements"]["post"]
+    return openapi_document("http://seminars.test")["paths"]["/api/v1/announcements"]["post"]
 
 
 def test_the_served_openapi_document_has_the_announcements(client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert (
         document["paths"]["/api/v1/announcements"]["post"]["operationId"]
-        == (OPENAPI_PATHS["/api/v1/announcements"]["post"]["operationId"])
+        == _operation()["operationId"]
     )
     validate_openapi(openapi_document("http://seminars.test"))
 
@@ -585,3 +585,52 @@ def test_cli_counts_and_unsubscribes(app, db_session, make_seminar):
 
     bad = runner.invoke(args=["announcements", "unsubscribe", "not an address"])
     assert bad.exit_code != 0
+
+
+ANNOUNCEMENT = {"subject": "新しいセミナー", "body": "ご案内です。", "level": "", "series": ""}
+
+
+def test_sending_an_announcement_asks_first_saying_how_many_get_it(
+    organizer_client, db_session, make_seminar
+):
+    seminar = make_seminar()
+    register(db_session, seminar, announcements_opt_in=True)
+    data = {
+        "action": "send",
+        "subject": "新しいセミナー",
+        "body": "ご案内です。",
+        "level": "",
+        "series": "",
+    }
+    page = post_form(
+        organizer_client, "/console/announcements", data, headers={"Accept-Language": "en"}
+    )
+    text = " ".join(page.get_data(as_text=True).split())
+    assert page.status_code == 200 and "1 person will get this mail." in text
+    assert "新しいセミナー" in text and "ご案内です。" in text
+    assert db_session.scalar(select(func.count(Announcement.id))) == 0
+
+
+def test_a_test_goes_to_the_organizer_alone_as_recipients_will_read_it(
+    organizer_client, db_session, make_seminar
+):
+    register(db_session, make_seminar(), announcements_opt_in=True)
+    data = {
+        "action": "test",
+        "subject": "新しいセミナー",
+        "body": "ご案内です。",
+        "level": "",
+        "series": "",
+    }
+    post_form(organizer_client, "/console/announcements", data)
+    [row] = db_session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind.startswith("announcement"))
+    ).all()
+    assert row.kind == "announcement.test" and row.recipient.startswith("staff")
+    message = email.message_from_bytes(render(db_session, row), policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()
+    # The organizer's text, then the footer every recipient gets, with its unsubscribe link.
+    assert text.index("ご案内です。") < text.index("http://seminars.test/")
+    subject = str(message["Subject"])
+    assert "新しいセミナー" in subject and subject != "新しいセミナー"  # marked as a test
+    assert db_session.scalar(select(func.count(Announcement.id))) == 0

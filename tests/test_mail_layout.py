@@ -11,7 +11,7 @@ from email.message import EmailMessage
 import pytest
 
 from seminar_app.announcements.models import Announcement
-from seminar_app.announcements.services import MAIL_KIND
+from seminar_app.announcements.services import MAIL_KIND, TEST_KIND
 from seminar_app.notifications import services as outbox
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.registration.mails import SUBJECTS
@@ -41,6 +41,7 @@ def payloads(db_session, make_seminar, make_user):
     kinds["seminar.message"]["note"] = "当日は10分前から入室できます。"
     kinds["survey.invitation"] = {"registration_id": registration.id, "survey_id": survey.id}
     kinds[MAIL_KIND] = {"announcement_id": announcement.id, "email_key": "layout@example.jp"}
+    kinds[TEST_KIND] = {"subject": announcement.subject, "body": announcement.body}
     kinds["password-reset"] = {"user_id": staff.id}
     kinds["participant.overview"] = {"email_key": "layout@example.jp"}
     return kinds, {"password-reset": staff.email}

@@ -12,13 +12,14 @@ from email.message import EmailMessage
 from email.policy import Policy
 
 from flask import render_template
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ..notifications.models import OutboxMessage
 from ..notifications.services import Withdrawn, compose, renderer
 from ..urls import absolute_url
 from .models import Announcement
-from .services import MAIL_KIND, unsubscribe_token, wants_announcements
+from .services import MAIL_KIND, TEST_KIND, unsubscribe_token, wants_announcements
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -68,3 +69,12 @@ def render_announcement(session: Session, row: OutboxMessage) -> EmailMessage:
     message = compose(row.recipient, announcement.subject, text)
     add_unsubscribe_headers(message, url)
     return message
+
+
+@renderer(TEST_KIND)
+def render_test(session: Session, row: OutboxMessage) -> EmailMessage:
+    """What the recipients will read, marked as a test; its unsubscribe link is the tester's."""
+    url = unsubscribe_url(row.recipient.lower())
+    draft = Announcement(subject=row.payload["subject"], body=row.payload["body"])
+    text = render_template("announcements/mail.txt", announcement=draft, unsubscribe_url=url)
+    return compose(row.recipient, _("[Test] %(subject)s", subject=draft.subject), text)

@@ -42,6 +42,8 @@ from .models import Announcement, Unsubscribe
 
 #: The outbox kind of an announcement mail.
 MAIL_KIND = "announcement"
+#: The same mail, sent to the organizer alone before it goes out.
+TEST_KIND = "announcement.test"
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
 #: Mails queued (and flushed) at a time.
@@ -247,6 +249,13 @@ def send(
     )
     session.flush()
     return announcement, count
+
+
+def send_test(session: Session, subject: Any, body: Any, *, to: Any, language: str) -> None:
+    """Queue the announcement as its recipients will read it, to the organizer alone."""
+    subject, body, _level, _series = validate(subject, body)
+    queue(session, TEST_KIND, to.email, {"subject": subject, "body": body}, language=language)
+    record(session, "announcement.test_sent", "user", to.id, actor=to)
 
 
 def past_announcements(session: Session, limit: int = 50) -> list[Announcement]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from ..auth.access import roles_required
 from ..auth.models import User
 from ..domain import Level, Role, Series, choices
 from ..extensions import csrf, db
+from ..i18n import current_language
 from ..timeutil import utcnow
 from . import services
 
@@ -88,7 +90,56 @@ class AnnouncementForm(FlaskForm):
 @roles_required(Role.ORGANIZER)
 def console():
     form = AnnouncementForm()
-    sending = request.method == "POST" and request.form.get("action") == "send"
+    action = request.form.get("action") if request.method == "POST" else None
+    sending = action == "send"
+    if action == "test" and form.validate_on_submit():
+        try:
+            services.send_test(
+                db.session,
+                form.subject.data,
+                form.body.data,
+                to=current_user,
+                language=current_language(),
+            )
+        except services.AnnouncementError as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "A test is on its way to %(address)s; nobody else gets it.",
+                    address=current_user.email,
+                ),
+                "success",
+            )
+    if sending and form.validate_on_submit() and request.form.get("confirmed") != "1":
+        # Ask first: how many people get it, and what exactly they will read.
+        level = form.level.data if form.level.data in {m.value for m in Level} else None
+        series = form.series.data if form.series.data in {m.value for m in Series} else None
+        count = services.count_recipients(db.session, level, series)
+        return render_template(
+            "console/confirm.html",
+            question=_("Send this announcement?"),
+            consequence=ngettext(
+                "%(num)d person will get this mail. It cannot be called back once sent.",
+                "%(num)d people will get this mail. It cannot be called back once sent.",
+                count,
+            ),
+            confirm_label=_("Send the announcement"),
+            action=url_for("announcements.console"),
+            fields={
+                "action": "send",
+                "subject": form.subject.data,
+                "body": form.body.data,
+                "level": form.level.data or "",
+                "series": form.series.data or "",
+            },
+            preview=[(_("Subject"), form.subject.data), (_("Text of the mail"), form.body.data)],
+            back=url_for("announcements.console"),
+            danger=False,
+        )
     if sending and form.validate_on_submit():
         try:
             _announcement, count = services.send(
@@ -121,7 +172,7 @@ def console():
         "announcements/console.html",
         form=form,
         count=count,
-        previewed=request.method == "POST" and not sending,
+        previewed=action == "preview",
         announcements=announcements,
         sender_names={user.id: user.display_name for user in senders},
     )
