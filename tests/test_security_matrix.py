@@ -193,6 +193,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     # the organizer console
     ("console.index", "/console/"): staff("GET", ORG),
     ("console.new", "/console/seminars/new"): staff("GET POST", ORG),
+    ("console.seminar", "/console/seminars/<id:seminar_id>"): staff("GET", ORG),
     ("console.edit", "/console/seminars/<id:seminar_id>/edit"): staff("GET POST", ORG),
     ("console.duplicate", "/console/seminars/<id:seminar_id>/duplicate"): staff("POST", ORG),
     ("console.publish", "/console/seminars/<id:seminar_id>/publish"): staff("POST", ORG),
@@ -342,6 +343,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("api.upload_material", "/api/v1/seminars/<id:seminar_id>/materials"): api_staff(
         "POST", LEC, ORG
     ),
+    ("api.add_recording", "/api/v1/seminars/<id:seminar_id>/recordings"): api_staff("POST", ORG),
     # development only (no SMTP_HOST, never in production)
     ("devmail.index", "/dev/mailbox"): _access(DEV_ONLY, "GET"),
     ("devmail.show", "/dev/mailbox/<name>"): _access(

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..notifications.services import undelivered
 from ..timeutil import fiscal_year_bounds, fiscal_year_of, parse_fiscal_year, utcnow
 from .forms import SeminarForm
+from .overview import seminar_counts
 
 bp = Blueprint("console", __name__)
 require_roles_for_blueprint(bp, Role.ORGANIZER)
@@ -85,6 +86,15 @@ def new():
         return redirect(url_for("console.edit", seminar_id=seminar.id))
     return render_template("console/form.html", form=form, seminar=None), (
         400 if form.errors else 200
+    )
+
+
+@bp.get("/seminars/<id:seminar_id>")
+def seminar(seminar_id: int):
+    """The seminar's own page in the console: everything about it, with its counts."""
+    found = seminar_or_404(seminar_id)
+    return render_template(
+        "console/seminar.html", seminar=found, counts=seminar_counts(db.session, found.id)
     )
 
 
