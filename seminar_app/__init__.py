@@ -247,6 +247,7 @@ def _register_template_helpers(app: Flask) -> None:
     from . import domain, i18n
     from .auth.services import MIN_PASSWORD_LENGTH
     from .catalogue.services import registration_state, seats_left
+    from .notifications.services import sender_name
     from .text import render_markdown
     from .timeutil import fiscal_year_of
 
@@ -257,6 +258,7 @@ def _register_template_helpers(app: Flask) -> None:
         format_moment=i18n.format_moment,
         format_fiscal_year=i18n.format_fiscal_year,
         fiscal_year_of=fiscal_year_of,
+        mail_sender_name=sender_name,
         current_language=i18n.current_language,
         render_markdown=render_markdown,
         Role=domain.Role,

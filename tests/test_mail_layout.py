@@ -119,3 +119,18 @@ def test_details_labels_stay_readable_on_a_phone(db_session, payloads):
     for style in labels:
         assert "white-space:nowrap" in style and "min-width:6em" in style
     assert re.search(r"@media[^{]*max-width:480px\)\{\.mail-details th,\.mail-details td", html)
+
+
+@pytest.mark.parametrize(
+    ("language", "sender"), [("ja", "知財戦略支援センター セミナー事務局"), ("en", ENGLISH_SENDER)]
+)
+def test_the_from_name_and_the_calendars_organizer_speak_the_mails_language(
+    db_session, payloads, language, sender
+):
+    message = rendered(db_session, payloads, language)["registration.confirmed"]
+    # Python's parser keeps the space between two encoded words that mail clients drop.
+    shown = message["From"].addresses[0].display_name
+    assert shown.replace(" ", "") == sender.replace(" ", "")
+    [invite] = parts(message, "text/calendar")
+    unfolded = re.sub(r"\r\n[ \t]", "", invite)
+    assert f'ORGANIZER;CN="{sender}":mailto:' in unfolded

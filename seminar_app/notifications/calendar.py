@@ -13,6 +13,7 @@ from flask import current_app
 
 from ..catalogue.models import Seminar
 from ..timeutil import JST, utcnow
+from .services import sender_name
 
 PRODID = "-//IP Strategy Support Center//Seminars//JA"
 
@@ -32,7 +33,7 @@ def _calendar(method: str | None = None, name: str | None = None) -> icalendar.C
 def _organizer() -> icalendar.vCalAddress:
     config = current_app.config
     address = icalendar.vCalAddress(f"mailto:{config['CALENDAR_ORGANIZER']}")
-    address.params["cn"] = config["MAIL_FROM_NAME"]
+    address.params["cn"] = sender_name()
     return address
 
 

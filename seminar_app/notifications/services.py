@@ -21,12 +21,14 @@ from typing import Any, Protocol
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..database import begin_write
 from ..domain import OutboxFailure, OutboxStatus
+from ..i18n import current_language
 from ..text import deliverable_address
 from ..timeutil import utcnow
 from .models import OutboxMessage
@@ -63,6 +65,15 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
     return decorator
 
 
+def sender_name(language: str | None = None) -> str:
+    """Who the agency's mail comes from, in the reader's language (From, the signature,
+    a calendar's organizer): MAIL_FROM_NAME in the default language."""
+    config = current_app.config
+    if (language or current_language()) == config["LANGUAGES"][0]:
+        return config["MAIL_FROM_NAME"]
+    return _("Seminar office, %(agency)s", agency=config["AGENCY_NAME_EN"])
+
+
 def compose(recipient: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
     """A message from the agency's mailbox, built with the SMTP policy (CRLF throughout).
 
@@ -75,7 +86,7 @@ def compose(recipient: str, subject: str, text: str, html: str | None = None) ->
     config = current_app.config
     local, _, domain = config["MAIL_FROM"].partition("@")
     message = EmailMessage(policy=policy.SMTP)
-    message["From"] = Address(config["MAIL_FROM_NAME"], local, domain)
+    message["From"] = Address(sender_name(), local, domain)
     message["To"] = address
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow())
