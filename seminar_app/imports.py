@@ -83,6 +83,15 @@ def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:FINGERPRINT_LENGTH]
 
 
+@dataclass(frozen=True)
+class Imported:
+    """What an import wrote: how many rows, and the latest fiscal year they filled (where
+    the organizer wants to look next)."""
+
+    count: int
+    fiscal_year: int | None
+
+
 def quoted(value: str) -> str:
     """A cell as a problem repeats it: trimmed, and cut short when long."""
     value = value.strip()

@@ -10,11 +10,11 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
-from .imports import ReportError
+from .imports import Imported, ReportError
 from .timeutil import jst_today
 
-#: import_file(session, data, today=, actor_label=, actor=) -> number of rows imported.
-Importer = Callable[..., int]
+#: import_file(session, data, today=, actor_label=, actor=) -> what it wrote (Imported).
+Importer = Callable[..., Imported]
 
 
 def import_upload(
@@ -22,11 +22,13 @@ def import_upload(
     already_imported: type[Exception],
     *,
     back: str,
+    landing: Callable[[int | None], str],
     max_bytes: int,  # the importer's own limit: one byte more is read, for it to refuse
     empty_message: str,
     done_message: Callable[[int], str],
 ):
-    """Run `importer` on the uploaded file, commit, and answer the organizer.
+    """Run `importer` on the uploaded file, commit, and answer the organizer: back to the
+    page it came from when nothing was written, on the fiscal year it filled when it was.
 
     A file already imported (or the same file imported at the same moment elsewhere,
     which the database's unique keys refuse) changes nothing; so does any problem in the
@@ -38,7 +40,7 @@ def import_upload(
         flash(empty_message, "error")
         return redirect(back, 303)
     try:
-        count = importer(
+        imported = importer(
             db.session,
             data,
             today=jst_today(),
@@ -55,5 +57,5 @@ def import_upload(
         return render_template(
             "console/report_errors.html", seminar=None, problems=exc.problems, back=back
         ), 400
-    flash(done_message(count), "success")
-    return redirect(back, 303)
+    flash(done_message(imported.count), "success")
+    return redirect(landing(imported.fiscal_year), 303)

@@ -43,7 +43,7 @@ def csv_text(*lines: str, header: str = HEADER) -> str:
 
 def do_import(db_session, text: str, encoding: str = "utf-8", **kwargs) -> int:
     kwargs.setdefault("actor_label", "cli")
-    return importer.import_file(db_session, text.encode(encoding), today=TODAY, **kwargs)
+    return importer.import_file(db_session, text.encode(encoding), today=TODAY, **kwargs).count
 
 
 def count(db_session, model) -> int:
@@ -81,7 +81,7 @@ GOOD_FILE = csv_text(
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
 def test_a_good_file_imports_its_rows_in_each_encoding(db_session, encoding):
     data = GOOD_FILE.encode(encoding)
-    assert importer.import_file(db_session, data, today=TODAY, actor_label="cli") == 3
+    assert importer.import_file(db_session, data, today=TODAY, actor_label="cli").count == 3
     key = imports.fingerprint(data)
     rows = {
         row.import_ref: row
@@ -123,7 +123,7 @@ def test_a_good_file_imports_its_rows_in_each_encoding(db_session, encoding):
 
 def test_the_example_file_imports(db_session):
     data = EXAMPLE.read_bytes()
-    assert importer.import_file(db_session, data, today=TODAY, actor_label="cli") == 8
+    assert importer.import_file(db_session, data, today=TODAY, actor_label="cli").count == 8
     # 株式会社サンプル精機 (twice) and (株)サンプル精機 are one client; one row has none.
     assert count(db_session, Client) == 5
     figures = consultation_figures(db_session, 2020)

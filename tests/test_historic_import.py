@@ -78,3 +78,19 @@ def test_import_through_the_console(organizer_client, db_session):
         content_type="multipart/form-data",
     )
     assert response.status_code == 303 and seminars(db_session) == 3
+
+
+def test_an_import_lands_on_the_fiscal_year_it_filled(organizer_client, db_session):
+    token = csrf_token(organizer_client, "/console/reports/?fy=2015")
+    posted = {"csrf_token": token, "fy": "2015"}
+    response = organizer_client.post(
+        "/console/reports/historic",
+        data={**posted, "file": (io.BytesIO(EXAMPLE.read_bytes()), "past.csv")},
+        content_type="multipart/form-data",
+    )
+    # The example's seminars are in FY2019: that page shows them, not the one it came from.
+    assert response.headers["Location"].endswith("/console/reports/?fy=2019")
+    empty = organizer_client.post(
+        "/console/reports/historic", data=posted, content_type="multipart/form-data"
+    )
+    assert empty.headers["Location"].endswith("/console/reports/?fy=2015")  # nothing written

@@ -60,6 +60,7 @@ from ..domain import Attribute, Channel, EmployeeBand, Source, Topic
 from ..imports import Limits, Problem, ReportError, quoted
 from ..reference import PREFECTURES
 from ..text import normalize_text, organization_key
+from ..timeutil import fiscal_year_of
 from .models import Client, Consultation, ConsultationTopic
 from .services import ConsultationInput, _problems
 
@@ -391,9 +392,11 @@ def import_file(
     actor_label: str,
     actor=None,
     progress: Callable[[int], None] | None = None,
-) -> int:
+) -> imports.Imported:
     """Check and write a whole file, all rows or none; AlreadyImported on a second run."""
     key = imports.fingerprint(data)
     ensure_not_imported(session, key)
     rows = parse(data, today)
-    return import_rows(session, rows, key, actor_label=actor_label, actor=actor, progress=progress)
+    count = import_rows(session, rows, key, actor_label=actor_label, actor=actor, progress=progress)
+    years = [fiscal_year_of(row.values.held_on) for row in rows]
+    return imports.Imported(count, max(years, default=None))

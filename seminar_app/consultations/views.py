@@ -17,6 +17,7 @@ from ..extensions import db
 from ..i18n import current_language
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
 from ..reports.services import consultation_figures
+from ..reports.views import form_fiscal_year as _form_year
 from ..reports.views import requested_fiscal_year
 from ..timeutil import fiscal_year_of, jst_today, utcnow
 from ..uploads import import_upload
@@ -270,7 +271,8 @@ def import_file():
     return import_upload(
         importer.import_file,
         importer.AlreadyImported,
-        back=url_for("consultations.index"),
+        back=url_for("consultations.index", fy=_form_year()),
+        landing=lambda year: url_for("consultations.index", fy=year or _form_year()),
         max_bytes=importer.LIMITS.max_bytes,
         empty_message=_("Choose the CSV file of past consultations."),
         done_message=lambda n: _("%(n)d consultations were imported.", n=n),

@@ -114,7 +114,7 @@ def historic_command(path: Path) -> None:
     with _all_or_nothing(path, historic.AlreadyImported):
         count = historic.import_file(
             db.session, path.read_bytes(), today=jst_today(), actor_label="cli"
-        )
+        ).count
     click.echo(f"Imported {count} seminar(s) from {path}.")
 
 

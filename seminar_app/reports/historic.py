@@ -25,7 +25,7 @@ from ..catalogue.rules import SeminarFields, seminar_problems
 from ..domain import Delivery, SeminarStatus
 from ..imports import Limits, Problem, ReportError
 from ..text import normalize_text
-from ..timeutil import jst_datetime, utcnow
+from ..timeutil import fiscal_year_of, jst_datetime, utcnow
 
 REQUIRED_COLUMNS = (
     "date",
@@ -169,7 +169,7 @@ def import_file(
     actor_label: str,
     actor=None,
     now: datetime | None = None,
-) -> int:
+) -> imports.Imported:
     """Create the file's seminars, all of them or none; AlreadyImported on a second run."""
     now = now or utcnow()
     key = imports.fingerprint(data)
@@ -193,4 +193,5 @@ def import_file(
         actor_label=actor_label,
         details={"seminars": len(seminars)},
     )
-    return len(seminars)
+    years = [fiscal_year_of(item.fields.starts_at) for item in seminars]
+    return imports.Imported(len(seminars), max(years, default=None))

@@ -47,6 +47,11 @@ CONSULTATION_NAMES = {
 }
 
 
+def form_fiscal_year() -> int | None:
+    """The fiscal year whose page a form was sent from (its hidden `fy`), if any."""
+    return parse_fiscal_year(request.form.get("fy", ""))
+
+
 def requested_fiscal_year() -> int:
     """?fy=2020, this fiscal year when absent; 404 for anything else."""
     raw = (request.args.get("fy") or "").strip()
@@ -202,7 +207,8 @@ def historic_import():
     return import_upload(
         historic.import_file,
         historic.AlreadyImported,
-        back=url_for("reports.fiscal_year"),
+        back=url_for("reports.fiscal_year", fy=form_fiscal_year()),
+        landing=lambda year: url_for("reports.fiscal_year", fy=year or form_fiscal_year()),
         max_bytes=historic.LIMITS.max_bytes,
         empty_message=_("Choose the CSV file of past seminars."),
         done_message=lambda n: _("%(n)d past seminars were imported.", n=n),
