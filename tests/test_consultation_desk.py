@@ -417,3 +417,20 @@ def test_a_corporate_number_of_the_wrong_length_is_refused_at_registration():
 
     details, errors = parse_details(details_data(corporate_number="12345"))
     assert details is None and set(errors) == {"corporate_number"}
+
+
+def test_a_consultation_is_dated_by_its_consultation_date_not_a_seminar_date(
+    app, db_session, make_user
+):
+    advisor = make_user(Role.ADVISOR)
+    consultation(db_session, advisor)
+    fy = fiscal_year_of(utcnow())
+    client = app.test_client()
+    login(client, advisor)
+    pages = [
+        client.get(f"/console/consultations/?fy={fy}").get_data(as_text=True),
+        client.get("/console/consultations/new").get_data(as_text=True),
+        client.get(f"/console/consultations/{fy}.csv").data.decode("utf-8-sig"),
+    ]
+    for page in pages:
+        assert "相談日" in page and "開催日" not in page

@@ -207,7 +207,7 @@ def export(fy: int, extension: str):
     if with_notes and not current_user.has_role(Role.ORGANIZER):
         abort(403)
     header = [
-        _("Date"),
+        _("Consultation date"),
         _("Channel"),
         _("Organization"),
         _("Corporate number"),
