@@ -344,6 +344,13 @@ ROUTES: dict[tuple[str, str], Access] = {
         "POST", LEC, ORG
     ),
     ("api.add_recording", "/api/v1/seminars/<id:seminar_id>/recordings"): api_staff("POST", ORG),
+    ("api.cancel_registration", "/api/v1/registrations/<id:registration_id>/cancel"): api_staff(
+        "POST", ORG
+    ),
+    ("api.promote_registration", "/api/v1/registrations/<id:registration_id>/promote"): api_staff(
+        "POST", ORG
+    ),
+    ("api.list_attendance", "/api/v1/seminars/<id:seminar_id>/attendance"): api_staff("GET", ORG),
     # development only (no SMTP_HOST, never in production)
     ("devmail.index", "/dev/mailbox"): _access(DEV_ONLY, "GET"),
     ("devmail.show", "/dev/mailbox/<name>"): _access(

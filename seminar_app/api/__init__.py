@@ -1,6 +1,14 @@
 """The JSON API: one blueprint whose routes declare their schemas (see openapi.py)."""
 
-from . import announcements, materials, openapi, staff, views  # noqa: F401  (their routes are on bp)
+from . import (  # noqa: F401  (their routes are on bp)
+    announcements,
+    materials,
+    openapi,
+    recordings,
+    registrations,
+    staff,
+    views,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -3,17 +3,88 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..catalogue.models import Seminar
-from ..domain import RegistrationStatus
+from ..domain import RecordingAudience, RegistrationStatus
 from ..materials.services import Access, access, in_audience
 from ..registration.models import Registration
 from ..registration.services import queue_for
 from .models import Recording, RecordingView
+
+#: Longest address the recordings table keeps.
+MAX_URL_LENGTH = Recording.__table__.c.url.type.length
+
+
+class RecordingRefused(Exception):
+    """A recording that cannot be added: each field at fault, in the order the form asks."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(next(iter(problems.values())))
+        self.problems = problems
+
+
+def recording_problems(
+    title: str,
+    url: str,
+    audience: str,
+    available_from: datetime | None,
+    available_until: datetime | None,
+) -> dict[str, str]:
+    """What is wrong with a recording's fields, by field; empty when it may be added."""
+    problems: dict[str, str] = {}
+    if not title:
+        problems["title"] = _("Give the recording a title.")
+    parts = urlsplit(url)
+    # Only https: the participant is redirected there from our page.
+    if parts.scheme != "https" or not parts.netloc or len(url) > MAX_URL_LENGTH:
+        problems["url"] = _("Enter the recording's https:// address.")
+    if audience not in {member.value for member in RecordingAudience}:
+        problems["audience"] = _("Choose who may watch it.")
+    if available_from and available_until and available_until <= available_from:
+        problems["available_until"] = _("The end of availability must come after its start.")
+    return problems
+
+
+def add_recording(
+    session: Session,
+    seminar: Seminar,
+    *,
+    title: str,
+    url: str,
+    audience: str,
+    available_from: datetime | None,
+    available_until: datetime | None,
+    by,
+) -> Recording:
+    """Attach a recording to a seminar, unpublished; raises RecordingRefused."""
+    problems = recording_problems(title, url, audience, available_from, available_until)
+    if problems:
+        raise RecordingRefused(problems)
+    recording = Recording(
+        seminar_id=seminar.id,
+        title=title,
+        url=url,
+        audience=RecordingAudience(audience),
+        available_from=available_from,
+        available_until=available_until,
+    )
+    session.add(recording)
+    session.flush()
+    record(
+        session,
+        "recording.added",
+        "recording",
+        recording.id,
+        actor=by,
+        details={"seminar_id": seminar.id, "audience": recording.audience},
+    )
+    return recording
 
 
 def available(recording: Recording, now: datetime) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -38,37 +37,28 @@ def manage(seminar_id: int):
         abort(404)
     problem = None
     if request.method == "POST":
-        title = normalize_text(request.form.get("title"))[:200]
-        url = (request.form.get("url") or "").strip()
-        audience = request.form.get("audience", "")
         try:
             opens, closes = _moment("available_from"), _moment("available_until")
         except ValueError:
-            opens = closes = None
             problem = _("Enter the dates as shown in the fields.")
-        parts = urlsplit(url)
-        if not title:
-            problem = _("Give the recording a title.")
-        elif parts.scheme != "https" or not parts.netloc or len(url) > 500:
-            problem = _("Enter the recording's https:// address.")
-        elif audience not in {member.value for member in RecordingAudience}:
-            problem = _("Choose who may watch it.")
-        elif opens and closes and closes <= opens:
-            problem = _("The end of availability must come after its start.")
-        if problem is None:
-            db.session.add(
-                Recording(
-                    seminar_id=seminar.id,
-                    title=title,
-                    url=url,
-                    audience=audience,
+        else:
+            try:
+                services.add_recording(
+                    db.session,
+                    seminar,
+                    title=normalize_text(request.form.get("title"))[:200],
+                    url=(request.form.get("url") or "").strip(),
+                    audience=request.form.get("audience", ""),
                     available_from=opens,
                     available_until=closes,
+                    by=current_user,
                 )
-            )
-            db.session.commit()
-            flash(_("The recording is added. Publish it to tell its audience."), "success")
-            return redirect(url_for("elearning.manage", seminar_id=seminar.id), 303)
+            except services.RecordingRefused as refused:
+                problem = str(refused)
+            else:
+                db.session.commit()
+                flash(_("The recording is added. Publish it to tell its audience."), "success")
+                return redirect(url_for("elearning.manage", seminar_id=seminar.id), 303)
     return render_template(
         "elearning/manage.html",
         seminar=seminar,
