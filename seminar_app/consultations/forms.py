@@ -24,7 +24,9 @@ class CheckboxesField(SelectMultipleField):
 
 
 class ConsultationForm(FlaskForm):
-    held_on = DateField(_l("Consultation date"), validators=[InputRequired(message=_l("Enter a date."))])
+    held_on = DateField(
+        _l("Consultation date"), validators=[InputRequired(message=_l("Enter a date."))]
+    )
     channel = SelectField(_l("Channel"))
     advisor = SelectField(_l("Advisor"), coerce=int)
     organization = StringField(
