@@ -13,6 +13,7 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import live_database, log_in, screenshot
 
@@ -451,6 +452,11 @@ def test_announcement_reaches_opted_in_and_one_click_unsubscribe_stops_it(live_s
         organizer.get_by_label("本文", exact=True).fill(
             "新しいセミナーの募集を開始しました。\nぜひお申し込みください。"
         )
+        with organizer.expect_navigation():
+            organizer.get_by_role("button", name="ご案内を送信する").click()
+        # Asked first: how many people get it, with the text to read once more.
+        expect(organizer.locator("h1")).to_have_text("このお知らせを送信しますか？")
+        assert subject in organizer.locator(".confirm").inner_text()
         with organizer.expect_navigation():
             organizer.get_by_role("button", name="ご案内を送信する").click()
         flash = organizer.locator(".flash-success").inner_text()
