@@ -97,6 +97,8 @@ class Config:
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+        #: How staff passwords are hashed (werkzeug's method string); the tests use a cheap one.
+        self.PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
         #: Organizers, advisors and admins (who reach personal data) need a second factor.
         self.REQUIRE_SECOND_FACTOR = _bool(
             env.get("REQUIRE_SECOND_FACTOR"), self.ENV_NAME == "production"

@@ -85,6 +85,8 @@ TEST_SETTINGS = {
     "SECRET_KEY": "test-secret-key-not-for-production-000000",
     "BASE_URL": "http://seminars.test",
     "MAIL_FROM": "seminar@example.org",
+    # A cheap hash: hundreds of test accounts log in; the cost of scrypt is not under test.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
 
 

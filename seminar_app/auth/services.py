@@ -50,9 +50,9 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 @cache
-def _dummy_password_hash() -> str:
-    # Made like every real hash (same method and cost), once per process.
-    return generate_password_hash(secrets.token_urlsafe(16))
+def _dummy_password_hash(method: str) -> str:
+    # Made like every real hash (same method and cost), once per process and method.
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -63,7 +63,9 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """
     user = find_user(session, email)
     if user is None or user.password_hash is None or not user.active:
-        check_password_hash(_dummy_password_hash(), password)
+        check_password_hash(
+            _dummy_password_hash(current_app.config["PASSWORD_HASH_METHOD"]), password
+        )
         return None
     return user if user.check_password(password) else None
 
