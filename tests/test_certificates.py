@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -38,6 +37,7 @@ from seminar_app.registration.models import Registration
 from seminar_app.timeutil import fiscal_year_of, to_jst, utcnow
 from tests.conftest import fresh_database_url, make_app, post_form
 from tests.registration_helpers import add_open_seminar, details_data, register
+from tests.waiting import wait_until
 
 PDFTOTEXT = "/usr/bin/pdftotext"
 NAME = "知財 花子"
@@ -655,9 +655,9 @@ def _wait_for_lock_wait(engine) -> None:
     and whichever order the two take, the outcome is the same)."""
     if engine.dialect.name != "postgresql":
         return
-    deadline = time.monotonic() + 60
     with engine.connect() as connection:
-        while time.monotonic() < deadline:
+
+        def someone_waits_on_a_lock() -> bool:
             waiting = connection.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity"
@@ -665,10 +665,11 @@ def _wait_for_lock_wait(engine) -> None:
                 )
             ).scalar()
             connection.rollback()
-            if waiting:
-                return
-            time.sleep(0.02)
-    raise AssertionError("the second download never waited for the first")
+            return bool(waiting)
+
+        assert wait_until(someone_waits_on_a_lock, timeout=60), (
+            "the second download never waited for the first"
+        )
 
 
 @pytest.mark.parametrize("change_first", [False, True], ids=["first-issue", "replacement"])

@@ -43,6 +43,7 @@ from seminar_app.timeutil import utcnow
 from tests.conftest import PG_HOST, PG_PORT, PG_USER, fresh_database_url, make_app
 from tests.mailserver import MailServer, free_port
 from tests.registration_helpers import add_open_seminar, details_data
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -218,15 +219,6 @@ def outbox_sender(url: str, tmp_path: Path, smtp_port: int, *, name: str = "send
 
 def sender_output(process) -> str:
     return process.log.read_text(errors="replace")[-4000:]
-
-
-def wait_until(condition, timeout: float, interval: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
 
 
 def api_body(email: str) -> dict:

@@ -26,7 +26,8 @@ from seminar_app.timeutil import utcnow
 from tests.conftest import fresh_database_url, make_app
 from tests.mailserver import MailServer
 from tests.registration_helpers import add_open_seminar, register
-from tests.test_faults import outbox_sender, sender_output, wait_until
+from tests.test_faults import outbox_sender, sender_output
+from tests.waiting import wait_until
 
 PEOPLE = [f"reader{n}@example.jp" for n in range(3)]
 

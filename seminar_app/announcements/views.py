@@ -86,6 +86,13 @@ class AnnouncementForm(FlaskForm):
         self.series.choices = [("", _l("Any series (no filter)")), *choices(Series)]
 
 
+def _refused(form: AnnouncementForm, exc: services.AnnouncementError) -> None:
+    """Nothing is sent; each refusal is shown beside its field."""
+    db.session.rollback()
+    for name, message in exc.errors.items():
+        getattr(form, name).errors = [*getattr(form, name).errors, message]
+
+
 @bp.route("/console/announcements", methods=["GET", "POST"])
 @roles_required(Role.ORGANIZER)
 def console():
@@ -102,9 +109,7 @@ def console():
                 language=current_language(),
             )
         except services.AnnouncementError as exc:
-            db.session.rollback()
-            for name, message in exc.errors.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, message]
+            _refused(form, exc)
         else:
             db.session.commit()
             flash(
@@ -152,9 +157,7 @@ def console():
                 now=utcnow(),
             )
         except services.AnnouncementError as exc:
-            db.session.rollback()
-            for name, message in exc.errors.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, message]
+            _refused(form, exc)
         else:
             db.session.commit()
             flash(

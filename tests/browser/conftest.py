@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.mailserver import MailServer, free_port
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -102,6 +103,23 @@ class LiveServer(str):
             time.sleep(0.1)
 
 
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def wait_until_serving(server: subprocess.Popen, base: str, timeout: float = 30) -> bool:
+    """Whether the server at `base` answers its health check in time; killed if not."""
+    serving = wait_until(lambda: server.poll() is not None or _healthy(base), timeout)
+    if serving and server.poll() is None:
+        return True
+    server.kill()
+    return False
+
+
 def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -178,18 +196,9 @@ def live_server(tmp_path_factory):
         ],
         env,
     )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                sender.kill()
-                raise RuntimeError(f"gunicorn did not start: {server.stderr.read()!r}") from None
-            time.sleep(0.2)
+    if not wait_until_serving(server, base):
+        sender.kill()
+        raise RuntimeError(f"gunicorn did not start: {server.stderr.read()!r}")
     yield LiveServer(base, db_url=env["DATABASE_URL"], mail=mail)
     for process in (sender, server):
         process.terminate()

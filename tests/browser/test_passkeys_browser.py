@@ -10,15 +10,13 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
-import urllib.request
 from itertools import count
 from pathlib import Path
 
 import pyotp
 import pytest
 
-from tests.browser.conftest import _flask, _start, screenshot
+from tests.browser.conftest import _flask, _start, screenshot, wait_until_serving
 from tests.mailserver import MailServer, free_port
 
 pytestmark = pytest.mark.browser
@@ -58,17 +56,8 @@ def localhost_server(tmp_path_factory):
         ],
         env,
     )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError(f"gunicorn did not start: {server.stderr.read()!r}") from None
-            time.sleep(0.2)
+    if not wait_until_serving(server, f"http://127.0.0.1:{port}"):
+        raise RuntimeError(f"gunicorn did not start: {server.stderr.read()!r}")
     yield base, env
     server.terminate()
     server.wait(timeout=10)
