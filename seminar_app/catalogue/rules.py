@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 
-from ..domain import Admission, Delivery, HostType, Level, SeminarStatus, Series
+from ..domain import Admission, Delivery, HostType, Level, SeminarStatus, Series, Vocabulary
 
 #: Longest values the columns hold (see catalogue.models.Seminar).
 TEXT_LIMITS = {
@@ -19,6 +20,9 @@ TEXT_LIMITS = {
     "external_url": 500,
 }
 MAX_CAPACITY = 100_000
+#: Deliveries that need a meeting URL, and those that need a venue.
+REMOTE_DELIVERIES = (Delivery.ONLINE, Delivery.HYBRID)
+ON_SITE_DELIVERIES = (Delivery.IN_PERSON, Delivery.HYBRID)
 
 
 @dataclass
@@ -52,82 +56,146 @@ SEMINAR_FIELD_NAMES = tuple(
 )
 
 
+#: A field's name and its message: what one check found wrong.
+FieldProblem = tuple[str, str]
+
+
 def _is_web_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("https", "http") and bool(parts.netloc) and " " not in value
 
 
-def _choice(
-    problems: dict[str, str], name: str, value: str | None, enum, *, optional: bool = False
-) -> None:
+def _unknown_choice(
+    value: str | None, enum: type[Vocabulary], *, optional: bool = False
+) -> str | None:
+    """The message for a value that is not one of the enum's, else None."""
     if value is None and optional:
-        return
-    if value not in {member.value for member in enum}:
-        allowed = ", ".join(member.value for member in enum)
-        problems[name] = _(
-            "Unknown value “%(value)s”; use one of: %(allowed)s.",
-            value=value or "",
-            allowed=allowed,
-        )
+        return None
+    if value in {member.value for member in enum}:
+        return None
+    return _(
+        "Unknown value “%(value)s”; use one of: %(allowed)s.",
+        value=value or "",
+        allowed=", ".join(member.value for member in enum),
+    )
 
 
 def _ended(values: SeminarFields, now: datetime) -> bool:
     return values.ends_at is not None and values.ends_at <= now
 
 
-def seminar_problems(values: SeminarFields, now: datetime) -> dict[str, str]:
-    """Field name → what is wrong with it; empty when the seminar can be saved."""
-    problems: dict[str, str] = {}
+def _takes_registrations(values: SeminarFields, now: datetime) -> bool:
+    """An agency seminar still to come: people register here, so it needs seats and a way in.
+
+    A seminar recorded after it ended (a past one, by its head-count) had no seats here.
+    """
+    return values.host_type == HostType.AGENCY and not _ended(values, now)
+
+
+def _title(values: SeminarFields, now: datetime) -> Iterator[FieldProblem]:
     if not values.title.strip():
-        problems["title"] = _("Enter a title.")
+        yield "title", _("Enter a title.")
     elif len(values.title) > 200:
-        problems["title"] = _("The title can be at most 200 characters.")
-    _choice(problems, "series", values.series, Series)
-    _choice(problems, "level", values.level, Level, optional=True)
-    _choice(problems, "host_type", values.host_type, HostType)
-    _choice(problems, "delivery", values.delivery, Delivery)
-    _choice(problems, "status", values.status, SeminarStatus)
+        yield "title", _("The title can be at most 200 characters.")
 
+
+#: Coded fields: name, the enum of its values, and whether it may be left empty.
+_CODED_FIELDS: tuple[tuple[str, type[Vocabulary], bool], ...] = (
+    ("series", Series, False),
+    ("level", Level, True),
+    ("host_type", HostType, False),
+    ("delivery", Delivery, False),
+    ("status", SeminarStatus, False),
+)
+
+
+def _codes(values: SeminarFields, now: datetime) -> Iterator[FieldProblem]:
+    for name, enum, optional in _CODED_FIELDS:
+        message = _unknown_choice(getattr(values, name), enum, optional=optional)
+        if message is not None:
+            yield name, message
+
+
+def _times(values: SeminarFields, now: datetime) -> Iterator[FieldProblem]:
     if values.starts_at is None:
-        problems["starts_at"] = _("Enter the start.")
+        yield "starts_at", _("Enter the start.")
     if values.ends_at is None:
-        problems["ends_at"] = _("Enter the end.")
+        yield "ends_at", _("Enter the end.")
     elif values.starts_at is not None and values.ends_at <= values.starts_at:
-        problems["ends_at"] = _("The end must be after the start.")
+        yield "ends_at", _("The end must be after the start.")
 
+
+def _lengths(values: SeminarFields, now: datetime) -> Iterator[FieldProblem]:
     for name, limit in TEXT_LIMITS.items():
         value = getattr(values, name)
-        if value and len(value) > limit and name not in problems:
-            problems[name] = _("Use at most %(n)d characters.", n=limit)
-    if values.capacity is not None and values.capacity > MAX_CAPACITY:
-        problems["capacity"] = _("The capacity can be at most %(n)d.", n=MAX_CAPACITY)
-    elif values.capacity is not None and values.capacity < 0:
-        problems["capacity"] = _("The capacity cannot be negative.")
-    elif (
-        values.capacity is None and values.host_type == HostType.AGENCY and not _ended(values, now)
-    ):
-        # A seminar recorded after it ended (a past one, by its head-count) had no seats here.
-        problems["capacity"] = _("Enter the number of seats.")
+        if value and len(value) > limit:
+            yield name, _("Use at most %(n)d characters.", n=limit)
 
+
+def _capacity(values: SeminarFields, now: datetime) -> Iterator[FieldProblem]:
+    if values.capacity is None:
+        if _takes_registrations(values, now):
+            yield "capacity", _("Enter the number of seats.")
+    elif values.capacity > MAX_CAPACITY:
+        yield "capacity", _("The capacity can be at most %(n)d.", n=MAX_CAPACITY)
+    elif values.capacity < 0:
+        yield "capacity", _("The capacity cannot be negative.")
+
+
+def _registration_window(values: SeminarFields, now: datetime) -> Iterator[FieldProblem]:
     opens, closes = values.registration_opens_at, values.registration_closes_at
-    if closes is not None and values.starts_at is not None and closes > values.starts_at:
-        problems["registration_closes_at"] = _("Registration must close by the start.")
-    elif opens is not None and closes is not None and opens >= closes:
-        problems["registration_closes_at"] = _("Registration must close after it opens.")
+    if closes is None:
+        return
+    if values.starts_at is not None and closes > values.starts_at:
+        yield "registration_closes_at", _("Registration must close by the start.")
+    elif opens is not None and opens >= closes:
+        yield "registration_closes_at", _("Registration must close after it opens.")
 
-    remote = values.delivery in (Delivery.ONLINE, Delivery.HYBRID)
-    on_site = values.delivery in (Delivery.IN_PERSON, Delivery.HYBRID)
-    ended = _ended(values, now)
+
+def _place(values: SeminarFields, now: datetime) -> Iterator[FieldProblem]:
+    """Where people take part: the meeting URL online, the venue in person."""
     if values.meeting_url and not _is_web_url(values.meeting_url):
-        problems["meeting_url"] = _("Enter a web address beginning with https://.")
-    elif remote and not values.meeting_url and values.host_type == HostType.AGENCY and not ended:
-        problems["meeting_url"] = _("An online or hybrid seminar needs its meeting URL.")
-    if on_site and not (values.venue or "").strip():
-        problems["venue"] = _("An in-person or hybrid seminar needs a venue.")
+        yield "meeting_url", _("Enter a web address beginning with https://.")
+    elif (
+        values.delivery in REMOTE_DELIVERIES
+        and not values.meeting_url
+        and _takes_registrations(values, now)
+    ):
+        yield "meeting_url", _("An online or hybrid seminar needs its meeting URL.")
+    if values.delivery in ON_SITE_DELIVERIES and not (values.venue or "").strip():
+        yield "venue", _("An in-person or hybrid seminar needs a venue.")
+
+
+def _host(values: SeminarFields, now: datetime) -> Iterator[FieldProblem]:
+    """A seminar the agency does not host names its host, and may link to its page."""
     if values.external_url and not _is_web_url(values.external_url):
-        problems["external_url"] = _("Enter a web address beginning with https://.")
+        yield "external_url", _("Enter a web address beginning with https://.")
     if values.host_type != HostType.AGENCY and not (values.host_organization or "").strip():
-        problems["host_organization"] = _("Name the organization that hosts it.")
+        yield "host_organization", _("Name the organization that hosts it.")
+
+
+#: The checks in the order their problems are reported.
+_SEMINAR_CHECKS: tuple[Callable[[SeminarFields, datetime], Iterator[FieldProblem]], ...] = (
+    _title,
+    _codes,
+    _times,
+    _lengths,
+    _capacity,
+    _registration_window,
+    _place,
+    _host,
+)
+
+
+def seminar_problems(values: SeminarFields, now: datetime) -> dict[str, str]:
+    """Field name → what is wrong with it; empty when the seminar can be saved.
+
+    A later check may say more about a field an earlier one found wrong (a meeting URL
+    too long and not a web address): its message replaces the earlier one.
+    """
+    problems: dict[str, str] = {}
+    for check in _SEMINAR_CHECKS:
+        problems.update(check(values, now))
     return problems
 
 
@@ -136,7 +204,9 @@ def admission_problems(
 ) -> dict[str, str]:
     """How seats are given (Admission): a lottery needs its application deadline."""
     problems: dict[str, str] = {}
-    _choice(problems, "admission", admission, Admission)
+    unknown = _unknown_choice(admission, Admission)
+    if unknown is not None:
+        problems["admission"] = unknown
     if admission == Admission.LOTTERY and registration_closes_at is None:
         problems["registration_closes_at"] = _(
             "A lottery needs an application deadline: set when registration closes."
