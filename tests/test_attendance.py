@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from seminar_app.attendance import services
 from seminar_app.attendance.models import CheckIn
-from seminar_app.attendance.tickets import qr_png
 from seminar_app.audit.models import AuditEvent
 from seminar_app.auth.services import issue_api_token
 from seminar_app.domain import CheckInMethod, Role
+from seminar_app.qr import qr_png
 from seminar_app.registration import services as registrations
 from seminar_app.timeutil import utcnow
 from tests.conftest import login, post_form

@@ -6,9 +6,10 @@ import subprocess
 
 import pytest
 
-from seminar_app.attendance.tickets import PhotoUnreadable, codes_in_photo, qr_png
+from seminar_app.attendance.tickets import PhotoUnreadable, codes_in_photo
 from seminar_app.codes import ALPHABET, TICKET, ticket_code_of
 from seminar_app.notifications.services import deliver_due
+from seminar_app.qr import qr_png
 from tests.registration_helpers import register
 
 #: ASCII letters and digits to their full-width forms, as an IME types them.

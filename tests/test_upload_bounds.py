@@ -30,7 +30,6 @@ from seminar_app.attendance.tickets import (
     MAX_PHOTO_PIXELS,
     PhotoUnreadable,
     codes_in_photo,
-    qr_png,
 )
 from seminar_app.audit.models import AuditEvent
 from seminar_app.catalogue.models import Seminar
@@ -43,6 +42,7 @@ from seminar_app.materials.validation import (
     UploadRefused,
     check_upload,
 )
+from seminar_app.qr import qr_png
 from seminar_app.reports import historic
 from tests.conftest import csrf_token, login
 from tests.registration_helpers import register

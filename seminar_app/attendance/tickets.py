@@ -1,25 +1,10 @@
-"""QR tickets: the code as a PNG (error correction M), and reading one from a photo."""
+"""Reading a ticket's QR code (seminar_app.qr draws it) from a photo taken at the desk."""
 
 from __future__ import annotations
 
 import io
 import struct
 import zlib
-
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
-
-
-def qr_png(code: str, box_size: int = 8) -> bytes:
-    """A PNG of the ticket code; ASCII only, so any scanner reads it the same."""
-    if not code.isascii():
-        raise ValueError("ticket codes are ASCII")
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=4)
-    qr.add_data(code)
-    qr.make(fit=True)
-    buffer = io.BytesIO()
-    qr.make_image().save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 class DecoderUnavailable(RuntimeError):

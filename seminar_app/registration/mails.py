@@ -9,12 +9,12 @@ from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from ..attendance.tickets import qr_png
 from ..domain import RegistrationStatus
 from ..i18n import format_moment, format_when
 from ..notifications import calendar
 from ..notifications.models import OutboxMessage
 from ..notifications.services import compose, renderer
+from ..qr import qr_png
 from ..urls import absolute_url
 from .models import Registration
 from .services import waitlist_position

@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..attendance.tickets import qr_png
 from ..catalogue.models import Seminar
 from ..catalogue.services import public_seminar_by_slug, registration_state
 from ..domain import RegistrationStatus
@@ -24,6 +23,7 @@ from ..elearning import services as recordings
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..materials import services as materials
+from ..qr import qr_png
 from ..timeutil import utcnow
 from . import services
 from .forms import EditDetailsForm, RegistrationForm, ResendForm

@@ -21,10 +21,10 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from ...attendance.tickets import qr_png
 from ...audit.services import record
 from ...database import begin_write
 from ...extensions import db, limiter, login_manager
+from ...qr import qr_png
 from ..access import roles_required
 from ..models import User
 from . import flow, services
