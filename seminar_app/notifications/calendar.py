@@ -7,13 +7,17 @@ the UID of a registration's entry never changes and its SEQUENCE only grows.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import icalendar
 from flask import current_app
 
-from ..catalogue.models import Seminar
 from ..timeutil import JST, utcnow
 from .services import sender_name
+
+if TYPE_CHECKING:
+    # notifications sits below catalogue (the layers in pyproject.toml): hints only.
+    from ..catalogue.models import Seminar
 
 PRODID = "-//IP Strategy Support Center//Seminars//JA"
 
