@@ -17,8 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from ..console.today import week_ahead
-from ..domain import Role, SessionEnd
+from ..domain import SessionEnd
 from ..extensions import db, limiter
 from ..i18n import current_language, safe_next
 from ..timeutil import utcnow
@@ -72,9 +71,8 @@ def logout():
 @bp.get("/staff")
 @roles_required()
 def home():
-    # Organizers first see what is on: today's and the week's seminars, new registrations.
-    week = week_ahead(db.session, utcnow()) if current_user.has_role(Role.ORGANIZER) else None
-    return render_template("auth/home.html", week=week)
+    # Organizers first see what is on (console/_week_ahead.html, filled by the console).
+    return render_template("auth/home.html")
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

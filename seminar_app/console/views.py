@@ -16,9 +16,16 @@ from ..notifications.services import undelivered
 from ..timeutil import fiscal_year_bounds, fiscal_year_of, parse_fiscal_year, utcnow
 from .forms import SeminarForm
 from .overview import seminar_counts
+from .today import WeekAhead, week_ahead
 
 bp = Blueprint("console", __name__)
 require_roles_for_blueprint(bp, Role.ORGANIZER)
+
+
+@bp.app_template_global("week_ahead")
+def week_ahead_now() -> WeekAhead:
+    """What is on, for the staff home (auth.home), which sits below the console."""
+    return week_ahead(db.session, utcnow())
 
 
 def seminar_or_404(seminar_id: int) -> Seminar:
