@@ -8,6 +8,7 @@ Lecturers are listed in `content/lecturers.yml`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -21,6 +22,7 @@ from ..text import normalize_email, normalize_email_address, normalize_text
 from ..timeutil import JST, fiscal_year_of, jst_datetime
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,119}$")
+SLUG_ADVICE = "use lowercase letters, digits and hyphens, e.g. 2026-12-15-trade-secret-beginner.md"
 FOLDER_PATTERN = re.compile(r"^fy(\d{4})$")
 TIME_RANGE_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–〜~]\s*(\d{1,2}):(\d{2})$")
 MOMENT_PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$")
@@ -151,45 +153,45 @@ def _parse_capacity(value: Any) -> int | None:
     return value
 
 
-def parse_seminar_file(
-    path: Path, root: Path, now: datetime
-) -> tuple[SeminarSpec | None, list[ContentProblem]]:
-    """Parse one seminar file; the problems name this file and the field."""
-    relative = path.relative_to(root).as_posix()
-    problems: list[ContentProblem] = []
+#: A field of the file (or "file name", "header", "folder") and what is wrong with it.
+FileProblem = tuple[str, str]
 
-    def problem(field_name: str, reason: str) -> None:
-        problems.append(ContentProblem(relative, field_name, reason))
 
-    slug = path.stem
-    if not SLUG_PATTERN.match(slug):
-        problem(
-            "file name",
-            "use lowercase letters, digits and hyphens, e.g. 2026-12-15-trade-secret-beginner.md",
-        )
+class _Unreadable(Exception):
+    """The file has no header to read fields from; the one problem that says why."""
+
+    def __init__(self, field_name: str, reason: str) -> None:
+        super().__init__(f"{field_name}: {reason}")
+        self.problem: FileProblem = (field_name, reason)
+
+
+def _read_front_matter(path: Path) -> tuple[dict[Any, Any], str]:
+    """The YAML header as a mapping, and the Markdown body; _Unreadable otherwise."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        problem("file", "not UTF-8 text")
-        return None, problems
+        raise _Unreadable("file", "not UTF-8 text") from None
     parts = _split_front_matter(text)
     if parts is None:
-        problem("header", "the file must begin with a YAML header between two '---' lines")
-        return None, problems
+        raise _Unreadable(
+            "header", "the file must begin with a YAML header between two '---' lines"
+        )
     try:
         header = yaml.safe_load(parts[0]) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
-        problem("header", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")
-        return None, problems
+        raise _Unreadable(
+            "header", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"
+        ) from exc
     if not isinstance(header, dict):
-        problem("header", "the header must be a set of 'key: value' lines")
-        return None, problems
-    for unknown in sorted(set(map(str, header)) - SEMINAR_KEYS):
-        problem(unknown, f"unknown field; known fields: {', '.join(sorted(SEMINAR_KEYS))}")
+        raise _Unreadable("header", "the header must be a set of 'key: value' lines")
+    return header, parts[1]
 
-    values = SeminarFields(
+
+def _text_fields(header: dict[Any, Any], body: str) -> SeminarFields:
+    """The values written as text, with the defaults of a file (an agency seminar, published)."""
+    return SeminarFields(
         title=(_optional_text(header.get("title")) or ""),
         title_en=_optional_text(header.get("title_en")),
         series=str(header.get("series") or ""),
@@ -197,59 +199,137 @@ def parse_seminar_file(
         host_type=str(header.get("host_type") or "agency"),
         delivery=str(header.get("delivery") or ""),
         status=str(header.get("status") or "published"),
-        description=parts[1],
+        description=body,
         description_en=_optional_text(header.get("description_en")),
         venue=_optional_text(header.get("venue")),
         meeting_url=_optional_text(header.get("meeting_url")),
         host_organization=_optional_text(header.get("host_organization")),
         external_url=_optional_text(header.get("external_url")),
     )
+
+
+def _read_schedule(header: dict[Any, Any], values: SeminarFields) -> list[FileProblem]:
+    """The start and end, from `date` and `time` (Tokyo time)."""
+    problems: list[FileProblem] = []
     day = None
     try:
         day = _parse_day(header.get("date"))
     except (TypeError, ValueError) as exc:
-        problem("date", f"needs a date as YYYY-MM-DD ({exc})")
+        problems.append(("date", f"needs a date as YYYY-MM-DD ({exc})"))
     try:
         start, end = _parse_time_range(header.get("time"))
+    except ValueError as exc:
+        problems.append(("time", str(exc)))
+    else:
         if day is not None:
             values.starts_at, values.ends_at = jst_datetime(day, start), jst_datetime(day, end)
-    except ValueError as exc:
-        problem("time", str(exc))
+    return problems
+
+
+def _read_registration_window(header: dict[Any, Any], values: SeminarFields) -> list[FileProblem]:
+    problems: list[FileProblem] = []
     for key, attribute in (
         ("registration_opens", "registration_opens_at"),
         ("registration_closes", "registration_closes_at"),
     ):
-        if header.get(key) is not None:
-            try:
-                setattr(values, attribute, _parse_moment(header[key]))
-            except ValueError as exc:
-                problem(key, str(exc))
+        if header.get(key) is None:
+            continue
+        try:
+            setattr(values, attribute, _parse_moment(header[key]))
+        except ValueError as exc:
+            problems.append((key, str(exc)))
+    return problems
+
+
+def _read_capacity(header: dict[Any, Any], values: SeminarFields) -> list[FileProblem]:
     try:
         values.capacity = _parse_capacity(header.get("capacity"))
     except ValueError as exc:
-        problem("capacity", str(exc))
+        return [("capacity", str(exc))]
+    return []
+
+
+def _read_lecturers(header: dict[Any, Any], values: SeminarFields) -> list[FileProblem]:
     lecturers = header.get("lecturers") or []
     if not isinstance(lecturers, list) or not all(isinstance(item, str) for item in lecturers):
-        problem("lecturers", "must be a list of lecturer e-mail addresses")
-    else:
-        values.lecturer_emails = [normalize_email(item) for item in lecturers]
+        return [("lecturers", "must be a list of lecturer e-mail addresses")]
+    values.lecturer_emails = [normalize_email(item) for item in lecturers]
+    return []
 
-    folder = FOLDER_PATTERN.match(path.parent.name)
+
+#: Readers of the fields that are not plain text: each sets its values, or names its problems.
+_FIELD_READERS: tuple[Callable[[dict[Any, Any], SeminarFields], list[FileProblem]], ...] = (
+    _read_schedule,
+    _read_registration_window,
+    _read_capacity,
+    _read_lecturers,
+)
+
+
+def _unknown_keys(header: dict[Any, Any]) -> list[FileProblem]:
+    known = ", ".join(sorted(SEMINAR_KEYS))
+    return [
+        (unknown, f"unknown field; known fields: {known}")
+        for unknown in sorted(set(map(str, header)) - SEMINAR_KEYS)
+    ]
+
+
+def _folder_problems(folder_name: str, values: SeminarFields) -> list[FileProblem]:
+    """A file lives in the folder of its fiscal year, e.g. fy2026."""
+    folder = FOLDER_PATTERN.match(folder_name)
     if folder is None:
-        problem("folder", "keep seminar files in a folder named after the fiscal year, e.g. fy2026")
-    elif values.starts_at is not None and fiscal_year_of(values.starts_at) != int(folder[1]):
-        problem(
-            "date",
-            f"falls in fiscal year {fiscal_year_of(values.starts_at)}, "
-            f"but the file is in {path.parent.name}",
-        )
+        return [
+            ("folder", "keep seminar files in a folder named after the fiscal year, e.g. fy2026")
+        ]
+    if values.starts_at is not None and fiscal_year_of(values.starts_at) != int(folder[1]):
+        return [
+            (
+                "date",
+                f"falls in fiscal year {fiscal_year_of(values.starts_at)}, "
+                f"but the file is in {folder_name}",
+            )
+        ]
+    return []
 
-    if not any(p.field in ("date", "time") for p in problems):
-        for name, reason in seminar_problems(values, now).items():
-            problem(RULE_FIELD_TO_KEY.get(name, name), reason)
-    if problems:
+
+def _rule_problems(values: SeminarFields, now: datetime) -> list[FileProblem]:
+    """The catalogue's rules, named by the file's keys (the start is `date`, the end `time`)."""
+    return [
+        (RULE_FIELD_TO_KEY.get(name, name), reason)
+        for name, reason in seminar_problems(values, now).items()
+    ]
+
+
+def _read_seminar(path: Path, now: datetime) -> tuple[SeminarFields | None, list[FileProblem]]:
+    """The file's values, or None when it has no readable header; every problem found."""
+    problems: list[FileProblem] = []
+    if not SLUG_PATTERN.match(path.stem):
+        problems.append(("file name", SLUG_ADVICE))
+    try:
+        header, body = _read_front_matter(path)
+    except _Unreadable as unreadable:
+        return None, [*problems, unreadable.problem]
+    problems += _unknown_keys(header)
+    values = _text_fields(header, body)
+    for read in _FIELD_READERS:
+        problems += read(header, values)
+    problems += _folder_problems(path.parent.name, values)
+    # The rules compare the start with the end and with now: they wait until the date is right.
+    if not any(field_name in ("date", "time") for field_name, _reason in problems):
+        problems += _rule_problems(values, now)
+    return values, problems
+
+
+def parse_seminar_file(
+    path: Path, root: Path, now: datetime
+) -> tuple[SeminarSpec | None, list[ContentProblem]]:
+    """Parse one seminar file; the problems name this file and the field."""
+    relative = path.relative_to(root).as_posix()
+    values, found = _read_seminar(path, now)
+    problems = [ContentProblem(relative, field_name, reason) for field_name, reason in found]
+    if values is None or problems:
         return None, problems
-    return SeminarSpec(slug=slug, path=relative, fields=values), problems
+    return SeminarSpec(slug=path.stem, path=relative, fields=values), problems
 
 
 def parse_lecturers(path: Path, root: Path) -> tuple[list[LecturerSpec], list[ContentProblem]]:
