@@ -189,3 +189,69 @@ def test_the_topics_go_with_their_consultation(db_session, make_user):
     db_session.execute(delete(Consultation))  # in SQL: the database's ON DELETE CASCADE
     db_session.commit()
     assert db_session.scalar(select(func.count()).select_from(ConsultationTopic)) == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "must_hold"),
+    [
+        ({"attribute": "company"}, "attribute", "one of sme, large-company, "),
+        ({"employee_band": "50"}, "employee_band", "one of 1-5, 6-20, "),
+        ({"industry": "Z"}, "industry", "a JSIC major group, A to T"),
+        ({"industry": ""}, "industry", "a JSIC major group, A to T"),
+        ({"corporate_number": "１２３４５"}, "corporate_number", "13 digits"),
+    ],
+)
+def test_each_refusal_says_what_the_field_must_hold(
+    db_session, make_user, overrides, field, must_hold
+):
+    with pytest.raises(services.ConsultationError) as caught:
+        services.record_consultation(
+            db_session, values(**overrides), advisor=None, by=make_user(Role.ADVISOR)
+        )
+    assert list(caught.value.problems) == [field]
+    assert caught.value.problems[field].startswith(must_hold)
+
+
+def test_every_refusal_is_told_at_once_in_the_order_of_the_form(db_session, make_user):
+    bad = values(
+        corporate_number="12345",
+        step=9,
+        topics=[],
+        prefecture="00",
+        industry="Z",
+        employee_band="0",
+        source="",
+        attribute="",
+        channel="",
+    )
+    with pytest.raises(services.ConsultationError) as caught:
+        services.record_consultation(db_session, bad, advisor=None, by=make_user(Role.ADVISOR))
+    assert list(caught.value.problems) == [
+        "channel",
+        "attribute",
+        "source",
+        "employee_band",
+        "industry",
+        "prefecture",
+        "topics",
+        "step",
+        "corporate_number",
+    ]
+
+
+def test_what_may_be_left_out_is_accepted_empty(db_session, make_user):
+    optional = values(
+        employee_band=None, industry=None, prefecture=None, step=None, corporate_number=""
+    )
+    services.record_consultation(db_session, optional, advisor=None, by=make_user(Role.ADVISOR))
+    assert db_session.scalar(select(func.count()).select_from(Consultation)) == 1
+
+
+def test_a_corporate_number_in_full_width_digits_is_accepted(db_session, make_user):
+    consultation = services.record_consultation(
+        db_session,
+        values(corporate_number=" １２３４５６７８９０１２３ "),
+        advisor=None,
+        by=make_user(Role.ADVISOR),
+    )
+    assert consultation.client.corporate_number == "1234567890123"

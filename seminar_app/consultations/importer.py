@@ -172,68 +172,84 @@ def _band(value: str) -> str | None:
     return _BAND_AS_DATE.get(value, value) or None
 
 
+def _date_problems(day: date | None, raw: str, today: date) -> list[str]:
+    if day is None:
+        return [_("date “%(value)s” is not a date written YYYY-MM-DD", value=quoted(raw))]
+    if day > today:
+        return [_("date %(day)s is in the future", day=day.isoformat())]
+    return []
+
+
+def _topics(value: str) -> list[str]:
+    # NFKC (normalize_text) has turned a full-width ； into ;.
+    return [topic.strip().lower() for topic in value.split(";") if topic.strip()]
+
+
+def _topic_problems(topics: list[str]) -> list[str]:
+    if not topics:
+        return [
+            _("topics is empty; it must be one or more of %(choices)s", choices=", ".join(_TOPICS))
+        ]
+    return [
+        _(
+            "topic “%(value)s” is not one of %(choices)s",
+            value=quoted(topic),
+            choices=", ".join(_TOPICS),
+        )
+        for topic in topics
+        if topic not in _TOPICS
+    ]
+
+
+def _step(value: str) -> int | None:
+    if not value:
+        return None
+    # A step that is not a whole number is passed on as 0, which the rules refuse.
+    return int(value) if value.isascii() and value.isdigit() else 0
+
+
+def _column_problem(column: str, raw: str, reason: str) -> str:
+    if raw:
+        return _(
+            "%(column)s “%(value)s” is not %(reason)s",
+            column=column,
+            value=quoted(raw),
+            reason=reason,
+        )
+    return _("%(column)s is empty; it must be %(reason)s", column=column, reason=reason)
+
+
+def _rule_problems(values: ConsultationInput, cell: dict[str, str]) -> list[str]:
+    """What services._problems refuses, told per column as the reader wrote it."""
+    return [
+        _column_problem(name, cell[name].strip(), _REASONS[name]() if name in _REASONS else reason)
+        for name, reason in _problems(values).items()
+        if name != "topics"  # told by _topic_problems, topic by topic
+    ]
+
+
 def _row(line: int, cell: dict[str, str], today: date) -> tuple[ConsultationRow | None, list[str]]:
     """The row's values, or None and its problems (without the line prefix)."""
-    problems = []
     text = {name: normalize_text(value) for name, value in cell.items()}
     day = _day(text["date"])
-    if day is None:
-        problems.append(
-            _("date “%(value)s” is not a date written YYYY-MM-DD", value=quoted(cell["date"]))
-        )
-    elif day > today:
-        problems.append(_("date %(day)s is in the future", day=day.isoformat()))
-    # NFKC (normalize_text) has turned a full-width ； into ;.
-    topics = [topic.strip().lower() for topic in text["topics"].split(";") if topic.strip()]
-    unknown = [topic for topic in topics if topic not in _TOPICS]
-    if unknown:
-        problems.extend(
-            _(
-                "topic “%(value)s” is not one of %(choices)s",
-                value=quoted(topic),
-                choices=", ".join(_TOPICS),
-            )
-            for topic in unknown
-        )
-    elif not topics:
-        problems.append(
-            _("topics is empty; it must be one or more of %(choices)s", choices=", ".join(_TOPICS))
-        )
-    step_text = text["step"]
-    step = None
-    if step_text:
-        # A step that is not a whole number is passed on as 0, which the rules refuse.
-        step = int(step_text) if step_text.isascii() and step_text.isdigit() else 0
+    topics = _topics(text["topics"])
     values = ConsultationInput(
         held_on=day or date.min,
         channel=text["channel"].lower(),
         attribute=text["attribute"].lower(),
-        topics=topics or list(_TOPICS[:1]),  # topic problems are reported above
+        topics=topics or list(_TOPICS[:1]),  # topic problems are reported below
         source=text["source"].lower(),
         employee_band=_band(text["employee_band"]),
         industry=text["industry"].upper() or None,
         prefecture=_prefecture(text["prefecture"]),
-        step=step,
+        step=_step(text["step"]),
         organization=text["organization"] or None,
     )
-    for name, reason in _problems(values).items():
-        if name == "topics":
-            continue
-        reason = _REASONS[name]() if name in _REASONS else reason
-        raw = cell[name].strip()
-        if raw:
-            problems.append(
-                _(
-                    "%(column)s “%(value)s” is not %(reason)s",
-                    column=name,
-                    value=quoted(raw),
-                    reason=reason,
-                )
-            )
-        else:
-            problems.append(
-                _("%(column)s is empty; it must be %(reason)s", column=name, reason=reason)
-            )
+    problems = [
+        *_date_problems(day, cell["date"], today),
+        *_topic_problems(topics),
+        *_rule_problems(values, cell),
+    ]
     if problems:
         return None, problems
     return ConsultationRow(line=line, values=values), []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar
-from ..domain import Attribute, Channel, EmployeeBand, Role, Source, Topic
+from ..domain import Attribute, Channel, EmployeeBand, Role, Source, Topic, Vocabulary
 from ..reference import INDUSTRIES, PREFECTURES
 from ..registration.models import Registration
 from ..text import organization_key
@@ -91,32 +93,55 @@ class ConsultationInput:
     notes: str | None = None
 
 
-def _problems(values: ConsultationInput) -> dict[str, str]:
-    problems = {}
-    checks = (
-        ("channel", Channel, False),
-        ("attribute", Attribute, False),
-        ("source", Source, False),
-        ("employee_band", EmployeeBand, True),
+def _one_of(enum: type[Vocabulary]) -> str:
+    return f"one of {', '.join(member.value for member in enum)}"
+
+
+def _coded(enum: type[Vocabulary], *, optional: bool = False) -> Callable[[Any], bool]:
+    allowed = {member.value for member in enum}
+    return lambda value: (optional and value is None) or value in allowed
+
+
+def _absent_or_in(table: Mapping[str, Any]) -> Callable[[str | None], bool]:
+    return lambda value: value is None or value in table
+
+
+def _are_known_topics(topics: list[str]) -> bool:
+    allowed = {topic.value for topic in Topic}
+    return bool(topics) and all(topic in allowed for topic in topics)
+
+
+def _is_step(step: int | None) -> bool:
+    return step is None or 1 <= step <= 7
+
+
+def _is_corporate_number(number: str | None) -> bool:
+    return not number or bool(
+        _CORPORATE_NUMBER.match(unicodedata.normalize("NFKC", number).strip())
     )
-    for name, enum, optional in checks:
-        value = getattr(values, name)
-        if not (optional and value is None) and value not in {m.value for m in enum}:
-            problems[name] = f"one of {', '.join(m.value for m in enum)}"
-    if values.industry is not None and values.industry not in INDUSTRIES:
-        problems["industry"] = "a JSIC major group, A to T"
-    if values.prefecture is not None and values.prefecture not in PREFECTURES:
-        problems["prefecture"] = "a JIS X 0401 code, 01 to 47"
-    unknown = [topic for topic in values.topics if topic not in {t.value for t in Topic}]
-    if not values.topics or unknown:
-        problems["topics"] = "one or more of " + ", ".join(t.value for t in Topic)
-    if values.step is not None and not 1 <= values.step <= 7:
-        problems["step"] = "a step of the seven-step support, 1 to 7"
-    if values.corporate_number and not _CORPORATE_NUMBER.match(
-        unicodedata.normalize("NFKC", values.corporate_number).strip()
-    ):
-        problems["corporate_number"] = "13 digits"
-    return problems
+
+
+#: Field → whether a value is acceptable, and what the field must hold; in form order.
+_FIELD_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "channel": (_coded(Channel), _one_of(Channel)),
+    "attribute": (_coded(Attribute), _one_of(Attribute)),
+    "source": (_coded(Source), _one_of(Source)),
+    "employee_band": (_coded(EmployeeBand, optional=True), _one_of(EmployeeBand)),
+    "industry": (_absent_or_in(INDUSTRIES), "a JSIC major group, A to T"),
+    "prefecture": (_absent_or_in(PREFECTURES), "a JIS X 0401 code, 01 to 47"),
+    "topics": (_are_known_topics, "one or more of " + ", ".join(topic.value for topic in Topic)),
+    "step": (_is_step, "a step of the seven-step support, 1 to 7"),
+    "corporate_number": (_is_corporate_number, "13 digits"),
+}
+
+
+def _problems(values: ConsultationInput) -> dict[str, str]:
+    """Field → what it must hold, for each field whose value is not acceptable."""
+    return {
+        name: must_hold
+        for name, (acceptable, must_hold) in _FIELD_RULES.items()
+        if not acceptable(getattr(values, name))
+    }
 
 
 def _apply(session: Session, consultation: Consultation, values: ConsultationInput) -> None:
