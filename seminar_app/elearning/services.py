@@ -110,7 +110,7 @@ def may_watch(
     return recording_access(session, recording, registration, now) is Access.OPEN
 
 
-def recordings_for(session: Session, registration: Registration, now: datetime):
+def recordings_for(session: Session, registration: Registration, now: datetime) -> list[Recording]:
     rows = session.scalars(
         select(Recording)
         .where(Recording.seminar_id == registration.seminar_id)

@@ -24,6 +24,13 @@ from .models import Recording
 bp = Blueprint("elearning", __name__)
 
 
+@bp.app_template_global("participant_recordings")
+def participant_recordings(registration: Registration, now: datetime) -> list[Recording]:
+    """What a participant's own pages (registration/manage.html, overview.html) offer to
+    watch: registration sits below elearning and leaves the asking to its templates."""
+    return services.recordings_for(db.session, registration, now)
+
+
 def _moment(name: str) -> datetime | None:
     raw = (request.form.get(name) or "").strip()
     return datetime.fromisoformat(raw).replace(tzinfo=JST) if raw else None

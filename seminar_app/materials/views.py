@@ -26,6 +26,7 @@ from ..catalogue.models import Seminar
 from ..catalogue.services import public_seminar_by_slug
 from ..domain import Audience, Role
 from ..extensions import db
+from ..registration.models import Registration
 from ..registration.services import by_manage_token
 from ..text import normalize_text
 from ..timeutil import JST, utcnow
@@ -34,6 +35,14 @@ from .models import Material
 from .validation import UploadRefused, check_upload
 
 bp = Blueprint("materials", __name__)
+
+
+@bp.app_template_global("participant_materials")
+def participant_materials(registration: Registration, now: datetime) -> list[Material]:
+    """What a participant's own pages (registration/manage.html, overview.html) offer to
+    download: registration sits below materials and leaves the asking to its templates."""
+    return services.materials_for(db.session, registration, now)
+
 
 REFUSALS = {
     "no-name": _l("The file has no name."),

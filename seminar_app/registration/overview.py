@@ -20,10 +20,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..elearning import services as recordings
 from ..extensions import db, limiter
 from ..i18n import current_language
-from ..materials import services as materials
 from ..notifications.services import compose, queue, renderer
 from ..timeutil import utcnow
 from ..urls import absolute_url
@@ -100,24 +98,14 @@ def show(token: str):
     if email_key is None:
         return render_template("registration/overview_expired.html"), 400
     now = utcnow()
-    entries = []
-    for registration in registrations_of(db.session, email_key):
-        entries.append(
-            {
-                "registration": registration,
-                "materials": materials.materials_for(db.session, registration, now),
-                "recordings": recordings.recordings_for(db.session, registration, now),
-            }
-        )
-    if not entries:
+    found = registrations_of(db.session, email_key)
+    if not found:
         abort(404)
-    upcoming = [e for e in entries if e["registration"].seminar.ends_at > now]
-    past = [e for e in entries if e["registration"].seminar.ends_at <= now]
     return render_template(
         "registration/overview.html",
-        upcoming=upcoming,
-        past=past,
-        email=entries[0]["registration"].email,
+        upcoming=[registration for registration in found if registration.seminar.ends_at > now],
+        past=[registration for registration in found if registration.seminar.ends_at <= now],
+        email=found[0].email,
         # Shown here because this page was reached through the mail to the address.
         feed=db.session.scalar(select(CalendarFeed).where(CalendarFeed.email_key == email_key)),
         now=now,

@@ -19,10 +19,8 @@ from flask_babel import gettext as _
 from ..catalogue.models import Seminar
 from ..catalogue.services import public_seminar_by_slug, registration_state
 from ..domain import RegistrationStatus
-from ..elearning import services as recordings
 from ..extensions import db, limiter
 from ..i18n import current_language
-from ..materials import services as materials
 from ..qr import qr_png
 from ..timeutil import utcnow
 from . import services
@@ -128,8 +126,6 @@ def manage(token: str):
         registration=registration,
         seminar=registration.seminar,
         position=services.waitlist_position(db.session, registration),
-        recordings=recordings.recordings_for(db.session, registration, utcnow()),
-        materials=materials.materials_for(db.session, registration, utcnow()),
         new=request.args.get("new") == "1",
         now=utcnow(),
     )
