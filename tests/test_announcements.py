@@ -634,3 +634,82 @@ def test_a_test_goes_to_the_organizer_alone_as_recipients_will_read_it(
     subject = str(message["Subject"])
     assert "新しいセミナー" in subject and subject != "新しいセミナー"  # marked as a test
     assert db_session.scalar(select(func.count(Announcement.id))) == 0
+
+
+# --- the console's buttons ------------------------------------------------------------------
+
+
+def announcement_rows(db_session) -> int:
+    return db_session.scalar(select(func.count(Announcement.id)))
+
+
+def outbox_rows(db_session) -> int:
+    return db_session.scalar(select(func.count(OutboxMessage.id)))
+
+
+def test_a_sent_test_is_confirmed_on_the_console_itself(organizer_client, db_session):
+    response = post_form(
+        organizer_client,
+        "/console/announcements",
+        {**ANNOUNCEMENT, "action": "test"},
+        headers={"Accept-Language": "en"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "A test is on its way to staff" in html and "nobody else gets it" in html
+    assert 'value="新しいセミナー"' in html  # the form keeps the text for the real sending
+
+
+def test_a_refused_test_is_shown_beside_its_field_and_queues_nothing(organizer_client, db_session):
+    clear_outbox(db_session)
+    response = post_form(
+        organizer_client,
+        "/console/announcements",
+        {**ANNOUNCEMENT, "subject": "一行目\n二行目", "action": "test"},
+        headers={"Accept-Language": "en"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "field-error" in html and "The subject must be a single line." in html
+    assert outbox_rows(db_session) == 0
+
+
+def test_a_confirmed_sending_refused_by_the_rules_is_shown_and_sends_nothing(
+    organizer_client, db_session, make_seminar
+):
+    register(db_session, make_seminar(), announcements_opt_in=True)
+    announce(db_session, ANNOUNCEMENT["subject"], ANNOUNCEMENT["body"])
+    clear_outbox(db_session)
+    response = post_form(
+        organizer_client,
+        "/console/announcements",
+        {**ANNOUNCEMENT, "action": "send", "confirmed": "1"},
+        headers={"Accept-Language": "en"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "sent a few minutes ago; it is not sent twice" in html
+    assert announcement_rows(db_session) == 1 and outbox_rows(db_session) == 0
+
+
+def test_counting_the_recipients_does_not_judge_the_unfinished_text(organizer_client, db_session):
+    response = post_form(
+        organizer_client,
+        "/console/announcements",
+        {"action": "preview", "subject": "", "body": "", "level": "", "series": ""},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "field-error" not in html and 'id="recipient-count"' in html
+
+
+@pytest.mark.parametrize("action", ["", "delete"])
+def test_a_post_without_a_known_button_shows_the_console_and_sends_nothing(
+    organizer_client, db_session, action
+):
+    clear_outbox(db_session)
+    response = post_form(
+        organizer_client, "/console/announcements", {**ANNOUNCEMENT, "action": action}
+    )
+    assert response.status_code == 200 and 'id="recipient-count"' in response.get_data(as_text=True)
+    assert announcement_rows(db_session) == 0 and outbox_rows(db_session) == 0
