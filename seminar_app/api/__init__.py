@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (their routes are on bp)
     announcements,
+    consultations,
     materials,
     openapi,
     recordings,

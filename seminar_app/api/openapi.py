@@ -17,6 +17,9 @@ from .blueprint import ErrorSchema, ValidationErrorSchema, bp
 from .schemas import (
     MAX_ID,
     CheckInSchema,
+    ClientSchema,
+    ConsultationDetailSchema,
+    ConsultationSchema,
     FiscalYearReportSchema,
     RegistrationCreatedSchema,
     RegistrationRowSchema,
@@ -36,6 +39,9 @@ NAMED_SCHEMAS = {
         RegistrationRowSchema,
         CheckInSchema,
         FiscalYearReportSchema,
+        ConsultationSchema,
+        ConsultationDetailSchema,
+        ClientSchema,
     )
 }
 

@@ -6,19 +6,26 @@ fields, a participant's details, an announcement) are called from here, never co
 
 from __future__ import annotations
 
-from typing import Any
+import unicodedata
+from datetime import date
+from typing import Any, ClassVar
 
 import marshmallow as ma
-from flask_babel import force_locale
+from flask import g
+from flask_babel import LazyString, force_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from ..catalogue import services as catalogue
 from ..catalogue.rules import MAX_CAPACITY, TEXT_LIMITS
+from ..consultations import services as desk
+from ..consultations.models import STEPS, Client, Consultation
 from ..domain import (
     Admission,
     Attribute,
     Audience,
+    Channel,
     Delivery,
     EmployeeBand,
     HeardFrom,
@@ -28,19 +35,23 @@ from ..domain import (
     RegistrationStatus,
     SeminarStatus,
     Series,
+    Source,
+    Topic,
 )
 from ..elearning.models import Recording
 from ..materials.models import Material
 from ..reference import INDUSTRIES, PREFECTURES
 from ..registration.details import LIMITS, parse_details
-from ..text import normalize_text
-from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from ..text import normalize_text, organization_key
+from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_of, is_accepted_fiscal_year
 from .blueprint import ApiSchema, ErrorSchema
 
 #: Largest row id a path or a body may name.
 MAX_ID = 2**31 - 1
-#: Deepest page of the public list (the database's OFFSET stays small).
+#: Deepest page of a list (the database's OFFSET stays small).
 MAX_PAGE = 10_000
+#: Most rows on a page of a list.
+MAX_PER_PAGE = 100
 
 
 def choice(values, **kwargs: Any) -> fields.String:
@@ -302,11 +313,34 @@ class AnnouncementQueuedSchema(ma.Schema):
 # ---------------------------------------------------------------- requests
 
 
-class SeminarQuerySchema(ApiSchema):
-    """Filters of the public list; an empty value is the filter left out."""
+#: Longest run of digits a whole number in a query may have (Python refuses to read 4,300).
+_QUERY_DIGITS = 18
+
+
+class QuerySchema(ApiSchema):
+    """Query parameters: an empty value is the parameter left out; a refusal names one."""
 
     invalid_message = "A query parameter is not valid."
     refusal_schema = ErrorSchema
+
+    @ma.pre_load
+    def drop_empty_values(self, data, **kwargs: Any) -> dict[str, Any]:
+        values = {name: data[name].strip() for name in data}
+        for name, value in values.items():
+            if isinstance(self.fields.get(name), WholeNumber) and value:
+                # Digits as typed in ASCII only: "１９９９" is not a year here.
+                digits = value.isascii() and value.isdigit() and len(value) <= _QUERY_DIGITS
+                values[name] = int(value) if digits else value
+        return {name: value for name, value in values.items() if value != ""}
+
+    @classmethod
+    def refusal(cls, fields: dict[str, str], status: int) -> dict[str, Any]:
+        field, message = next(iter(sorted(fields.items())))
+        return {"error": f"{field}: {message}", "field": field, "status": status}
+
+
+class SeminarQuerySchema(QuerySchema):
+    """Filters of the public list; an empty value is the filter left out."""
 
     level = choice(Level, metadata={"description": "Level of the seminar"})
     series = choice(Series, metadata={"description": "Seminar series"})
@@ -326,18 +360,9 @@ class SeminarQuerySchema(ApiSchema):
     )
     per_page = WholeNumber(
         load_default=20,
-        validate=validate.Range(1, 100),
+        validate=validate.Range(1, MAX_PER_PAGE),
         metadata={"description": "Seminars per page (default 20)"},
     )
-
-    @ma.pre_load
-    def drop_empty_values(self, data, **kwargs: Any) -> dict[str, Any]:
-        values = {name: data[name].strip() for name in data}
-        for name, value in values.items():
-            if name in ("fiscal_year", "page", "per_page") and value:
-                # Digits as typed in ASCII only: "１９９９" is not a year here.
-                values[name] = int(value) if value.isascii() and value.isdigit() else value
-        return {name: value for name, value in values.items() if value != ""}
 
     @ma.post_load
     def catalogue_filter(self, data, **kwargs: Any) -> dict[str, Any]:
@@ -347,11 +372,6 @@ class SeminarQuerySchema(ApiSchema):
             name: enums[name](value) if name in enums else value for name, value in data.items()
         }
         return {"filters": catalogue.CatalogueFilter(**values), "page": page, "per_page": per_page}
-
-    @classmethod
-    def refusal(cls, fields: dict[str, str], status: int) -> dict[str, Any]:
-        field, message = next(iter(sorted(fields.items())))
-        return {"error": f"{field}: {message}", "field": field, "status": status}
 
 
 def _detail_text(name: str, *, required: bool = False, **metadata: Any) -> fields.String:
@@ -582,4 +602,363 @@ class AnnouncementRequestSchema(ApiSchema):
         Series,
         allow_none=True,
         metadata={"description": "only people who attended a seminar of this series"},
+    )
+
+
+# ---------------------------------------------------------------- the consultation desk
+
+
+class PersonSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(attribute="display_name", required=True)
+
+
+class ClientSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    corporate_number = fields.String(
+        required=True, allow_none=True, metadata={"description": "法人番号, where known"}
+    )
+
+
+def _notes_readable(consultation: Consultation) -> bool:
+    return desk.may_read_notes(g.api_user, consultation)
+
+
+class ConsultationSchema(ma.Schema):
+    """A consultation of the desk, without its notes."""
+
+    id = fields.Integer(required=True)
+    held_on = fields.Date(required=True, metadata={"description": "相談日"})
+    fiscal_year = fields.Function(
+        lambda consultation: fiscal_year_of(consultation.held_on),
+        required=True,
+        metadata={"type": "integer", "description": "年度 of the consultation date"},
+    )
+    channel = choice(Channel, required=True)
+    client = fields.Nested(ClientSchema, required=True, allow_none=True)
+    attribute = choice(Attribute, required=True)
+    employee_band = choice(EmployeeBand, required=True, allow_none=True)
+    industry = choice(INDUSTRIES, required=True, allow_none=True)
+    prefecture = choice(PREFECTURES, required=True, allow_none=True)
+    topics = fields.List(choice(Topic), required=True)
+    source = choice(Source, required=True)
+    step = fields.Integer(
+        required=True, allow_none=True, validate=validate.Range(min(STEPS), max(STEPS))
+    )
+    advisor = fields.Nested(PersonSchema, required=True, allow_none=True)
+    notes_readable = fields.Function(
+        _notes_readable,
+        required=True,
+        metadata={
+            "type": "boolean",
+            "description": "whether this token may read the notes (organizers and the "
+            "record's advisor), and change the record",
+        },
+    )
+    created_at = fields.DateTime(format="iso", required=True)
+    updated_at = fields.DateTime(format="iso", required=True)
+
+
+class ConsultationDetailSchema(ConsultationSchema):
+    """A consultation with its notes, for those who may read them."""
+
+    notes = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "confidential; present only when notes_readable, and every "
+            "read is recorded in the audit log"
+        },
+    )
+
+
+class ConsultationPageSchema(ma.Schema):
+    consultations = fields.List(fields.Nested(ConsultationSchema), required=True)
+    fiscal_year = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class ClientRowSchema(ClientSchema):
+    consultations = fields.Integer(required=True, validate=validate.Range(min=0))
+    last_consultation_on = fields.Date(required=True, allow_none=True)
+    highest_step = fields.Integer(
+        required=True, allow_none=True, validate=validate.Range(min(STEPS), max(STEPS))
+    )
+
+
+class ClientListSchema(ma.Schema):
+    clients = fields.List(fields.Nested(ClientRowSchema), required=True)
+    total = fields.Integer(required=True)
+
+
+class AttendedSeminarSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    title_en = fields.String(allow_none=True)
+    series = choice(Series, required=True)
+    level = choice(Level, required=True, allow_none=True)
+    host_type = choice(HostType, required=True)
+    starts_at = fields.DateTime(format="iso", required=True)
+
+
+class HistoryEntrySchema(ma.Schema):
+    """A consultation, or a seminar that people of the client attended."""
+
+    day = fields.Date(required=True)
+    kind = choice(("consultation", "seminar"), required=True)
+    consultation = fields.Nested(ConsultationSchema, required=True, allow_none=True)
+    seminar = fields.Nested(AttendedSeminarSchema, required=True, allow_none=True)
+    people = fields.Integer(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "how many of the client's people attended; null for a consultation"
+        },
+    )
+
+
+class ClientDetailSchema(ClientSchema):
+    highest_step = fields.Integer(
+        required=True, allow_none=True, validate=validate.Range(min(STEPS), max(STEPS))
+    )
+    history = fields.List(
+        fields.Nested(HistoryEntrySchema),
+        required=True,
+        metadata={"description": "oldest first"},
+    )
+
+
+def _one_of(values: Any, *, nullable: bool = False) -> LazyString:
+    listed = ", ".join(str(value) for value in values)
+    if nullable:
+        return _l("Choose one of: %(values)s, or null (not known).", values=listed)
+    return _l("Choose one of: %(values)s.", values=listed)
+
+
+_UNKNOWN_PARAMETER = _l("This parameter is not known.")
+_UNKNOWN_FIELD = _l("This field is not known.")
+_NAME_LENGTH = Client.__table__.c.name.type.length
+#: Longest search of the clients' list (the console's box takes as much).
+SEARCH_LENGTH = 200
+
+
+def _unprintable(value: Any, allowed: str = "") -> bool:
+    """Control characters and lone surrogates: no database keeps them as text."""
+    return isinstance(value, str) and any(
+        unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in value
+    )
+
+
+def _fits_a_client_name(name: str | None) -> None:
+    # A blank name is none (Text), and fits.
+    if name is not None and len(name) > _NAME_LENGTH:
+        raise ma.ValidationError("too long")
+
+
+def _in_accepted_fiscal_year(day: date) -> None:
+    if not is_accepted_fiscal_year(fiscal_year_of(day)):
+        raise ma.ValidationError("outside the fiscal years the system knows")
+
+
+class DeskQuerySchema(QuerySchema):
+    """Query parameters of the desk; a refusal says what the parameter takes."""
+
+    parameter_messages: ClassVar[dict[str, LazyString]] = {}
+
+    @classmethod
+    def refusal(cls, fields: dict[str, str], status: int) -> dict[str, Any]:
+        field = min(fields)
+        message = str(cls.parameter_messages.get(field, _UNKNOWN_PARAMETER))
+        return {"error": f"{field}: {message}", "field": field, "status": status}
+
+
+class ConsultationQuerySchema(DeskQuerySchema):
+    """Filters of the consultations' list; an empty value is the filter left out."""
+
+    parameter_messages: ClassVar[dict[str, LazyString]] = {
+        "fiscal_year": _l(
+            "Enter a fiscal year from %(first)d to %(last)d.",
+            first=FIRST_FISCAL_YEAR,
+            last=LAST_FISCAL_YEAR,
+        ),
+        "client_id": _l("Enter an id, a whole number from 1."),
+        "advisor_id": _l("Enter an id, a whole number from 1."),
+        "channel": _one_of(Channel),
+        "page": _l("Enter a page from 1 to %(max)d.", max=MAX_PAGE),
+        "per_page": _l("Enter a number of rows per page from 1 to %(max)d.", max=MAX_PER_PAGE),
+    }
+
+    fiscal_year = WholeNumber(
+        validate=validate.Range(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR),
+        metadata={"description": "年度 of the consultation date; this fiscal year when absent"},
+    )
+    client_id = WholeNumber(
+        validate=validate.Range(1, MAX_ID), metadata={"description": "a client"}
+    )
+    advisor_id = WholeNumber(
+        validate=validate.Range(1, MAX_ID), metadata={"description": "an advisor's user id"}
+    )
+    channel = choice(Channel, metadata={"description": "how it was held"})
+    page = WholeNumber(
+        load_default=1, validate=validate.Range(1, MAX_PAGE), metadata={"description": "from 1"}
+    )
+    per_page = WholeNumber(
+        load_default=20,
+        validate=validate.Range(1, MAX_PER_PAGE),
+        metadata={"description": "consultations per page (default 20)"},
+    )
+
+
+class ClientQuerySchema(DeskQuerySchema):
+    parameter_messages: ClassVar[dict[str, LazyString]] = {
+        "q": _l("Enter at most %(max)d characters, without control characters.", max=SEARCH_LENGTH),
+    }
+
+    q = fields.String(
+        validate=[
+            validate.Length(max=SEARCH_LENGTH),
+            # Documented as a pattern: no control characters (PostgreSQL refuses NUL).
+            validate.Regexp(r"^[^\x00-\x1f\x7f-\x9f]*$"),
+        ],
+        metadata={"description": "part of the name, or the corporate number"},
+    )
+
+
+def _consultation_date(**kwargs: Any) -> fields.Date:
+    return fields.Date(
+        validate=_in_accepted_fiscal_year,
+        metadata={"description": "相談日, the day of the consultation (in Japan)"},
+        **kwargs,
+    )
+
+
+def _topics(**kwargs: Any) -> fields.List:
+    return fields.List(
+        choice(Topic), metadata={"minItems": 1, "description": "one or more"}, **kwargs
+    )
+
+
+class ConsultationWriteSchema(ApiSchema):
+    """A change to a consultation, as the console's form takes it; the desk's rules judge it.
+
+    A refused field is told what it takes, in the request's language.
+    """
+
+    invalid_message = "The consultation is not valid."
+    field_messages: ClassVar[dict[str, LazyString]] = {
+        "held_on": _l(
+            "Enter the consultation date as YYYY-MM-DD, in a fiscal year from %(first)d "
+            "to %(last)d.",
+            first=FIRST_FISCAL_YEAR,
+            last=LAST_FISCAL_YEAR,
+        ),
+        "channel": _one_of(Channel),
+        "attribute": _one_of(Attribute),
+        "employee_band": _one_of(EmployeeBand, nullable=True),
+        "industry": _l("Choose a JSIC major group, A to T, or null (not known)."),
+        "prefecture": _l("Choose a JIS X 0401 prefecture code, 01 to 47, or null (not known)."),
+        "topics": _l("Choose one or more of: %(values)s.", values=", ".join(Topic)),
+        "source": _one_of(Source),
+        "step": _l("Choose a step of the seven-step support, 1 to 7, or null (none yet)."),
+        "organization": _l(
+            "Enter the organization's name, at most %(max)d characters, or null.",
+            max=_NAME_LENGTH,
+        ),
+        "corporate_number": _l("A corporate number has 13 digits."),
+        "advisor_id": _l("Choose the id of an active advisor, or null (no advisor)."),
+        "notes": _l(
+            "Enter the notes as text (no control characters but tabs and line breaks), or null."
+        ),
+    }
+
+    held_on = _consultation_date()
+    channel = choice(Channel)
+    attribute = choice(Attribute, metadata={"description": "the client's type of organization"})
+    employee_band = choice(EmployeeBand, allow_none=True)
+    industry = choice(INDUSTRIES, allow_none=True, metadata={"description": "JSIC major group"})
+    prefecture = choice(PREFECTURES, allow_none=True, metadata={"description": "JIS X 0401 code"})
+    topics = _topics()
+    source = choice(Source, metadata={"description": "how the client came to the desk"})
+    step = WholeNumber(
+        allow_none=True,
+        metadata={
+            "minimum": min(STEPS),
+            "maximum": max(STEPS),
+            "description": "the step of the seven-step trade-secret support reached",
+        },
+    )
+    organization = Text(
+        validate=_fits_a_client_name,
+        metadata={
+            "maxLength": _NAME_LENGTH,
+            "description": "the client, found by corporate number, else by name (new when "
+            "neither is known); in a change, send it with corporate_number: one left out "
+            "is none",
+        },
+    )
+    corporate_number = Text(metadata={"description": "法人番号, 13 digits"})
+    advisor_id = WholeNumber(
+        allow_none=True,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "an active advisor's user id"},
+    )
+    notes = Text(
+        metadata={
+            "description": "confidential: read back only by organizers and the record's advisor"
+        }
+    )
+
+    @ma.pre_load
+    def normalized_organization(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        values = dict(data)
+        if isinstance(values.get("organization"), str):
+            # Judged at the length it is kept at: NFKC may lengthen it (㍿ is 株式会社).
+            values["organization"] = normalize_text(values["organization"])
+        return values
+
+    @ma.validates_schema
+    def storable_text(self, data: dict[str, Any], **kwargs: Any) -> None:
+        allowed = {"organization": "", "corporate_number": "", "notes": "\t\n\r"}
+        refused = [name for name, chars in allowed.items() if _unprintable(data.get(name), chars)]
+        if data.get("organization") and organization_key(data["organization"]) is None:
+            # Nothing but the company form (株式会社): no name to find the client by.
+            refused.append("organization")
+        if refused:
+            raise ma.ValidationError(dict.fromkeys(refused, "not storable"))
+
+    @classmethod
+    def refusal(cls, fields: dict[str, str], status: int) -> dict[str, Any]:
+        """Whatever was wrong with a field, it is told what it takes."""
+        explained = {
+            name: str(cls.field_messages.get(name, _UNKNOWN_FIELD)) for name in sorted(fields)
+        }
+        return {
+            "error": gettext("The consultation is not valid."),
+            "status": status,
+            "fields": explained,
+        }
+
+
+class ConsultationCreateSchema(ConsultationWriteSchema):
+    """A new consultation, as the console's form takes it."""
+
+    held_on = _consultation_date(required=True)
+    channel = choice(Channel, required=True)
+    attribute = choice(
+        Attribute, required=True, metadata={"description": "the client's type of organization"}
+    )
+    topics = _topics(required=True)
+    source = choice(
+        Source, required=True, metadata={"description": "how the client came to the desk"}
+    )
+    advisor_id = WholeNumber(
+        allow_none=True,
+        validate=validate.Range(1, MAX_ID),
+        metadata={
+            "description": "an active advisor's user id; left out: the token's owner if an "
+            "advisor, else no advisor"
+        },
     )
