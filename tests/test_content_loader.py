@@ -165,6 +165,11 @@ def test_problems_come_in_the_order_of_the_file(tmp_path):
         (b"---\ntitle: x\n", "header", "the file must begin with a YAML header"),
         (b"---\ntitle: [unclosed\n---\n", "header", "not valid YAML (line 3): "),
         (b"---\n- a list\n---\n", "header", "the header must be a set of 'key: value' lines"),
+        (
+            b"---\ndate: 2027-02-30\n---\n",
+            "header",
+            "a date that does not exist (day is out of range for month)",
+        ),
     ],
 )
 def test_a_file_without_a_readable_header_says_why_and_nothing_more(

@@ -184,6 +184,8 @@ def _read_front_matter(path: Path) -> tuple[dict[Any, Any], str]:
         raise _Unreadable(
             "header", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"
         ) from exc
+    except ValueError as exc:  # YAML reads 2026-02-30 as a date, which the calendar lacks
+        raise _Unreadable("header", f"a date that does not exist ({exc})") from exc
     if not isinstance(header, dict):
         raise _Unreadable("header", "the header must be a set of 'key: value' lines")
     return header, parts[1]
