@@ -351,6 +351,16 @@ ROUTES: dict[tuple[str, str], Access] = {
         "POST", ORG
     ),
     ("api.list_attendance", "/api/v1/seminars/<id:seminar_id>/attendance"): api_staff("GET", ORG),
+    ("api.list_consultations", "/api/v1/consultations"): api_staff("GET", ORG, ADV),
+    ("api.create_consultation", "/api/v1/consultations"): api_staff("POST", ORG, ADV),
+    ("api.get_consultation", "/api/v1/consultations/<id:consultation_id>"): api_staff(
+        "GET", ORG, ADV
+    ),
+    ("api.update_consultation", "/api/v1/consultations/<id:consultation_id>"): api_staff(
+        "PATCH", ORG, ADV
+    ),
+    ("api.list_clients", "/api/v1/clients"): api_staff("GET", ORG, ADV),
+    ("api.get_client", "/api/v1/clients/<id:client_id>"): api_staff("GET", ORG, ADV),
     # development only (no SMTP_HOST, never in production)
     ("devmail.index", "/dev/mailbox"): _access(DEV_ONLY, "GET"),
     ("devmail.show", "/dev/mailbox/<name>"): _access(
