@@ -3,7 +3,8 @@
 Every download goes through here, so every file reads alike: times in Japan to the minute,
 yes/no and coded values in the reader's language, and .xlsx sheets ready for a report (a
 styled, frozen header with a filter, columns as wide as their Japanese text, A4 landscape
-with the header on every printed page).
+with the header on every printed page); and every response alike: a file to save, named
+for old and new browsers, never cached.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import io
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import NamedTuple
+from urllib.parse import quote
 
+from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Border, Font, PatternFill, Side
@@ -21,6 +25,15 @@ from openpyxl.utils import get_column_letter
 
 from .domain import Vocabulary
 from .timeutil import to_jst
+
+
+class Table(NamedTuple):
+    """A table for a file: a CSV holds one, an .xlsx one sheet per table."""
+
+    title: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[object]]
+
 
 #: A cell beginning with one of these would be read as a formula by Excel or LibreOffice.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -115,28 +128,53 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[object]
     return buffer.getvalue()
 
 
+CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX_MIMETYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
-def table_download(
-    extension: str,
-    basename: str,
-    title: str,
-    header: Sequence[str],
-    rows: Sequence[Sequence[object]],
-):
-    """A one-table download as .csv or .xlsx, never cached (it holds personal data)."""
-    from flask import Response
-
+def table_download(extension: str, basename: str, *tables: Table) -> Response:
+    """`basename`.csv (of one table) or `basename`.xlsx (a sheet per table)."""
     if extension == "csv":
-        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = to_xlsx([(title, header, rows)]), XLSX_MIMETYPE
+        if len(tables) != 1:
+            raise ValueError("a CSV file holds one table")
+        (table,) = tables
+        return attachment(to_csv(table.header, table.rows), CSV_MIMETYPE, f"{basename}.csv")
+    if extension == "xlsx":
+        return attachment(to_xlsx(tables), XLSX_MIMETYPE, f"{basename}.xlsx")
+    raise ValueError(f"no table download as .{extension}")
+
+
+#: Characters kept in the plain (ASCII) file name; the others become "_".
+_PLAIN_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-()")
+
+
+def content_disposition(filename: str, plain_name: str | None = None) -> str:
+    """`attachment` with `filename`; one that is not plain ASCII also goes as RFC 5987
+    `filename*` (RFC 6266), beside `plain_name` (else an ASCII rendering) for old clients."""
+    if plain_name is None:
+        ascii_text = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+        plain_name = "".join(char if char in _PLAIN_NAME else "_" for char in ascii_text)
+        stem, dot, suffix = plain_name.rpartition(".")
+        if not dot:
+            stem, suffix = suffix, ""
+        if not any(char.isalnum() for char in stem):  # a name all in Japanese, say
+            plain_name = f"download{dot}{suffix}"
+    if plain_name == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{plain_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def attachment(
+    body: bytes, mimetype: str, filename: str, plain_name: str | None = None
+) -> Response:
+    """A file to save as `filename`, never cached: downloads hold personal data or figures
+    that change."""
     return Response(
         body,
         mimetype=mimetype,
         headers={
-            "Content-Disposition": f'attachment; filename="{basename}.{extension}"',
+            "Content-Disposition": content_disposition(filename, plain_name),
             "Cache-Control": "no-store",
         },
     )

@@ -14,7 +14,7 @@ from seminar_app.domain import Delivery, HostType, Level, SeminarStatus, label
 from seminar_app.i18n import format_fiscal_year
 from seminar_app.reference import INDUSTRIES, reference_name
 from seminar_app.reports.activity import FONT, build_deck
-from seminar_app.reports.services import fiscal_year_report, seminar_rows
+from seminar_app.reports.services import fiscal_year_figures, fiscal_year_report, seminar_rows
 
 FY = 2025
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
@@ -158,7 +158,7 @@ def active_year(db_session, make_seminar):
 
 
 def open_deck(session, fiscal_year=FY):
-    data = build_deck(session, fiscal_year, NOW, agency_name=AGENCY)
+    data = build_deck(fiscal_year_report(session, fiscal_year, NOW), agency_name=AGENCY)
     return Presentation(io.BytesIO(data))
 
 
@@ -213,9 +213,11 @@ def test_years_are_written_one_way_before_and_after_reiwa():
 
 
 def test_trend_shows_three_years_of_consultations_as_chart_and_table(active_year):
-    reports = [fiscal_year_report(active_year, year, NOW) for year in (FY - 2, FY - 1, FY)]
-    totals = [report["consultations"]["total"] for report in reports]
-    online = [report["consultations"]["online"] for report in reports]
+    desks = [
+        fiscal_year_figures(active_year, year, NOW).consultations for year in (FY - 2, FY - 1, FY)
+    ]
+    totals = [desk.total for desk in desks]
+    online = [desk.online for desk in desks]
     # 2025-03-31 counts in FY2024 and 2025-04-01 in FY2025.
     assert (totals, online) == ([2, 3, 5], [1, 1, 2])
 
@@ -240,7 +242,7 @@ def test_trend_shows_three_years_of_consultations_as_chart_and_table(active_year
 def category_name(key: str, value: str) -> str:
     if value == "unknown":
         return "不明"
-    if key == "by_industry":
+    if key == "industry":
         return reference_name(INDUSTRIES, value, "ja")
     return label(value)
 
@@ -248,16 +250,16 @@ def category_name(key: str, value: str) -> str:
 @pytest.mark.parametrize(
     ("key", "title", "categories"),
     [
-        ("by_attribute", "相談者の属性", 4),
-        ("by_employee_band", "従業員規模", 4),
-        ("by_industry", "業種", 4),
-        ("by_topic", "相談内容", 5),
+        ("attribute", "相談者の属性", 4),
+        ("employee_band", "従業員規模", 4),
+        ("industry", "業種", 4),
+        ("topic", "相談内容", 5),
     ],
 )
 def test_distribution_chart_shows_the_non_zero_counts_of_the_year(
     active_year, key, title, categories
 ):
-    counts = fiscal_year_report(active_year, FY, NOW)["consultations"][key]
+    counts = fiscal_year_figures(active_year, FY, NOW).consultations.breakdown(key)
     expected = [count for count in counts.values() if count]
     assert len(expected) == categories
 
@@ -265,7 +267,7 @@ def test_distribution_chart_shows_the_non_zero_counts_of_the_year(
     shown = list(chart.plots[0].categories)
     (values,) = [list(series.values) for series in chart.series]
     assert len(shown) == categories and Counter(values) == Counter(expected)
-    if key == "by_topic":
+    if key == "topic":
         return  # topic labels may not be translated yet: the counts are what is checked
     with force_locale("ja"):
         names = {value: category_name(key, value) for value in counts}
@@ -282,7 +284,7 @@ def test_many_industries_are_all_charted_in_smaller_type(db_session):
     (chart,) = charts(only_slide(open_deck(db_session), "：業種"))
     with force_locale("ja"):
         assert list(chart.plots[0].categories) == [
-            category_name("by_industry", code) for code in industries
+            category_name("industry", code) for code in industries
         ]
     assert chart.category_axis.tick_labels.font.size.pt == 11
 
@@ -295,8 +297,8 @@ def test_programme_table_has_one_row_per_held_seminar(active_year):
     header, *lines = table_rows(slide)
     assert header == ["開催日", "種別", "形式", "テーマ", "参加者数"]
     assert [line[0] for line in lines] == [day for day, *_ in PROGRAMME]
-    assert [line[3] for line in lines] == [row["seminar"].title for row in rows]
-    assert [int(line[4]) for line in lines] == [row["attendees"] for row in rows]
+    assert [line[3] for line in lines] == [row.title for row in rows]
+    assert [int(line[4]) for line in lines] == [row.attendees for row in rows]
     with force_locale("ja"):
         first_kind = f"{label(HostType.AGENCY)}（{label(Level.BEGINNER)}）"
         assert [line[1] for line in lines][:2] == [first_kind, label(HostType.IN_COMPANY)]
@@ -304,23 +306,23 @@ def test_programme_table_has_one_row_per_held_seminar(active_year):
 
 
 def test_summary_states_seminars_by_host_and_their_participants(active_year):
-    report = fiscal_year_report(active_year, FY, NOW)
-    by_host = report["seminars"]["by_host_type"]
+    figures = fiscal_year_figures(active_year, FY, NOW)
+    by_host = figures.seminars.by_host_type
     online_people = sum(
-        row["attendees"]
+        row.attendees
         for row in seminar_rows(active_year, FY, NOW)
-        if row["seminar"].delivery == Delivery.ONLINE
+        if row.delivery == Delivery.ONLINE and row.attendees is not None
     )
     assert online_people == 30 + 12 + 25
 
     shown = texts(only_slide(open_deck(active_year), "セミナー等の実施状況"))
     agency, in_company = by_host["agency"], by_host["in-company"]
-    assert (agency["total"], agency["online"]) == (4, 2)
-    assert f"{agency['total']}回（うちオンライン {agency['online']}回）" in shown
-    assert f"{in_company['total']}回（うちオンライン {in_company['online']}回）" in shown
+    assert (agency.total, agency.online) == (4, 2)
+    assert f"{agency.total}回（うちオンライン {agency.online}回）" in shown
+    assert f"{in_company.total}回（うちオンライン {in_company.online}回）" in shown
     external_row = shown.index("他機関主催セミナーでの講演")
-    assert shown[external_row + 1] == f"{by_host['external']['total']}回" == "1回"
-    assert f"参加者合計 {report['attendees']['total']}名" in shown
+    assert shown[external_row + 1] == f"{by_host['external'].total}回" == "1回"
+    assert f"参加者合計 {figures.attendees.total}名" in shown
     assert f"オンラインセミナー参加者 {online_people}名" in shown
 
 

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
+import pytest
 from flask_babel import force_locale
 from openpyxl import load_workbook
+from werkzeug.http import parse_options_header
 
 from seminar_app.domain import Delivery
-from seminar_app.exports import display_width, to_csv, to_xlsx
+from seminar_app.exports import (
+    Table,
+    attachment,
+    content_disposition,
+    display_width,
+    table_download,
+    to_csv,
+    to_xlsx,
+)
 
 HEADER = ["開催日時", "セミナー名", "開催形態", "今後の案内の希望"]
 ROWS = [
@@ -52,3 +63,43 @@ def test_xlsx_sheets_are_ready_to_filter_and_to_print(app):
 
 def test_japanese_text_is_twice_as_wide_as_latin():
     assert display_width("セミナー") == 8 and display_width("abcd") == 4
+
+
+def test_a_plain_file_name_is_sent_as_it_is():
+    assert content_disposition("report-fy2020.csv") == 'attachment; filename="report-fy2020.csv"'
+
+
+@pytest.mark.parametrize(
+    ("filename", "plain"),
+    [
+        ("受講証明書_2025-11-16.pdf", "_2025-11-16.pdf"),
+        ("資料.pdf", "download.pdf"),
+        ('seminar "A".csv', "seminar__A_.csv"),
+        ("Café.xlsx", "Cafe.xlsx"),
+    ],
+)
+def test_any_other_name_goes_per_rfc_6266_with_a_plain_one_for_old_clients(filename, plain):
+    header = content_disposition(filename)
+    kind, options = parse_options_header(header)
+    assert kind == "attachment" and options["filename"] == filename
+    assert f'filename="{plain}"' in header
+    assert header.isascii()
+    assert unquote(header.split("filename*=UTF-8''")[1]) == filename
+
+
+def test_a_file_is_never_cached_and_names_itself(app):
+    with app.test_request_context():
+        response = attachment(b"x", "application/pdf", "資料.pdf", "materials.pdf")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="materials.pdf"; filename*='
+    )
+
+
+def test_a_csv_holds_one_table_and_an_xlsx_one_sheet_per_table(app):
+    tables = [Table("Seminars", HEADER, ROWS), Table("Copy", HEADER, ROWS[:1])]
+    with app.test_request_context(), force_locale("en"):
+        with pytest.raises(ValueError, match="one table"):
+            table_download("csv", "two", *tables)
+        book = load_workbook(io.BytesIO(table_download("xlsx", "two", *tables).data))
+    assert book.sheetnames == ["Seminars", "Copy"]

@@ -9,7 +9,8 @@ from seminar_app.api.openapi import openapi_document
 from seminar_app.attendance import services as attendance
 from seminar_app.auth.services import issue_api_token
 from seminar_app.domain import CheckInMethod, Delivery, HostType, Role, SeminarStatus
-from seminar_app.reports.services import fiscal_year_report
+from seminar_app.reports.results import SeminarCounts
+from seminar_app.reports.services import fiscal_year_figures
 from seminar_app.timeutil import utcnow
 from tests.registration_helpers import register
 
@@ -25,17 +26,17 @@ def past_seminar(make_seminar, starts_at, **overrides):
 
 
 def test_empty_year_is_all_zeros(db_session):
-    report = fiscal_year_report(db_session, 2015, utcnow())
-    assert report["seminars"]["total"] == 0 and report["attendees"]["total"] == 0
-    assert report["seminars"]["by_host_type"]["in-company"] == {"total": 0, "online": 0}
-    assert report["registrations"]["attendance_rate"] == 0.0
+    figures = fiscal_year_figures(db_session, 2015, utcnow())
+    assert figures.seminars.total == 0 and figures.attendees.total == 0
+    assert figures.seminars.by_host_type["in-company"] == SeminarCounts(total=0, online=0)
+    assert figures.registrations.attendance_rate == 0.0
 
 
 def test_fiscal_year_boundary_in_tokyo_time(db_session, make_seminar):
     past_seminar(make_seminar, LAST_MINUTE_FY2020)
     past_seminar(make_seminar, FIRST_MINUTE_FY2021)
-    assert fiscal_year_report(db_session, 2020, utcnow())["seminars"]["total"] == 1
-    assert fiscal_year_report(db_session, 2021, utcnow())["seminars"]["total"] == 1
+    assert fiscal_year_figures(db_session, 2020, utcnow()).seminars.total == 1
+    assert fiscal_year_figures(db_session, 2021, utcnow()).seminars.total == 1
 
 
 def test_cancelled_drafts_and_future_seminars_are_not_held(db_session, make_seminar):
@@ -44,7 +45,7 @@ def test_cancelled_drafts_and_future_seminars_are_not_held(db_session, make_semi
     past_seminar(make_seminar, start)
     past_seminar(make_seminar, start, status=SeminarStatus.CANCELLED)
     past_seminar(make_seminar, start, status=SeminarStatus.DRAFT)
-    assert fiscal_year_report(db_session, fy, utcnow())["seminars"]["total"] == 1
+    assert fiscal_year_figures(db_session, fy, utcnow()).seminars.total == 1
 
 
 def test_attendees_are_check_ins_online_joins_or_the_head_count(db_session, make_seminar):
@@ -68,13 +69,13 @@ def test_attendees_are_check_ins_online_joins_or_the_head_count(db_session, make
     )
     db_session.commit()
     fy = door.fiscal_year
-    report = fiscal_year_report(db_session, fy, now)
-    assert report["attendees"]["by_host_type"]["agency"] == 1
-    assert report["attendees"]["by_host_type"]["in-company"] == 42
-    assert report["seminars"]["by_host_type"]["in-company"] == {"total": 1, "online": 1}
-    assert report["registrations"]["no_shows"] == 1
-    assert report["registrations"]["attendance_rate"] == 0.5
-    assert report["attendees"]["registered_attendees_by"]["attribute"] == {"sme": 1}
+    figures = fiscal_year_figures(db_session, fy, now)
+    assert figures.attendees.by_host_type["agency"] == 1
+    assert figures.attendees.by_host_type["in-company"] == 42
+    assert figures.seminars.by_host_type["in-company"] == SeminarCounts(total=1, online=1)
+    assert figures.registrations.no_shows == 1
+    assert figures.registrations.attendance_rate == 0.5
+    assert figures.attendees.registered_attendees_by["attribute"] == {"sme": 1}
     assert counted.head_count == 42 and absent.status == "confirmed"
 
 

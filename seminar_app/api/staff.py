@@ -241,4 +241,4 @@ def create_checkin(body: dict[str, Any]):
 def fiscal_year_report(fiscal_year: int):
     """Figures of a fiscal year (April–March, JST); zeros when empty (staff: organizer)"""
     # The report's figures are passed on whole; the schema documents them.
-    return jsonify(reports.fiscal_year_report(db.session, fiscal_year, utcnow()))
+    return jsonify(reports.fiscal_year_figures(db.session, fiscal_year, utcnow()).as_dict())

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..attendance import reports
 from ..attendance import services as attendance
 from ..audit.services import record
-from ..exports import table_download
+from ..exports import Table, table_download
 from ..extensions import db
 from ..timeutil import to_jst, utcnow
 from .views import bp, seminar_or_404
@@ -88,7 +88,9 @@ def attendance_export(seminar_id: int, extension: str):
         details={"format": extension, "rows": len(rows)},
     )
     db.session.commit()
-    return table_download(extension, f"attendance-{seminar.slug}", _("Attendance"), header, rows)
+    return table_download(
+        extension, f"attendance-{seminar.slug}", Table(_("Attendance"), header, rows)
+    )
 
 
 @bp.post("/seminars/<id:seminar_id>/attendee-report")

@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..audit.services import record
 from ..catalogue import lifecycle
 from ..domain import Admission, RegistrationStatus, label
-from ..exports import table_download
+from ..exports import Table, table_download
 from ..extensions import db
 from ..i18n import current_language
 from ..registration import lottery
@@ -248,5 +248,5 @@ def export(seminar_id: int, extension: str):
     )
     db.session.commit()
     return table_download(
-        extension, f"registrations-{seminar.slug}", _("Registrations"), header, rows
+        extension, f"registrations-{seminar.slug}", Table(_("Registrations"), header, rows)
     )

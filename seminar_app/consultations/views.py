@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,16 +13,14 @@ from ..auth.access import check_roles
 from ..auth.models import User
 from ..auth.services import active_staff
 from ..domain import Role, label
-from ..exports import to_csv, to_xlsx
+from ..exports import Table, table_download
 from ..extensions import db
 from ..i18n import current_language
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
-from ..reports.services import consultation_figures
-from ..reports.views import form_fiscal_year as _form_year
-from ..reports.views import requested_fiscal_year
-from ..timeutil import fiscal_year_of, jst_today, utcnow
+from ..timeutil import fiscal_year_of, jst_today, parse_fiscal_year, utcnow
 from ..uploads import import_upload
 from . import importer, services
+from .figures import consultation_figures
 from .forms import ConsultationForm
 from .models import Client, Consultation, step_label
 
@@ -33,6 +32,22 @@ _FIELD_MESSAGES = {
     "topics": lambda: _("Choose at least one topic."),
     "corporate_number": lambda: _("A corporate number has 13 digits."),
 }
+
+
+def form_fiscal_year() -> int | None:
+    """The fiscal year whose page a form was sent from (its hidden `fy`), if any."""
+    return parse_fiscal_year(request.form.get("fy", ""))
+
+
+def requested_fiscal_year() -> int:
+    """?fy=2020, this fiscal year when absent; 404 for anything else."""
+    raw = (request.args.get("fy") or "").strip()
+    if not raw:
+        return fiscal_year_of(utcnow())
+    fiscal_year = parse_fiscal_year(raw)
+    if fiscal_year is None:
+        abort(404)
+    return fiscal_year
 
 
 def _consultation_or_404(consultation_id: int) -> Consultation:
@@ -201,11 +216,27 @@ def _place_label(name: str, value: str | None) -> str:
 
 
 @bp.get("/<fy:fy>.<any(csv, xlsx):extension>")
-def export(fy: int, extension: str):
+def export(fy: int, extension: str) -> Response:
     """The year's consultations; notes only when an organizer asks for them explicitly."""
     with_notes = request.args.get("notes") == "1"
     if with_notes and not current_user.has_role(Role.ORGANIZER):
         abort(403)
+    table = _export_table(services.consultations_of_year(db.session, fy), with_notes)
+    record(
+        db.session,
+        "consultation.exported_with_notes" if with_notes else "consultation.exported",
+        "fiscal_year",
+        fy,
+        actor=current_user,
+        details={"format": extension, "rows": len(table.rows)},
+    )
+    db.session.commit()
+    suffix = "-with-notes" if with_notes else ""
+    return table_download(extension, f"consultations-fy{fy}{suffix}", table)
+
+
+def _export_table(newest_first: list[Consultation], with_notes: bool) -> Table:
+    """The consultations, oldest first, in the reader's language."""
     header = [
         _("Consultation date"),
         _("Channel"),
@@ -236,43 +267,19 @@ def export(fy: int, extension: str):
             consultation.advisor.display_name if consultation.advisor else "",
         ]
         + ([consultation.notes or ""] if with_notes else [])
-        for consultation in reversed(services.consultations_of_year(db.session, fy))
+        for consultation in reversed(newest_first)
     ]
-    record(
-        db.session,
-        "consultation.exported_with_notes" if with_notes else "consultation.exported",
-        "fiscal_year",
-        fy,
-        actor=current_user,
-        details={"format": extension, "rows": len(rows)},
-    )
-    db.session.commit()
-    if extension == "csv":
-        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
-    else:
-        body = to_xlsx([(_("Consultations"), header, rows)])
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    suffix = "-with-notes" if with_notes else ""
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="consultations-fy{fy}{suffix}.{extension}"'
-            ),
-            "Cache-Control": "no-store",
-        },
-    )
+    return Table(_("Consultations"), header, rows)
 
 
 @bp.post("/import")
-def import_file():
+def import_file() -> ResponseReturnValue:
     check_roles(Role.ORGANIZER)
     return import_upload(
         importer.import_file,
         importer.AlreadyImported,
-        back=url_for("consultations.index", fy=_form_year()),
-        landing=lambda year: url_for("consultations.index", fy=year or _form_year()),
+        back=url_for("consultations.index", fy=form_fiscal_year()),
+        landing=lambda year: url_for("consultations.index", fy=year or form_fiscal_year()),
         max_bytes=importer.LIMITS.max_bytes,
         empty_message=_("Choose the CSV file of past consultations."),
         done_message=lambda n: _("%(n)d consultations were imported.", n=n),

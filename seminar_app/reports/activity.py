@@ -1,6 +1,7 @@
 """The annual activity report (活動状況) as a PowerPoint deck: the desk and the seminars of a year.
 
-Every figure comes from the report functions of `services`; this module only lays them out.
+Every figure comes from the typed report of the year (`results.FiscalYearReport`); this
+module only lays it out.
 Charts are native PowerPoint charts and the trend and programme also come as tables, so the
 numbers can be read, copied and checked as text.
 """
@@ -8,9 +9,7 @@ numbers can be read, copied and checked as text.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from flask_babel import force_locale
 from pptx import Presentation
@@ -25,13 +24,14 @@ from pptx.oxml.xmlchemy import OxmlElement
 from pptx.slide import Slide
 from pptx.text.text import Font
 from pptx.util import Emu, Inches, Pt
-from sqlalchemy.orm import Session
 
-from ..domain import Attribute, Delivery, EmployeeBand, HostType, Topic, label
+from ..consultations.figures import UNKNOWN, ConsultationFigures
+from ..domain import Attribute, EmployeeBand, HostType, Topic, label
 from ..i18n import format_fiscal_year
 from ..reference import INDUSTRIES, reference_name
 from ..timeutil import to_jst
-from .services import consultation_figures, fiscal_year_report, seminar_rows
+from .results import FiscalYearReport, SeminarRow, YearRow
+from .tables import figure_text
 
 FONT = "Noto Sans CJK JP"
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
@@ -48,11 +48,12 @@ CONTENT_WIDTH = SLIDE_WIDTH - 2 * MARGIN
 CONTENT_HEIGHT = Inches(5.2)
 
 NOTHING = "該当なし"
-UNKNOWN = "unknown"
 #: Categories beyond which a bar chart's labels are set smaller (up to 20 industries).
 CROWDED = 10
 #: Rows of the seminar programme per slide; more continue on the next one.
 PROGRAMME_ROWS_PER_SLIDE = 12
+#: Years of the desk's trend: the report's year and the two before it.
+TREND_YEARS = 3
 
 TREND_SERIES = ("相談件数", "うちオンライン")
 
@@ -61,34 +62,28 @@ def _industry_name(code: str) -> str:
     return reference_name(INDUSTRIES, code, "ja")
 
 
-#: (key in the consultation figures, heading, order of categories, name of a category)
+#: (breakdown of the consultation figures, heading, order of categories, name of a category)
 DISTRIBUTIONS: tuple[tuple[str, str, list[str], Callable[[str], str]], ...] = (
-    ("by_attribute", "相談者の属性", [a.value for a in Attribute], label),
-    ("by_employee_band", "従業員規模", [b.value for b in EmployeeBand], label),
-    ("by_industry", "業種", list(INDUSTRIES), _industry_name),
-    ("by_topic", "相談内容", [t.value for t in Topic], label),
+    ("attribute", "相談者の属性", [a.value for a in Attribute], label),
+    ("employee_band", "従業員規模", [b.value for b in EmployeeBand], label),
+    ("industry", "業種", list(INDUSTRIES), _industry_name),
+    ("topic", "相談内容", [t.value for t in Topic], label),
 )
 
 
-def build_deck(session: Session, fiscal_year: int, now: datetime, *, agency_name: str) -> bytes:
-    """The activity report of `fiscal_year` as the bytes of a .pptx file (16:9, Japanese)."""
-    report = fiscal_year_report(session, fiscal_year, now)
-    rows = seminar_rows(session, fiscal_year, now)
-    trend = {
-        year: consultation_figures(session, year) for year in range(fiscal_year - 2, fiscal_year)
-    }
-    trend[fiscal_year] = report["consultations"]
-
+def build_deck(report: FiscalYearReport, *, agency_name: str) -> bytes:
+    """The activity report of the report's year as the bytes of a .pptx file (16:9,
+    Japanese)."""
+    fiscal_year = report.fiscal_year
+    desk = report.figures.consultations
     deck = _Deck(f"{agency_name}　{format_fiscal_year(fiscal_year, 'ja')} 活動状況")
     with force_locale("ja"):  # the activity report is a Japanese document
         _title_slide(deck, fiscal_year)
-        _trend_slide(deck, trend)
-        for key, heading, order, name_of in DISTRIBUTIONS:
-            _distribution_slide(
-                deck, heading, report["consultations"], key, order, name_of, fiscal_year
-            )
-        _programme_slides(deck, rows)
-        _summary_slide(deck, report, rows)
+        _trend_slide(deck, report.years[-TREND_YEARS:])
+        for name, heading, order, name_of in DISTRIBUTIONS:
+            _distribution_slide(deck, heading, desk, name, order, name_of, fiscal_year)
+        _programme_slides(deck, report.programme)
+        _summary_slide(deck, report)
     return deck.to_bytes()
 
 
@@ -96,7 +91,7 @@ def fiscal_year_period(fiscal_year: int) -> str:
     return f"{fiscal_year}年4月1日〜{fiscal_year + 1}年3月31日"
 
 
-def ordered_counts(counts: dict[str, int], order: Iterable[str]) -> list[tuple[str, int]]:
+def ordered_counts(counts: Mapping[str, int], order: Iterable[str]) -> list[tuple[str, int]]:
     """Non-zero counts in the glossary's order, values outside it after, 'unknown' last."""
     order = list(order)
     rank = {value: position for position, value in enumerate(order)}
@@ -132,12 +127,11 @@ def _title_slide(deck: _Deck, fiscal_year: int) -> None:
     )
 
 
-def _trend_slide(deck: _Deck, trend: dict[int, dict[str, Any]]) -> None:
+def _trend_slide(deck: _Deck, years: Sequence[YearRow]) -> None:
     slide = deck.slide("相談件数の推移")
-    years = sorted(trend)
-    categories = [format_fiscal_year(year, "ja") for year in years]
-    totals = [trend[year]["total"] for year in years]
-    online = [trend[year]["online"] for year in years]
+    categories = [format_fiscal_year(year.fiscal_year, "ja") for year in years]
+    totals = [year.consultations for year in years]
+    online = [year.consultations_online for year in years]
     chart = _chart(
         slide,
         XL_CHART_TYPE.COLUMN_CLUSTERED,
@@ -172,18 +166,18 @@ def _trend_slide(deck: _Deck, trend: dict[int, dict[str, Any]]) -> None:
 def _distribution_slide(
     deck: _Deck,
     heading: str,
-    figures: dict[str, Any],
-    key: str,
+    figures: ConsultationFigures,
+    name: str,
     order: list[str],
     name_of: Callable[[str], str],
     fiscal_year: int,
 ) -> None:
     slide = deck.slide(f"相談の内訳：{heading}")
-    notes = [f"{format_fiscal_year(fiscal_year, 'ja')}　相談件数 {figures['total']}件"]
-    if key == "by_topic":
+    notes = [f"{format_fiscal_year(fiscal_year, 'ja')}　相談件数 {figures.total}件"]
+    if name == "topic":
         notes.append("一件の相談で複数の内容を扱ったときは、それぞれに数えています。")
     _text(slide, MARGIN, Inches(1.45), CONTENT_WIDTH, Inches(0.7), notes, 13, GREY)
-    counts = ordered_counts(figures[key], order)
+    counts = ordered_counts(figures.breakdown(name), order)
     if not counts:
         _nothing(slide)
         return
@@ -206,7 +200,7 @@ def _distribution_slide(
     chart.value_axis.has_major_gridlines = False
 
 
-def _programme_slides(deck: _Deck, rows: list[dict[str, Any]]) -> None:
+def _programme_slides(deck: _Deck, rows: tuple[SeminarRow, ...]) -> None:
     heading = "セミナー開催実績"
     if not rows:
         _nothing(deck.slide(heading))
@@ -227,60 +221,57 @@ def _programme_slides(deck: _Deck, rows: list[dict[str, Any]]) -> None:
         )
 
 
-def _programme_line(row: dict[str, Any]) -> list[str]:
-    seminar = row["seminar"]
-    kind = label(seminar.host_type)
-    if seminar.level:
-        kind += f"（{label(seminar.level)}）"
+def _programme_line(row: SeminarRow) -> list[str]:
+    kind = label(row.host_type)
+    if row.level:
+        kind += f"（{label(row.level)}）"
     return [
-        to_jst(seminar.starts_at).strftime("%Y/%m/%d"),
+        to_jst(row.starts_at).strftime("%Y/%m/%d"),
         kind,
-        label(seminar.delivery),
-        seminar.title,
-        str(row["attendees"]),
+        label(row.delivery),
+        row.title,
+        figure_text(row.attendees),
     ]
 
 
-def _summary_slide(deck: _Deck, report: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+def _summary_slide(deck: _Deck, report: FiscalYearReport) -> None:
     slide = deck.slide("セミナー等の実施状況")
-    seminars, people = report["seminars"], report["attendees"]
-    by_host = seminars["by_host_type"]
+    seminars, people = report.figures.seminars, report.figures.attendees
+    by_host = seminars.by_host_type
     agency, in_company = by_host[HostType.AGENCY], by_host[HostType.IN_COMPANY]
 
     table_rows = [
         ["区分", "回数", "参加者数"],
         [
             "主催セミナー",
-            f"{agency['total']}回（うちオンライン {agency['online']}回）",
-            f"{people['by_host_type'][HostType.AGENCY]}名",
+            f"{agency.total}回（うちオンライン {agency.online}回）",
+            f"{people.by_host_type[HostType.AGENCY]}名",
         ],
         [
             "社内セミナー",
-            f"{in_company['total']}回（うちオンライン {in_company['online']}回）",
-            f"{people['by_host_type'][HostType.IN_COMPANY]}名",
+            f"{in_company.total}回（うちオンライン {in_company.online}回）",
+            f"{people.by_host_type[HostType.IN_COMPANY]}名",
         ],
         [
             "他機関主催セミナーでの講演",
-            f"{by_host[HostType.EXTERNAL]['total']}回",
-            f"{people['by_host_type'][HostType.EXTERNAL]}名",
+            f"{by_host[HostType.EXTERNAL].total}回",
+            f"{people.by_host_type[HostType.EXTERNAL]}名",
         ],
         [
             "合計",
-            f"{seminars['total']}回（うちオンライン {seminars['online']}回）",
-            f"{people['total']}名",
+            f"{seminars.total}回（うちオンライン {seminars.online}回）",
+            f"{people.total}名",
         ],
     ]
     _table(slide, table_rows, MARGIN, CONTENT_TOP, [4.2, 4.6, 3.33], numeric_from=1, size=16)
-    online_people = sum(
-        row["attendees"] for row in rows if row["seminar"].delivery == Delivery.ONLINE
-    )
+    online_people = report.online_attendees
     _text(
         slide,
         MARGIN,
         Inches(4.55),
         CONTENT_WIDTH,
         Inches(1.2),
-        [f"参加者合計 {people['total']}名", f"オンラインセミナー参加者 {online_people}名"],
+        [f"参加者合計 {people.total}名", f"オンラインセミナー参加者 {online_people}名"],
         22,
         NAVY,
         True,

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..imports import ReportError
 from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, jst_today, utcnow
 from . import activity, historic
-from .services import fiscal_year_report
+from .services import fiscal_year_figures, fiscal_year_report
 
 #: Files with more rows than this show a progress bar on a terminal.
 PROGRESS_FROM_ROWS = 500
@@ -34,31 +34,28 @@ def report_cli() -> None:
 @with_appcontext
 def fiscal_year_command(fiscal_year: int) -> None:
     """Print the summary of FISCAL_YEAR (April to March, Tokyo time)."""
-    report = fiscal_year_report(db.session, fiscal_year, utcnow())
-    seminars, people = report["seminars"], report["attendees"]
-    registrations = report["registrations"]
+    figures = fiscal_year_figures(db.session, fiscal_year, utcnow())
+    seminars, people = figures.seminars, figures.attendees
+    registrations, desk = figures.registrations, figures.consultations
     click.echo(f"FY{fiscal_year} ({fiscal_year}-04-01 – {fiscal_year + 1}-03-31, JST)")
     click.echo(
-        f"Seminars held: {seminars['total']} (online {seminars['online']}, "
-        f"hybrid {seminars['hybrid']})"
+        f"Seminars held: {seminars.total} (online {seminars.online}, hybrid {seminars.hybrid})"
     )
-    for host_type, bucket in seminars["by_host_type"].items():
+    for host_type, counts in seminars.by_host_type.items():
         click.echo(
-            f"  {host_type:<12} {bucket['total']:>5}  online {bucket['online']:>4}  "
-            f"attendees {people['by_host_type'][host_type]:>6}"
+            f"  {host_type:<12} {counts.total:>5}  online {counts.online:>4}  "
+            f"attendees {people.by_host_type[host_type]:>6}"
         )
-    click.echo(f"Attendees: {people['total']}")
+    click.echo(f"Attendees: {people.total}")
     click.echo(
-        f"Registrations: {registrations['total']} (confirmed {registrations['confirmed']}, "
-        f"waitlisted {registrations['waitlisted']}, cancelled {registrations['cancelled']})"
+        f"Registrations: {registrations.total} (confirmed {registrations.confirmed}, "
+        f"waitlisted {registrations.waitlisted}, cancelled {registrations.cancelled})"
     )
     click.echo(
-        f"Attendance rate: {registrations['attendance_rate']:.1%}, "
-        f"no-shows {registrations['no_shows']}"
+        f"Attendance rate: {registrations.attendance_rate:.1%}, no-shows {registrations.no_shows}"
     )
-    click.echo(f"Recordings opened: {report['recordings']['opened']}")
-    desk = report["consultations"]
-    click.echo(f"Consultations: {desk['total']} (online {desk['online']})")
+    click.echo(f"Recordings opened: {figures.recordings.opened}")
+    click.echo(f"Consultations: {desk.total} (online {desk.online})")
 
 
 @report_cli.command("activity")
@@ -73,9 +70,8 @@ def fiscal_year_command(fiscal_year: int) -> None:
 @with_appcontext
 def activity_command(fiscal_year: int, output: Path) -> None:
     """Write the annual activity report (活動状況) of FISCAL_YEAR as a slide deck."""
-    body = activity.build_deck(
-        db.session, fiscal_year, utcnow(), agency_name=current_app.config["AGENCY_NAME"]
-    )
+    report = fiscal_year_report(db.session, fiscal_year, utcnow())
+    body = activity.build_deck(report, agency_name=current_app.config["AGENCY_NAME"])
     output.write_bytes(body)
     click.echo(f"Wrote {output} ({len(body) // 1024} KiB).")
 

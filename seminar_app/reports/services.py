@@ -4,26 +4,52 @@ A seminar is *held* in a fiscal year when it is published (not cancelled, not a 
 starts within the year in Tokyo time, and has ended. Its attendees are its head-count
 when an organizer recorded one, else its registrations that attended (the rule of
 attendance.attended).
+
+Each function takes a session and returns a typed result of `results`; the page, the files,
+the deck and the API read those and compute nothing of their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..catalogue.models import Seminar
-from ..consultations.models import Consultation, ConsultationTopic
-from ..domain import Channel, Delivery, HostType, RegistrationStatus, SeminarStatus, Topic
+from ..consultations.figures import UNKNOWN, consultation_figures
+from ..domain import Delivery, HostType, RegistrationStatus, SeminarStatus
 from ..elearning.models import Recording, RecordingView
 from ..registration.models import Registration
-from ..timeutil import fiscal_year_bounds, fiscal_year_dates
+from ..surveys.models import Survey, SurveyAnswer
+from ..timeutil import fiscal_year_bounds
+from .results import (
+    AttendeeFigures,
+    FiscalYearFigures,
+    FiscalYearReport,
+    RecordingFigures,
+    RegistrationFigures,
+    SeminarCounts,
+    SeminarFigures,
+    SeminarRow,
+    SurveyFigures,
+    SurveyNumbers,
+    YearRow,
+)
+
+#: Years shown side by side: the report's year and the four before it.
+YEARS_SIDE_BY_SIDE = 5
+#: The registered attendees' profile, by these columns of their registrations.
+PROFILE = ("attribute", "employee_band", "industry", "prefecture")
+#: What an agency seminar without a level is counted under.
+NO_LEVEL = "none"
 
 
-def held_in(fiscal_year: int, now: datetime):
+def held_in(fiscal_year: int, now: datetime) -> ColumnElement[bool]:
     """The condition on Seminar of being held in the fiscal year (see the module's rule)."""
     start, end = fiscal_year_bounds(fiscal_year)
     return and_(
@@ -34,7 +60,32 @@ def held_in(fiscal_year: int, now: datetime):
     )
 
 
-def _attendance_per_seminar(fiscal_year: int, now: datetime):
+def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> FiscalYearReport:
+    """Everything the report of the year shows: its figures, its seminars, the survey
+    answers and the years before it."""
+    figures = fiscal_year_figures(session, fiscal_year, now)
+    return FiscalYearReport(
+        figures=figures,
+        programme=seminar_rows(session, fiscal_year, now),
+        surveys=survey_figures(session, fiscal_year, now),
+        years=years_side_by_side(session, figures, YEARS_SIDE_BY_SIDE, now),
+    )
+
+
+def fiscal_year_figures(session: Session, fiscal_year: int, now: datetime) -> FiscalYearFigures:
+    """The year's headline figures (seminars, attendees, registrations, recordings, desk)."""
+    seminars, attendees = _seminars_and_attendees(session, fiscal_year, now)
+    return FiscalYearFigures(
+        fiscal_year=fiscal_year,
+        seminars=seminars,
+        attendees=attendees,
+        registrations=_registration_figures(session, fiscal_year, now),
+        recordings=_recording_figures(session, fiscal_year, now),
+        consultations=consultation_figures(session, fiscal_year),
+    )
+
+
+def _attendance_per_seminar(fiscal_year: int, now: datetime) -> Subquery:
     """seminar_id → attended registrations, as a subquery (a plain count: no DISTINCT)."""
     attended = func.count(case((attended_condition(), Registration.id)))
     return (
@@ -46,58 +97,85 @@ def _attendance_per_seminar(fiscal_year: int, now: datetime):
     )
 
 
-def _zero_by(keys) -> dict[str, Any]:
-    return {key: 0 for key in keys}
-
-
-def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dict[str, Any]:
+def _seminars_and_attendees(
+    session: Session, fiscal_year: int, now: datetime
+) -> tuple[SeminarFigures, AttendeeFigures]:
     per_seminar = _attendance_per_seminar(fiscal_year, now)
     attendees = func.coalesce(Seminar.head_count, per_seminar.c.attended, 0)
-    online = Seminar.delivery == Delivery.ONLINE
-
-    seminars = {
-        "total": 0,
-        "online": 0,
-        "hybrid": 0,
-        "by_host_type": {h.value: {"total": 0, "online": 0} for h in HostType},
-        "by_series": {},
-        "by_level": {},
-    }
-    people = {"total": 0, "by_host_type": _zero_by(h.value for h in HostType)}
-    rows = session.execute(
+    hosts = {host.value: {"total": 0, "online": 0} for host in HostType}
+    people = {host.value: 0 for host in HostType}
+    hybrid = 0
+    for host_type, delivery, count, attended in session.execute(
         select(Seminar.host_type, Seminar.delivery, func.count(Seminar.id), func.sum(attendees))
         .outerjoin(per_seminar, per_seminar.c.seminar_id == Seminar.id)
         .where(held_in(fiscal_year, now))
         .group_by(Seminar.host_type, Seminar.delivery)
-    ).all()
-    for host_type, delivery, count, attended in rows:
-        bucket = seminars["by_host_type"][host_type]
-        bucket["total"] += count
-        seminars["total"] += count
+    ):
+        hosts[host_type]["total"] += count
         if delivery == Delivery.ONLINE:
-            bucket["online"] += count
-            seminars["online"] += count
+            hosts[host_type]["online"] += count
         elif delivery == Delivery.HYBRID:
-            seminars["hybrid"] += count
-        people["by_host_type"][host_type] += int(attended or 0)
-        people["total"] += int(attended or 0)
-    for column, key in ((Seminar.series, "by_series"), (Seminar.level, "by_level")):
+            hybrid += count
+        people[host_type] += int(attended or 0)
+    seminars = SeminarFigures(
+        total=sum(bucket["total"] for bucket in hosts.values()),
+        online=sum(bucket["online"] for bucket in hosts.values()),
+        hybrid=hybrid,
+        by_host_type={host: SeminarCounts(**bucket) for host, bucket in hosts.items()},
+        by_series=_agency_seminars_by(session, Seminar.series, fiscal_year, now),
+        by_level=_agency_seminars_by(session, Seminar.level, fiscal_year, now),
+    )
+    return seminars, AttendeeFigures(
+        total=sum(people.values()),
+        by_host_type=people,
+        registered_attendees_by=_attendee_profile(session, fiscal_year, now),
+    )
+
+
+def _agency_seminars_by(
+    session: Session, column: Any, fiscal_year: int, now: datetime
+) -> dict[str, SeminarCounts]:
+    online = case((Seminar.delivery == Delivery.ONLINE, Seminar.id))
+    return {
+        (value or NO_LEVEL): SeminarCounts(total=count, online=count_online)
         for value, count, count_online in session.execute(
-            select(column, func.count(Seminar.id), func.count(case((online, Seminar.id))))
+            select(column, func.count(Seminar.id), func.count(online))
             .where(held_in(fiscal_year, now), Seminar.host_type == HostType.AGENCY)
             .group_by(column)
-        ):
-            seminars[key][value or "none"] = {"total": count, "online": count_online}
+        )
+    }
 
-    status_counts = dict(
-        session.execute(
+
+def _attendee_profile(
+    session: Session, fiscal_year: int, now: datetime
+) -> dict[str, Mapping[str, int]]:
+    profile: dict[str, Mapping[str, int]] = {}
+    for name in PROFILE:
+        column = getattr(Registration, name)
+        profile[name] = {
+            (value or UNKNOWN): count
+            for value, count in session.execute(
+                registrations_with_attendance()
+                .with_only_columns(column, func.count(Registration.id))
+                .where(held_in(fiscal_year, now), attended_condition())
+                .group_by(column)
+            )
+        }
+    return profile
+
+
+def _registration_figures(session: Session, fiscal_year: int, now: datetime) -> RegistrationFigures:
+    status_counts: dict[str, int] = {
+        status: count
+        for status, count in session.execute(
             select(Registration.status, func.count(Registration.id))
             .join(Seminar, Seminar.id == Registration.seminar_id)
             .where(held_in(fiscal_year, now))
             .group_by(Registration.status)
-        ).all()
-    )
-    attended_registered = (
+        )
+    }
+    # Attendance is counted only where no head-count stands in for the registrations.
+    attended = (
         session.scalar(
             registrations_with_attendance()
             .with_only_columns(func.count(Registration.id))
@@ -105,7 +183,7 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
         )
         or 0
     )
-    confirmed_counted = (
+    expected = (
         session.scalar(
             select(func.count(Registration.id))
             .join(Seminar, Seminar.id == Registration.seminar_id)
@@ -117,33 +195,19 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
         )
         or 0
     )
-    registrations = {
-        "total": sum(status_counts.values()),
-        "confirmed": status_counts.get(RegistrationStatus.CONFIRMED, 0),
-        "waitlisted": status_counts.get(RegistrationStatus.WAITLISTED, 0),
-        "cancelled": status_counts.get(RegistrationStatus.CANCELLED, 0),
-        "attended": attended_registered,
-        "no_shows": confirmed_counted - attended_registered,
-        "attendance_rate": round(attended_registered / confirmed_counted, 4)
-        if confirmed_counted
-        else 0.0,
-    }
+    return RegistrationFigures(
+        total=sum(status_counts.values()),
+        confirmed=status_counts.get(RegistrationStatus.CONFIRMED, 0),
+        waitlisted=status_counts.get(RegistrationStatus.WAITLISTED, 0),
+        cancelled=status_counts.get(RegistrationStatus.CANCELLED, 0),
+        attended=attended,
+        no_shows=expected - attended,
+        attendance_rate=round(attended / expected, 4) if expected else 0.0,
+    )
 
-    profile = {}
-    for name in ("attribute", "employee_band", "industry", "prefecture"):
-        column = getattr(Registration, name)
-        profile[name] = {
-            (value or "unknown"): count
-            for value, count in session.execute(
-                registrations_with_attendance()
-                .with_only_columns(column, func.count(Registration.id))
-                .where(held_in(fiscal_year, now), attended_condition())
-                .group_by(column)
-            )
-        }
-    people["registered_attendees_by"] = profile
 
-    views, viewers = session.execute(
+def _recording_figures(session: Session, fiscal_year: int, now: datetime) -> RecordingFigures:
+    opened, viewers = session.execute(
         select(
             func.count(RecordingView.id), func.count(func.distinct(RecordingView.registration_id))
         )
@@ -151,17 +215,10 @@ def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> dic
         .join(Seminar, Seminar.id == Recording.seminar_id)
         .where(held_in(fiscal_year, now))
     ).one()
-    return {
-        "fiscal_year": fiscal_year,
-        "seminars": seminars,
-        "attendees": people,
-        "registrations": registrations,
-        "recordings": {"opened": views, "registrants_who_opened": viewers},
-        "consultations": consultation_figures(session, fiscal_year),
-    }
+    return RecordingFigures(opened=opened, registrants_who_opened=viewers)
 
 
-def seminar_rows(session: Session, fiscal_year: int, now: datetime) -> list[dict[str, Any]]:
+def seminar_rows(session: Session, fiscal_year: int, now: datetime) -> tuple[SeminarRow, ...]:
     """Every held seminar of the year with its figures, one aggregated query."""
     per_seminar = _attendance_per_seminar(fiscal_year, now)
     confirmed = (
@@ -181,65 +238,92 @@ def seminar_rows(session: Session, fiscal_year: int, now: datetime) -> list[dict
         .where(held_in(fiscal_year, now))
         .order_by(Seminar.starts_at)
     ).all()
-    return [
-        {"seminar": seminar, "confirmed": seated, "attendees": came}
+    return tuple(
+        SeminarRow(
+            seminar_id=seminar.id,
+            starts_at=seminar.starts_at,
+            title=seminar.title,
+            host_type=seminar.host_type,
+            delivery=seminar.delivery,
+            level=seminar.level,
+            confirmed=seated,
+            attendees=came,
+            head_counted=seminar.head_count is not None,
+        )
         for seminar, seated, came in rows
-    ]
+    )
 
 
 def years_side_by_side(
-    session: Session, last_year: int, count: int, now: datetime
-) -> list[dict[str, Any]]:
-    """The last `count` fiscal years, oldest first, each with its change from the year before."""
-    years = []
-    previous = None
-    for fiscal_year in range(last_year - count, last_year + 1):
-        report = fiscal_year_report(session, fiscal_year, now)
-        entry = {
-            "fiscal_year": fiscal_year,
-            "seminars": report["seminars"]["total"],
-            "attendees": report["attendees"]["total"],
-            "consultations": report["consultations"]["total"],
-            "consultations_online": report["consultations"]["online"],
-        }
-        if previous is not None:
-            for name in ("seminars", "attendees", "consultations"):
-                entry[f"{name}_change"] = entry[name] - previous[name]
-        previous = entry
-        years.append(entry)
-    return years[1:]
+    session: Session, last: FiscalYearFigures, count: int, now: datetime
+) -> tuple[YearRow, ...]:
+    """The `count` fiscal years up to `last`'s, oldest first, each with its change from the
+    year before."""
+    first = last.fiscal_year - count + 1
+    # One year more than shown: the first shown year's change is from the year before it.
+    figures = [
+        fiscal_year_figures(session, year, now) for year in range(first - 1, last.fiscal_year)
+    ]
+    figures.append(last)
+    return tuple(_year_row(year, before) for before, year in pairwise(figures))
 
 
-def consultation_figures(session: Session, fiscal_year: int) -> dict[str, Any]:
-    """The desk's consultations held on dates of the fiscal year (1 April – 31 March)."""
-    start, end = fiscal_year_dates(fiscal_year)
-    in_year = and_(Consultation.held_on >= start, Consultation.held_on < end)
-    total, online = session.execute(
-        select(
-            func.count(Consultation.id),
-            func.count(case((Consultation.channel == Channel.ONLINE, Consultation.id))),
-        ).where(in_year)
-    ).one()
-    # One row per topic of a consultation: one with two topics counts once under each.
-    per_topic = dict(
-        session.execute(
-            select(ConsultationTopic.topic, func.count())
-            .join(Consultation, Consultation.id == ConsultationTopic.consultation_id)
-            .where(in_year)
-            .group_by(ConsultationTopic.topic)
-        ).all()
+def _year_row(year: FiscalYearFigures, before: FiscalYearFigures) -> YearRow:
+    seminars, attendees = year.seminars.total, year.attendees.total
+    consultations = year.consultations.total
+    return YearRow(
+        fiscal_year=year.fiscal_year,
+        seminars=seminars,
+        attendees=attendees,
+        consultations=consultations,
+        consultations_online=year.consultations.online,
+        seminars_change=seminars - before.seminars.total,
+        attendees_change=attendees - before.attendees.total,
+        consultations_change=consultations - before.consultations.total,
     )
-    figures: dict[str, Any] = {
-        "total": total,
-        "online": online,
-        "by_topic": {topic.value: per_topic.get(topic, 0) for topic in Topic},
-    }
-    for name in ("channel", "attribute", "employee_band", "industry", "source"):
-        column = getattr(Consultation, name)
-        figures[f"by_{name}"] = {
-            (value or "unknown"): count
-            for value, count in session.execute(
-                select(column, func.count(Consultation.id)).where(in_year).group_by(column)
-            )
+
+
+def survey_figures(session: Session, fiscal_year: int, now: datetime) -> SurveyFigures:
+    """Answers and average satisfaction and understanding (1–5) of the seminars held in the
+    fiscal year, in all and per series and per level ("none" for no level); the database
+    averages the JSON values, so a large year costs one query per breakdown."""
+    columns = (
+        func.count(SurveyAnswer.id),
+        _rating_average("satisfaction"),
+        _rating_average("understanding"),
+    )
+
+    def query(*leading: Any) -> Any:
+        return (
+            select(*leading, *columns)
+            .select_from(SurveyAnswer)
+            .join(Survey, Survey.id == SurveyAnswer.survey_id)
+            .join(Seminar, Seminar.id == Survey.seminar_id)
+            .where(held_in(fiscal_year, now))
+        )
+
+    by_column = {
+        name: {
+            (value or NO_LEVEL): _survey_numbers(*numbers)
+            for value, *numbers in session.execute(query(column).group_by(column))
         }
-    return figures
+        for name, column in (("series", Seminar.series), ("level", Seminar.level))
+    }
+    return SurveyFigures(
+        overall=_survey_numbers(*session.execute(query()).one()),
+        by_series=by_column["series"],
+        by_level=by_column["level"],
+    )
+
+
+def _rating_average(key: str) -> Any:
+    return func.avg(SurveyAnswer.answers[key].as_integer())
+
+
+def _survey_numbers(answers: int, satisfaction: Any, understanding: Any) -> SurveyNumbers:
+    def average(value: Any) -> float | None:
+        return round(float(value), 2) if value is not None else None
+
+    return SurveyNumbers(
+        answers=answers, satisfaction=average(satisfaction), understanding=average(understanding)
+    )

@@ -24,9 +24,6 @@ from ..database import begin_write
 from ..domain import SeminarStatus
 from ..notifications.services import queue
 from ..registration.models import Registration
-
-# The fiscal-year report's own rule of a held seminar, so that both count the same seminars.
-from ..reports.services import held_in
 from ..timeutil import to_jst
 from .models import Survey, SurveyAnswer
 
@@ -580,49 +577,6 @@ def results(session: Session, survey: Survey) -> dict[str, Any]:
             entry["comments"] = [text for text in given if text]
         questions.append(entry)
     return {"answers": len(rows), "questions": questions}
-
-
-def _rating_average(key: str):
-    return func.avg(SurveyAnswer.answers[key].as_integer())
-
-
-def fiscal_year_survey_figures(session: Session, fiscal_year: int, now: datetime) -> dict[str, Any]:
-    """Answers and average satisfaction and understanding (1–5) of the seminars held in the
-    fiscal year, in all and per series and per level ("none" for no level); the database
-    averages the JSON values, so a large year costs one query per breakdown."""
-
-    def figures(answers: int, satisfaction, understanding) -> dict[str, Any]:
-        return {
-            "answers": answers,
-            "satisfaction": round(float(satisfaction), 2) if satisfaction is not None else None,
-            "understanding": round(float(understanding), 2) if understanding is not None else None,
-        }
-
-    columns = (
-        func.count(SurveyAnswer.id),
-        _rating_average("satisfaction"),
-        _rating_average("understanding"),
-    )
-
-    def query(*leading):
-        return (
-            select(*leading, *columns)
-            .select_from(SurveyAnswer)
-            .join(Survey, Survey.id == SurveyAnswer.survey_id)
-            .join(Seminar, Seminar.id == Survey.seminar_id)
-            .where(held_in(fiscal_year, now))
-        )
-
-    result: dict[str, Any] = {
-        "fiscal_year": fiscal_year,
-        **figures(*session.execute(query()).one()),
-    }
-    for column, name in ((Seminar.series, "by_series"), (Seminar.level, "by_level")):
-        result[name] = {
-            (value or "none"): figures(*numbers)
-            for value, *numbers in session.execute(query(column).group_by(column))
-        }
-    return result
 
 
 def export_rows(

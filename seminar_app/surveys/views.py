@@ -14,7 +14,7 @@ from ..audit.services import record
 from ..auth.access import roles_required
 from ..catalogue.models import Seminar
 from ..domain import RegistrationStatus, Role
-from ..exports import table_download
+from ..exports import Table, table_download
 from ..extensions import db
 from ..i18n import current_language
 from ..registration.models import Registration
@@ -256,4 +256,4 @@ def export(seminar_id: int, extension: str):
         details={"format": extension, "answers": len(rows), "named": named},
     )
     db.session.commit()
-    return table_download(extension, f"survey-{seminar_id}", _("Survey"), header, rows)
+    return table_download(extension, f"survey-{seminar_id}", Table(_("Survey"), header, rows))
