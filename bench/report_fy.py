@@ -5,7 +5,7 @@ Builds a fresh database (`seminar_bench_report`), migrates it, and generates the
 every host type and delivery (some cancelled, some in-company and external ones with a
 head-count), the registrations over them (mostly confirmed, some waitlisted or cancelled),
 check-ins for half as many registrations, online attendances, recordings and their views.
-Then times, in the same run, `fiscal_year_report(db.session, 2025, now)` (the report's own
+Then times, in the same run, `fiscal_year_figures(db.session, 2025, now)` (the report's own
 code) beside hand-written SQL computing the same figures with psycopg, each 5 times after
 one warm-up, and prints the medians and their ratio (aim: at most 1.5).
 
@@ -390,7 +390,7 @@ def main() -> int:
 
     from seminar_app import create_app
     from seminar_app.extensions import db
-    from seminar_app.reports.services import fiscal_year_report
+    from seminar_app.reports.services import fiscal_year_figures
     from seminar_app.timeutil import fiscal_year_bounds, utcnow
 
     now = utcnow()
@@ -402,7 +402,7 @@ def main() -> int:
 
         def report_run():
             try:
-                return fiscal_year_report(db.session, FISCAL_YEAR, now)
+                return fiscal_year_figures(db.session, FISCAL_YEAR, now).as_dict()
             finally:
                 db.session.rollback()
 

@@ -20,7 +20,7 @@ from seminar_app.attendance.online import record_join
 from seminar_app.certificates.services import may_have_certificate
 from seminar_app.domain import CheckInMethod, Delivery, RecordingAudience
 from seminar_app.materials import services as materials
-from seminar_app.reports.services import fiscal_year_report
+from seminar_app.reports.services import fiscal_year_figures
 from seminar_app.surveys import services as surveys
 from seminar_app.timeutil import fiscal_year_of
 from tests.registration_helpers import register
@@ -85,8 +85,8 @@ def judgements(session, seminar, registration) -> dict[str, bool]:
     except surveys.SurveyError as refused:
         assert refused.code == "not-attendee", refused.code
         may_answer = False
-    report = fiscal_year_report(session, fiscal_year_of(STARTS), NOW)
-    profile = report["attendees"]["registered_attendees_by"]["attribute"]
+    figures = fiscal_year_figures(session, fiscal_year_of(STARTS), NOW)
+    profile = figures.attendees.registered_attendees_by["attribute"]
     _seated, came = materials.attendance_counts(session, seminar.id)
     announced = set(session.scalars(_attendees(None, None)))
     return {

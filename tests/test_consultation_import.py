@@ -10,10 +10,10 @@ from sqlalchemy import event, func, select
 from seminar_app import imports
 from seminar_app.audit.models import AuditEvent
 from seminar_app.consultations import importer, services
+from seminar_app.consultations.figures import consultation_figures
 from seminar_app.consultations.models import Client, Consultation, ConsultationTopic
 from seminar_app.domain import Topic
 from seminar_app.imports import ReportError
-from seminar_app.reports.services import consultation_figures
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "content" / "consultations-example.csv"
 HEADER = "date,channel,attribute,employee_band,industry,prefecture,topics,source,step,organization"
@@ -127,7 +127,7 @@ def test_the_example_file_imports(db_session):
     # 株式会社サンプル精機 (twice) and (株)サンプル精機 are one client; one row has none.
     assert count(db_session, Client) == 5
     figures = consultation_figures(db_session, 2020)
-    assert figures["total"] == 8 and figures["online"] == 4
+    assert figures.total == 8 and figures.online == 4
 
 
 def test_existing_clients_are_found_and_new_ones_match_the_desk(db_session):
@@ -262,7 +262,7 @@ def test_fiscal_year_edges_follow_the_date_of_the_consultation(db_session):
     expected = {2020: (1, 1), 2021: (3, 1), 2022: (1, 1)}
     for fiscal_year, (total, online) in expected.items():
         figures = consultation_figures(db_session, fiscal_year)
-        assert (figures["total"], figures["online"]) == (total, online), fiscal_year
+        assert (figures.total, figures.online) == (total, online), fiscal_year
 
 
 def test_a_file_leaves_one_audit_record(db_session, make_user):

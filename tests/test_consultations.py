@@ -82,7 +82,7 @@ def test_bad_values_are_refused(db_session, make_user, overrides, field):
 
 def test_consultations_in_the_fiscal_year_report(db_session, make_user, client):
     from seminar_app.auth.services import issue_api_token
-    from seminar_app.reports.services import fiscal_year_report
+    from seminar_app.reports.services import fiscal_year_figures
     from seminar_app.timeutil import utcnow
 
     advisor = make_user(Role.ADVISOR)
@@ -99,11 +99,11 @@ def test_consultations_in_the_fiscal_year_report(db_session, make_user, client):
             by=advisor,
         )
     db_session.commit()
-    figures = fiscal_year_report(db_session, 2025, utcnow())["consultations"]
-    assert (figures["total"], figures["online"]) == (2, 1)
-    assert figures["by_channel"] == {"online": 1, "phone": 1}
+    figures = fiscal_year_figures(db_session, 2025, utcnow()).consultations
+    assert (figures.total, figures.online) == (2, 1)
+    assert figures.by_channel == {"online": 1, "phone": 1}
     # Every topic has its count, and a consultation with two topics counts under each.
-    assert figures["by_topic"] == {
+    assert figures.by_topic == {
         "trade-secret-management": 1,
         "ip-strategy": 0,
         "ip-system-general": 0,

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from seminar_app import demo
 from seminar_app.catalogue.models import Seminar
-from seminar_app.reports.services import consultation_figures, fiscal_year_report
+from seminar_app.consultations.figures import consultation_figures
+from seminar_app.reports.services import fiscal_year_figures
 from seminar_app.timeutil import utcnow
 
 
@@ -14,12 +15,12 @@ def test_the_demo_fills_last_fiscal_year_once_and_is_marked(app, db_session):
     now = utcnow()
     year = demo.load(db_session, now)
     assert year == demo.demo_year(now)
-    report = fiscal_year_report(db_session, year, now)
-    assert report["seminars"]["total"] == len(demo.PROGRAMME) + len(demo.COUNTED)
-    assert report["seminars"]["by_host_type"]["in-company"]["total"] == 2
-    assert report["attendees"]["total"] > 100
-    assert 0 < report["registrations"]["attendance_rate"] < 1
-    assert consultation_figures(db_session, year)["total"] == 48
+    figures = fiscal_year_figures(db_session, year, now)
+    assert figures.seminars.total == len(demo.PROGRAMME) + len(demo.COUNTED)
+    assert figures.seminars.by_host_type["in-company"].total == 2
+    assert figures.attendees.total > 100
+    assert 0 < figures.registrations.attendance_rate < 1
+    assert consultation_figures(db_session, year).total == 48
     titles = db_session.scalars(select(Seminar.title)).all()
     assert titles and all("【デモ】" in title for title in titles)
     count = db_session.scalar(select(func.count()).select_from(Seminar))

@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from seminar_app.catalogue.models import Seminar
-from seminar_app.reports.services import fiscal_year_report
+from seminar_app.reports.services import fiscal_year_figures
 from seminar_app.timeutil import utcnow
 from tests.conftest import csrf_token
 
@@ -24,9 +24,9 @@ def run(app, path):
 def test_example_file_imports_once_and_counts_in_its_year(app, db_session, client):
     result = run(app, EXAMPLE)
     assert result.exit_code == 0, result.output
-    report = fiscal_year_report(db_session, 2019, utcnow())
-    assert report["seminars"]["total"] == 3
-    assert report["attendees"]["by_host_type"] == {"agency": 48, "in-company": 25, "external": 80}
+    figures = fiscal_year_figures(db_session, 2019, utcnow())
+    assert figures.seminars.total == 3
+    assert figures.attendees.by_host_type == {"agency": 48, "in-company": 25, "external": 80}
     again = run(app, EXAMPLE)
     assert again.exit_code != 0 and "already imported" in again.output
     assert seminars(db_session) == 3

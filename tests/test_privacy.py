@@ -16,14 +16,15 @@ from seminar_app.attendance.models import OnlineAttendance
 from seminar_app.audit.models import AuditEvent
 from seminar_app.certificates.models import Certificate
 from seminar_app.certificates.services import statement_of
+from seminar_app.consultations.figures import consultation_figures
 from seminar_app.consultations.models import Client, Consultation
 from seminar_app.domain import CheckInMethod, Delivery, HostType, Role, Topic
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.privacy import services as privacy
 from seminar_app.registration.models import CalendarFeed, Registration
-from seminar_app.reports.services import consultation_figures, fiscal_year_report, seminar_rows
+from seminar_app.reports.services import fiscal_year_figures, seminar_rows, survey_figures
 from seminar_app.surveys.models import Survey, SurveyAnswer
-from seminar_app.surveys.services import fiscal_year_survey_figures, standard_questions
+from seminar_app.surveys.services import standard_questions
 from seminar_app.timeutil import fiscal_year_of, utcnow
 from tests.conftest import login, post_form
 from tests.registration_helpers import register
@@ -182,13 +183,13 @@ def _figures(db_session) -> dict:
     figures = {}
     for fy in (2024, 2025):
         figures[fy] = {
-            "report": fiscal_year_report(db_session, fy, NOW),
+            "report": fiscal_year_figures(db_session, fy, NOW),
             "rows": [
-                (row["seminar"].id, row["confirmed"], row["attendees"])
+                (row.seminar_id, row.confirmed, row.attendees)
                 for row in seminar_rows(db_session, fy, NOW)
             ],
             "consultations": consultation_figures(db_session, fy),
-            "surveys": fiscal_year_survey_figures(db_session, fy, NOW),
+            "surveys": survey_figures(db_session, fy, NOW),
         }
     return figures
 
@@ -215,16 +216,16 @@ def test_purge_keeps_every_figure_and_removes_the_people(db_session, years):
     people = years["people"]
     before = _figures(db_session)
     # The figures are not trivially empty: a purge that broke them would show.
-    assert before[2024]["report"]["attendees"]["by_host_type"] == {
+    assert before[2024]["report"].attendees.by_host_type == {
         "agency": 4,
         "in-company": 37,
         "external": 0,
     }
-    assert before[2024]["report"]["attendees"]["registered_attendees_by"]["attribute"] == {"sme": 4}
-    assert before[2024]["report"]["registrations"]["cancelled"] == 1
-    assert before[2024]["consultations"]["total"] == 1
-    assert before[2024]["surveys"]["answers"] == 2
-    assert before[2025]["report"]["attendees"]["total"] == 1
+    assert before[2024]["report"].attendees.registered_attendees_by["attribute"] == {"sme": 4}
+    assert before[2024]["report"].registrations.cancelled == 1
+    assert before[2024]["consultations"].total == 1
+    assert before[2024]["surveys"].overall.answers == 2
+    assert before[2025]["report"].attendees.total == 1
     text_before = _all_text(db_session)
     assert all(name in text_before for name in OLD_NAMES + OLD_ADDRESSES)
     newer = {key: _personal(people[key]) for key in ("frank_2025", "alice_2025", "grace_2025")}

@@ -16,6 +16,8 @@ from seminar_app.audit.models import AuditEvent
 from seminar_app.domain import CheckInMethod, Level, Role, Series
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.notifications.services import MailboxTransport, deliver_due
+from seminar_app.reports.results import SurveyNumbers
+from seminar_app.reports.services import survey_figures
 from seminar_app.surveys import services
 from seminar_app.surveys.models import SurveyAnswer
 from seminar_app.timeutil import to_jst, utcnow
@@ -359,15 +361,14 @@ def answered_fy2022(db_session, make_seminar) -> None:
 
 def test_fiscal_year_figures_per_series_and_level(db_session, make_seminar):
     answered_fy2022(db_session, make_seminar)
-    figures = services.fiscal_year_survey_figures(db_session, 2022, utcnow())
-    assert figures["answers"] == 3
-    assert figures["satisfaction"] == 4.0 and figures["understanding"] == 3.67
-    assert figures["by_series"] == {
-        "trade-secret-ip-strategy": {"answers": 2, "satisfaction": 4.0, "understanding": 3.0},
-        "ip-utilization": {"answers": 1, "satisfaction": 4.0, "understanding": 5.0},
+    figures = survey_figures(db_session, 2022, utcnow())
+    assert figures.overall == SurveyNumbers(answers=3, satisfaction=4.0, understanding=3.67)
+    assert figures.by_series == {
+        "trade-secret-ip-strategy": SurveyNumbers(answers=2, satisfaction=4.0, understanding=3.0),
+        "ip-utilization": SurveyNumbers(answers=1, satisfaction=4.0, understanding=5.0),
     }
-    assert figures["by_level"]["beginner"]["answers"] == 2
-    assert figures["by_level"]["none"] == {"answers": 1, "satisfaction": 4.0, "understanding": 5.0}
+    assert figures.by_level["beginner"].answers == 2
+    assert figures.by_level["none"] == SurveyNumbers(answers=1, satisfaction=4.0, understanding=5.0)
 
 
 def test_the_fiscal_year_report_shows_and_exports_the_survey_figures(
@@ -726,9 +727,9 @@ def test_custom_rating_has_its_average_in_results_and_exports(
     assert [row[-1] for row in rows[1:]] == ["4", "5"]
     held = to_jst(seminar.starts_at)
     fiscal_year = held.year if held.month >= 4 else held.year - 1
-    year = services.fiscal_year_survey_figures(db_session, fiscal_year, utcnow())
-    assert year["answers"] == 2
-    assert year["satisfaction"] is None and year["understanding"] == 3.0
+    year = survey_figures(db_session, fiscal_year, utcnow()).overall
+    assert year.answers == 2
+    assert year.satisfaction is None and year.understanding == 3.0
 
 
 def test_question_editing_is_for_organizers(client, db_session, surveyed, make_user):

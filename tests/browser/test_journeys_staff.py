@@ -215,14 +215,14 @@ def test_the_organizer_reads_the_fiscal_year_report_and_downloads_its_files(live
     from openpyxl import load_workbook
     from pptx import Presentation
 
-    from seminar_app.reports.services import fiscal_year_report, seminar_rows
+    from seminar_app.reports.services import fiscal_year_figures, seminar_rows
     from seminar_app.timeutil import utcnow
 
     with live_database(live_server) as session:
         now = utcnow()
-        report = fiscal_year_report(session, 2020, now)
-        titles = [row["seminar"].title for row in seminar_rows(session, 2020, now)]
-    held = report["seminars"]["total"]
+        report = fiscal_year_figures(session, 2020, now)
+        titles = [row.title for row in seminar_rows(session, 2020, now)]
+    held = report.seminars.total
     assert held > 0 and len(titles) == held  # content/ holds the FY2020 programme
 
     page = open_page("ja", **DESKTOP)
@@ -230,14 +230,14 @@ def test_the_organizer_reads_the_fiscal_year_report_and_downloads_its_files(live
     page.goto(f"{live_server}/console/reports/?fy=2020")
     expect(page.locator("h1")).to_contain_text("事業実績報告")
     stats = page.locator(".stats .stat")
-    counted = report["registrations"]["attended"] + report["registrations"]["no_shows"]
+    counted = report.registrations.counted
     # A year with nobody to count shows no rate rather than a misleading 0 %.
-    rate = f"{report['registrations']['attendance_rate'] * 100:.0f}%" if counted else "–"
+    rate = f"{report.registrations.attendance_rate * 100:.0f}%" if counted else "–"
     for index, (number, words) in enumerate(
         [
-            (str(held), f"開催セミナー（オンライン {report['seminars']['online']}）"),
-            (str(report["attendees"]["total"]), "参加者"),
-            (str(report["registrations"]["total"]), "申込"),
+            (str(held), f"開催セミナー（オンライン {report.seminars.online}）"),
+            (str(report.attendees.total), "参加者"),
+            (str(report.registrations.total), "申込"),
             (rate, "出席率"),
         ]
     ):
@@ -259,7 +259,7 @@ def test_the_organizer_reads_the_fiscal_year_report_and_downloads_its_files(live
     assert summary.title == "概要"
     figures = {row[0]: row[1] for row in summary.iter_rows(min_row=2, values_only=True)}
     assert figures["開催セミナー数"] == held
-    assert figures["参加者数"] == report["attendees"]["total"]
+    assert figures["参加者数"] == report.attendees.total
 
     with page.expect_download() as deck_info:
         page.get_by_role("link", name="活動状況スライド（.pptx）").click()
@@ -275,7 +275,7 @@ def test_the_organizer_reads_the_fiscal_year_report_and_downloads_its_files(live
         for row in shape.table.rows
         for cell in row.cells
     ]
-    assert f"{held}回（うちオンライン {report['seminars']['online']}回）" in cells
+    assert f"{held}回（うちオンライン {report.seminars.online}回）" in cells
     for title in titles:
         assert title in cells, title
 
