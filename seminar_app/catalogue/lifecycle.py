@@ -6,6 +6,10 @@ change of time or place raises the calendar SEQUENCE and queues the updated invi
 higher capacity promotes the waitlist, a cancellation sends METHOD:CANCEL to every seat.
 Each function audits what it did and leaves the commit to its caller.
 
+What follows for the people registered is registration's rule, and registration sits above
+the catalogue: it hands its functions over once (`follow_registrations`, at the end of
+registration/services.py) instead of being imported here.
+
 `by` is the staff member acting (None: the logged-in user, if any); `label` names a door
 without a person, such as "content-sync".
 """
@@ -13,19 +17,20 @@ without a person, such as "content-sync".
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..auth.models import User
 from ..auth.services import active_staff
-from ..domain import Admission, RegistrationStatus, Role, SeminarStatus
-from ..registration import services as registrations
-from ..registration.models import Registration
+from ..database import begin_write
+from ..domain import Admission, Role, SeminarStatus
 from ..timeutil import to_jst
 from .models import Seminar
 from .rules import (
@@ -36,12 +41,56 @@ from .rules import (
     seminar_problems,
 )
 
+if TYPE_CHECKING:
+    from ..registration.models import Registration
+
 #: What a change edits; the status changes only through publish, unpublish and cancel.
 EDITABLE = tuple(name for name in SEMINAR_FIELD_NAMES if name != "status")
 
 
 class SeminarActionError(ValueError):
     """A lifecycle step that may not be taken now; the message is for the person."""
+
+
+@dataclass(frozen=True)
+class Registrations:
+    """What the lifecycle asks of a seminar's registrations (registration.services)."""
+
+    #: Whether anyone holds a registration or an application that is not cancelled.
+    any_active: Callable[[Session, int], bool]
+    #: Tell the registrants of a new time or place; how many were told.
+    announce_change: Callable[[Session, Seminar, list[str]], int]
+    #: Seat the waitlist as far as the seats allow; who was seated.
+    promote_waitlisted: Callable[[Session, Seminar, datetime], list[Registration]]
+    #: Cancel every seat's invite (METHOD:CANCEL); how many were told.
+    announce_cancellation: Callable[[Session, Seminar], int]
+
+
+_handed_over: Registrations | None = None
+
+
+def follow_registrations(registrations: Registrations) -> None:
+    """Registration, once imported, hands over what follows a seminar's changes."""
+    global _handed_over
+    _handed_over = registrations
+
+
+def _registrations() -> Registrations:
+    if _handed_over is None:  # a change nobody hears of would be a silent loss
+        raise RuntimeError("seminar_app.registration.services is not imported")
+    return _handed_over
+
+
+def lock_seminar(session: Session, seminar_id: int) -> Seminar | None:
+    """Open a transaction holding the seminar's lock; every change of the seminar and
+    every seat decision (registration.services) happens inside it."""
+    begin_write(session)
+    return session.scalar(
+        select(Seminar)
+        .where(Seminar.id == seminar_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def lecturer_choices(session: Session) -> list[User]:
@@ -64,19 +113,6 @@ def _apply(seminar: Seminar, fields: SeminarFields, lecturers: list[User]) -> li
     return changed
 
 
-def _has_registrations(session: Session, seminar_id: int) -> bool:
-    return bool(
-        session.scalar(
-            select(func.count())
-            .select_from(Registration)
-            .where(
-                Registration.seminar_id == seminar_id,
-                Registration.status != RegistrationStatus.CANCELLED,
-            )
-        )
-    )
-
-
 def _apply_admission(
     session: Session, seminar: Seminar, admission: str | None, sme_priority: bool | None
 ) -> list[str]:
@@ -85,7 +121,7 @@ def _apply_admission(
     changed = []
     if admission is not None and admission != (seminar.admission or Admission.FIRST_COME):
         if seminar.lottery_drawn_at is not None or (
-            seminar.id is not None and _has_registrations(session, seminar.id)
+            seminar.id is not None and _registrations().any_active(session, seminar.id)
         ):
             raise SeminarActionError(
                 _(
@@ -166,7 +202,7 @@ def change_seminar(
     None when unchanged. SeminarActionError where a value may not change; the caller
     rolls back then.
     """
-    seminar = registrations.lock_seminar(session, seminar_id)
+    seminar = lock_seminar(session, seminar_id)
     capacity_before = seminar.capacity or 0
     cutoff_before = seminar.waitlist_cutoff_hours
     changed = _apply_admission(session, seminar, admission, lottery_sme_priority)
@@ -192,10 +228,10 @@ def change_seminar(
         details=details,
     )
     if seminar.status == SeminarStatus.PUBLISHED:
-        registrations.announce_change(session, seminar, changed)
+        _registrations().announce_change(session, seminar, changed)
     cutoff_earlier = (seminar.waitlist_cutoff_hours or 0) < (cutoff_before or 0)
     if (seminar.capacity or 0) > capacity_before or cutoff_earlier:
-        registrations.promote_waitlisted(session, seminar, now)
+        _registrations().promote_waitlisted(session, seminar, now)
     return changed
 
 
@@ -207,7 +243,7 @@ def change_capacity(
         raise SeminarActionError(_("The capacity cannot be negative."))
     if capacity > MAX_CAPACITY:
         raise SeminarActionError(_("The capacity can be at most %(n)d.", n=MAX_CAPACITY))
-    seminar = registrations.lock_seminar(session, seminar_id)
+    seminar = lock_seminar(session, seminar_id)
     before = seminar.capacity
     seminar.capacity = capacity
     record(
@@ -218,7 +254,7 @@ def change_capacity(
         actor=by,
         details={"from": before, "to": capacity},
     )
-    return registrations.promote_waitlisted(session, seminar, now)
+    return _registrations().promote_waitlisted(session, seminar, now)
 
 
 def duplicate_seminar(session: Session, original: Seminar, *, by: Any = None) -> Seminar:
@@ -280,11 +316,11 @@ def cancel(
     """Cancel and tell every registrant (METHOD:CANCEL to each seat); `locked` when the
     caller's transaction holds the seminar's lock already (after change_seminar)."""
     if not locked:
-        seminar = registrations.lock_seminar(session, seminar.id)
+        seminar = lock_seminar(session, seminar.id)
     if seminar.status == SeminarStatus.CANCELLED:
         raise SeminarActionError(_("This seminar is already cancelled."))
     seminar.status = SeminarStatus.CANCELLED
-    told = registrations.announce_cancellation(session, seminar)
+    told = _registrations().announce_cancellation(session, seminar)
     record(
         session,
         "seminar.cancelled",

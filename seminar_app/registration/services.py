@@ -16,6 +16,8 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..audit.services import PARTICIPANT, record
+from ..catalogue import lifecycle
+from ..catalogue.lifecycle import lock_seminar
 from ..catalogue.models import Seminar
 from ..catalogue.services import RegistrationState, registration_state
 from ..codes import TICKET
@@ -61,17 +63,6 @@ def new_ticket_code() -> str:
 def by_manage_token(session: Session, token: str) -> Registration | None:
     """The registration behind a management link, or None."""
     return session.scalar(select(Registration).where(Registration.manage_token == token))
-
-
-def lock_seminar(session: Session, seminar_id: int) -> Seminar | None:
-    """Open a transaction holding the seminar's lock; every seat decision happens inside it."""
-    begin_write(session)
-    return session.scalar(
-        select(Seminar)
-        .where(Seminar.id == seminar_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
 
 
 def count_status(session: Session, seminar_id: int, status: RegistrationStatus) -> int:
@@ -145,6 +136,21 @@ _ACTIVE_STATUSES = (
     RegistrationStatus.WAITLISTED,
     RegistrationStatus.APPLIED,
 )
+
+
+def any_active(session: Session, seminar_id: int) -> bool:
+    """Whether anyone holds, waits for or applied for a seat of the seminar."""
+    return (
+        session.scalar(
+            select(Registration.id)
+            .where(
+                Registration.seminar_id == seminar_id,
+                Registration.status.in_(_ACTIVE_STATUSES),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def find_active(session: Session, seminar_id: int, email_key: str) -> Registration | None:
@@ -533,3 +539,15 @@ def queue_reminders(session: Session, now: datetime, days_before: int) -> int:
             queued += 1
         session.commit()
     return queued
+
+
+# A seminar's lifecycle (catalogue.lifecycle) sits below registration: it is handed what
+# follows its changes for the people registered, here, rather than importing this module.
+lifecycle.follow_registrations(
+    lifecycle.Registrations(
+        any_active=any_active,
+        announce_change=announce_change,
+        promote_waitlisted=promote_waitlisted,
+        announce_cancellation=announce_cancellation,
+    )
+)
