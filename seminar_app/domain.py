@@ -161,6 +161,10 @@ class Channel(Vocabulary):
     ONLINE = "online", _l("Online")
     PHONE = "phone", _l("Phone")
     EMAIL = "email", _l("By e-mail")
+    #: 訪問支援: at the client's site, by the desk alone.
+    VISIT = "visit", _l("Visit")
+    #: 訪問支援 together with the client's prefectural IP comprehensive support desk.
+    VISIT_JOINT = "visit-joint", _l("Visit with a prefectural IP support desk")
 
 
 class Topic(Vocabulary):
@@ -184,6 +188,20 @@ class Source(Vocabulary):
     DIRECT = "direct", _l("Came to the desk directly")
     PREFECTURAL_DESK = "prefectural-desk", _l("Referred by a prefectural IP support desk")
     SEMINAR = "seminar", _l("Came from a seminar")
+
+
+class Referral(Vocabulary):
+    """Where the desk referred a client on to (several per consultation)."""
+
+    POLICE = "police", _l("Police")
+    #: Information-technology Promotion Agency: cyber-security.
+    IPA = "ipa", _l("IPA (cyber-security)")
+    ATTORNEY = "attorney", _l("Attorney")
+    PATENT_ATTORNEY = "patent-attorney", _l("Patent attorney")
+    INPIT = "inpit", _l("INPIT")
+    #: 知財総合支援窓口 of the client's prefecture.
+    PREFECTURAL_DESK = "prefectural-desk", _l("Prefectural IP comprehensive support desk")
+    OTHER = "other", _l("Other referral")
 
 
 class OutboxStatus(Vocabulary):

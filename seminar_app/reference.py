@@ -1,4 +1,5 @@
-"""Reference lists with their names in both languages: prefectures and industries."""
+"""Reference lists with their names in both languages: prefectures, the prefectural IP
+comprehensive support desks and industries."""
 
 from __future__ import annotations
 
@@ -58,6 +59,13 @@ PREFECTURES: dict[str, tuple[str, str]] = {
         ],
         strict=True,
     )
+}
+
+#: 知財総合支援窓口: the IP comprehensive support desk of each prefecture, which refers clients
+#: to the agency; keyed by the JIS X 0401 code of its prefecture.
+PREFECTURAL_DESKS: dict[str, tuple[str, str]] = {
+    code: (f"{japanese}知財総合支援窓口", f"{english} IP Comprehensive Support Desk")
+    for code, (japanese, english) in PREFECTURES.items()
 }
 
 #: The 20 major groups of the Japan Standard Industrial Classification (2023 revision).

@@ -4,25 +4,68 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Coded, TimestampMixin, codes_check, enum_check
-from ..domain import Attribute, Channel, EmployeeBand, Source, Topic
+from ..domain import Attribute, Channel, EmployeeBand, Referral, Source, Topic
 from ..extensions import db
-from ..reference import INDUSTRIES, PREFECTURES
+from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES
 
-#: The seven steps of the agency's support for trade-secret management (design.md).
+#: The seven steps of the agency's support for trade-secret management, as the agency names
+#: them (1 気づき … 7 秘密保持契約書等雛形; the Japanese is in the translations).
 STEPS = {
     1: _l("Awareness"),
-    2: _l("Understanding the system"),
-    3: _l("Information-management rules"),
-    4: _l("Inventory of information held"),
+    2: _l("Understanding the system and raising awareness"),
+    3: _l("Internal rules"),
+    4: _l("Inventory"),
     5: _l("Classification"),
     6: _l("Handling rules"),
-    7: _l("Templates for non-disclosure agreements"),
+    7: _l("Templates such as non-disclosure agreements"),
 }
+
+
+class Desk(TimestampMixin, db.Model):
+    """相談窓口: a consultation desk the agency runs (its main desk, a regional one)."""
+
+    __tablename__ = "desks"
+    __table_args__ = (CheckConstraint("position >= 0", name="position_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What scripts, the CSV import and the API name the desk by (`main`, `kansai`).
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name_ja: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    #: Where the desk stands in every list, smallest first.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    #: An inactive desk keeps its consultations and figures but takes no new ones.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def name(self) -> str:
+        """The desk's name in the language of the request."""
+        locale = get_locale()
+        return self.name_en if locale is not None and locale.language == "en" else self.name_ja
+
+
+def first_active_desk_id(context: DefaultExecutionContext) -> int | None:
+    """The desk a consultation belongs to when nobody said: the first active one in order."""
+    return context.connection.execute(
+        select(Desk.id).where(Desk.active).order_by(Desk.position, Desk.id).limit(1)
+    ).scalar()
 
 
 def step_label(step: int | None) -> str:
@@ -62,6 +105,46 @@ class ConsultationTopic(db.Model):
     topic: Mapped[Topic] = mapped_column(Coded(Topic, 30), primary_key=True)
 
 
+class ConsultationReferral(db.Model):
+    """Where a consultation referred the client on to: one row per place."""
+
+    __tablename__ = "consultation_referrals"
+    __table_args__ = (enum_check("referral", Referral),)
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True
+    )
+    referral: Mapped[Referral] = mapped_column(Coded(Referral, 30), primary_key=True)
+
+
+class ConsultationTotal(TimestampMixin, db.Model):
+    """A fiscal year's consultations at a desk, recorded as totals where no rows exist.
+
+    The figures read these only for a desk-year without consultation rows (figures.py);
+    recording a year again replaces its totals. `updated_at` says when, `recorded_by` who."""
+
+    __tablename__ = "consultation_totals"
+    __table_args__ = (
+        UniqueConstraint("fiscal_year", "desk_id", name="uq_consultation_totals_year_desk"),
+        CheckConstraint("consultations >= 0", name="consultations_not_negative"),
+        CheckConstraint(
+            "online IS NULL OR (online >= 0 AND online <= consultations)",
+            name="online_within_consultations",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id", ondelete="RESTRICT"), index=True)
+    consultations: Mapped[int] = mapped_column(Integer)
+    #: How many of them were held online; None where that was not counted.
+    online: Mapped[int | None] = mapped_column(Integer)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    desk: Mapped[Desk] = relationship()
+    recorded_by = relationship("User")
+
+
 class Consultation(TimestampMixin, db.Model):
     __tablename__ = "consultations"
     __table_args__ = (
@@ -71,12 +154,17 @@ class Consultation(TimestampMixin, db.Model):
         enum_check("employee_band", EmployeeBand),
         codes_check("industry", INDUSTRIES),
         codes_check("prefecture", PREFECTURES),
+        codes_check("referring_desk", PREFECTURAL_DESKS),
         CheckConstraint("step IS NULL OR (step >= 1 AND step <= 7)", name="step_1_to_7"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     held_on: Mapped[date] = mapped_column(Date, index=True)
-    channel: Mapped[Channel] = mapped_column(Coded(Channel, 10))
+    #: The desk that held it; the first active desk when not given (first_active_desk_id).
+    desk_id: Mapped[int] = mapped_column(
+        ForeignKey("desks.id", ondelete="RESTRICT"), index=True, default=first_active_desk_id
+    )
+    channel: Mapped[Channel] = mapped_column(Coded(Channel, 20))
     advisor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -88,6 +176,9 @@ class Consultation(TimestampMixin, db.Model):
     industry: Mapped[str | None] = mapped_column(String(1))
     prefecture: Mapped[str | None] = mapped_column(String(2))
     source: Mapped[Source] = mapped_column(Coded(Source, 20))
+    #: The prefectural IP comprehensive support desk that referred the client (its JIS
+    #: prefecture code, reference.PREFECTURAL_DESKS), if one did.
+    referring_desk: Mapped[str | None] = mapped_column(String(2))
     #: The step of the seven-step trade-secret support reached (1–7), if any.
     step: Mapped[int | None] = mapped_column()
     #: "<file key>:<line>" for a row brought in by `flask import consultations`.
@@ -99,8 +190,30 @@ class Consultation(TimestampMixin, db.Model):
     topic_rows: Mapped[list[ConsultationTopic]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
     )
+    #: Where the client was referred on to (none or several): read and set through `referrals`.
+    referral_rows: Mapped[list[ConsultationReferral]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
     client: Mapped[Client | None] = relationship()
+    desk: Mapped[Desk] = relationship(lazy="joined")
     advisor = relationship("User")
+
+    @property
+    def referrals(self) -> list[Referral]:
+        """The places referred to, in the order Referral declares them."""
+        order = list(Referral)
+        return sorted((Referral(row.referral) for row in self.referral_rows), key=order.index)
+
+    @referrals.setter
+    def referrals(self, wanted: list[Referral] | list[str]) -> None:
+        chosen = {Referral(referral) for referral in wanted}
+        self.referral_rows[:] = [row for row in self.referral_rows if row.referral in chosen]
+        present = {row.referral for row in self.referral_rows}
+        order = list(Referral)
+        self.referral_rows.extend(
+            ConsultationReferral(referral=referral)
+            for referral in sorted(chosen - present, key=order.index)
+        )
 
     @property
     def topics(self) -> list[Topic]:
