@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app wsgi
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard seminar_app/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test lint translations translations-update bench clean
+.PHONY: install run test lint translations translations-update bench clean screenshots
 
 install: $(VENV)/.installed $(MO_FILES)
 
@@ -55,6 +55,11 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 
 test: lint $(AXE)
 	$(BIN)/python -m pytest
+
+# The README's pictures (docs/screenshots/): the demo served for real and photographed by
+# Debian's chromium (apt-get install chromium chromium-l10n fonts-noto-cjk) at phone and desktop size.
+screenshots: install
+	$(BIN)/python tools/screenshots.py
 
 bench: export APP_ENV = development
 bench: install

@@ -29,7 +29,7 @@ CONSULTATIONS = (
 )
 
 
-def _add_consultations(live_server) -> None:
+def add_consultations(live_server) -> None:
     from seminar_app.auth.models import User
     from seminar_app.consultations.services import ConsultationInput, record_consultation
     from seminar_app.timeutil import to_jst, utcnow
@@ -78,7 +78,7 @@ def _showcase_slug(live_server) -> str:
 @pytest.fixture(scope="module")
 def arranged(live_server):
     """What the pages show: a registration, a survey to answer, some consultations."""
-    _add_consultations(live_server)
+    add_consultations(live_server)
     return {
         "showcase": _showcase_slug(live_server),
         "manage": register_for_upcoming(live_server, name="画面 確認"),
