@@ -11,25 +11,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
 from .config import load_config
 from .database import begin_write
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .urls import FiscalYearConverter
-
-
-class DatabaseIdConverter(IntegerConverter):
-    """A row id in a URL: larger numbers are simply not found (no database overflow)."""
-
-    def __init__(self, map, *args, **kwargs) -> None:
-        super().__init__(map)
-
-    def to_python(self, value: str) -> int:
-        # Out of range becomes 0, which no row has: a plain 404. (A min/max on the
-        # converter would make the router answer 405 from the path's other rules.)
-        number = int(value)
-        return number if 1 <= number < 2**31 else 0
+from .urls import DatabaseIdConverter, FiscalYearConverter
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

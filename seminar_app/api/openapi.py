@@ -12,7 +12,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, jsonify
 
 from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
-from ..urls import FiscalYearConverter
+from ..urls import DatabaseIdConverter, FiscalYearConverter
 from .blueprint import ErrorSchema, ValidationErrorSchema, bp
 from .schemas import (
     MAX_ID,
@@ -82,8 +82,6 @@ class _DocumentApi(flask_smorest.Api):
 
 @cache
 def _generated() -> dict[str, Any]:
-    from .. import DatabaseIdConverter  # the application package imports this one
-
     app = Flask(__name__)
     app.url_map.converters["id"] = DatabaseIdConverter
     app.url_map.converters["fy"] = FiscalYearConverter
