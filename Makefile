@@ -47,6 +47,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python tools/i18n.py check
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/xenon --max-absolute C seminar_app
 
 # axe-core, from the npm registry, for the accessibility checks in the browser tests.
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
