@@ -38,6 +38,16 @@ def _int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def report_links(value: str) -> tuple[tuple[str, str], ...]:
+    """(title, address) of each "title|address" (or bare address) in REPORT_LINKS."""
+    links = []
+    for entry in value.replace(";", "\n").splitlines():
+        title, _bar, address = entry.rpartition("|")
+        if address.strip():
+            links.append((title.strip(), address.strip()))
+    return tuple(links)
+
+
 class Config:
     """Settings shared by every environment, read from os.environ at load time."""
 
@@ -90,6 +100,14 @@ class Config:
         self.DEMO_DATA = _bool(env.get("DEMO_DATA"), self.ENV_NAME == "development")
         self.AGENCY_NAME = env.get("AGENCY_NAME", "知財戦略支援センター")
         self.AGENCY_NAME_EN = env.get("AGENCY_NAME_EN", "IP Strategy Support Center")
+        #: The contact block of the activity report's last slide; empty: left out.
+        self.DESK_CONTACT_NAME = env.get("DESK_CONTACT_NAME", "")
+        self.DESK_CONTACT_PHONE = env.get("DESK_CONTACT_PHONE", "")
+        self.DESK_CONTACT_EXTENSION = env.get("DESK_CONTACT_EXTENSION", "")
+        self.DESK_CONTACT_ADDRESS = env.get("DESK_CONTACT_ADDRESS", "")
+        #: The activity report's reference links: "title|https://…" separated by newlines
+        #: or ";"; none: the slide shows the contact block alone, or is left out.
+        self.REPORT_LINKS = report_links(env.get("REPORT_LINKS", ""))
 
         #: Number of proxies in front of the app whose X-Forwarded-For is trusted (0: none).
         self.PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)

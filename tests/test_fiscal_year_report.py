@@ -120,7 +120,7 @@ def test_report_page_and_exports(organizer_client, db_session, make_seminar):
     )
     assert len(csv_rows) == 2 and csv_rows[1][1] == seminar.title
     book = load_workbook(io.BytesIO(organizer_client.get("/console/reports/2020.xlsx").data))
-    assert len(book.sheetnames) == 7  # with the consultations, surveys and years side by side
+    assert len(book.sheetnames) == 8  # with targets, consultations, surveys and years
     assert organizer_client.get("/console/reports/?fy=abc").status_code == 404
 
 

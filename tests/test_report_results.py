@@ -129,24 +129,28 @@ def test_page_files_deck_terminal_and_api_show_the_same_figures(
     page = client.get(f"/console/reports/?fy={FY}").get_data(as_text=True)
     for number in (figures.seminars.total, figures.attendees.total, figures.registrations.total):
         assert f'<span class="stat-number">{number}</span>' in page
-    assert f"{figures.consultations.total} consultations, of which 1 online." in page
+    assert f"Consultations (all desks): {figures.consultations.total}, of which online 1." in page
 
     seminars = csv_rows(client.get(f"/console/reports/{FY}.csv"))
-    assert [row[4:] for row in seminars[1:]] == [
+    assert [row[5:7] for row in seminars[1:]] == [
         [str(row.confirmed), str(row.attendees)] for row in report.programme
     ]
     assert seminars[1][0] == to_jst(HELD).strftime("%Y-%m-%d %H:%M")
 
     book = load_workbook(io.BytesIO(client.get(f"/console/reports/{FY}.xlsx").data))
-    summary = [value for _name, value in book["Summary"].iter_rows(min_row=2, values_only=True)]
+    summary = [
+        value for _name, value, _note in book["Summary"].iter_rows(min_row=2, values_only=True)
+    ]
     assert summary == [
         figures.seminars.total,
         figures.seminars.online,
         figures.attendees.total,
+        figures.seminars.without_head_count,
         figures.registrations.total,
         figures.registrations.attendance_rate,
         figures.registrations.no_shows,
         figures.recordings.opened,
+        figures.satisfaction,
         figures.consultations.total,
         figures.consultations.online,
     ]
@@ -154,7 +158,7 @@ def test_page_files_deck_terminal_and_api_show_the_same_figures(
         years = [format_fiscal_year(year.fiscal_year) for year in report.years]
         hosts = {label(host): host for host in HostType}
     assert list(book["Year on year"].iter_rows(min_row=2, values_only=True)) == [
-        (name, row.seminars, row.attendees, row.consultations, row.consultations_online)
+        (name, row.seminars, row.attendees, *dashed(row), None)
         for name, row in zip(years, report.years, strict=True)
     ]
     for host, seminars_held, online, attendees in book["By host type"].iter_rows(
@@ -169,7 +173,9 @@ def test_page_files_deck_terminal_and_api_show_the_same_figures(
         shape.text_frame.text for s in deck.slides for shape in s.shapes if shape.has_text_frame
     ]
     assert f"参加者合計 {figures.attendees.total}名" in "\n".join(texts)
-    assert f"オンラインセミナー参加者 {report.online_attendees}名" in "\n".join(texts)
+    assert f"オンラインセミナー参加者（主催） {report.online_agency_attendees}名" in "\n".join(
+        texts
+    )
 
     output = app.test_cli_runner().invoke(args=["report", "fy", str(FY)]).output
     assert f"Attendees: {figures.attendees.total}" in output
@@ -183,11 +189,11 @@ def test_an_unknown_figure_is_shown_as_a_dash_never_as_zero(
     known = fiscal_year_report(db_session, FY, utcnow())
     unknown = dataclasses.replace(known.programme[1], attendees=None)
     report = dataclasses.replace(known, programme=(known.programme[0], unknown))
-    monkeypatch.setattr(services, "fiscal_year_report", lambda *args: report)
+    monkeypatch.setattr(services, "fiscal_year_report", lambda *args, **kwargs: report)
     assert report.online_attendees == known.online_attendees
 
     seminars = csv_rows(organizer_client.get(f"/console/reports/{FY}.csv"))
-    assert seminars[2][-1] == "—" and seminars[1][-1] == "1"
+    assert seminars[2][6] == "—" and seminars[1][6] == "1"
     page = organizer_client.get(f"/console/reports/?fy={FY}").get_data(as_text=True)
     assert "<td>—" in page
     deck = organizer_client.get(f"/console/reports/{FY}/activity.pptx").data
@@ -196,6 +202,13 @@ def test_an_unknown_figure_is_shown_as_a_dash_never_as_zero(
     )
     (table,) = [shape.table for shape in slide.shapes if shape.has_table]
     assert [row.cells[4].text for row in table.rows][1:] == ["1", "—"]
+
+
+def dashed(row) -> tuple[object, object]:
+    """A year's consultations as a spreadsheet holds them: "—" where nobody recorded them."""
+    return tuple(
+        "—" if value is None else value for value in (row.consultations, row.consultations_online)
+    )
 
 
 def texts_of(slide) -> str:

@@ -239,6 +239,7 @@ def create_checkin(body: dict[str, Any]):
 @bp.response(200, FiscalYearReportSchema, description="The year's figures")
 @refusal(404, "Outside the years the system knows")
 def fiscal_year_report(fiscal_year: int):
-    """Figures of a fiscal year (April–March, JST); zeros when empty (staff: organizer)"""
+    """Figures of a fiscal year (April–March, JST), every desk together; a figure nobody
+    recorded is null, never 0 (staff: organizer)"""
     # The report's figures are passed on whole; the schema documents them.
     return jsonify(reports.fiscal_year_figures(db.session, fiscal_year, utcnow()).as_dict())

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import force_locale
 from pptx import Presentation
@@ -26,19 +28,23 @@ from pptx.text.text import Font
 from pptx.util import Emu, Inches, Pt
 
 from ..consultations.figures import UNKNOWN, ConsultationFigures
-from ..domain import Attribute, EmployeeBand, HostType, Topic, label
+from ..consultations.models import STEPS
+from ..domain import Attribute, EmployeeBand, FigureSource, HostType, Referral, Topic, label
 from ..i18n import format_fiscal_year
-from ..reference import INDUSTRIES, reference_name
+from ..reference import INDUSTRIES, PREFECTURES, reference_name
 from ..timeutil import to_jst
-from .results import FiscalYearReport, SeminarRow, YearRow
-from .tables import figure_text
+from .results import FiscalYearReport, SeminarRow, TargetResult
+from .services import NO_LEVEL
+from .tables import NOT_RECORDED, figure_text, percent_text, seminar_kind
 
 FONT = "Noto Sans CJK JP"
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
 BLUE = RGBColor(0x2E, 0x75, 0xB6)
 ORANGE = RGBColor(0xED, 0x7D, 0x31)
+GREEN = RGBColor(0x70, 0xAD, 0x47)
 GREY = RGBColor(0x59, 0x59, 0x59)
 LIGHT_GREY = RGBColor(0xD9, 0xD9, 0xD9)
+PALE_BLUE = RGBColor(0xEA, 0xF1, 0xFA)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
@@ -46,20 +52,46 @@ MARGIN = Inches(0.6)
 CONTENT_TOP = Inches(1.55)
 CONTENT_WIDTH = SLIDE_WIDTH - 2 * MARGIN
 CONTENT_HEIGHT = Inches(5.2)
+#: Where a slide's content ends, and where it ends above a commentary band.
+CONTENT_BOTTOM = Inches(6.85)
+COMMENTARY_TOP, COMMENTARY_HEIGHT = Inches(5.85), Inches(1.0)
 
 NOTHING = "該当なし"
+#: Shown beside a figure recorded as a total rather than counted from records.
+TOTALS_NOTE = "集計値"
 #: Categories beyond which a bar chart's labels are set smaller (up to 20 industries).
 CROWDED = 10
 #: Rows of the seminar programme per slide; more continue on the next one.
 PROGRAMME_ROWS_PER_SLIDE = 12
-#: Years of the desk's trend: the report's year and the two before it.
+#: Years of the desk's trend and of each breakdown: the report's year and the two before it.
 TREND_YEARS = 3
 
 TREND_SERIES = ("相談件数", "うちオンライン")
+TARGET_HEADINGS = {
+    "consultations": ("相談件数", "件"),
+    "seminars": ("セミナー開催回数", "回"),
+    "participants": ("セミナー参加者数", "名"),
+    "satisfaction": ("満足度（4・5と回答した割合）", ""),
+    "elearning_views": ("eラーニング視聴数", "回"),
+}
+OVERVIEW_TEXT = (
+    "営業秘密の管理や知財戦略について、知財戦略アドバイザーが中小企業等からの相談に"
+    "無料で応じています。窓口での面談のほか、オンライン・電話・メール、企業への訪問"
+    "（都道府県の知財総合支援窓口との同行を含む）で支援し、7つのステップに沿って"
+    "営業秘密管理の取組を進めます。"
+)
 
 
 def _industry_name(code: str) -> str:
     return reference_name(INDUSTRIES, code, "ja")
+
+
+def _prefecture_name(code: str) -> str:
+    return reference_name(PREFECTURES, code, "ja")
+
+
+def _step_name(value: str) -> str:
+    return f"{value} {STEPS[int(value)]}"
 
 
 #: (breakdown of the consultation figures, heading, order of categories, name of a category)
@@ -68,22 +100,102 @@ DISTRIBUTIONS: tuple[tuple[str, str, list[str], Callable[[str], str]], ...] = (
     ("employee_band", "従業員規模", [b.value for b in EmployeeBand], label),
     ("industry", "業種", list(INDUSTRIES), _industry_name),
     ("topic", "相談内容", [t.value for t in Topic], label),
+    ("prefecture", "相談者の所在地", list(PREFECTURES), _prefecture_name),
+    ("referring_desk", "紹介元の知財総合支援窓口", list(PREFECTURES), _prefecture_name),
+    ("referral", "紹介先", [r.value for r in Referral], lambda value: label(Referral(value))),
+    ("step", "7つのステップの到達状況", [str(step) for step in STEPS], _step_name),
 )
 
+#: Every slide an organizer may comment on (所感), by key, with its heading.
+SLIDES: dict[str, str] = {
+    "overview": "相談窓口の概要",
+    "trend": "相談件数の推移",
+    **{name: f"相談の内訳：{heading}" for name, heading, _order, _name in DISTRIBUTIONS},
+    "programme": "セミナー開催実績",
+    "summary": "セミナー等の実施状況",
+    "satisfaction": "セミナーの満足度",
+    "targets": "年度計画に対する実績",
+    "links": "参考リンク・お問い合わせ",
+}
 
-def build_deck(report: FiscalYearReport, *, agency_name: str) -> bytes:
+
+@dataclass(frozen=True)
+class Contact:
+    """The contact block of the last slide (config: DESK_CONTACT_*); empty parts left out."""
+
+    desk_name: str = ""
+    phone: str = ""
+    extension: str = ""
+    address: str = ""
+
+    def lines(self) -> list[str]:
+        phone = self.phone + (f"（内線 {self.extension}）" if self.extension else "")
+        return [
+            line
+            for line in (
+                self.desk_name,
+                f"電話：{phone}" if self.phone else "",
+                f"所在地：{self.address}" if self.address else "",
+            )
+            if line
+        ]
+
+
+@dataclass(frozen=True)
+class DeckOptions:
+    """What the deck shows besides the report: the organizer's choices and the settings."""
+
+    agency_name: str
+    #: Only the agency's own seminars in the programme table.
+    own_only: bool = False
+    #: slide key (SLIDES) → the year's commentary on it.
+    commentary: Mapping[str, str] = field(default_factory=dict)
+    contact: Contact = field(default_factory=Contact)
+    #: (title, address) of each reference link.
+    links: tuple[tuple[str, str], ...] = ()
+    #: What the breakdowns cover: a desk's name, or None for every desk together.
+    desk_name: str | None = None
+    #: The names of the agency's desks, for the overview.
+    desk_names: tuple[str, ...] = ()
+
+
+def deck_options(config: Mapping[str, Any], **choices: Any) -> DeckOptions:
+    """The deck's options from the application's settings and the organizer's choices."""
+    contact = Contact(
+        desk_name=config.get("DESK_CONTACT_NAME", ""),
+        phone=config.get("DESK_CONTACT_PHONE", ""),
+        extension=config.get("DESK_CONTACT_EXTENSION", ""),
+        address=config.get("DESK_CONTACT_ADDRESS", ""),
+    )
+    return DeckOptions(
+        agency_name=config["AGENCY_NAME"],
+        contact=contact,
+        links=tuple(config.get("REPORT_LINKS", ())),
+        **choices,
+    )
+
+
+def build_deck(
+    report: FiscalYearReport, *, agency_name: str | None = None, options: DeckOptions | None = None
+) -> bytes:
     """The activity report of the report's year as the bytes of a .pptx file (16:9,
     Japanese)."""
+    if options is None:
+        options = DeckOptions(agency_name=agency_name or "")
     fiscal_year = report.fiscal_year
-    desk = report.figures.consultations
-    deck = _Deck(f"{agency_name}　{format_fiscal_year(fiscal_year, 'ja')} 活動状況")
+    title = f"{options.agency_name}　{format_fiscal_year(fiscal_year, 'ja')} 活動状況"
+    deck = _Deck(title, options.commentary)
     with force_locale("ja"):  # the activity report is a Japanese document
-        _title_slide(deck, fiscal_year)
-        _trend_slide(deck, report.years[-TREND_YEARS:])
+        _title_slide(deck, fiscal_year, options)
+        _overview_slide(deck, options)
+        _trend_slide(deck, report)
         for name, heading, order, name_of in DISTRIBUTIONS:
-            _distribution_slide(deck, heading, desk, name, order, name_of, fiscal_year)
-        _programme_slides(deck, report.programme)
+            _distribution_slide(deck, report, name, heading, order, name_of, options)
+        _programme_slides(deck, report.programme, options.own_only)
         _summary_slide(deck, report)
+        _satisfaction_slide(deck, report)
+        _targets_slide(deck, report.figures.targets)
+        _links_slide(deck, options)
     return deck.to_bytes()
 
 
@@ -102,36 +214,102 @@ def ordered_counts(counts: Mapping[str, int], order: Iterable[str]) -> list[tupl
     return [(key, counts[key]) for key in keys]
 
 
+def consultations_text(total: int | None, source: str | None) -> str:
+    """A year's consultations with a note where they rest on recorded totals (集計値)."""
+    if total is None:
+        return NOT_RECORDED
+    if source == FigureSource.TOTALS:
+        return f"{total}（{TOTALS_NOTE}）"
+    if source == FigureSource.BOTH:
+        return f"{total}（一部{TOTALS_NOTE}）"
+    return str(total)
+
+
+def desk_scope(options: DeckOptions) -> str:
+    return f"対象窓口：{options.desk_name}" if options.desk_name else "対象窓口：全窓口の合計"
+
+
 # --- the slides --------------------------------------------------------------------------
 
 
-def _title_slide(deck: _Deck, fiscal_year: int) -> None:
+def _title_slide(deck: _Deck, fiscal_year: int, options: DeckOptions) -> None:
     slide = deck.blank_slide()
     band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, Inches(2.3), SLIDE_WIDTH, Inches(2.2))
     band.fill.solid()
     band.fill.fore_color.rgb = NAVY
     band.line.fill.background()
+    band.shadow.inherit = False
     title = _text(
         slide, MARGIN, Inches(2.3), CONTENT_WIDTH, Inches(2.2), [deck.title], 36, WHITE, True
     )
     title.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    lines = ["「営業秘密・知財戦略相談窓口」とセミナー", fiscal_year_period(fiscal_year)]
+    if options.desk_name:
+        lines.append(f"相談の内訳：{options.desk_name}（件数の推移・目標は全窓口の合計）")
+    _text(slide, MARGIN, Inches(4.8), CONTENT_WIDTH, Inches(1.6), lines, 22, GREY)
+
+
+def _overview_slide(deck: _Deck, options: DeckOptions) -> None:
+    slide, _bottom = deck.slide("overview")
+    lines = [OVERVIEW_TEXT]
+    if options.desk_names:
+        lines.append("窓口：" + "、".join(options.desk_names))
+    _text(slide, MARGIN, CONTENT_TOP, CONTENT_WIDTH, Inches(1.5), lines, 16, GREY)
     _text(
         slide,
         MARGIN,
-        Inches(4.8),
+        Inches(3.2),
         CONTENT_WIDTH,
-        Inches(1.4),
-        ["「営業秘密・知財戦略相談窓口」とセミナー", fiscal_year_period(fiscal_year)],
-        22,
-        GREY,
+        Inches(0.5),
+        ["営業秘密管理の7つのステップ"],
+        18,
+        NAVY,
+        True,
     )
+    count = len(STEPS)
+    gap = Inches(0.36)
+    width = Emu(int((CONTENT_WIDTH - gap * (count - 1)) / count))
+    top, height = Inches(3.85), Inches(1.9)
+    for position, (number, name) in enumerate(STEPS.items()):
+        left = MARGIN + position * (width + gap)
+        box = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, left, top, width, height)
+        box.fill.solid()
+        box.fill.fore_color.rgb = BLUE if position % 2 == 0 else NAVY
+        box.line.fill.background()
+        box.shadow.inherit = False
+        frame = box.text_frame
+        frame.word_wrap = True
+        frame.margin_left = frame.margin_right = Inches(0.08)
+        frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+        for line_number, text in enumerate((f"STEP {number}", str(name))):
+            paragraph = frame.paragraphs[0] if line_number == 0 else frame.add_paragraph()
+            paragraph.alignment = PP_ALIGN.CENTER
+            run = paragraph.add_run()
+            run.text = text
+            _typeface(run.font, 12 if line_number == 0 else 14)
+            run.font.bold = True
+            run.font.color.rgb = WHITE
+        if position < count - 1:
+            arrow = slide.shapes.add_shape(
+                MSO_SHAPE.RIGHT_ARROW,
+                left + width + Inches(0.06),
+                top + height / 2 - Inches(0.14),
+                gap - Inches(0.12),
+                Inches(0.28),
+            )
+            arrow.fill.solid()
+            arrow.fill.fore_color.rgb = LIGHT_GREY
+            arrow.line.fill.background()
+            arrow.shadow.inherit = False
 
 
-def _trend_slide(deck: _Deck, years: Sequence[YearRow]) -> None:
-    slide = deck.slide("相談件数の推移")
-    categories = [format_fiscal_year(year.fiscal_year, "ja") for year in years]
-    totals = [year.consultations for year in years]
-    online = [year.consultations_online for year in years]
+def _trend_slide(deck: _Deck, report: FiscalYearReport) -> None:
+    slide, bottom = deck.slide("trend")
+    years = report.years[-TREND_YEARS:]
+    categories = [f"{year.fiscal_year}年度" for year in years]
+    # A chart has no "unknown": a year nobody recorded is drawn as no bar, the table says "—".
+    totals = [year.consultations or 0 for year in years]
+    online = [year.consultations_online or 0 for year in years]
     chart = _chart(
         slide,
         XL_CHART_TYPE.COLUMN_CLUSTERED,
@@ -139,24 +317,28 @@ def _trend_slide(deck: _Deck, years: Sequence[YearRow]) -> None:
         dict(zip(TREND_SERIES, (totals, online), strict=True)),
         MARGIN,
         CONTENT_TOP,
-        Inches(7.6),
-        CONTENT_HEIGHT,
+        Inches(7.0),
+        bottom - CONTENT_TOP,
     )
     chart.has_legend = True
     chart.legend.position = XL_LEGEND_POSITION.BOTTOM
     chart.legend.include_in_layout = False
     table_rows = [["年度", *TREND_SERIES]] + [
-        [category, str(total), str(count)]
-        for category, total, count in zip(categories, totals, online, strict=True)
+        [
+            format_fiscal_year(year.fiscal_year, "ja"),
+            consultations_text(year.consultations, year.consultations_source),
+            figure_text(year.consultations_online),
+        ]
+        for year in years
     ]
-    _table(slide, table_rows, Inches(8.5), Inches(2.4), [1.6, 1.15, 1.48], numeric_from=1)
+    _table(slide, table_rows, Inches(7.9), Inches(2.4), [2.45, 1.5, 0.88], numeric_from=1, size=12)
     _text(
         slide,
-        Inches(8.5),
-        Inches(4.7),
-        Inches(4.23),
-        Inches(0.5),
-        ["単位：件"],
+        Inches(7.9),
+        Inches(4.1),
+        Inches(4.83),
+        Inches(1.0),
+        ["単位：件", f"{TOTALS_NOTE}：個別の記録がなく、件数のみ記録した年度・窓口"],
         12,
         GREY,
         align=PP_ALIGN.RIGHT,
@@ -165,77 +347,155 @@ def _trend_slide(deck: _Deck, years: Sequence[YearRow]) -> None:
 
 def _distribution_slide(
     deck: _Deck,
+    report: FiscalYearReport,
+    name: str,
     heading: str,
-    figures: ConsultationFigures,
+    order: list[str],
+    name_of: Callable[[str], str],
+    options: DeckOptions,
+) -> None:
+    slide, bottom = deck.slide(name)
+    years = report.consultation_years[-TREND_YEARS:]
+    figures = years[-1]
+    count_text = consultations_text(figures.total, figures.source)
+    notes = [
+        f"{format_fiscal_year(report.fiscal_year, 'ja')}　相談件数 {count_text}件　"
+        f"{desk_scope(options)}"
+    ]
+    if name == "step":
+        notes.append(
+            f"相談のあった企業 {figures.steps.clients}社の年度末の到達段階。"
+            f"年度中に1段階以上進んだ企業 {figures.steps.moved_up}社。"
+        )
+    elif figures.total is not None and figures.recorded != figures.total:
+        notes.append(f"内訳は個別に記録した{figures.recorded}件について集計しています。")
+    elif name in ("topic", "referral"):
+        notes.append("一件の相談で複数に該当するときは、それぞれに数えています。")
+    _text(slide, MARGIN, Inches(1.3), CONTENT_WIDTH, Inches(0.7), notes, 13, GREY)
+    counts = ordered_counts(figures.breakdown(name), order)
+    earlier = {
+        value for year in years for value, _count in ordered_counts(year.breakdown(name), order)
+    }
+    if not counts and not earlier:
+        _nothing(slide)
+        return
+    chart_width = Inches(6.9)
+    if counts:
+        categories = ["不明" if value == UNKNOWN else name_of(value) for value, _ in counts]
+        chart = _chart(
+            slide,
+            XL_CHART_TYPE.BAR_CLUSTERED,
+            categories,
+            {"件数": [count for _, count in counts]},
+            MARGIN,
+            Inches(2.0),
+            chart_width,
+            bottom - Inches(2.0),
+        )
+        chart.category_axis.reverse_order = True  # the first category at the top
+        if len(counts) > CROWDED:
+            _typeface(chart.category_axis.tick_labels.font, 10)
+            _typeface(chart.plots[0].data_labels.font, 10)
+        chart.value_axis.visible = False
+        chart.value_axis.has_major_gridlines = False
+    else:
+        _text(
+            slide,
+            MARGIN,
+            Inches(3.5),
+            chart_width,
+            Inches(1),
+            [NOTHING],
+            28,
+            GREY,
+            align=PP_ALIGN.CENTER,
+        )
+    _years_table(slide, report.fiscal_year, years, name, order, name_of, bottom)
+
+
+def _years_table(
+    slide: Slide,
+    last: int,
+    years: Sequence[ConsultationFigures],
     name: str,
     order: list[str],
     name_of: Callable[[str], str],
-    fiscal_year: int,
+    bottom: int,
 ) -> None:
-    slide = deck.slide(f"相談の内訳：{heading}")
-    notes = [f"{format_fiscal_year(fiscal_year, 'ja')}　相談件数 {figures.total}件"]
-    if name == "topic":
-        notes.append("一件の相談で複数の内容を扱ったときは、それぞれに数えています。")
-    _text(slide, MARGIN, Inches(1.45), CONTENT_WIDTH, Inches(0.7), notes, 13, GREY)
-    counts = ordered_counts(figures.breakdown(name), order)
-    if not counts:
+    """The breakdown for the year and the two before side by side: count and share."""
+    values: list[str] = []
+    for year in years:
+        for value, _count in ordered_counts(year.breakdown(name), order):
+            if value not in values:
+                values.append(value)
+    rank = {value: position for position, value in enumerate(order)}
+    values.sort(key=lambda value: (value == UNKNOWN, rank.get(value, len(order)), value))
+    first = last - len(years) + 1
+    header = ["", *(f"{year}年度" for year in range(first, last + 1))]
+    rows = [header]
+    for value in values:
+        cells = ["不明" if value == UNKNOWN else name_of(value)]
+        for year in years:
+            counts = year.breakdown(name)
+            whole = year.steps.clients if name == "step" else year.recorded
+            count = counts.get(value, 0)
+            cells.append(f"{count}（{count / whole:.0%}）" if whole else NOT_RECORDED)
+        rows.append(cells)
+    top = Inches(2.0)
+    room = (bottom - top) / len(rows)
+    size = 12 if room >= Inches(0.34) else 10 if room >= Inches(0.26) else 8
+    _table(
+        slide,
+        rows,
+        Inches(7.65),
+        top,
+        [2.0, 1.16, 1.16, 1.16],
+        numeric_from=1,
+        size=size,
+        row_height=Emu(int(min(room, Inches(0.4)))),
+    )
+
+
+def _programme_slides(deck: _Deck, rows: tuple[SeminarRow, ...], own_only: bool) -> None:
+    if own_only:
+        rows = tuple(row for row in rows if row.host_type == HostType.AGENCY)
+    heading = SLIDES["programme"] + ("（主催セミナー）" if own_only else "")
+    if not rows:
+        slide, _bottom = deck.slide("programme", heading)
         _nothing(slide)
         return
-    categories = ["不明" if value == UNKNOWN else name_of(value) for value, _ in counts]
-    chart = _chart(
-        slide,
-        XL_CHART_TYPE.BAR_CLUSTERED,
-        categories,
-        {"件数": [count for _, count in counts]},
-        MARGIN,
-        Inches(2.2),
-        CONTENT_WIDTH,
-        Inches(4.6),
-    )
-    chart.category_axis.reverse_order = True  # the first category at the top
-    if len(counts) > CROWDED:
-        _typeface(chart.category_axis.tick_labels.font, 11)
-        _typeface(chart.plots[0].data_labels.font, 11)
-    chart.value_axis.visible = False
-    chart.value_axis.has_major_gridlines = False
-
-
-def _programme_slides(deck: _Deck, rows: tuple[SeminarRow, ...]) -> None:
-    heading = "セミナー開催実績"
-    if not rows:
-        _nothing(deck.slide(heading))
-        return
-    header = ["開催日", "種別", "形式", "テーマ", "参加者数"]
+    header = ["開催日", "種別", "形式", "テーマ", "参加者数", "満足度"]
     lines = [_programme_line(row) for row in rows]
     for first in range(0, len(lines), PROGRAMME_ROWS_PER_SLIDE):
-        slide = deck.slide(heading if first == 0 else f"{heading}（続き）")
+        slide, _bottom = deck.slide(
+            "programme", heading if first == 0 else f"{heading}（続き）", comment=first == 0
+        )
         chunk = lines[first : first + PROGRAMME_ROWS_PER_SLIDE]
         _table(
             slide,
             [header, *chunk],
             MARGIN,
-            CONTENT_TOP,
-            [1.5, 3.2, 1.4, 4.9, 1.13],
+            Inches(1.4),
+            [1.3, 3.7, 1.1, 3.83, 1.1, 1.1],
             numeric_from=4,
-            size=12,
+            size=11,
+            row_height=Inches(0.34),
         )
 
 
 def _programme_line(row: SeminarRow) -> list[str]:
-    kind = label(row.host_type)
-    if row.level:
-        kind += f"（{label(row.level)}）"
     return [
         to_jst(row.starts_at).strftime("%Y/%m/%d"),
-        kind,
+        seminar_kind(row),
         label(row.delivery),
         row.title,
         figure_text(row.attendees),
+        percent_text(row.satisfaction),
     ]
 
 
 def _summary_slide(deck: _Deck, report: FiscalYearReport) -> None:
-    slide = deck.slide("セミナー等の実施状況")
+    slide, _bottom = deck.slide("summary")
     seminars, people = report.figures.seminars, report.figures.attendees
     by_host = seminars.by_host_type
     agency, in_company = by_host[HostType.AGENCY], by_host[HostType.IN_COMPANY]
@@ -263,29 +523,130 @@ def _summary_slide(deck: _Deck, report: FiscalYearReport) -> None:
             f"{people.total}名",
         ],
     ]
-    _table(slide, table_rows, MARGIN, CONTENT_TOP, [4.2, 4.6, 3.33], numeric_from=1, size=16)
-    online_people = report.online_attendees
+    _table(slide, table_rows, MARGIN, Inches(1.4), [4.2, 4.6, 3.33], numeric_from=1, size=16)
     _text(
         slide,
         MARGIN,
-        Inches(4.55),
+        Inches(4.35),
         CONTENT_WIDTH,
-        Inches(1.2),
-        [f"参加者合計 {people.total}名", f"オンラインセミナー参加者 {online_people}名"],
-        22,
+        Inches(1.0),
+        [
+            f"参加者合計 {people.total}名",
+            f"オンラインセミナー参加者（主催） {report.online_agency_attendees}名",
+        ],
+        20,
         NAVY,
         True,
     )
+    notes = ["オンラインで開催した主催セミナーの参加者数の合計です。"]
+    if seminars.without_head_count:
+        notes.append(
+            f"参加者数の記録がないセミナー {seminars.without_head_count}回は、"
+            "参加者数の合計に含めていません。"
+        )
+    _text(slide, MARGIN, Inches(5.25), CONTENT_WIDTH, Inches(0.6), notes, 12, GREY)
+
+
+def _satisfaction_slide(deck: _Deck, report: FiscalYearReport) -> None:
+    slide, _bottom = deck.slide("satisfaction")
+    surveys = report.surveys
     _text(
         slide,
         MARGIN,
-        Inches(5.85),
+        Inches(1.3),
+        CONTENT_WIDTH,
+        Inches(0.9),
+        [
+            f"満足度 {percent_text(report.figures.satisfaction)}"
+            "（アンケートで満足度を4または5と回答した方の割合）"
+        ],
+        18,
+        NAVY,
+        True,
+    )
+    rows = [["区分", "回答数", "満足度"]]
+    rows.append(
+        ["全体", str(surveys.overall.answers), percent_text(surveys.overall.satisfied_share)]
+    )
+    for prefix, by in (("シリーズ", surveys.by_series), ("レベル", surveys.by_level)):
+        for value, numbers in by.items():
+            name = "レベルなし" if value == NO_LEVEL else label(value)
+            rows.append(
+                [f"{prefix}：{name}", str(numbers.answers), percent_text(numbers.satisfied_share)]
+            )
+    _table(
+        slide,
+        rows[:11],
+        MARGIN,
+        Inches(2.15),
+        [7.0, 2.0, 2.0],
+        numeric_from=1,
+        size=12,
+        row_height=Inches(0.33),
+    )
+
+
+def _targets_slide(deck: _Deck, targets: Mapping[str, TargetResult]) -> None:
+    slide, _bottom = deck.slide("targets")
+    rows = [["項目", "目標", "実績", "達成率"]]
+    for name, (heading, unit) in TARGET_HEADINGS.items():
+        item = targets[name]
+        if name == "satisfaction":
+            target, result = percent_text(item.target), percent_text(item.result)
+        else:
+            target = NOT_RECORDED if item.target is None else f"{item.target}{unit}"
+            result = NOT_RECORDED if item.result is None else f"{item.result}{unit}"
+        rows.append([heading, target, result, percent_text(item.rate)])
+    _table(slide, rows, MARGIN, Inches(1.5), [5.0, 2.3, 2.3, 2.3], numeric_from=1, size=16)
+    _text(
+        slide,
+        MARGIN,
+        Inches(5.0),
         CONTENT_WIDTH,
         Inches(0.6),
-        ["オンラインで開催したセミナー（主催・社内・他機関での講演）の参加者数の合計です。"],
-        13,
+        ["達成率＝実績÷目標。目標を定めていない項目は「—」としています。"],
+        12,
         GREY,
     )
+
+
+def _links_slide(deck: _Deck, options: DeckOptions) -> None:
+    contact = options.contact.lines()
+    if not options.links and not contact:
+        return  # nothing configured: the slide is left out
+    slide, _bottom = deck.slide("links")
+    if options.links:
+        _text(slide, MARGIN, Inches(1.4), Inches(7.2), Inches(0.5), ["参考リンク"], 18, NAVY, True)
+        lines = [line for title, address in options.links for line in (title, address) if line]
+        box = _text(slide, MARGIN, Inches(1.95), Inches(7.2), Inches(3.8), lines, 13, GREY)
+        addresses = {address for _title, address in options.links}
+        for paragraph in box.text_frame.paragraphs:
+            if paragraph.text in addresses:
+                paragraph.space_after = Pt(8)
+                for run in paragraph.runs:
+                    run.hyperlink.address = run.text
+                    run.font.color.rgb = BLUE
+    if contact:
+        left = Inches(8.2)
+        panel = slide.shapes.add_shape(
+            MSO_SHAPE.RECTANGLE, left, Inches(1.4), Inches(4.53), Inches(3.0)
+        )
+        panel.fill.solid()
+        panel.fill.fore_color.rgb = PALE_BLUE
+        panel.line.fill.background()
+        panel.shadow.inherit = False
+        _text(
+            slide,
+            left + Inches(0.2),
+            Inches(1.55),
+            Inches(4.13),
+            Inches(0.5),
+            ["お問い合わせ"],
+            18,
+            NAVY,
+            True,
+        )
+        _text(slide, left + Inches(0.2), Inches(2.1), Inches(4.13), Inches(2.2), contact, 14, GREY)
 
 
 # --- building blocks ---------------------------------------------------------------------
@@ -294,15 +655,48 @@ def _summary_slide(deck: _Deck, report: FiscalYearReport) -> None:
 class _Deck:
     """A 16:9 presentation whose content slides share a heading and a footer."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, commentary: Mapping[str, str]) -> None:
         self.title = title
+        self.commentary = commentary
         self.presentation = Presentation()
         self.presentation.slide_width, self.presentation.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
 
     def blank_slide(self) -> Slide:
         return self.presentation.slides.add_slide(self.presentation.slide_layouts[6])
 
-    def slide(self, heading: str) -> Slide:
+    def slide(
+        self, key: str, heading: str | None = None, *, comment: bool = True
+    ) -> tuple[Slide, int]:
+        """A content slide headed by SLIDES[key] (or `heading`), with the year's commentary
+        on it in a band at the foot; and where the slide's own content must end."""
+        slide = self._headed(heading or SLIDES[key])
+        text = self.commentary.get(key, "") if comment else ""
+        if not text:
+            return slide, CONTENT_BOTTOM
+        band = slide.shapes.add_shape(
+            MSO_SHAPE.RECTANGLE, MARGIN, COMMENTARY_TOP, CONTENT_WIDTH, COMMENTARY_HEIGHT
+        )
+        band.fill.solid()
+        band.fill.fore_color.rgb = PALE_BLUE
+        band.line.fill.background()
+        band.shadow.inherit = False
+        box = _text(
+            slide,
+            MARGIN + Inches(0.15),
+            COMMENTARY_TOP + Inches(0.05),
+            CONTENT_WIDTH - Inches(0.3),
+            COMMENTARY_HEIGHT - Inches(0.1),
+            [
+                f"【所感】{line}" if number == 0 else line
+                for number, line in enumerate(text.splitlines())
+            ],
+            12,
+            NAVY,
+        )
+        box.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+        return slide, COMMENTARY_TOP - Inches(0.1)
+
+    def _headed(self, heading: str) -> Slide:
         slide = self.blank_slide()
         _text(slide, MARGIN, Inches(0.35), CONTENT_WIDTH, Inches(0.8), [heading], 28, NAVY, True)
         rule = slide.shapes.add_shape(
@@ -311,6 +705,7 @@ class _Deck:
         rule.fill.solid()
         rule.fill.fore_color.rgb = BLUE
         rule.line.fill.background()
+        rule.shadow.inherit = False
         footer_top, footer_height = Inches(7.0), Inches(0.35)
         _text(slide, MARGIN, footer_top, Inches(10), footer_height, [self.title], 10, GREY)
         number = str(len(self.presentation.slides))
@@ -396,9 +791,11 @@ def _table(
     *,
     numeric_from: int,
     size: int = 14,
+    row_height: int | None = None,
 ) -> None:
     """A table whose first row is the header; columns from `numeric_from` are right-aligned."""
-    row_height = Inches(0.38 if size <= 12 else 0.55)
+    if row_height is None:
+        row_height = Inches(0.38 if size <= 12 else 0.55)
     shape = slide.shapes.add_table(
         len(rows), len(widths), left, top, Emu(sum(Inches(w) for w in widths)), row_height
     )
@@ -410,6 +807,7 @@ def _table(
         for column, value in enumerate(values):
             cell = table.cell(row_number, column)
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+            cell.margin_top = cell.margin_bottom = Inches(0.02)
             paragraph = cell.text_frame.paragraphs[0]
             if row_number and column >= numeric_from:
                 paragraph.alignment = PP_ALIGN.RIGHT
@@ -448,6 +846,8 @@ def _chart(
         drawn.format.fill.solid()
         drawn.format.fill.fore_color.rgb = color
     chart.value_axis.minimum_scale = 0
+    chart.value_axis.tick_labels.number_format = "0"
+    chart.value_axis.tick_labels.number_format_is_linked = False
     chart.value_axis.major_gridlines.format.line.color.rgb = LIGHT_GREY
     chart.value_axis.format.line.fill.background()
     chart.category_axis.format.line.color.rgb = LIGHT_GREY

@@ -14,11 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import imports
 from ..consultations import importer
+from ..consultations.cli import totals as totals_command
+from ..consultations.figures import UnknownDesk
 from ..extensions import db
 from ..imports import ReportError
 from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, jst_today, utcnow
-from . import activity, historic
-from .services import fiscal_year_figures, fiscal_year_report
+from . import activity, historic, plans
+from .services import desk_names, fiscal_year_figures, fiscal_year_report
+from .tables import figure_text
 
 #: Files with more rows than this show a progress bar on a terminal.
 PROGRESS_FROM_ROWS = 500
@@ -27,6 +30,9 @@ PROGRESS_FROM_ROWS = 500
 @click.group("report", help="Fiscal-year figures.")
 def report_cli() -> None:
     pass
+
+
+report_cli.add_command(totals_command)
 
 
 @report_cli.command("fy")
@@ -55,7 +61,12 @@ def fiscal_year_command(fiscal_year: int) -> None:
         f"Attendance rate: {registrations.attendance_rate:.1%}, no-shows {registrations.no_shows}"
     )
     click.echo(f"Recordings opened: {figures.recordings.opened}")
-    click.echo(f"Consultations: {desk.total} (online {desk.online})")
+    source = f" [{desk.source}]" if desk.source else ""
+    click.echo(
+        f"Consultations: {figure_text(desk.total)} (online {figure_text(desk.online)}){source}"
+    )
+    satisfaction = "—" if figures.satisfaction is None else f"{figures.satisfaction:.1%}"
+    click.echo(f"Satisfaction (4 or 5): {satisfaction}")
 
 
 @report_cli.command("activity")
@@ -67,11 +78,25 @@ def fiscal_year_command(fiscal_year: int) -> None:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Where to write the slide deck (.pptx).",
 )
+@click.option("--desk", "desk_code", help="The desk whose breakdowns it shows (its code).")
+@click.option("--own-only", is_flag=True, help="Only the agency's own seminars in the programme.")
 @with_appcontext
-def activity_command(fiscal_year: int, output: Path) -> None:
-    """Write the annual activity report (活動状況) of FISCAL_YEAR as a slide deck."""
-    report = fiscal_year_report(db.session, fiscal_year, utcnow())
-    body = activity.build_deck(report, agency_name=current_app.config["AGENCY_NAME"])
+def activity_command(fiscal_year: int, output: Path, desk_code: str | None, own_only: bool) -> None:
+    """Write the annual activity report (活動状況) of FISCAL_YEAR as a slide deck; its
+    headline totals cover every desk, its breakdowns the --desk chosen (else all)."""
+    try:
+        report = fiscal_year_report(db.session, fiscal_year, utcnow(), desk=desk_code)
+    except UnknownDesk as exc:
+        raise click.BadParameter(
+            f"no desk has the code {desk_code!r}.", param_hint="--desk"
+        ) from exc
+    options = activity.deck_options(
+        current_app.config,
+        own_only=own_only,
+        commentary=plans.commentary_of(db.session, fiscal_year),
+        **desk_names(db.session, desk_code),
+    )
+    body = activity.build_deck(report, options=options)
     output.write_bytes(body)
     click.echo(f"Wrote {output} ({len(body) // 1024} KiB).")
 

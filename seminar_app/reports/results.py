@@ -13,10 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from ..consultations.figures import ConsultationFigures
-from ..domain import Delivery
+from ..domain import Delivery, HostType
 
 #: A count that may be unknown: None where nobody recorded it, which is never shown as 0.
 Figure = int | None
+#: A share between 0 and 1 (to four places); None where there is nothing to divide by.
+Share = float | None
 
 
 @dataclass(frozen=True)
@@ -35,12 +37,16 @@ class SeminarFigures:
     by_host_type: Mapping[str, SeminarCounts]
     by_series: Mapping[str, SeminarCounts]
     by_level: Mapping[str, SeminarCounts]
+    #: Seminars held whose attendees nobody recorded: no head-count and no registrations.
+    #: They count as held; their attendees add nothing to any total.
+    without_head_count: int
 
 
 @dataclass(frozen=True)
 class AttendeeFigures:
-    """Attendees of the seminars held (head-counts where recorded, else who attended), and
-    the registered attendees per profile (attribute, employee_band, industry, prefecture)."""
+    """Attendees of the seminars held (head-counts where recorded, else who attended; a
+    seminar with neither adds nothing), and the registered attendees per profile
+    (attribute, employee_band, industry, prefecture)."""
 
     total: int
     by_host_type: Mapping[str, int]
@@ -73,6 +79,18 @@ class RecordingFigures:
 
 
 @dataclass(frozen=True)
+class TargetResult:
+    """One target of the year's plan (年度計画) against its result.
+
+    Satisfaction is a share (0–1) in target and result alike; the others are counts. The
+    rate is result / target to four places, None where either is unknown or the target 0."""
+
+    target: float | int | None
+    result: float | int | None
+    rate: Share
+
+
+@dataclass(frozen=True)
 class FiscalYearFigures:
     """A fiscal year's headline figures: the JSON API's answer and the report's summary."""
 
@@ -82,10 +100,17 @@ class FiscalYearFigures:
     registrations: RegistrationFigures
     recordings: RecordingFigures
     consultations: ConsultationFigures
+    #: The share of survey answers rating satisfaction 4 or 5 (None: nobody answered).
+    satisfaction: Share
+    #: Every target name (models.TARGET_NAMES) with its target, result and rate.
+    targets: Mapping[str, TargetResult]
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain data for JSON, with the names of the fields as keys."""
-        return asdict(self)
+        """Plain data for JSON, with the names of the fields as keys (and the clients by
+        step beside the desk's other breakdowns)."""
+        data = asdict(self)
+        data["consultations"]["by_step"] = dict(self.consultations.by_step)
+        return data
 
 
 @dataclass(frozen=True)
@@ -97,20 +122,26 @@ class SeminarRow:
     title: str
     host_type: str
     delivery: str
+    series: str
     level: str | None
     confirmed: int
+    #: None: neither a head-count nor registrations, so nobody knows (shown as "—").
     attendees: Figure
     #: The attendees are the organizer's head-count, not the registrations that attended.
     head_counted: bool
+    #: The share of its survey's answers rating satisfaction 4 or 5 (None: no answers).
+    satisfaction: Share
 
 
 @dataclass(frozen=True)
 class SurveyNumbers:
-    """Answers and their average satisfaction and understanding (1–5; None: none given)."""
+    """Answers and their average satisfaction and understanding (1–5; None: none given),
+    and the share rating satisfaction 4 or 5 of those who rated it (the agency's figure)."""
 
     answers: int
     satisfaction: float | None
     understanding: float | None
+    satisfied_share: Share
 
 
 @dataclass(frozen=True)
@@ -130,8 +161,11 @@ class YearRow:
     fiscal_year: int
     seminars: int
     attendees: int
-    consultations: int
-    consultations_online: int
+    #: None where the year has neither consultation rows nor recorded totals.
+    consultations: Figure
+    consultations_online: Figure
+    #: Where the consultations come from: "records", "totals", "both"; None: unknown.
+    consultations_source: str | None
     seminars_change: int | None
     attendees_change: int | None
     consultations_change: int | None
@@ -147,10 +181,27 @@ class FiscalYearReport:
     surveys: SurveyFigures
     #: The year and those before it, oldest first.
     years: tuple[YearRow, ...]
+    #: The desk's figures of the year and the two before it, oldest first: each breakdown
+    #: side by side. They cover `desk` alone when one was chosen, else every desk.
+    consultation_years: tuple[ConsultationFigures, ...]
+    #: The desk the breakdowns cover (its code), or None: every desk together.
+    desk: str | None = None
 
     @property
     def fiscal_year(self) -> int:
         return self.figures.fiscal_year
+
+    @property
+    def online_agency_attendees(self) -> int:
+        """Attendees of the agency's own seminars held online, as the agency counts them;
+        unknown ones add nothing."""
+        return sum(
+            row.attendees
+            for row in self.programme
+            if row.host_type == HostType.AGENCY
+            and row.delivery == Delivery.ONLINE
+            and row.attendees is not None
+        )
 
     @property
     def online_attendees(self) -> int:

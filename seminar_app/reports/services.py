@@ -3,7 +3,11 @@
 A seminar is *held* in a fiscal year when it is published (not cancelled, not a draft),
 starts within the year in Tokyo time, and has ended. Its attendees are its head-count
 when an organizer recorded one, else its registrations that attended (the rule of
-attendance.attended).
+attendance.attended); with neither a head-count nor a registration nobody knows them: the
+seminar counts as held and its attendees are None, adding nothing to any total.
+
+Satisfaction as the agency states it is the share of survey answers rating it 4 or 5 among
+the answers that rated it.
 
 Each function takes a session and returns a typed result of `results`; the page, the files,
 the deck and the API read those and compute nothing of their own.
@@ -21,14 +25,17 @@ from sqlalchemy.orm import Session
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..catalogue.models import Seminar
-from ..consultations.figures import UNKNOWN, consultation_figures
+from ..consultations.figures import UNKNOWN, consultation_figures, consultation_years
+from ..consultations.models import Desk
 from ..domain import Delivery, HostType, RegistrationStatus, SeminarStatus
 from ..elearning.models import Recording, RecordingView
 from ..registration.models import Registration
 from ..surveys.models import Survey, SurveyAnswer
 from ..timeutil import fiscal_year_bounds
+from .models import TARGET_NAMES, FiscalYearTarget
 from .results import (
     AttendeeFigures,
+    Figure,
     FiscalYearFigures,
     FiscalYearReport,
     RecordingFigures,
@@ -36,17 +43,23 @@ from .results import (
     SeminarCounts,
     SeminarFigures,
     SeminarRow,
+    Share,
     SurveyFigures,
     SurveyNumbers,
+    TargetResult,
     YearRow,
 )
 
 #: Years shown side by side: the report's year and the four before it.
 YEARS_SIDE_BY_SIDE = 5
+#: Each breakdown of the desk's figures: the report's year and the two before it.
+BREAKDOWN_YEARS = 3
 #: The registered attendees' profile, by these columns of their registrations.
 PROFILE = ("attribute", "employee_band", "industry", "prefecture")
 #: What an agency seminar without a level is counted under.
 NO_LEVEL = "none"
+#: The ratings (1–5) that count as satisfied.
+SATISFIED_FROM = 4
 
 
 def held_in(fiscal_year: int, now: datetime) -> ColumnElement[bool]:
@@ -60,29 +73,97 @@ def held_in(fiscal_year: int, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def fiscal_year_report(session: Session, fiscal_year: int, now: datetime) -> FiscalYearReport:
+def fiscal_year_report(
+    session: Session, fiscal_year: int, now: datetime, desk: str | None = None
+) -> FiscalYearReport:
     """Everything the report of the year shows: its figures, its seminars, the survey
-    answers and the years before it."""
+    answers and the years before it. The desk's breakdowns cover the desk with code `desk`
+    (UnknownDesk if none has it), else every desk; the headline figures cover every desk."""
     figures = fiscal_year_figures(session, fiscal_year, now)
     return FiscalYearReport(
         figures=figures,
         programme=seminar_rows(session, fiscal_year, now),
         surveys=survey_figures(session, fiscal_year, now),
         years=years_side_by_side(session, figures, YEARS_SIDE_BY_SIDE, now),
+        consultation_years=consultation_years(session, fiscal_year, desk, years=BREAKDOWN_YEARS),
+        desk=desk,
     )
+
+
+def desk_names(session: Session, code: str | None) -> dict[str, Any]:
+    """The deck's desk choices: the chosen desk's Japanese name (None: every desk) and the
+    names of the active desks, in their order."""
+    desks = session.scalars(select(Desk).order_by(Desk.position, Desk.id)).all()
+    chosen = next((desk.name_ja for desk in desks if desk.code == code), None)
+    return {
+        "desk_name": chosen,
+        "desk_names": tuple(desk.name_ja for desk in desks if desk.active),
+    }
 
 
 def fiscal_year_figures(session: Session, fiscal_year: int, now: datetime) -> FiscalYearFigures:
     """The year's headline figures (seminars, attendees, registrations, recordings, desk)."""
     seminars, attendees = _seminars_and_attendees(session, fiscal_year, now)
+    recordings = _recording_figures(session, fiscal_year, now)
+    consultations = consultation_figures(session, fiscal_year)
+    satisfaction = _satisfied_share(session, fiscal_year, now)
+    results: dict[str, float | int | None] = {
+        "consultations": consultations.total,
+        "seminars": seminars.total,
+        "participants": attendees.total,
+        "satisfaction": satisfaction,
+        "elearning_views": recordings.opened,
+    }
     return FiscalYearFigures(
         fiscal_year=fiscal_year,
         seminars=seminars,
         attendees=attendees,
         registrations=_registration_figures(session, fiscal_year, now),
-        recordings=_recording_figures(session, fiscal_year, now),
-        consultations=consultation_figures(session, fiscal_year),
+        recordings=recordings,
+        consultations=consultations,
+        satisfaction=satisfaction,
+        targets=targets_against_results(session.get(FiscalYearTarget, fiscal_year), results),
     )
+
+
+def targets_against_results(
+    plan: FiscalYearTarget | None, results: Mapping[str, float | int | None]
+) -> dict[str, TargetResult]:
+    """Each target of the plan (None where unset) with its result and rate; satisfaction's
+    target is kept in per cent and compared as a share."""
+    answer = {}
+    for name in TARGET_NAMES:
+        target: float | int | None = getattr(plan, name) if plan is not None else None
+        if name == "satisfaction" and target is not None:
+            target = target / 100
+        result = results[name]
+        rate = round(result / target, 4) if target and result is not None else None
+        answer[name] = TargetResult(target=target, result=result, rate=rate)
+    return answer
+
+
+def _satisfied_share(session: Session, fiscal_year: int, now: datetime) -> Share:
+    rated, satisfied = session.execute(
+        select(*_satisfaction_counts())
+        .select_from(SurveyAnswer)
+        .join(Survey, Survey.id == SurveyAnswer.survey_id)
+        .join(Seminar, Seminar.id == Survey.seminar_id)
+        .where(held_in(fiscal_year, now))
+    ).one()
+    return _share(satisfied, rated)
+
+
+def _satisfaction_counts() -> tuple[Any, Any]:
+    """(answers rating satisfaction, answers rating it 4 or 5), as aggregate columns."""
+    rating = SurveyAnswer.answers["satisfaction"].as_integer()
+    return (
+        func.count(rating),
+        func.count(case((rating >= SATISFIED_FROM, SurveyAnswer.id))),
+    )
+
+
+def _share(part: int, whole: int) -> Share:
+    return round(part / whole, 4) if whole else None
 
 
 def _attendance_per_seminar(fiscal_year: int, now: datetime) -> Subquery:
@@ -101,16 +182,24 @@ def _seminars_and_attendees(
     session: Session, fiscal_year: int, now: datetime
 ) -> tuple[SeminarFigures, AttendeeFigures]:
     per_seminar = _attendance_per_seminar(fiscal_year, now)
-    attendees = func.coalesce(Seminar.head_count, per_seminar.c.attended, 0)
+    # NULL for a seminar with neither a head-count nor registrations: SUM passes it over.
+    attendees = func.coalesce(Seminar.head_count, per_seminar.c.attended)
     hosts = {host.value: {"total": 0, "online": 0} for host in HostType}
     people = {host.value: 0 for host in HostType}
-    hybrid = 0
-    for host_type, delivery, count, attended in session.execute(
-        select(Seminar.host_type, Seminar.delivery, func.count(Seminar.id), func.sum(attendees))
+    hybrid = unknown = 0
+    for host_type, delivery, count, attended, not_known in session.execute(
+        select(
+            Seminar.host_type,
+            Seminar.delivery,
+            func.count(Seminar.id),
+            func.sum(attendees),
+            func.count(case((attendees.is_(None), Seminar.id))),
+        )
         .outerjoin(per_seminar, per_seminar.c.seminar_id == Seminar.id)
         .where(held_in(fiscal_year, now))
         .group_by(Seminar.host_type, Seminar.delivery)
     ):
+        unknown += not_known
         hosts[host_type]["total"] += count
         if delivery == Delivery.ONLINE:
             hosts[host_type]["online"] += count
@@ -124,6 +213,7 @@ def _seminars_and_attendees(
         by_host_type={host: SeminarCounts(**bucket) for host, bucket in hosts.items()},
         by_series=_agency_seminars_by(session, Seminar.series, fiscal_year, now),
         by_level=_agency_seminars_by(session, Seminar.level, fiscal_year, now),
+        without_head_count=unknown,
     )
     return seminars, AttendeeFigures(
         total=sum(people.values()),
@@ -227,14 +317,28 @@ def seminar_rows(session: Session, fiscal_year: int, now: datetime) -> tuple[Sem
         .group_by(Registration.seminar_id)
         .subquery()
     )
+    rated, satisfied = _satisfaction_counts()
+    satisfaction = (
+        select(
+            Survey.seminar_id.label("seminar_id"),
+            rated.label("rated"),
+            satisfied.label("satisfied"),
+        )
+        .join(SurveyAnswer, SurveyAnswer.survey_id == Survey.id)
+        .group_by(Survey.seminar_id)
+        .subquery()
+    )
     rows = session.execute(
         select(
             Seminar,
             func.coalesce(confirmed.c.confirmed, 0),
-            func.coalesce(Seminar.head_count, per_seminar.c.attended, 0),
+            func.coalesce(Seminar.head_count, per_seminar.c.attended),
+            func.coalesce(satisfaction.c.rated, 0),
+            func.coalesce(satisfaction.c.satisfied, 0),
         )
         .outerjoin(per_seminar, per_seminar.c.seminar_id == Seminar.id)
         .outerjoin(confirmed, confirmed.c.seminar_id == Seminar.id)
+        .outerjoin(satisfaction, satisfaction.c.seminar_id == Seminar.id)
         .where(held_in(fiscal_year, now))
         .order_by(Seminar.starts_at)
     ).all()
@@ -245,12 +349,14 @@ def seminar_rows(session: Session, fiscal_year: int, now: datetime) -> tuple[Sem
             title=seminar.title,
             host_type=seminar.host_type,
             delivery=seminar.delivery,
+            series=seminar.series,
             level=seminar.level,
             confirmed=seated,
             attendees=came,
             head_counted=seminar.head_count is not None,
+            satisfaction=_share(happy, answered),
         )
-        for seminar, seated, came in rows
+        for seminar, seated, came, answered, happy in rows
     )
 
 
@@ -277,10 +383,15 @@ def _year_row(year: FiscalYearFigures, before: FiscalYearFigures) -> YearRow:
         attendees=attendees,
         consultations=consultations,
         consultations_online=year.consultations.online,
+        consultations_source=year.consultations.source,
         seminars_change=seminars - before.seminars.total,
         attendees_change=attendees - before.attendees.total,
-        consultations_change=consultations - before.consultations.total,
+        consultations_change=_change(consultations, before.consultations.total),
     )
+
+
+def _change(now: Figure, before: Figure) -> Figure:
+    return now - before if now is not None and before is not None else None
 
 
 def survey_figures(session: Session, fiscal_year: int, now: datetime) -> SurveyFigures:
@@ -291,6 +402,7 @@ def survey_figures(session: Session, fiscal_year: int, now: datetime) -> SurveyF
         func.count(SurveyAnswer.id),
         _rating_average("satisfaction"),
         _rating_average("understanding"),
+        *_satisfaction_counts(),
     )
 
     def query(*leading: Any) -> Any:
@@ -320,10 +432,15 @@ def _rating_average(key: str) -> Any:
     return func.avg(SurveyAnswer.answers[key].as_integer())
 
 
-def _survey_numbers(answers: int, satisfaction: Any, understanding: Any) -> SurveyNumbers:
+def _survey_numbers(
+    answers: int, satisfaction: Any, understanding: Any, rated: int, satisfied: int
+) -> SurveyNumbers:
     def average(value: Any) -> float | None:
         return round(float(value), 2) if value is not None else None
 
     return SurveyNumbers(
-        answers=answers, satisfaction=average(satisfaction), understanding=average(understanding)
+        answers=answers,
+        satisfaction=average(satisfaction),
+        understanding=average(understanding),
+        satisfied_share=_share(satisfied, rated),
     )

@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..consultations.figures import UNKNOWN
-from ..domain import label
+from ..consultations.models import STEPS
+from ..domain import FigureSource, HostType, Referral, label
 from ..exports import Table
 from ..i18n import current_language, format_fiscal_year
-from ..reference import INDUSTRIES, PREFECTURES, reference_name
+from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES, reference_name
 from ..timeutil import to_jst
-from .results import Figure, FiscalYearReport, SurveyNumbers
+from .results import Figure, FiscalYearReport, SeminarRow, Share, SurveyNumbers
 from .services import NO_LEVEL
 
 #: How a figure nobody recorded is shown: never as 0.
@@ -32,11 +33,50 @@ CONSULTATION_NAMES = {
     "industry": _l("Industry"),
     "topic": _l("Topics"),
     "source": _l("How the client came"),
+    "prefecture": _l("Client's prefecture"),
+    "referring_desk": _l("Referred by (prefectural desk)"),
+    "referral": _l("Referred on to"),
+    "step": _l("Clients by highest step reached"),
+}
+
+TARGET_NAMES = {
+    "consultations": _l("Consultations"),
+    "seminars": _l("Seminars held"),
+    "participants": _l("Participants"),
+    "satisfaction": _l("Satisfaction (share answering 4 or 5)"),
+    "elearning_views": _l("E-learning views"),
 }
 
 
 def figure_text(value: Figure) -> str:
     return NOT_RECORDED if value is None else str(value)
+
+
+def percent_text(share: Share) -> str:
+    """0.8125 → '81.3%'; an unknown share → '—'."""
+    return NOT_RECORDED if share is None else f"{share * 100:.1f}%"
+
+
+def totals_note(source: str | None) -> str:
+    """What stands beside a consultation figure that rests on recorded totals (集計値)."""
+    if source == FigureSource.TOTALS:
+        return _("recorded totals")
+    if source == FigureSource.BOTH:
+        return _("partly recorded totals")
+    return ""
+
+
+def consultations_text(total: Figure, source: str | None) -> str:
+    """A count of consultations with its note where it rests on recorded totals."""
+    note = totals_note(source)
+    return f"{figure_text(total)} ({note})" if note and total is not None else figure_text(total)
+
+
+def seminar_kind(row: SeminarRow) -> str:
+    """The agency's own seminars by series and level (営業秘密・知財戦略セミナー（中級）),
+    the others by host type."""
+    kind = label(row.series) if row.host_type == HostType.AGENCY else label(row.host_type)
+    return f"{kind}（{label(row.level)}）" if row.level else kind
 
 
 def _figure_cell(value: Figure) -> object:
@@ -51,20 +91,50 @@ def value_label(name: str, value: str) -> str:
         return reference_name(PREFECTURES, value, language) or _("Unknown")
     if name == "industry":
         return reference_name(INDUSTRIES, value, language) or _("Unknown")
-    return label(value) if value != UNKNOWN else _("Unknown")
+    if name == "referring_desk":
+        return reference_name(PREFECTURAL_DESKS, value, language) or _("Unknown")
+    if value == UNKNOWN:
+        return _("Unknown")
+    if name == "referral":
+        return label(Referral(value))
+    if name == "step":
+        return f"{value}. {STEPS[int(value)]}"
+    return label(value)
 
 
 def series_or_level_label(value: str) -> str:
     return _("No level") if value == NO_LEVEL else label(value)
 
 
-def consultation_breakdowns(report: FiscalYearReport) -> list[tuple[str, list[tuple[str, int]]]]:
-    """Each breakdown of the desk's figures as (name, [(label, count)]), largest first."""
-    figures = report.figures.consultations
-    return [
-        (name, [(value_label(name, value), count) for value, count in figures.largest_first(name)])
-        for name in CONSULTATION_NAMES
-    ]
+def consultation_breakdowns(
+    report: FiscalYearReport,
+) -> list[tuple[str, list[tuple[str, list[Figure]]]]]:
+    """Each breakdown of the desk's figures for the year and the two before, side by side:
+    (name, [(label, [count per year])]), the report's year's largest first. A year with no
+    consultation recorded one by one has no breakdown: its counts are None."""
+    years = report.consultation_years
+    last = years[-1]
+    breakdowns = []
+    for name in CONSULTATION_NAMES:
+        values = [value for value, _count in last.largest_first(name)]
+        for year in years:
+            values += [value for value, _count in year.largest_first(name) if value not in values]
+        breakdowns.append(
+            (
+                name,
+                [
+                    (
+                        value_label(name, value),
+                        [
+                            year.breakdown(name).get(value, 0) if year.recorded else None
+                            for year in years
+                        ],
+                    )
+                    for value in values
+                ],
+            )
+        )
+    return breakdowns
 
 
 def report_tables(report: FiscalYearReport) -> dict[str, Table]:
@@ -72,20 +142,43 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
     figures = report.figures
     seminars, attendees = figures.seminars, figures.attendees
     registrations, desk = figures.registrations, figures.consultations
+    desk_note = totals_note(desk.source)
     summary = [
-        [_("Seminars held"), seminars.total],
-        [_("of which online"), seminars.online],
-        [_("Attendees"), attendees.total],
-        [_("Registrations"), registrations.total],
-        [_("Attendance rate"), registrations.attendance_rate],
-        [_("No-shows"), registrations.no_shows],
-        [_("Recordings opened"), figures.recordings.opened],
-        [_("Consultations"), desk.total],
-        [_("of which online"), desk.online],
+        [_("Seminars held"), seminars.total, ""],
+        [_("of which online"), seminars.online, ""],
+        [_("Attendees"), attendees.total, ""],
+        [_("Seminars without a head-count"), seminars.without_head_count, ""],
+        [_("Registrations"), registrations.total, ""],
+        [_("Attendance rate"), registrations.attendance_rate, ""],
+        [_("No-shows"), registrations.no_shows, ""],
+        [_("Recordings opened"), figures.recordings.opened, ""],
+        [_("Satisfaction (share answering 4 or 5)"), _share_cell(figures.satisfaction), ""],
+        [_("Consultations"), _figure_cell(desk.total), desk_note],
+        [_("of which online"), _figure_cell(desk.online), desk_note],
     ]
+    years = [year.fiscal_year for year in report.consultation_years]
+    scope = _("Desk %(code)s", code=report.desk) if report.desk else _("All desks")
     return {
         "summary": Table(
-            _("Summary"), [_("Figure"), format_fiscal_year(report.fiscal_year)], summary
+            _("Summary"),
+            [_("Figure"), format_fiscal_year(report.fiscal_year), _("Note")],
+            summary,
+        ),
+        "targets": Table(
+            _("Targets"),
+            [_("Target"), _("Target value"), _("Result"), _("Rate")],
+            [
+                [
+                    str(TARGET_NAMES[name]),
+                    *(
+                        (_share_cell(item.target), _share_cell(item.result))
+                        if name == "satisfaction"
+                        else (_figure_cell(item.target), _figure_cell(item.result))
+                    ),
+                    _share_cell(item.rate),
+                ]
+                for name, item in figures.targets.items()
+            ],
         ),
         "hosts": Table(
             _("By host type"),
@@ -97,15 +190,26 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
         ),
         "seminars": Table(
             _("Seminars"),
-            [_("Date (JST)"), _("Title"), _("Host"), _("Delivery"), _("Confirmed"), _("Attendees")],
+            [
+                _("Date (JST)"),
+                _("Title"),
+                _("Type"),
+                _("Host"),
+                _("Delivery"),
+                _("Confirmed"),
+                _("Attendees"),
+                _("Satisfaction"),
+            ],
             [
                 [
                     to_jst(row.starts_at),
                     row.title,
+                    seminar_kind(row),
                     label(row.host_type),
                     label(row.delivery),
                     row.confirmed,
                     _figure_cell(row.attendees),
+                    _share_cell(row.satisfaction),
                 ]
                 for row in report.programme
             ],
@@ -121,12 +225,13 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
         ),
         "consultations": Table(
             _("Consultations"),
-            [_("Breakdown"), _("Value"), _("Consultations")],
+            [_("Breakdown"), _("Value"), *(format_fiscal_year(year) for year in years)],
             [
-                [str(CONSULTATION_NAMES[name]), text, count]
+                [str(CONSULTATION_NAMES[name]), text, *(_figure_cell(count) for count in counts)]
                 for name, rows in consultation_breakdowns(report)
-                for text, count in rows
-            ],
+                for text, counts in rows
+            ]
+            + [[_("Desks"), scope, *("" for _year in years)]],
         ),
         "surveys": Table(
             _("Surveys"),
@@ -136,6 +241,7 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
                 _("Answers"),
                 _("Satisfaction (1–5)"),
                 _("Understanding (1–5)"),
+                _("Satisfaction (share answering 4 or 5)"),
             ],
             [[_("All seminars"), "", *_survey_numbers(report.surveys.overall)]]
             + [
@@ -155,14 +261,16 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
                 _("Attendees"),
                 _("Consultations"),
                 _("of which online"),
+                _("Note"),
             ],
             [
                 [
                     format_fiscal_year(year.fiscal_year),
                     year.seminars,
                     year.attendees,
-                    year.consultations,
-                    year.consultations_online,
+                    _figure_cell(year.consultations),
+                    _figure_cell(year.consultations_online),
+                    totals_note(year.consultations_source),
                 ]
                 for year in report.years
             ],
@@ -170,5 +278,15 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
     }
 
 
+def _share_cell(share: float | int | None) -> object:
+    """A share stays a number (0–1) in a spreadsheet; only an unknown one becomes text."""
+    return NOT_RECORDED if share is None else share
+
+
 def _survey_numbers(numbers: SurveyNumbers) -> list[object]:
-    return [numbers.answers, numbers.satisfaction, numbers.understanding]
+    return [
+        numbers.answers,
+        numbers.satisfaction,
+        numbers.understanding,
+        _share_cell(numbers.satisfied_share),
+    ]

@@ -1,38 +1,75 @@
-"""The fiscal-year report page for organizers, and its files: each reads one typed report."""
+"""The fiscal-year report page for organizers, its files, and what an organizer keeps with
+the year for it (targets, the slides' commentary): each reads one typed report."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..audit.services import record
 from ..auth.access import require_roles_for_blueprint
+from ..consultations.figures import UnknownDesk
+from ..consultations.services import active_desks
 from ..consultations.views import form_fiscal_year, requested_fiscal_year
 from ..domain import Role
 from ..exports import PPTX_MIMETYPE, attachment, table_download
 from ..extensions import db
 from ..timeutil import utcnow
 from ..uploads import import_upload
-from . import activity, historic, services, tables
+from . import activity, historic, plans, services, tables
+from .forms import TargetsForm, commentary_form
+from .results import FiscalYearReport
 
 bp = Blueprint("reports", __name__)
 require_roles_for_blueprint(bp, Role.ORGANIZER)
 
 
+def _requested_desk() -> str | None:
+    """?desk=kansai: the desk whose breakdowns are shown; absent or empty: every desk."""
+    return (request.args.get("desk") or "").strip() or None
+
+
+def _report(fiscal_year: int) -> FiscalYearReport:
+    """The year's report for the requested desk; 404 for a desk code no desk has."""
+    try:
+        return services.fiscal_year_report(
+            db.session, fiscal_year, utcnow(), desk=_requested_desk()
+        )
+    except UnknownDesk:
+        abort(404)
+
+
 @bp.get("/")
 def fiscal_year() -> str:
-    report = services.fiscal_year_report(db.session, requested_fiscal_year(), utcnow())
+    report = _report(requested_fiscal_year())
     return render_template(
         "reports/fiscal_year.html",
         fy=report.fiscal_year,
         report=report,
         figures=report.figures,
+        desks=active_desks(db.session),
         figure_text=tables.figure_text,
+        percent_text=tables.percent_text,
+        consultations_text=tables.consultations_text,
+        totals_note=tables.totals_note,
+        seminar_kind=tables.seminar_kind,
         value_label=tables.value_label,
         series_or_level_label=tables.series_or_level_label,
         profile_names=tables.PROFILE_NAMES,
         consultation_names=tables.CONSULTATION_NAMES,
+        target_names=tables.TARGET_NAMES,
         consultation_breakdowns=tables.consultation_breakdowns(report),
     )
 
@@ -54,13 +91,17 @@ def historic_import() -> ResponseReturnValue:
 @bp.get("/<fy:fy>-<any(seminars, consultations):table>.<any(csv):extension>")
 def export(fy: int, extension: str, table: str = "seminars") -> Response:
     """The report's tables: one (the seminars, or the desk's) as CSV, all as .xlsx."""
-    every_table = tables.report_tables(services.fiscal_year_report(db.session, fy, utcnow()))
+    every_table = tables.report_tables(_report(fy))
     record(
         db.session,
         "report.exported",
         "fiscal_year",
         fy,
-        details={"format": extension, "table": table if extension == "csv" else "all"},
+        details={
+            "format": extension,
+            "table": table if extension == "csv" else "all",
+            "desk": _requested_desk(),
+        },
     )
     db.session.commit()
     if extension == "xlsx":
@@ -71,9 +112,68 @@ def export(fy: int, extension: str, table: str = "seminars") -> Response:
 
 @bp.get("/<fy:fy>/activity.pptx")
 def activity_deck(fy: int) -> Response:
-    """The annual activity report (活動状況) as slides, built from the same report."""
-    report = services.fiscal_year_report(db.session, fy, utcnow())
-    body = activity.build_deck(report, agency_name=current_app.config["AGENCY_NAME"])
-    record(db.session, "report.exported", "fiscal_year", fy, details={"format": "pptx"})
+    """The annual activity report (活動状況) as slides, built from the same report: its
+    breakdowns for the chosen desk (?desk=), its programme the agency's own seminars only
+    when asked (?own_only=1)."""
+    report = _report(fy)
+    own_only = request.args.get("own_only") in ("1", "on", "true")
+    options = activity.deck_options(
+        current_app.config,
+        own_only=own_only,
+        commentary=plans.commentary_of(db.session, fy),
+        **services.desk_names(db.session, report.desk),
+    )
+    body = activity.build_deck(report, options=options)
+    record(
+        db.session,
+        "report.exported",
+        "fiscal_year",
+        fy,
+        details={"format": "pptx", "desk": report.desk, "own_only": own_only},
+    )
     db.session.commit()
     return attachment(body, PPTX_MIMETYPE, f"activity-fy{fy}.pptx")
+
+
+@bp.route("/<fy:fy>/targets", methods=["GET", "POST"])
+def targets(fy: int) -> ResponseReturnValue:
+    """The year's targets (年度計画); a refused field is named and nothing is kept."""
+    form = TargetsForm(data=plans.targets_of(db.session, fy))
+    if request.method == "POST":
+        form = TargetsForm()
+        if form.validate():
+            try:
+                plans.set_targets(db.session, fy, form.values(), by=current_user)
+            except plans.PlanRefused as refused:
+                db.session.rollback()
+                for name, message in refused.problems.items():
+                    form[name].errors = [*form[name].errors, message]
+            else:
+                db.session.commit()
+                flash(_("The targets were saved."), "success")
+                return redirect(url_for("reports.fiscal_year", fy=fy) + "#targets")
+    return render_template("reports/targets.html", fy=fy, form=form), (422 if form.errors else 200)
+
+
+@bp.route("/<fy:fy>/commentary", methods=["GET", "POST"])
+def commentary(fy: int) -> ResponseReturnValue:
+    """The year's commentary (所感) on each slide of its activity report."""
+    if request.method == "POST":
+        form = commentary_form(activity.SLIDES)
+        if form.validate():
+            texts = {key: form[key].data or "" for key in activity.SLIDES}
+            try:
+                plans.set_commentary(db.session, fy, texts, activity.SLIDES, by=current_user)
+            except plans.PlanRefused as refused:
+                db.session.rollback()
+                for key, message in refused.problems.items():
+                    form[key].errors = [*form[key].errors, message]
+            else:
+                db.session.commit()
+                flash(_("The commentary was saved."), "success")
+                return redirect(url_for("reports.commentary", fy=fy))
+    else:
+        form = commentary_form(activity.SLIDES, data=plans.commentary_of(db.session, fy))
+    return render_template("reports/commentary.html", fy=fy, form=form), (
+        422 if form.errors else 200
+    )
