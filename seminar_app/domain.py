@@ -204,6 +204,17 @@ class Referral(Vocabulary):
     OTHER = "other", _l("Other referral")
 
 
+class FigureSource(Vocabulary):
+    """Where a fiscal year's consultation figure comes from (consultations/figures.py)."""
+
+    #: Counted from the consultations recorded one by one.
+    RECORDS = "records", _l("Counted from records")
+    #: 集計値: totals an organizer recorded for a year without records.
+    TOTALS = "totals", _l("Recorded totals")
+    #: Combined over desks: some counted from records, some from recorded totals.
+    BOTH = "both", _l("Records and recorded totals")
+
+
 class OutboxStatus(Vocabulary):
     PENDING = "pending", _l("Waiting to be sent")
     SENT = "sent", _l("Sent")

@@ -336,7 +336,9 @@ def test_a_refusal_speaks_the_requests_language(client, organizer_token):
     sent = body(topics=[], channel="fax")
     japanese = call(client, "POST", "/consultations", organizer_token, sent, JAPANESE).get_json()
     english = call(client, "POST", "/consultations", organizer_token, sent, ENGLISH).get_json()
-    assert english["fields"]["channel"] == "Choose one of: in-person, online, phone, email."
+    assert english["fields"]["channel"] == (
+        "Choose one of: in-person, online, phone, email, visit, visit-joint."
+    )
     assert japanese["error"] == "相談記録の内容に誤りがあります。"
     assert japanese["fields"]["channel"].startswith("次のいずれかを指定してください")
     by_the_desk = call(client, "POST", "/consultations", organizer_token, body(topics=[]), JAPANESE)

@@ -255,10 +255,11 @@ def test_the_fiscal_year_report_shows_and_exports_the_desk(client, db_session, m
     login(client, make_user(Role.ORGANIZER))
     client.get("/language/en")
     page = client.get(f"/console/reports/?fy={fy}").get_data(as_text=True)
-    assert "2 consultations, of which 1 online." in page
+    # The report's wording is the report's (helper Y, issue 17): the figures are the desk's.
+    assert "Consultations (all desks): 2, of which online 1." in page
     assert SECRET not in page
     csv_text = client.get(f"/console/reports/{fy}-consultations.csv").get_data(as_text=True)
-    assert "Channel,Online,1" in csv_text and "Topics,Contracts,1" in csv_text
+    assert "Channel,Online,—,—,1" in csv_text and "Topics,Contracts,—,—,1" in csv_text
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/console/reports/{fy}.xlsx").data))
     assert "Consultations" in workbook.sheetnames
     years = {row[0]: row for row in workbook["Year on year"].iter_rows(values_only=True)}

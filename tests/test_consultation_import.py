@@ -162,7 +162,7 @@ def test_two_consultations_on_one_day_with_one_client_are_two_records(db_session
 @pytest.mark.parametrize(
     ("cells", "problem"),
     [
-        ({"channel": "visit"}, "channel “visit” is not one of in-person, online, phone, email"),
+        ({"channel": "fax"}, "channel “fax” is not one of in-person, online, phone, email"),
         ({"channel": ""}, "channel is empty; it must be one of in-person, online, phone, email"),
         ({"attribute": "company"}, "attribute “company” is not one of sme, large-company,"),
         ({"source": "rumour"}, "source “rumour” is not one of direct, prefectural-desk, seminar"),
@@ -194,7 +194,7 @@ def test_only_the_last_line_bad_still_writes_nothing(db_session):
 
 def test_every_problem_of_every_line_is_reported_together(db_session):
     text = csv_text(
-        line(channel="visit"),
+        line(channel="fax"),
         line(),
         line(step="0", topics="astrology"),
         "",  # an empty line is skipped but still counted
@@ -202,7 +202,7 @@ def test_every_problem_of_every_line_is_reported_together(db_session):
         line(organization="株式会社A,B"),  # an unquoted comma: one cell too many
     )
     assert problems_of(db_session, text) == [
-        "line 2: channel “visit” is not one of in-person, online, phone, email",
+        "line 2: channel “fax” is not one of in-person, online, phone, email, visit, visit-joint",
         "line 4: topic “astrology” is not one of trade-secret-management, ip-strategy, "
         "ip-system-general, contracts, leak-incident, departing-employees, other",
         "line 4: step “0” is not a step of the seven-step support, 1 to 7",

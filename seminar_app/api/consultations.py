@@ -95,7 +95,8 @@ def _input(body: dict[str, Any], consultation: Consultation | None) -> services.
     """The form's values: what the body sends, the stored values for what it leaves out."""
     values: dict[str, Any] = {}
     if consultation is not None:
-        values = {name: getattr(consultation, name) for name in KEPT}
+        values = {name: getattr(consultation, name) for name in KEPT if name != "desk"}
+        values["desk"] = consultation.desk.code
         client = consultation.client
         if client is not None and not any(name in body for name in CLIENT_FIELDS):
             values.update(organization=client.name, corporate_number=client.corporate_number)

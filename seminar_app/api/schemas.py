@@ -28,11 +28,11 @@ from ..domain import (
     Channel,
     Delivery,
     EmployeeBand,
-    FigureSource,
     HeardFrom,
     HostType,
     Level,
     RecordingAudience,
+    Referral,
     RegistrationStatus,
     SeminarStatus,
     Series,
@@ -41,9 +41,8 @@ from ..domain import (
 )
 from ..elearning.models import Recording
 from ..materials.models import Material
-from ..reference import INDUSTRIES, PREFECTURES
+from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES
 from ..registration.details import LIMITS, parse_details
-from ..reports.models import TARGET_NAMES
 from ..text import normalize_text, organization_key
 from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_of, is_accepted_fiscal_year
 from .blueprint import ApiSchema, ErrorSchema
@@ -290,13 +289,6 @@ class SeminarFiguresSchema(ReportPartSchema):
     )
     by_series = fields.Dict()
     by_level = fields.Dict()
-    without_head_count = fields.Integer(
-        required=True,
-        metadata={
-            "description": "Seminars held whose attendees nobody recorded (no head-count, "
-            "no registrations); their attendees add nothing to any total"
-        },
-    )
 
 
 class AttendeeFiguresSchema(ReportPartSchema):
@@ -305,53 +297,13 @@ class AttendeeFiguresSchema(ReportPartSchema):
     registered_attendees_by = fields.Dict()
 
 
-class ReportConsultationsSchema(ReportPartSchema):
-    """The desk's figures of the year, every desk together."""
-
-    total = fields.Integer(
-        required=True, allow_none=True, metadata={"description": "null: nobody recorded them"}
-    )
-    online = fields.Integer(required=True, allow_none=True)
-    source = choice(
-        FigureSource,
-        required=True,
-        allow_none=True,
-        metadata={"description": "records, totals (集計値) or both; null: nobody recorded"},
-    )
-    by_step = fields.Dict(
-        keys=fields.String(),
-        values=fields.Integer(),
-        required=True,
-        metadata={"description": "clients by the highest step (1–7) reached by the year's end"},
-    )
-    by_prefecture = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    by_referring_desk = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-
-
-class TargetResultSchema(ReportPartSchema):
-    target = fields.Float(required=True, allow_none=True)
-    result = fields.Float(required=True, allow_none=True)
-    rate = fields.Float(required=True, allow_none=True, metadata={"description": "result / target"})
-
-
 class FiscalYearReportSchema(ReportPartSchema):
     fiscal_year = fields.Integer(required=True)
     seminars = fields.Nested(SeminarFiguresSchema, required=True)
     attendees = fields.Nested(AttendeeFiguresSchema, required=True)
     registrations = fields.Dict(required=True)
     recordings = fields.Dict(required=True)
-    consultations = fields.Nested(ReportConsultationsSchema, required=True)
-    satisfaction = fields.Float(
-        required=True,
-        allow_none=True,
-        metadata={"description": "share of survey answers rating satisfaction 4 or 5"},
-    )
-    targets = fields.Dict(
-        keys=choice(TARGET_NAMES),
-        values=fields.Nested(TargetResultSchema),
-        required=True,
-        metadata={"description": "each target of the year's plan with its result and rate"},
-    )
+    consultations = fields.Nested(CountsSchema)
 
 
 class AnnouncementQueuedSchema(ma.Schema):
@@ -684,6 +636,11 @@ class ConsultationSchema(ma.Schema):
         required=True,
         metadata={"type": "integer", "description": "年度 of the consultation date"},
     )
+    desk = fields.String(
+        attribute="desk.code",
+        required=True,
+        metadata={"description": "the code of the desk (相談窓口) that held it"},
+    )
     channel = choice(Channel, required=True)
     client = fields.Nested(ClientSchema, required=True, allow_none=True)
     attribute = choice(Attribute, required=True)
@@ -692,6 +649,20 @@ class ConsultationSchema(ma.Schema):
     prefecture = choice(PREFECTURES, required=True, allow_none=True)
     topics = fields.List(choice(Topic), required=True)
     source = choice(Source, required=True)
+    referring_desk = choice(
+        PREFECTURAL_DESKS,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "the prefectural IP comprehensive support desk (知財総合支援窓口) "
+            "that referred the client, by its prefecture's JIS X 0401 code"
+        },
+    )
+    referrals = fields.List(
+        choice(Referral),
+        required=True,
+        metadata={"description": "where the client was referred on to"},
+    )
     step = fields.Integer(
         required=True, allow_none=True, validate=validate.Range(min(STEPS), max(STEPS))
     )
@@ -917,6 +888,12 @@ class ConsultationWriteSchema(ApiSchema):
             max=_NAME_LENGTH,
         ),
         "corporate_number": _l("A corporate number has 13 digits."),
+        "desk": _l("Enter the code of an active desk."),
+        "referring_desk": _l(
+            "Choose a prefectural desk by its JIS X 0401 prefecture code, 01 to 47, or null "
+            "(none)."
+        ),
+        "referrals": _l("Choose none or more of: %(values)s.", values=", ".join(Referral)),
         "advisor_id": _l("Choose the id of an active advisor, or null (no advisor)."),
         "notes": _l(
             "Enter the notes as text (no control characters but tabs and line breaks), or null."
@@ -949,6 +926,21 @@ class ConsultationWriteSchema(ApiSchema):
         },
     )
     corporate_number = Text(metadata={"description": "法人番号, 13 digits"})
+    desk = fields.String(
+        validate=validate.Length(max=30),
+        metadata={
+            "description": "the code of an active desk (相談窓口); left out: the record's desk, "
+            "or for a new one the first active desk"
+        },
+    )
+    referring_desk = choice(
+        PREFECTURAL_DESKS,
+        allow_none=True,
+        metadata={"description": "the referring prefectural desk's JIS X 0401 code"},
+    )
+    referrals = fields.List(
+        choice(Referral), metadata={"description": "where the client was referred on to"}
+    )
     advisor_id = WholeNumber(
         allow_none=True,
         validate=validate.Range(1, MAX_ID),

@@ -1,41 +1,113 @@
 """The desk's figures of a fiscal year, counted by the database: what the desk's page, the
-fiscal-year report and the activity deck all read."""
+fiscal-year report and the activity deck all read.
+
+A desk-year with consultation rows is counted from them; one without rows uses the totals
+an organizer recorded for it (ConsultationTotal); one with neither is unknown (None, never
+0). Combined over desks, `source` says which of the two the figure rests on. Breakdowns and
+steps can only come from rows: `recorded` says how many consultations they cover.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from ..domain import Channel, Topic
+from ..domain import Channel, FigureSource, Referral, Topic
 from ..timeutil import fiscal_year_dates
-from .models import Consultation, ConsultationTopic
+from .models import (
+    STEPS,
+    Consultation,
+    ConsultationReferral,
+    ConsultationTopic,
+    ConsultationTotal,
+    Desk,
+)
 
 #: A value that was not recorded, as a key of a breakdown.
 UNKNOWN = "unknown"
-#: The breakdowns of the figures, in the order the report shows them.
-BREAKDOWNS = ("channel", "attribute", "employee_band", "industry", "topic", "source")
-#: Breakdowns read from a column of the consultation itself (topics have a table of their own).
-_COLUMNS = ("channel", "attribute", "employee_band", "industry", "source")
+#: The breakdowns of the figures, in the order the report shows them. Each counts the
+#: year's recorded consultations, except `step`: clients by the highest step reached.
+BREAKDOWNS = (
+    "channel",
+    "attribute",
+    "employee_band",
+    "industry",
+    "topic",
+    "source",
+    "prefecture",
+    "referring_desk",
+    "referral",
+    "step",
+)
+#: Breakdowns read from a column of the consultation itself.
+_COLUMNS = (
+    "channel",
+    "attribute",
+    "employee_band",
+    "industry",
+    "source",
+    "prefecture",
+    "referring_desk",
+)
+
+
+class UnknownDesk(LookupError):
+    """No desk has the code asked for."""
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    """How the year's clients stand on the seven steps (clients with a consultation in it).
+
+    `by_step` maps "1"…"7" to the clients whose highest step reached by the end of the year
+    is that step, and "unknown" to those with no step recorded by then."""
+
+    clients: int
+    by_step: Mapping[str, int]
+    #: Clients whose highest step by the end of the year is above their highest before it.
+    moved_up: int
+    #: Of those, clients who had no step before the year and reached one during it.
+    first_step: int
 
 
 @dataclass(frozen=True)
 class ConsultationFigures:
-    """Consultations held on dates of one fiscal year, in all and per breakdown.
+    """The consultations of one fiscal year at one desk (`desk`, its code) or combined over
+    every desk (`desk` None), in all and per breakdown.
 
-    Each breakdown maps a coded value (or "unknown") to its count; topics list every topic,
-    counted once under each topic a consultation had."""
+    `total` and `online` are None where nobody recorded them (no rows and no totals; for
+    `online`, totals that left it out). `source` says where `total` comes from, None when
+    unknown. Each breakdown maps a coded value (or "unknown") to its count among the
+    `recorded` consultations; topics and referrals count a consultation once under each of
+    its values."""
 
-    total: int
-    online: int
+    fiscal_year: int
+    desk: str | None
+    source: FigureSource | None
+    total: int | None
+    online: int | None
+    #: Consultations recorded one by one in the year (what the breakdowns count).
+    recorded: int
     by_topic: Mapping[str, int]
     by_channel: Mapping[str, int]
     by_attribute: Mapping[str, int]
     by_employee_band: Mapping[str, int]
     by_industry: Mapping[str, int]
     by_source: Mapping[str, int]
+    by_prefecture: Mapping[str, int]
+    #: The prefectural IP comprehensive support desk that referred the client (JIS code).
+    by_referring_desk: Mapping[str, int]
+    #: Where clients were referred on to (Referral).
+    by_referral: Mapping[str, int]
+    steps: StepProgress
+
+    @property
+    def by_step(self) -> Mapping[str, int]:
+        """Clients by the highest step reached by the end of the year."""
+        return self.steps.by_step
 
     def breakdown(self, name: str) -> Mapping[str, int]:
         """The counts of one of BREAKDOWNS."""
@@ -51,26 +123,24 @@ class ConsultationFigures:
         return [(value, count) for value, count in ordered if count]
 
 
-def consultation_figures(session: Session, fiscal_year: int) -> ConsultationFigures:
-    """The desk's consultations held on dates of the fiscal year (1 April – 31 March)."""
+def desk_by_code(session: Session, code: str) -> Desk:
+    desk = session.scalar(select(Desk).where(Desk.code == code))
+    if desk is None:
+        raise UnknownDesk(code)
+    return desk
+
+
+def consultation_figures(
+    session: Session, fiscal_year: int, desk: str | None = None
+) -> ConsultationFigures:
+    """The consultations of the fiscal year (1 April – 31 March) at the desk with code
+    `desk`, or combined over every desk. Raises UnknownDesk for a code no desk has."""
+    desk_id = None if desk is None else desk_by_code(session, desk).id
     start, end = fiscal_year_dates(fiscal_year)
     in_year = and_(Consultation.held_on >= start, Consultation.held_on < end)
-    total, online = session.execute(
-        select(
-            func.count(Consultation.id),
-            func.count(case((Consultation.channel == Channel.ONLINE, Consultation.id))),
-        ).where(in_year)
-    ).one()
-    # One row per topic of a consultation: one with two topics counts once under each.
-    per_topic: dict[str, int] = {
-        topic: count
-        for topic, count in session.execute(
-            select(ConsultationTopic.topic, func.count())
-            .join(Consultation, Consultation.id == ConsultationTopic.consultation_id)
-            .where(in_year)
-            .group_by(ConsultationTopic.topic)
-        )
-    }
+    if desk_id is not None:
+        in_year = and_(in_year, Consultation.desk_id == desk_id)
+    source, total, online, recorded = _totals(session, fiscal_year, desk_id, in_year)
     by_column = {
         name: {
             (value or UNKNOWN): count
@@ -82,12 +152,127 @@ def consultation_figures(session: Session, fiscal_year: int) -> ConsultationFigu
         for column in (getattr(Consultation, name),)
     }
     return ConsultationFigures(
+        fiscal_year=fiscal_year,
+        desk=desk,
+        source=source,
         total=total,
         online=online,
-        by_topic={topic.value: per_topic.get(topic, 0) for topic in Topic},
+        recorded=recorded,
+        by_topic=_per_value(session, ConsultationTopic, ConsultationTopic.topic, Topic, in_year),
         by_channel=by_column["channel"],
         by_attribute=by_column["attribute"],
         by_employee_band=by_column["employee_band"],
         by_industry=by_column["industry"],
         by_source=by_column["source"],
+        by_prefecture=by_column["prefecture"],
+        by_referring_desk=by_column["referring_desk"],
+        by_referral=_per_value(
+            session, ConsultationReferral, ConsultationReferral.referral, Referral, in_year
+        ),
+        steps=step_progress(session, fiscal_year, desk_id=desk_id),
     )
+
+
+def consultation_years(
+    session: Session, fiscal_year: int, desk: str | None = None, *, years: int = 3
+) -> tuple[ConsultationFigures, ...]:
+    """The figures of the fiscal year and the `years - 1` before it, oldest first."""
+    return tuple(
+        consultation_figures(session, year, desk)
+        for year in range(fiscal_year - years + 1, fiscal_year + 1)
+    )
+
+
+def figures_per_desk(session: Session, fiscal_year: int) -> tuple[ConsultationFigures, ...]:
+    """The year's figures of each desk, in the desks' order: the active desks and any
+    inactive one with rows or totals in the year."""
+    return tuple(
+        figures
+        for desk in session.scalars(select(Desk).order_by(Desk.position, Desk.id))
+        for figures in (consultation_figures(session, fiscal_year, desk.code),)
+        if desk.active or figures.source is not None
+    )
+
+
+def _totals(
+    session: Session, fiscal_year: int, desk_id: int | None, in_year: ColumnElement[bool]
+) -> tuple[FigureSource | None, int | None, int | None, int]:
+    """(source, total, online, recorded): rows where a desk-year has them, else its totals."""
+    counted = {
+        desk: (count, online)
+        for desk, count, online in session.execute(
+            select(
+                Consultation.desk_id,
+                func.count(Consultation.id),
+                func.count(case((Consultation.channel == Channel.ONLINE, Consultation.id))),
+            )
+            .where(in_year)
+            .group_by(Consultation.desk_id)
+        )
+    }
+    totals_query = select(ConsultationTotal).where(ConsultationTotal.fiscal_year == fiscal_year)
+    if desk_id is not None:
+        totals_query = totals_query.where(ConsultationTotal.desk_id == desk_id)
+    # A desk-year with rows is counted from them; its totals, if any, are set aside.
+    from_totals = [row for row in session.scalars(totals_query) if row.desk_id not in counted]
+    recorded = sum(count for count, _online in counted.values())
+    if not counted and not from_totals:
+        return None, None, None, 0
+    sources = {FigureSource.RECORDS} if counted else set()
+    if from_totals:
+        sources.add(FigureSource.TOTALS)
+    source = sources.pop() if len(sources) == 1 else FigureSource.BOTH
+    total = recorded + sum(row.consultations for row in from_totals)
+    online: int | None = sum(online for _count, online in counted.values())
+    for row in from_totals:
+        online = None if online is None or row.online is None else online + row.online
+    return source, total, online, recorded
+
+
+def _per_value(
+    session: Session, table: type, column, vocabulary: type, in_year: ColumnElement[bool]
+) -> dict[str, int]:
+    """Counts per member of a vocabulary kept one row per value (topics, referrals)."""
+    counts: dict[str, int] = {
+        value: count
+        for value, count in session.execute(
+            select(column, func.count())
+            .join(Consultation, Consultation.id == table.consultation_id)
+            .where(in_year)
+            .group_by(column)
+        )
+    }
+    return {member.value: counts.get(member, 0) for member in vocabulary}
+
+
+def step_progress(
+    session: Session, fiscal_year: int, *, desk_id: int | None = None
+) -> StepProgress:
+    """The year's clients (a consultation in the year, at the desk if one is given) by the
+    highest step reached by the end of the year, and how many moved up during it.
+
+    Steps are read from the client's consultations at that desk (every desk when combined)
+    up to the end of the year; before the year began means before 1 April."""
+    start, end = fiscal_year_dates(fiscal_year)
+    at_desk = True if desk_id is None else Consultation.desk_id == desk_id
+    rows = session.execute(
+        select(
+            Consultation.client_id,
+            func.max(case((Consultation.held_on < start, Consultation.step))),
+            func.max(Consultation.step),
+            func.count(case((Consultation.held_on >= start, Consultation.id))),
+        )
+        .where(Consultation.client_id.is_not(None), Consultation.held_on < end, at_desk)
+        .group_by(Consultation.client_id)
+    ).all()
+    by_step = {str(step): 0 for step in STEPS} | {UNKNOWN: 0}
+    clients = moved_up = first_step = 0
+    for _client, before, by_end, in_year in rows:
+        if not in_year:
+            continue
+        clients += 1
+        by_step[UNKNOWN if by_end is None else str(by_end)] += 1
+        if by_end is not None and (before is None or by_end > before):
+            moved_up += 1
+            first_step += before is None
+    return StepProgress(clients=clients, by_step=by_step, moved_up=moved_up, first_step=first_step)

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..domain import Attribute, Channel, EmployeeBand, Source, Topic, choices
-from ..reference import INDUSTRIES, PREFECTURES, reference_choices
-from .models import STEPS, Consultation
+from ..domain import Attribute, Channel, EmployeeBand, Referral, Source, Topic, choices
+from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES, reference_choices
+from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from .models import STEPS, Consultation, Desk
 from .services import ConsultationInput
 
 
@@ -27,6 +35,8 @@ class ConsultationForm(FlaskForm):
     held_on = DateField(
         _l("Consultation date"), validators=[InputRequired(message=_l("Enter a date."))]
     )
+    # The rules judge the code (an active desk), as they do for the API and files.
+    desk = SelectField(_l("Desk"), validate_choice=False)
     channel = SelectField(_l("Channel"))
     advisor = SelectField(_l("Advisor"), coerce=int)
     organization = StringField(
@@ -47,14 +57,19 @@ class ConsultationForm(FlaskForm):
     prefecture = SelectField(_l("Prefecture"))
     topics = CheckboxesField(_l("Topics"))
     source = SelectField(_l("How the client came"))
+    referring_desk = SelectField(
+        _l("Referred by (prefectural IP comprehensive support desk)"), validate_choice=False
+    )
+    referrals = CheckboxesField(_l("Referred on to"))
     step = SelectField(_l("Step of the seven-step support reached"), coerce=int)
     notes = TextAreaField(
         _l("Notes (confidential)"), validators=[Optional()], filters=[_blank_to_none]
     )
 
-    def __init__(self, *args, advisors, language: str, **kwargs) -> None:
+    def __init__(self, *args, advisors, desks: list[Desk], language: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         blank = [("", _l("Not known"))]
+        self.desk.choices = [(desk.code, desk.name) for desk in desks]
         self.channel.choices = choices(Channel)
         self.advisor.choices = [(0, _l("No advisor"))] + [
             (user.id, user.display_name) for user in advisors
@@ -67,6 +82,11 @@ class ConsultationForm(FlaskForm):
         self.prefecture.choices = blank + reference_choices(PREFECTURES, language)
         self.topics.choices = choices(Topic)
         self.source.choices = choices(Source)
+        self.referring_desk.choices = [
+            ("", _l("None")),
+            *reference_choices(PREFECTURAL_DESKS, language),
+        ]
+        self.referrals.choices = choices(Referral)
         self.step.choices = [(0, _l("None yet"))] + [
             (number, f"{number}. {name}") for number, name in STEPS.items()
         ]
@@ -85,6 +105,9 @@ class ConsultationForm(FlaskForm):
             organization=self.organization.data,
             corporate_number=self.corporate_number.data,
             notes=self.notes.data,
+            desk=self.desk.data or None,
+            referring_desk=self.referring_desk.data or None,
+            referrals=list(self.referrals.data or []),
         )
 
     def fill(self, consultation: Consultation, notes: str | None) -> None:
@@ -104,6 +127,64 @@ class ConsultationForm(FlaskForm):
         self.source.data = consultation.source
         self.step.data = consultation.step or 0
         self.notes.data = notes
+        self.desk.data = consultation.desk.code
+        self.referring_desk.data = consultation.referring_desk or ""
+        self.referrals.data = consultation.referrals
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        for name, message in problems.items():
+            field = getattr(self, name, None)
+            if field is not None:
+                field.errors = [*field.errors, message]
+
+
+class DeskForm(FlaskForm):
+    """A new desk (with its code), or a desk's new names (without)."""
+
+    code = StringField(
+        _l("Code (letters, digits, hyphens: used by files and scripts)"),
+        validators=[Optional(), Length(max=30)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    name_ja = StringField(_l("Name in Japanese"), validators=[Optional(), Length(max=100)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=100)])
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        for name, message in problems.items():
+            field = getattr(self, name, None)
+            if field is not None:
+                field.errors = [*field.errors, message]
+
+
+class TotalsForm(FlaskForm):
+    """A fiscal year's consultation totals for the desk, where no records exist."""
+
+    fiscal_year = IntegerField(
+        _l("Fiscal year"),
+        validators=[
+            InputRequired(message=_l("Enter a fiscal year.")),
+            NumberRange(
+                FIRST_FISCAL_YEAR,
+                LAST_FISCAL_YEAR,
+                message=_l(
+                    "Choose a fiscal year from %(first)d to %(last)d.",
+                    first=FIRST_FISCAL_YEAR,
+                    last=LAST_FISCAL_YEAR,
+                ),
+            ),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    consultations = IntegerField(
+        _l("Consultations"),
+        validators=[InputRequired(message=_l("Enter a number."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    online = IntegerField(
+        _l("Of which online (leave empty if not counted)"),
+        validators=[Optional()],
+        render_kw={"inputmode": "numeric"},
+    )
 
     def show_problems(self, problems: dict[str, str]) -> None:
         for name, message in problems.items():

@@ -5,8 +5,12 @@ order, further columns ignored)::
 
     date,channel,attribute,employee_band,industry,prefecture,topics,source,step,organization
 
+and, optionally, ``desk``: the code of an active desk (``main``); where the column is absent
+or the cell empty, the consultation belongs to the first active desk (the only one, for an
+agency with one desk).
+
 - date: YYYY-MM-DD or YYYY/MM/DD (Excel writes 2021/4/1), the calendar date in Japan; a
-  date after `today` is refused.
+  date after `today`, or in a fiscal year the system does not accept, is refused.
 - channel, attribute, source, employee_band: the identifiers of the domain (``online``,
   ``sme``, ``prefectural-desk``, ``21-50``); case and full-width letters do not matter.
 - topics: one or more Topic identifiers separated by ``;`` (or the full-width ``；``).
@@ -15,7 +19,7 @@ order, further columns ignored)::
   step: 1–7. These three, employee_band and organization may be empty.
 - organization: matched to an existing client by its normalised name
   (text.organization_key: 株式会社ＡＢＣ商事 and (株)ABC商事 are one client), else a new
-  client without 法人番号.
+  client without 法人番号. A company form alone (株式会社) names no client and is refused.
 
 Read as every CSV import is (seminar_app.imports: UTF-8 with or without BOM, or cp932;
 5 MB and 50,000 lines at most). "Line N" is the row's number as a spreadsheet shows it
@@ -60,9 +64,9 @@ from ..domain import Attribute, Channel, EmployeeBand, Source, Topic
 from ..imports import Limits, Problem, ReportError, quoted
 from ..reference import PREFECTURES
 from ..text import normalize_text, organization_key
-from ..timeutil import fiscal_year_of
+from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_of
 from .models import Client, Consultation, ConsultationTopic
-from .services import ConsultationInput, _problems
+from .services import ConsultationInput, active_desks, value_problems
 
 __all__ = [
     "LIMITS",
@@ -88,6 +92,8 @@ REQUIRED_COLUMNS = (
     "step",
     "organization",
 )
+#: Columns a file may leave out.
+OPTIONAL_COLUMNS = ("desk",)
 #: The desk's records of many years.
 LIMITS = Limits(max_bytes=5 * 1024 * 1024, max_rows=50_000)
 #: Rows written per flush, and names looked up per query (well under SQLite's 999 bound).
@@ -113,7 +119,15 @@ _REASONS = {
     "industry": lambda: _("a JSIC major group, A to T"),
     "prefecture": lambda: _("a JIS X 0401 code, 01 to 47"),
     "step": lambda: _("a step of the seven-step support, 1 to 7"),
+    "organization": lambda: _("a name beyond the company form (株式会社 alone names no one)"),
+    "held_on": lambda: _(
+        "in a fiscal year from %(first)d to %(last)d",
+        first=FIRST_FISCAL_YEAR,
+        last=LAST_FISCAL_YEAR,
+    ),
 }
+#: The column of the file that holds a field, where their names differ.
+_COLUMN_OF = {"held_on": "date"}
 
 
 def _prefecture_names() -> dict[str, str]:
@@ -219,12 +233,16 @@ def _column_problem(column: str, raw: str, reason: str) -> str:
     return _("%(column)s is empty; it must be %(reason)s", column=column, reason=reason)
 
 
-def _rule_problems(values: ConsultationInput, cell: dict[str, str]) -> list[str]:
-    """What services._problems refuses, told per column as the reader wrote it."""
+def _rule_problems(values: ConsultationInput, cell: dict[str, str], day: date | None) -> list[str]:
+    """What services.value_problems refuses, told per column as the reader wrote it."""
+    told_already = {"topics"} | ({"held_on"} if day is None else set())
     return [
-        _column_problem(name, cell[name].strip(), _REASONS[name]() if name in _REASONS else reason)
-        for name, reason in _problems(values).items()
-        if name != "topics"  # told by _topic_problems, topic by topic
+        _column_problem(
+            column, cell[column].strip(), _REASONS[name]() if name in _REASONS else reason
+        )
+        for name, reason in value_problems(values).items()
+        if name not in told_already  # topics by _topic_problems, a non-date by _date_problems
+        for column in (_COLUMN_OF.get(name, name),)
     ]
 
 
@@ -244,11 +262,12 @@ def _row(line: int, cell: dict[str, str], today: date) -> tuple[ConsultationRow 
         prefecture=_prefecture(text["prefecture"]),
         step=_step(text["step"]),
         organization=text["organization"] or None,
+        desk=text.get("desk", "").lower() or None,
     )
     problems = [
         *_date_problems(day, cell["date"], today),
         *_topic_problems(topics),
-        *_rule_problems(values, cell),
+        *_rule_problems(values, cell, day),
     ]
     if problems:
         return None, problems
@@ -266,7 +285,9 @@ def parse(data: bytes, today: date) -> list[ConsultationRow]:
     for line, row in imports.rows(imports.decode(data, LIMITS), LIMITS):
         if header is None:
             header = imports.header(row, REQUIRED_COLUMNS, line)
-            where = {name: header[name] for name in REQUIRED_COLUMNS}
+            where = {
+                name: header[name] for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in header
+            }
             continue
         if not any(cell.strip() for cell in row):
             continue
@@ -332,14 +353,43 @@ def _clients(session: Session, rows: Sequence[ConsultationRow]) -> dict[str, int
     return ids
 
 
+def _desks(session: Session, rows: Sequence[ConsultationRow]) -> dict[str | None, int]:
+    """The desk id per code the rows name (None: the first active desk); ReportError, with
+    the lines, for a code of no active desk or when no desk is active."""
+    active = active_desks(session)
+    ids: dict[str | None, int] = {desk.code: desk.id for desk in active}
+    if active:
+        ids[None] = active[0].id
+    problems = [
+        Problem(
+            _(
+                "desk “%(value)s” is not the code of an active desk (%(codes)s)",
+                value=quoted(row.values.desk or ""),
+                codes=", ".join(desk.code for desk in active),
+            )
+            if row.values.desk is not None
+            else _("no desk is active: add one on the desks page first"),
+            row.line,
+        )
+        for row in rows
+        if row.values.desk not in ids
+    ]
+    if problems:
+        raise ReportError(problems)
+    return ids
+
+
 def _import_ref(key: str, row: ConsultationRow) -> str:
     return f"{key}:{row.line}"
 
 
-def _record_of(row: ConsultationRow, key: str, clients: dict[str, int]) -> dict[str, Any]:
+def _record_of(
+    row: ConsultationRow, key: str, clients: dict[str, int], desks: dict[str | None, int]
+) -> dict[str, Any]:
     values = row.values
     return {
         "held_on": values.held_on,
+        "desk_id": desks[values.desk],
         "channel": values.channel,
         "advisor_id": None,
         "client_id": clients.get(organization_key(values.organization) or ""),
@@ -365,6 +415,7 @@ def import_rows(
 ) -> int:
     """Write the parsed rows of the file `key` and its audit record; the number written."""
     ensure_not_imported(session, key)
+    desks = _desks(session, rows)
     clients = _clients(session, rows)
     for start in range(0, len(rows), BATCH_SIZE):
         batch = rows[start : start + BATCH_SIZE]
@@ -374,7 +425,7 @@ def import_rows(
         ids = dict(
             session.execute(
                 insert(Consultation).returning(Consultation.import_ref, Consultation.id),
-                [_record_of(row, key, clients) for row in batch],
+                [_record_of(row, key, clients, desks) for row in batch],
             ).all()
         )
         session.execute(

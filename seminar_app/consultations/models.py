@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Coded, TimestampMixin, codes_check, enum_check
 from ..domain import Attribute, Channel, EmployeeBand, Referral, Source, Topic
-from ..extensions import db
+from ..extensions import Model
 from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES
 
 #: The seven steps of the agency's support for trade-secret management, as the agency names
@@ -38,7 +38,7 @@ STEPS = {
 }
 
 
-class Desk(TimestampMixin, db.Model):
+class Desk(TimestampMixin, Model):
     """相談窓口: a consultation desk the agency runs (its main desk, a regional one)."""
 
     __tablename__ = "desks"
@@ -73,7 +73,7 @@ def step_label(step: int | None) -> str:
     return f"{step}. {STEPS[step]}" if step in STEPS else ""
 
 
-class Client(TimestampMixin, db.Model):
+class Client(TimestampMixin, Model):
     """An organization the desk supports, found by corporate number or normalised name."""
 
     __tablename__ = "clients"
@@ -92,7 +92,7 @@ class Client(TimestampMixin, db.Model):
     corporate_number: Mapped[str | None] = mapped_column(String(13), unique=True)
 
 
-class ConsultationTopic(db.Model):
+class ConsultationTopic(Model):
     """One thing a consultation was about: a consultation has one row per topic."""
 
     __tablename__ = "consultation_topics"
@@ -105,7 +105,7 @@ class ConsultationTopic(db.Model):
     topic: Mapped[Topic] = mapped_column(Coded(Topic, 30), primary_key=True)
 
 
-class ConsultationReferral(db.Model):
+class ConsultationReferral(Model):
     """Where a consultation referred the client on to: one row per place."""
 
     __tablename__ = "consultation_referrals"
@@ -117,7 +117,7 @@ class ConsultationReferral(db.Model):
     referral: Mapped[Referral] = mapped_column(Coded(Referral, 30), primary_key=True)
 
 
-class ConsultationTotal(TimestampMixin, db.Model):
+class ConsultationTotal(TimestampMixin, Model):
     """A fiscal year's consultations at a desk, recorded as totals where no rows exist.
 
     The figures read these only for a desk-year without consultation rows (figures.py);
@@ -145,7 +145,7 @@ class ConsultationTotal(TimestampMixin, db.Model):
     recorded_by = relationship("User")
 
 
-class Consultation(TimestampMixin, db.Model):
+class Consultation(TimestampMixin, Model):
     __tablename__ = "consultations"
     __table_args__ = (
         enum_check("channel", Channel),

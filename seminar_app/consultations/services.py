@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,14 +15,24 @@ from sqlalchemy.orm import Session, joinedload
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar
-from ..domain import Attribute, Channel, EmployeeBand, Role, Source, Topic, Vocabulary
-from ..reference import INDUSTRIES, PREFECTURES
+from ..domain import (
+    Attribute,
+    Channel,
+    EmployeeBand,
+    Referral,
+    Role,
+    Source,
+    Topic,
+    Vocabulary,
+)
+from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES
 from ..registration.models import Registration
 from ..text import organization_key
-from ..timeutil import fiscal_year_dates, to_jst
-from .models import Client, Consultation
+from ..timeutil import fiscal_year_dates, fiscal_year_of, is_accepted_fiscal_year, to_jst
+from .models import Client, Consultation, Desk
 
-_CORPORATE_NUMBER = re.compile(r"^\d{13}$")
+#: 法人番号: 13 ASCII digits after NFKC (full-width digits become ASCII; others stay refused).
+_CORPORATE_NUMBER = re.compile(r"^[0-9]{13}$")
 
 
 class ConsultationError(ValueError):
@@ -91,6 +101,12 @@ class ConsultationInput:
     organization: str | None = None
     corporate_number: str | None = None
     notes: str | None = None
+    #: The code of the desk that held it; None: the only, or first, active desk.
+    desk: str | None = None
+    #: The prefectural desk that referred the client (JIS prefecture code), if one did.
+    referring_desk: str | None = None
+    #: Where the client was referred on to (members of Referral, or their text): none or more.
+    referrals: list[str] = field(default_factory=list)
 
 
 def _one_of(enum: type[Vocabulary]) -> str:
@@ -121,6 +137,21 @@ def _is_corporate_number(number: str | None) -> bool:
     )
 
 
+def _are_known_referrals(referrals: list[str]) -> bool:
+    allowed = {referral.value for referral in Referral}
+    return all(referral in allowed for referral in referrals)
+
+
+def _names_an_organization(name: str | None) -> bool:
+    """A name, if given, must be more than a company form (株式会社, (株)): it names the
+    client, and a bare form would match every company."""
+    return not (name or "").strip() or organization_key(name) is not None
+
+
+def _in_accepted_year(held_on: date | None) -> bool:
+    return held_on is not None and is_accepted_fiscal_year(fiscal_year_of(held_on))
+
+
 #: Field → whether a value is acceptable, and what the field must hold; in form order.
 _FIELD_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "channel": (_coded(Channel), _one_of(Channel)),
@@ -132,11 +163,41 @@ _FIELD_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "topics": (_are_known_topics, "one or more of " + ", ".join(topic.value for topic in Topic)),
     "step": (_is_step, "a step of the seven-step support, 1 to 7"),
     "corporate_number": (_is_corporate_number, "13 digits"),
+    "organization": (_names_an_organization, "a name beyond the company form"),
+    "held_on": (_in_accepted_year, "a date in an accepted fiscal year"),
+    "referring_desk": (
+        _absent_or_in(PREFECTURAL_DESKS),
+        "a prefectural desk's JIS X 0401 code, 01 to 47",
+    ),
+    "referrals": (
+        _are_known_referrals,
+        "none or more of " + ", ".join(referral.value for referral in Referral),
+    ),
 }
 
 
-def _problems(values: ConsultationInput) -> dict[str, str]:
-    """Field → what it must hold, for each field whose value is not acceptable."""
+def active_desks(session: Session) -> list[Desk]:
+    """The desks that take new consultations, in their order."""
+    return list(session.scalars(select(Desk).where(Desk.active).order_by(Desk.position, Desk.id)))
+
+
+def _desk_for(session: Session, code: str | None, consultation: Consultation | None) -> Desk | None:
+    """The desk named by code: an active one, or the one the consultation already has; the
+    first active desk when no code is given. None when the code names no such desk."""
+    if not code:
+        if consultation is not None and consultation.desk_id is not None:
+            return consultation.desk
+        return next(iter(active_desks(session)), None)
+    desk = session.scalar(select(Desk).where(Desk.code == code))
+    if desk is None:
+        return None
+    if desk.active or (consultation is not None and consultation.desk_id == desk.id):
+        return desk
+    return None
+
+
+def value_problems(values: ConsultationInput) -> dict[str, str]:
+    """Field → what it must hold, for each value the rules refuse (the desk aside)."""
     return {
         name: must_hold
         for name, (acceptable, must_hold) in _FIELD_RULES.items()
@@ -144,8 +205,24 @@ def _problems(values: ConsultationInput) -> dict[str, str]:
     }
 
 
-def _apply(session: Session, consultation: Consultation, values: ConsultationInput) -> None:
+def _problems(
+    session: Session, values: ConsultationInput, consultation: Consultation | None = None
+) -> tuple[dict[str, str], Desk | None]:
+    """value_problems, and the desk: "desk" is refused when no active desk has the code."""
+    problems = value_problems(values)
+    desk = _desk_for(session, values.desk, consultation)
+    if desk is None:
+        problems["desk"] = "the code of an active desk"
+    return problems, desk
+
+
+def _apply(
+    session: Session, consultation: Consultation, values: ConsultationInput, desk: Desk
+) -> None:
     consultation.held_on = values.held_on
+    consultation.desk = desk
+    consultation.referring_desk = values.referring_desk
+    consultation.referrals = values.referrals
     consultation.channel = values.channel
     consultation.client = find_or_create_client(
         session, values.organization, values.corporate_number
@@ -162,11 +239,11 @@ def _apply(session: Session, consultation: Consultation, values: ConsultationInp
 def record_consultation(
     session: Session, values: ConsultationInput, *, advisor, by
 ) -> Consultation:
-    problems = _problems(values)
-    if problems:
+    problems, desk = _problems(session, values)
+    if problems or desk is None:
         raise ConsultationError(problems)
     consultation = Consultation(advisor_id=getattr(advisor, "id", None), notes=values.notes)
-    _apply(session, consultation, values)
+    _apply(session, consultation, values, desk)
     session.add(consultation)
     session.flush()
     record(session, "consultation.recorded", "consultation", consultation.id, actor=by)
@@ -179,17 +256,21 @@ def update_consultation(
     """Correct a record: organizers and the record's advisor, those who read its notes."""
     if not may_read_notes(by, consultation):
         raise PermissionError("not allowed to change this consultation")
-    problems = _problems(values)
-    if problems:
+    problems, desk = _problems(session, values, consultation)
+    if problems or desk is None:
         raise ConsultationError(problems)
-    _apply(session, consultation, values)
+    _apply(session, consultation, values, desk)
     consultation.advisor_id = getattr(advisor, "id", None)
     consultation.notes = values.notes
     record(session, "consultation.updated", "consultation", consultation.id, actor=by)
 
 
 def consultations_of_year(
-    session: Session, fiscal_year: int, *, client_id: int | None = None
+    session: Session,
+    fiscal_year: int,
+    *,
+    client_id: int | None = None,
+    desk_id: int | None = None,
 ) -> list[Consultation]:
     """The year's consultations (1 April – 31 March), newest first, with client and advisor."""
     start, end = fiscal_year_dates(fiscal_year)
@@ -201,6 +282,8 @@ def consultations_of_year(
     )
     if client_id is not None:
         query = query.where(Consultation.client_id == client_id)
+    if desk_id is not None:
+        query = query.where(Consultation.desk_id == desk_id)
     return list(session.scalars(query))
 
 

@@ -15,14 +15,21 @@ from ..auth.services import active_staff
 from ..domain import Role, label
 from ..exports import Table, table_download
 from ..extensions import db
-from ..i18n import current_language
-from ..reference import INDUSTRIES, PREFECTURES, reference_name
-from ..timeutil import fiscal_year_of, jst_today, parse_fiscal_year, utcnow
+from ..i18n import current_language, format_fiscal_year
+from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES, reference_name
+from ..timeutil import (
+    FIRST_FISCAL_YEAR,
+    LAST_FISCAL_YEAR,
+    fiscal_year_of,
+    jst_today,
+    parse_fiscal_year,
+    utcnow,
+)
 from ..uploads import import_upload
-from . import importer, services
+from . import desks, importer, services
 from .figures import consultation_figures
-from .forms import ConsultationForm
-from .models import Client, Consultation, step_label
+from .forms import ConsultationForm, DeskForm, TotalsForm
+from .models import Client, Consultation, ConsultationTotal, Desk, step_label
 
 bp = Blueprint("consultations", __name__)
 bp.before_request(lambda: check_roles(Role.ORGANIZER, Role.ADVISOR))
@@ -31,6 +38,16 @@ bp.before_request(lambda: check_roles(Role.ORGANIZER, Role.ADVISOR))
 _FIELD_MESSAGES = {
     "topics": lambda: _("Choose at least one topic."),
     "corporate_number": lambda: _("A corporate number has 13 digits."),
+    "organization": lambda: _(
+        "Enter the organization's name, not only its company form (株式会社, (株))."
+    ),
+    "held_on": lambda: _(
+        "Enter a date in a fiscal year from %(first)d to %(last)d.",
+        first=FIRST_FISCAL_YEAR,
+        last=LAST_FISCAL_YEAR,
+    ),
+    "desk": lambda: _("Choose an active desk."),
+    "referring_desk": lambda: _("Choose a prefectural desk from the list."),
 }
 
 
@@ -61,8 +78,14 @@ def _advisors() -> list[User]:
     return active_staff(db.session, Role.ADVISOR)
 
 
-def _form(**kwargs) -> ConsultationForm:
-    return ConsultationForm(advisors=_advisors(), language=current_language(), **kwargs)
+def _form(consultation: Consultation | None = None, **kwargs) -> ConsultationForm:
+    """The form, offering the active desks (and the record's own desk, if inactive now)."""
+    offered = services.active_desks(db.session)
+    if consultation is not None and consultation.desk not in offered:
+        offered.append(consultation.desk)
+    return ConsultationForm(
+        advisors=_advisors(), desks=offered, language=current_language(), **kwargs
+    )
 
 
 def _chosen_advisor(form: ConsultationForm) -> User | None:
@@ -112,12 +135,18 @@ def _years(shown: int) -> range:
 @bp.get("/")
 def index():
     fy = requested_fiscal_year()
+    every_desk = list(db.session.scalars(select(Desk).order_by(Desk.position, Desk.id)))
+    chosen = next((d for d in every_desk if d.code == request.args.get("desk")), None)
     return render_template(
         "consultations/index.html",
         fy=fy,
-        consultations=services.consultations_of_year(db.session, fy),
+        consultations=services.consultations_of_year(
+            db.session, fy, desk_id=chosen.id if chosen else None
+        ),
         years=_years(fy),
-        figures=consultation_figures(db.session, fy),
+        desks=every_desk,
+        desk=chosen,
+        figures=consultation_figures(db.session, fy, chosen.code if chosen else None),
         step_label=step_label,
         may_import=current_user.has_role(Role.ORGANIZER),
     )
@@ -163,6 +192,9 @@ def _show(consultation: Consultation, notes: str | None):
         may_read_notes=services.may_read_notes(current_user, consultation),
         step_label=step_label,
         place_label=_place_label,
+        referring_desk=reference_name(
+            PREFECTURAL_DESKS, consultation.referring_desk, current_language()
+        ),
     )
 
 
@@ -171,7 +203,7 @@ def edit(consultation_id: int):
     consultation = _consultation_or_404(consultation_id)
     if not services.may_read_notes(current_user, consultation):
         abort(403)
-    form = _form()
+    form = _form(consultation)
     if request.method == "GET":
         # Editing shows the notes: that is a read like any other.
         form.fill(consultation, services.read_notes(db.session, consultation, current_user))
@@ -239,6 +271,7 @@ def _export_table(newest_first: list[Consultation], with_notes: bool) -> Table:
     """The consultations, oldest first, in the reader's language."""
     header = [
         _("Consultation date"),
+        _("Desk"),
         _("Channel"),
         _("Organization"),
         _("Corporate number"),
@@ -248,12 +281,15 @@ def _export_table(newest_first: list[Consultation], with_notes: bool) -> Table:
         _("Prefecture"),
         _("Topics"),
         _("How the client came"),
+        _("Referred by"),
+        _("Referred on to"),
         _("Step reached"),
         _("Advisor"),
     ] + ([_("Notes")] if with_notes else [])
     rows = [
         [
             consultation.held_on,
+            consultation.desk.name,
             label(consultation.channel),
             consultation.client.name if consultation.client else "",
             (consultation.client.corporate_number or "") if consultation.client else "",
@@ -263,6 +299,8 @@ def _export_table(newest_first: list[Consultation], with_notes: bool) -> Table:
             _place_label("prefecture", consultation.prefecture),
             "・".join(label(topic) for topic in consultation.topics),
             label(consultation.source),
+            reference_name(PREFECTURAL_DESKS, consultation.referring_desk, current_language()),
+            "・".join(referral.label for referral in consultation.referrals),
             step_label(consultation.step),
             consultation.advisor.display_name if consultation.advisor else "",
         ]
@@ -284,3 +322,198 @@ def import_file() -> ResponseReturnValue:
         empty_message=_("Choose the CSV file of past consultations."),
         done_message=lambda n: _("%(n)d consultations were imported.", n=n),
     )
+
+
+# ---------------------------------------------------------------- desks (organizers)
+
+
+def _desk_or_404(code: str) -> Desk:
+    found = db.session.scalar(select(Desk).where(Desk.code == code))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _desks_page(form: DeskForm | None = None, problem: str | None = None, status: int = 200):
+    return (
+        render_template(
+            "consultations/desks.html",
+            rows=desks.desks_overview(db.session),
+            form=form or DeskForm(),
+            problem=problem,
+        ),
+        status,
+    )
+
+
+@bp.get("/desks")
+def desks_list() -> ResponseReturnValue:
+    """The desks: add, rename, reorder, deactivate; delete one nothing rests on."""
+    check_roles(Role.ORGANIZER)
+    return _desks_page()
+
+
+@bp.post("/desks")
+def add_desk() -> ResponseReturnValue:
+    check_roles(Role.ORGANIZER)
+    form = DeskForm()
+    if form.validate_on_submit():
+        try:
+            desk = desks.add_desk(
+                db.session, form.code.data, form.name_ja.data, form.name_en.data, by=current_user
+            )
+        except desks.DeskError as exc:
+            db.session.rollback()
+            form.show_problems(exc.problems)
+        else:
+            db.session.commit()
+            flash(_("The desk %(name)s was added.", name=desk.name), "success")
+            return redirect(url_for("consultations.desks_list"), 303)
+    return _desks_page(form, status=422)
+
+
+def _desk_page(
+    desk: Desk,
+    *,
+    form: DeskForm | None = None,
+    totals_form: TotalsForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    if form is None:
+        form = DeskForm(formdata=None, name_ja=desk.name_ja, name_en=desk.name_en)
+    recorded = desks.totals_of_desk(db.session, desk)
+    return (
+        render_template(
+            "consultations/desk.html",
+            desk=desk,
+            form=form,
+            totals_form=totals_form or TotalsForm(formdata=None),
+            totals=[
+                (totals, desks.rows_in_year(db.session, desk, totals.fiscal_year))
+                for totals in recorded
+            ],
+        ),
+        status,
+    )
+
+
+@bp.get("/desks/<code>")
+def desk_page(code: str) -> ResponseReturnValue:
+    check_roles(Role.ORGANIZER)
+    return _desk_page(_desk_or_404(code))
+
+
+@bp.post("/desks/<code>")
+def rename_desk(code: str) -> ResponseReturnValue:
+    check_roles(Role.ORGANIZER)
+    desk = _desk_or_404(code)
+    form = DeskForm()
+    if form.validate_on_submit():
+        try:
+            desks.rename_desk(
+                db.session, desk, form.name_ja.data, form.name_en.data, by=current_user
+            )
+        except desks.DeskError as exc:
+            db.session.rollback()
+            form.show_problems(exc.problems)
+        else:
+            db.session.commit()
+            flash(_("The desk's names were saved."), "success")
+            return redirect(url_for("consultations.desk_page", code=desk.code), 303)
+    return _desk_page(desk, form=form, status=422)
+
+
+@bp.post("/desks/<code>/move")
+def move_desk(code: str) -> ResponseReturnValue:
+    check_roles(Role.ORGANIZER)
+    desk = _desk_or_404(code)
+    offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if offset is None:
+        abort(400)
+    desks.move_desk(db.session, desk, offset, by=current_user)
+    db.session.commit()
+    return redirect(url_for("consultations.desks_list"), 303)
+
+
+@bp.post("/desks/<code>/active")
+def set_desk_active(code: str) -> ResponseReturnValue:
+    check_roles(Role.ORGANIZER)
+    desk = _desk_or_404(code)
+    active = request.form.get("active") == "1"
+    try:
+        desks.set_desk_active(db.session, desk, active, by=current_user)
+    except desks.DeskError as exc:
+        db.session.rollback()
+        return _desks_page(problem=next(iter(exc.problems.values())), status=422)
+    db.session.commit()
+    flash(
+        _("The desk %(name)s takes consultations again.", name=desk.name)
+        if active
+        else _("The desk %(name)s takes no new consultations.", name=desk.name),
+        "success",
+    )
+    return redirect(url_for("consultations.desks_list"), 303)
+
+
+@bp.post("/desks/<code>/delete")
+def delete_desk(code: str) -> ResponseReturnValue:
+    check_roles(Role.ORGANIZER)
+    desk = _desk_or_404(code)
+    name = desk.name
+    try:
+        desks.delete_desk(db.session, desk, by=current_user)
+    except desks.DeskError as exc:
+        db.session.rollback()
+        return _desks_page(problem=next(iter(exc.problems.values())), status=422)
+    db.session.commit()
+    flash(_("The desk %(name)s was deleted.", name=name), "success")
+    return redirect(url_for("consultations.desks_list"), 303)
+
+
+@bp.post("/desks/<code>/totals")
+def record_totals(code: str) -> ResponseReturnValue:
+    """A year's consultation totals for the desk; a second record replaces the first."""
+    check_roles(Role.ORGANIZER)
+    desk = _desk_or_404(code)
+    form = TotalsForm()
+    if form.validate_on_submit():
+        try:
+            desks.record_totals(
+                db.session,
+                form.fiscal_year.data,
+                desk,
+                form.consultations.data,
+                form.online.data,
+                by=current_user,
+            )
+        except desks.DeskError as exc:
+            db.session.rollback()
+            form.show_problems(exc.problems)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The totals of %(year)s were recorded.",
+                    year=format_fiscal_year(form.fiscal_year.data),
+                ),
+                "success",
+            )
+            return redirect(url_for("consultations.desk_page", code=desk.code), 303)
+    return _desk_page(desk, totals_form=form, status=422)
+
+
+@bp.post("/desks/<code>/totals/<fy:fy>/delete")
+def remove_totals(code: str, fy: int) -> ResponseReturnValue:
+    check_roles(Role.ORGANIZER)
+    desk = _desk_or_404(code)
+    totals = db.session.scalar(
+        select(ConsultationTotal).where(
+            ConsultationTotal.desk_id == desk.id, ConsultationTotal.fiscal_year == fy
+        )
+    )
+    if totals is None:
+        abort(404)
+    desks.remove_totals(db.session, totals, by=current_user)
+    db.session.commit()
+    flash(_("The totals of %(year)s were removed.", year=format_fiscal_year(fy)), "success")
+    return redirect(url_for("consultations.desk_page", code=desk.code), 303)

@@ -1,0 +1,269 @@
+"""Rules of the desks (相談窓口) and of a year's consultation totals recorded for a desk.
+
+Every door (the desks pages, `flask report totals`) goes through these functions. A refusal
+raises DeskError with each field's problem, in the language of the request (the terminal's
+commands ask for English), and changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..audit.services import record
+from ..timeutil import (
+    FIRST_FISCAL_YEAR,
+    LAST_FISCAL_YEAR,
+    fiscal_year_dates,
+    is_accepted_fiscal_year,
+)
+from .models import Consultation, ConsultationTotal, Desk
+
+#: What scripts and files name a desk by: lower-case letters, digits and hyphens.
+_CODE = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
+_NAME_LENGTH = 100
+
+
+class DeskError(ValueError):
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """A desk as the desks page lists it: with what rests on it."""
+
+    desk: Desk
+    consultations: int
+    #: Fiscal years with recorded totals.
+    years_of_totals: int
+
+    @property
+    def may_delete(self) -> bool:
+        """Only a desk nothing rests on can go; any other is deactivated instead."""
+        return self.consultations == 0 and self.years_of_totals == 0
+
+
+def desks_overview(session: Session) -> list[DeskRow]:
+    """Every desk in its order, with its consultations and years of totals."""
+    consultations = dict(
+        session.execute(
+            select(Consultation.desk_id, func.count(Consultation.id)).group_by(Consultation.desk_id)
+        ).all()
+    )
+    totals = dict(
+        session.execute(
+            select(ConsultationTotal.desk_id, func.count(ConsultationTotal.id)).group_by(
+                ConsultationTotal.desk_id
+            )
+        ).all()
+    )
+    return [
+        DeskRow(desk, consultations.get(desk.id, 0), totals.get(desk.id, 0))
+        for desk in session.scalars(select(Desk).order_by(Desk.position, Desk.id))
+    ]
+
+
+def _clean(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def _name_problems(name_ja: str, name_en: str) -> dict[str, str]:
+    problems = {}
+    for field, name in (("name_ja", name_ja), ("name_en", name_en)):
+        if not name:
+            problems[field] = _("Enter the desk's name.")
+        elif len(name) > _NAME_LENGTH:
+            problems[field] = _("At most %(n)d characters.", n=_NAME_LENGTH)
+    return problems
+
+
+def add_desk(session: Session, code: str, name_ja: str, name_en: str, *, by) -> Desk:
+    """A new active desk, placed last."""
+    code = unicodedata.normalize("NFKC", code or "").strip().lower()
+    name_ja, name_en = _clean(name_ja), _clean(name_en)
+    problems = _name_problems(name_ja, name_en)
+    if not _CODE.match(code):
+        problems["code"] = _(
+            "A code is 1 to 30 lower-case letters, digits and hyphens, beginning with a letter."
+        )
+    elif session.scalar(select(Desk.id).where(Desk.code == code)) is not None:
+        problems["code"] = _("Another desk has this code.")
+    if problems:
+        raise DeskError(problems)
+    last = session.scalar(select(func.max(Desk.position)))
+    desk = Desk(
+        code=code,
+        name_ja=name_ja,
+        name_en=name_en,
+        position=0 if last is None else last + 1,
+        active=True,
+    )
+    session.add(desk)
+    session.flush()
+    record(session, "desk.added", "desk", desk.code, actor=by)
+    return desk
+
+
+def rename_desk(session: Session, desk: Desk, name_ja: str, name_en: str, *, by) -> None:
+    name_ja, name_en = _clean(name_ja), _clean(name_en)
+    problems = _name_problems(name_ja, name_en)
+    if problems:
+        raise DeskError(problems)
+    desk.name_ja, desk.name_en = name_ja, name_en
+    record(session, "desk.renamed", "desk", desk.code, actor=by)
+
+
+def move_desk(session: Session, desk: Desk, offset: int, *, by) -> None:
+    """Move the desk up (-1) or down (+1) in the order; nothing at either end."""
+    desks = list(session.scalars(select(Desk).order_by(Desk.position, Desk.id)))
+    at = desks.index(desk)
+    to = at + offset
+    if not 0 <= to < len(desks):
+        return
+    desks[at], desks[to] = desks[to], desks[at]
+    for position, each in enumerate(desks):
+        each.position = position
+    record(session, "desk.moved", "desk", desk.code, actor=by, details={"position": to})
+
+
+def set_desk_active(session: Session, desk: Desk, active: bool, *, by) -> None:
+    """Deactivate (it keeps its records and takes no new ones) or reactivate a desk.
+
+    The last active desk stays: consultations need a desk to be recorded at."""
+    if not active and desk.active:
+        others = session.scalar(select(func.count(Desk.id)).where(Desk.active, Desk.id != desk.id))
+        if not others:
+            raise DeskError({"active": _("The last active desk cannot be deactivated.")})
+    desk.active = active
+    record(session, "desk.activated" if active else "desk.deactivated", "desk", desk.code, actor=by)
+
+
+def delete_desk(session: Session, desk: Desk, *, by) -> None:
+    """Only a desk without consultations or totals, and not the last active one."""
+    row = next(row for row in desks_overview(session) if row.desk.id == desk.id)
+    if not row.may_delete:
+        raise DeskError(
+            {"desk": _("A desk with consultations or totals cannot be deleted: deactivate it.")}
+        )
+    if desk.active:
+        set_desk_active(session, desk, False, by=by)
+    record(session, "desk.deleted", "desk", desk.code, actor=by)
+    session.delete(desk)
+    session.flush()
+
+
+def _count_problem(value: int | None, *, required: bool) -> str | None:
+    if value is None:
+        return _("Enter a number.") if required else None
+    if value < 0:
+        return _("Enter a number of 0 or more.")
+    return None
+
+
+def record_totals(
+    session: Session,
+    fiscal_year: int,
+    desk: Desk | None,
+    consultations: int | None,
+    online: int | None,
+    *,
+    by,
+    actor_label: str | None = None,
+) -> ConsultationTotal:
+    """Record the year's consultations at the desk (and how many online, if known) for a
+    year without rows; a second record for the year and desk replaces the first."""
+    problems: dict[str, str] = {}
+    if not is_accepted_fiscal_year(fiscal_year):
+        problems["fiscal_year"] = _(
+            "Choose a fiscal year from %(first)d to %(last)d.",
+            first=FIRST_FISCAL_YEAR,
+            last=LAST_FISCAL_YEAR,
+        )
+    if desk is None:
+        problems["desk"] = _("No desk has this code.")
+    for field, value, required in (
+        ("consultations", consultations, True),
+        ("online", online, False),
+    ):
+        problem = _count_problem(value, required=required)
+        if problem:
+            problems[field] = problem
+    if (
+        "online" not in problems
+        and consultations is not None
+        and online is not None
+        and online > consultations
+    ):
+        problems["online"] = _("Online consultations cannot outnumber all consultations.")
+    if problems or desk is None or consultations is None:
+        raise DeskError(problems)
+    totals = session.scalar(
+        select(ConsultationTotal).where(
+            ConsultationTotal.fiscal_year == fiscal_year, ConsultationTotal.desk_id == desk.id
+        )
+    )
+    if totals is None:
+        totals = ConsultationTotal(fiscal_year=fiscal_year, desk=desk)
+        session.add(totals)
+    totals.consultations = consultations
+    totals.online = online
+    totals.recorded_by_id = getattr(by, "id", None)
+    session.flush()
+    record(
+        session,
+        "consultation_totals.recorded",
+        "desk",
+        desk.code,
+        actor=by,
+        actor_label=actor_label,
+        details={"fiscal_year": fiscal_year, "consultations": consultations, "online": online},
+    )
+    return totals
+
+
+def remove_totals(session: Session, totals: ConsultationTotal, *, by) -> None:
+    """Forget a year's totals (recorded by mistake): the year is unknown again, or counted
+    from its rows."""
+    record(
+        session,
+        "consultation_totals.removed",
+        "desk",
+        totals.desk.code,
+        actor=by,
+        details={"fiscal_year": totals.fiscal_year},
+    )
+    session.delete(totals)
+    session.flush()
+
+
+def totals_of_desk(session: Session, desk: Desk) -> list[ConsultationTotal]:
+    """The desk's recorded totals, the latest year first."""
+    return list(
+        session.scalars(
+            select(ConsultationTotal)
+            .where(ConsultationTotal.desk_id == desk.id)
+            .order_by(ConsultationTotal.fiscal_year.desc())
+        )
+    )
+
+
+def rows_in_year(session: Session, desk: Desk, fiscal_year: int) -> int:
+    """How many consultations of the year the desk has as rows (its totals then go unused)."""
+    start, end = fiscal_year_dates(fiscal_year)
+    return (
+        session.scalar(
+            select(func.count(Consultation.id)).where(
+                Consultation.desk_id == desk.id,
+                Consultation.held_on >= start,
+                Consultation.held_on < end,
+            )
+        )
+        or 0
+    )
