@@ -136,3 +136,194 @@ def test_report_is_for_organizers_only(client, make_user):
 )
 def test_a_fiscal_year_out_of_range_is_not_found(organizer_client, path):
     assert organizer_client.get(path).status_code == 404
+
+
+# --- issue 17: years kept as totals, two desks, a seminar nobody counted ----------------------
+
+SCENARIO_FY = 2025
+SCENARIO_NOW = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+def desk_consultation(session, desk, held_on, channel="in-person", **extra):
+    from seminar_app.consultations.services import ConsultationInput, record_consultation
+
+    values = ConsultationInput(
+        held_on=held_on,
+        channel=channel,
+        attribute="sme",
+        topics=["trade-secret-management"],
+        source="direct",
+        desk=desk,
+        **extra,
+    )
+    record_consultation(session, values, advisor=None, by=None)
+
+
+@pytest.fixture
+def three_years(db_session, make_seminar):
+    """FY2023 only as totals (both desks), FY2024 totals for Kansai and rows for the main
+    desk, FY2025 rows for both; in FY2025 a seminar counted by head and one nobody counted."""
+    from datetime import date
+
+    from seminar_app.consultations.desks import add_desk, record_totals
+    from seminar_app.consultations.figures import desk_by_code
+
+    kansai = add_desk(db_session, "kansai", "関西窓口", "Kansai desk", by=None)
+    main = desk_by_code(db_session, "main")
+    record_totals(db_session, 2023, main, 40, 10, by=None)
+    record_totals(db_session, 2023, kansai, 12, 2, by=None)
+    record_totals(db_session, 2024, kansai, 15, 5, by=None)
+    for month, channel in ((5, "online"), (7, "phone"), (9, "in-person")):
+        desk_consultation(db_session, "main", date(2024, month, 1), channel)
+    desk_consultation(
+        db_session, "main", date(2025, 6, 1), "online", prefecture="13", referring_desk="13"
+    )
+    desk_consultation(db_session, "main", date(2025, 8, 1), prefecture="13", step=3)
+    desk_consultation(db_session, "kansai", date(2025, 9, 1), "visit", prefecture="27")
+    counted = past_seminar(
+        make_seminar, datetime(2025, 6, 10, 5, tzinfo=UTC), title="数えた回", head_count=20
+    )
+    uncounted = past_seminar(
+        make_seminar,
+        datetime(2025, 7, 10, 5, tzinfo=UTC),
+        title="数えていない回",
+        host_type=HostType.IN_COMPANY,
+        capacity=None,
+        host_organization="株式会社B",
+    )
+    db_session.commit()
+    return counted, uncounted
+
+
+def test_totals_rows_and_both_are_told_apart_and_sum_over_desks(db_session, three_years):
+    from seminar_app.reports.services import fiscal_year_report
+
+    report = fiscal_year_report(db_session, SCENARIO_FY, SCENARIO_NOW)
+    years = {row.fiscal_year: row for row in report.years}
+    assert (years[2023].consultations, years[2023].consultations_source) == (52, "totals")
+    assert (years[2024].consultations, years[2024].consultations_source) == (3 + 15, "both")
+    assert (years[2025].consultations, years[2025].consultations_source) == (3, "records")
+    assert years[2022].consultations is None and years[2023].consultations_change is None
+    # The breakdowns can only count rows: FY2023 has none, FY2024 the main desk's three.
+    assert [year.recorded for year in report.consultation_years] == [0, 3, 3]
+
+
+def test_a_seminar_nobody_counted_is_held_but_adds_no_attendees(db_session, three_years):
+    from seminar_app.reports.services import fiscal_year_report
+
+    counted, uncounted = three_years
+    report = fiscal_year_report(db_session, SCENARIO_FY, SCENARIO_NOW)
+    figures = report.figures
+    assert figures.seminars.total == 2 and figures.seminars.without_head_count == 1
+    assert figures.attendees.total == 20
+    assert figures.attendees.by_host_type["in-company"] == 0
+    rows = {row.seminar_id: row.attendees for row in report.programme}
+    assert rows == {counted.id: 20, uncounted.id: None}
+
+
+def test_report_api_xlsx_and_deck_agree_on_every_figure_and_say_which_are_totals(
+    db_session, client, make_user, three_years, monkeypatch
+):
+    import io
+
+    from openpyxl import load_workbook
+    from pptx import Presentation
+
+    from seminar_app.reports import services
+    from tests.conftest import login
+
+    real = services.fiscal_year_report
+    monkeypatch.setattr(
+        services,
+        "fiscal_year_report",
+        lambda session, fy, now, desk=None: real(session, fy, SCENARIO_NOW, desk),
+    )
+    monkeypatch.setattr("seminar_app.api.staff.utcnow", lambda: SCENARIO_NOW, raising=True)
+    report = real(db_session, SCENARIO_FY, SCENARIO_NOW)
+    figures = report.figures
+    organizer = make_user(Role.ORGANIZER)
+    token = issue_api_token(db_session, organizer)
+    db_session.commit()
+    login(client, organizer)
+    client.get("/language/ja")
+
+    api = client.get(
+        f"/api/v1/reports/fiscal-years/{SCENARIO_FY}", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    assert api["seminars"]["without_head_count"] == 1
+    assert api["attendees"]["total"] == 20
+    desk = api["consultations"]
+    assert (desk["total"], desk["source"]) == (3, "records")
+    assert desk["by_prefecture"] == {"13": 2, "27": 1}
+    assert desk["by_referring_desk"] == {"13": 1, "unknown": 2}
+    assert desk["by_step"] == dict(figures.consultations.by_step)
+    last_year = client.get(
+        "/api/v1/reports/fiscal-years/2024", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()["consultations"]
+    assert (last_year["total"], last_year["source"]) == (18, "both")
+
+    book = load_workbook(io.BytesIO(client.get(f"/console/reports/{SCENARIO_FY}.xlsx").data))
+    years = {row[0]: row[3:] for row in book.worksheets[7].iter_rows(min_row=2, values_only=True)}
+    assert years["2023年度（令和5年度）"] == (52, 12, "集計値")
+    assert years["2024年度（令和6年度）"] == (18, 6, "一部集計値")
+    assert years["2025年度（令和7年度）"] == (3, 1, None)
+    assert years["2022年度（令和4年度）"] == ("—", "—", None)
+    seminars = {row[1]: row[6] for row in book.worksheets[3].iter_rows(min_row=2, values_only=True)}
+    assert seminars == {"数えた回": 20, "数えていない回": "—"}
+    by_prefecture = [
+        row[2:] for row in book.worksheets[5].iter_rows(min_row=2, values_only=True) if row[1] == "東京都"
+    ]
+    assert by_prefecture == [("—", 0, 2)]  # FY2023 has no rows, so no breakdown
+
+    deck = Presentation(
+        io.BytesIO(client.get(f"/console/reports/{SCENARIO_FY}/activity.pptx").data)
+    )
+    cells = {
+        cell.text
+        for slide in deck.slides
+        for shape in slide.shapes
+        if shape.has_table
+        for row in shape.table.rows
+        for cell in row.cells
+    }
+    assert {"52（集計値）", "18（一部集計値）", "3", "—"} <= cells
+    page = client.get(f"/console/reports/?fy={SCENARIO_FY}").get_data(as_text=True)
+    assert "数えていない回" in page and "<td>—" in page
+    older = client.get("/console/reports/?fy=2023").get_data(as_text=True)
+    assert "集計値" in older
+
+
+def test_the_deck_and_page_break_down_one_desk_while_totals_combine(
+    db_session, client, make_user, three_years, monkeypatch
+):
+    import io
+
+    from pptx import Presentation
+
+    from seminar_app.reports import services
+    from tests.conftest import login
+
+    real = services.fiscal_year_report
+    monkeypatch.setattr(
+        services,
+        "fiscal_year_report",
+        lambda session, fy, now, desk=None: real(session, fy, SCENARIO_NOW, desk),
+    )
+    login(client, make_user(Role.ORGANIZER))
+    response = client.get(f"/console/reports/{SCENARIO_FY}/activity.pptx?desk=kansai")
+    texts = "\n".join(
+        shape.text_frame.text
+        for slide in Presentation(io.BytesIO(response.data)).slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+    )
+    assert "対象窓口：関西窓口" in texts and "相談件数 3件" not in texts
+    assert "相談件数 1件" in texts  # Kansai's one consultation of the year
+    trend = real(db_session, SCENARIO_FY, SCENARIO_NOW, "kansai").years[-1]
+    assert trend.consultations == 3  # the headline still combines the desks
+    page = client.get(f"/console/reports/?fy={SCENARIO_FY}&desk=kansai")
+    assert page.status_code == 200 and 'value="kansai" selected' in page.get_data(as_text=True)
+    assert client.get(f"/console/reports/?fy={SCENARIO_FY}&desk=nowhere").status_code == 404
+    assert (
+        client.get(f"/console/reports/{SCENARIO_FY}/activity.pptx?desk=nowhere").status_code == 404
+    )

@@ -94,3 +94,36 @@ def test_an_import_lands_on_the_fiscal_year_it_filled(organizer_client, db_sessi
         "/console/reports/historic", data=posted, content_type="multipart/form-data"
     )
     assert empty.headers["Location"].endswith("/console/reports/?fy=2015")  # nothing written
+
+
+def test_an_empty_attendees_cell_is_a_seminar_held_whose_attendees_nobody_knows(
+    app, db_session, tmp_path
+):
+    path = tmp_path / "unknown.csv"
+    path.write_text(
+        "date,title,series,level,host_type,delivery,attendees,organization\n"
+        "2019-06-01,数えた回,ip-utilization,,agency,online,30,\n"
+        "2019-07-01,数えていない回,ip-utilization,,in-company,online,,株式会社A\n",
+        encoding="utf-8",
+    )
+    assert run(app, path).exit_code == 0
+    figures = fiscal_year_figures(db_session, 2019, utcnow())
+    assert figures.seminars.total == 2 and figures.seminars.without_head_count == 1
+    assert figures.attendees.total == 30
+    assert figures.attendees.by_host_type["in-company"] == 0
+    assert (
+        db_session.scalar(select(Seminar.head_count).where(Seminar.title == "数えていない回"))
+        is None
+    )
+
+
+def test_attendees_that_are_not_a_count_are_still_refused(app, db_session, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "date,title,series,level,host_type,delivery,attendees,organization\n"
+        "2019-06-01,回,ip-utilization,,agency,online,約30,\n",
+        encoding="utf-8",
+    )
+    result = run(app, path)
+    assert result.exit_code != 0 and "or empty where unknown" in result.output
+    assert seminars(db_session) == 0

@@ -39,7 +39,7 @@ class TargetsForm(FlaskForm):
     seminars = WholeNumberField(_l("Seminars held"), most=MAX_TARGET)
     participants = WholeNumberField(_l("Participants"), most=MAX_TARGET)
     satisfaction = WholeNumberField(
-        _l("Satisfaction (share answering 4 or 5, %)"), most=MAX_PERCENT
+        _l("Satisfaction (per cent answering 4 or 5)"), most=MAX_PERCENT
     )
     elearning_views = WholeNumberField(_l("E-learning views"), most=MAX_TARGET)
 

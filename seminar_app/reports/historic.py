@@ -1,7 +1,8 @@
 """Seminars from before the system, with their head-counts, from a spreadsheet's CSV.
 
 Header: date,title,series,level,host_type,delivery,attendees,organization, and optionally
-start_time,end_time (HH:MM, Tokyo time; 14:00–16:00 when absent). Read as every CSV import
+start_time,end_time. An empty `attendees` means nobody knows them: the seminar counts as held,
+its attendees as unknown (no head-count is recorded) (HH:MM, Tokyo time; 14:00–16:00 when absent). Read as every CSV import
 is (seminar_app.imports: UTF-8 with or without BOM, or cp932; 1 MB). All rows or none; a
 file already imported is recognised by its hash. Each row is checked by the seminar rules
 every door uses, and created through the seminar's lifecycle.
@@ -47,7 +48,8 @@ LIMITS = Limits(max_bytes=1024 * 1024, max_rows=10_000)
 class HistoricSeminar:
     line: int
     fields: SeminarFields
-    attendees: int
+    #: None: held, attendees unknown.
+    attendees: int | None
 
 
 class AlreadyImported(Exception):
@@ -87,9 +89,11 @@ def _row_problem(cell: dict[str, str], today: date) -> str | None:
     if day >= today:
         return _("historic seminars must be in the past")
     attendees = cell["attendees"]
-    if not (attendees.isascii() and attendees.isdigit() and int(attendees) <= MAX_HEAD_COUNT):
+    if attendees and not (
+        attendees.isascii() and attendees.isdigit() and int(attendees) <= MAX_HEAD_COUNT
+    ):
         return _(
-            "attendees must be a whole number, %(most)d at most",
+            "attendees must be a whole number, %(most)d at most, or empty where unknown",
             most=MAX_HEAD_COUNT,
         )
     return None
@@ -153,7 +157,8 @@ def parse(data: bytes, today: date, now: datetime | None = None) -> list[Histori
         if found:
             problems.extend(Problem(problem, line) for problem in found)
             continue
-        seminars.append(HistoricSeminar(line, _fields(cell), int(cell["attendees"])))
+        attendees = int(cell["attendees"]) if cell["attendees"] else None
+        seminars.append(HistoricSeminar(line, _fields(cell), attendees))
     if where is None:
         raise ReportError([Problem(_("the file is empty"))])
     if problems:
@@ -183,7 +188,8 @@ def import_file(
             session, item.fields, [], slug=f"{prefix}{item.line}", by=actor, label=actor_label
         )
         lifecycle.publish(session, seminar, now, by=actor, label=actor_label)
-        set_head_count(session, seminar, item.attendees, by=actor)
+        if item.attendees is not None:
+            set_head_count(session, seminar, item.attendees, by=actor)
     record(
         session,
         "report.historic_imported",
