@@ -7,8 +7,13 @@ from sqlalchemy import delete, func, select
 
 from seminar_app.audit.models import AuditEvent
 from seminar_app.consultations import services
-from seminar_app.consultations.models import Client, Consultation, ConsultationTopic
-from seminar_app.domain import Role, Topic
+from seminar_app.consultations.models import (
+    Client,
+    Consultation,
+    ConsultationReferral,
+    ConsultationTopic,
+)
+from seminar_app.domain import Referral, Role, Topic
 
 
 def values(**overrides):
@@ -255,3 +260,86 @@ def test_a_corporate_number_in_full_width_digits_is_accepted(db_session, make_us
         by=make_user(Role.ADVISOR),
     )
     assert consultation.client.corporate_number == "1234567890123"
+
+
+@pytest.mark.parametrize("organization", ["株式会社", "（株）", "(株)", "㍿", " 有限会社 "])
+def test_a_company_form_alone_is_refused_as_no_organization(db_session, make_user, organization):
+    with pytest.raises(services.ConsultationError) as caught:
+        services.record_consultation(
+            db_session, values(organization=organization), advisor=None, by=make_user(Role.ADVISOR)
+        )
+    assert list(caught.value.problems) == ["organization"]
+    assert db_session.scalar(select(func.count()).select_from(Client)) == 0
+
+
+@pytest.mark.parametrize("number", ["١٢٣٤٥٦٧٨٩٠١٢٣", "۱۲۳۴۵۶۷۸۹۰۱۲۳", "१२३४५६७८९०१२३"])
+def test_a_corporate_number_in_other_scripts_digits_is_refused(db_session, make_user, number):
+    with pytest.raises(services.ConsultationError) as caught:
+        services.record_consultation(
+            db_session, values(corporate_number=number), advisor=None, by=make_user(Role.ADVISOR)
+        )
+    assert list(caught.value.problems) == ["corporate_number"]
+
+
+@pytest.mark.parametrize("held_on", [date(2000, 3, 31), date(2101, 4, 1)])
+def test_a_date_outside_the_accepted_fiscal_years_is_refused(db_session, make_user, held_on):
+    with pytest.raises(services.ConsultationError) as caught:
+        services.record_consultation(
+            db_session, values(held_on=held_on), advisor=None, by=make_user(Role.ADVISOR)
+        )
+    assert list(caught.value.problems) == ["held_on"]
+    assert db_session.scalar(select(func.count()).select_from(Consultation)) == 0
+
+
+def test_the_first_and_last_accepted_days_are_accepted(db_session, make_user):
+    for held_on in (date(2000, 4, 1), date(2101, 3, 31)):
+        services.record_consultation(
+            db_session, values(held_on=held_on), advisor=None, by=make_user(Role.ADVISOR)
+        )
+    assert db_session.scalar(select(func.count()).select_from(Consultation)) == 2
+
+
+@pytest.mark.parametrize("channel", ["visit", "visit-joint"])
+def test_a_visit_alone_or_with_a_prefectural_desk_is_a_channel(db_session, make_user, channel):
+    made = services.record_consultation(
+        db_session, values(channel=channel), advisor=None, by=make_user(Role.ADVISOR)
+    )
+    db_session.expire_all()
+    assert db_session.get(Consultation, made.id).channel == channel
+
+
+def test_referrals_are_rows_replaced_by_a_correction(db_session, make_user):
+    organizer = make_user(Role.ORGANIZER)
+    made = services.record_consultation(
+        db_session,
+        values(referring_desk="27", referrals=["patent-attorney", "police"]),
+        advisor=None,
+        by=organizer,
+    )
+    db_session.expire_all()
+    stored = db_session.get(Consultation, made.id)
+    assert stored.referring_desk == "27"
+    assert stored.referrals == [Referral.POLICE, Referral.PATENT_ATTORNEY]
+    services.update_consultation(
+        db_session, stored, values(referrals=["ipa"]), advisor=None, by=organizer
+    )
+    rows = db_session.execute(select(ConsultationReferral.referral)).scalars().all()
+    assert rows == [Referral.IPA]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"referring_desk": "48"}, "referring_desk"),
+        ({"referring_desk": "Tokyo"}, "referring_desk"),
+        ({"referrals": ["lawyer"]}, "referrals"),
+        ({"desk": "nowhere"}, "desk"),
+    ],
+)
+def test_an_unknown_desk_or_referral_is_refused(db_session, make_user, overrides, field):
+    with pytest.raises(services.ConsultationError) as caught:
+        services.record_consultation(
+            db_session, values(**overrides), advisor=None, by=make_user(Role.ADVISOR)
+        )
+    assert list(caught.value.problems) == [field]
+    assert db_session.scalar(select(func.count()).select_from(Consultation)) == 0

@@ -176,7 +176,7 @@ class TotalsForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
     consultations = IntegerField(
-        _l("Consultations"),
+        _l("Number of consultations"),
         validators=[InputRequired(message=_l("Enter a number."))],
         render_kw={"inputmode": "numeric"},
     )
