@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
 from .database import begin_write
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .urls import DatabaseIdConverter, FiscalYearConverter
+
+
+class ReadableJSON(DefaultJSONProvider):
+    ensure_ascii = False  # Japanese stays readable in API answers
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -26,12 +32,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config["ENV_NAME"] = settings.ENV_NAME
-    app.json.ensure_ascii = False  # Japanese stays readable in API answers
+    app.json = ReadableJSON(app)
     app.url_map.converters["id"] = DatabaseIdConverter
     app.url_map.converters["fy"] = FiscalYearConverter
     if app.config["PROXY_FIX_X_FOR"]:
         # Behind a load balancer: the client's address for rate limits and the audit log.
-        app.wsgi_app = ProxyFix(
+        # Flask's documented way to add WSGI middleware (mypy sees a method replaced).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1
         )
 
@@ -53,8 +60,6 @@ def _init_extensions(app: Flask) -> None:
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and ":memory:" not in uri:
-        from pathlib import Path
-
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -81,8 +86,6 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _migrations_dir() -> str:
-    from pathlib import Path
-
     return str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -92,7 +95,10 @@ def _register_favicon(app: Flask) -> None:
     @app.get("/favicon.ico")
     def favicon():
         return send_from_directory(
-            app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=604800
+            Path(app.root_path, "static"),
+            "favicon.ico",
+            mimetype="image/vnd.microsoft.icon",
+            max_age=604800,
         )
 
 
@@ -188,7 +194,7 @@ def _register_error_pages(app: Flask) -> None:
     def http_error(exc: HTTPException):
         code = exc.code or 500
         message = _ERROR_MESSAGES.get(code)
-        response = render_error(code, str(message) if message else exc.description)
+        response = render_error(code, str(message) if message else exc.description or exc.name)
         if code == 429 and exc.response is not None:
             # Keep the Retry-After and rate-limit headers Flask-Limiter set.
             body, status = response
@@ -197,7 +203,7 @@ def _register_error_pages(app: Flask) -> None:
                 if header.lower().startswith(("retry-after", "x-ratelimit")):
                     final.headers[header] = value
             return final
-        if code == 405:  # RFC 9110: a 405 names the methods the resource allows
+        if isinstance(exc, MethodNotAllowed):  # RFC 9110: a 405 names the allowed methods
             final = app.make_response(response)
             final.headers["Allow"] = ", ".join(sorted(exc.valid_methods or []))
             return final

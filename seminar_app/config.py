@@ -187,7 +187,7 @@ class ProductionConfig(Config):
                 + "; ".join(missing)
                 + ". For a development checkout set APP_ENV=development (make run does)."
             )
-        if len(self.SECRET_KEY) < 32:
+        if len(self.SECRET_KEY or "") < 32:
             raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
 
 

@@ -1,16 +1,44 @@
-"""Column types and mixins that several models share."""
+"""Column types and mixins that several models share; the session helpers of the services."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any, TypeAlias
 
-from sqlalchemy import CheckConstraint, DateTime, String, event
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Mapped, mapped_column, scoped_session
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import CheckConstraint, DateTime, String, event, inspect
+from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 from .timeutil import utcnow
+
+#: The session a service works in: the request's `db.session` (a scoped_session, which
+#: passes Session's methods through with their types) or a plain Session (a worker's, a test's).
+DbSession: TypeAlias = Session | scoped_session[FlaskSession]
+
+
+def unscoped(session: DbSession) -> Session:
+    """The Session itself, for what a scoped_session does not pass through (in_transaction)."""
+    return session() if isinstance(session, scoped_session) else session
+
+
+def rows_changed(session: DbSession, statement: UpdateBase) -> int:
+    """Run an UPDATE or DELETE and tell how many rows it changed."""
+    result = session.execute(statement)
+    # SQLAlchemy 2.0 types execute() as returning a Result; DML gives a CursorResult.
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
+def string_length(column: ColumnElement[Any]) -> int:
+    """The length a String column keeps, for the checks that come before the database's."""
+    if not isinstance(column.type, String) or column.type.length is None:
+        raise TypeError(f"{column} is not a String column of a fixed length")
+    return column.type.length
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -99,7 +127,7 @@ def _begin_sqlite(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def begin_write(session) -> None:
+def begin_write(session: DbSession) -> None:
     """Open the session's next transaction so that it holds SQLite's write lock at once.
 
     Two deferred SQLite transactions that both read and then write would fail with
@@ -107,8 +135,7 @@ def begin_write(session) -> None:
     locks (FOR UPDATE) and needs nothing here. A session bound to a Connection runs
     inside its owner's transaction already (the test suite), so nothing changes then.
     """
-    if isinstance(session, scoped_session):
-        session = session()
+    session = unscoped(session)
     bind = session.get_bind()
     if bind.dialect.name != "sqlite" or isinstance(bind, Connection):
         return
@@ -128,7 +155,12 @@ _WRITE_LOCKED = "sqlite_write_locked_transaction"
 
 
 def insert_unless_present(
-    session, model, unique_column: str, *, index_where=None, **values
+    session: DbSession,
+    model: type[DeclarativeBase],
+    unique_column: str,
+    *,
+    index_where: ColumnElement[bool] | None = None,
+    **values: Any,
 ) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on a unique column, on PostgreSQL and SQLite alike.
 
@@ -144,6 +176,6 @@ def insert_unless_present(
         insert(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[unique_column], index_where=index_where)
-        .returning(model.id)
+        .returning(*inspect(model).primary_key)
     )
     return session.execute(statement).first() is not None

@@ -120,7 +120,7 @@ def _write_sheet(sheet, header: Sequence[str], rows: Iterable[Sequence[object]])
 def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[object]]]]) -> bytes:
     """One sheet per (title, header, rows), each ready to filter and to print."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])  # the empty sheet a new workbook starts with
     for title, header, rows in sheets:
         _write_sheet(workbook.create_sheet(title=title[:31]), header, rows)
     buffer = io.BytesIO()

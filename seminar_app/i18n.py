@@ -33,7 +33,7 @@ def select_locale() -> str:
     if not has_request_context():  # CLI and background work speak the default language
         return languages[0]
     chosen = session.get(SESSION_KEY)
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or languages[0]
 

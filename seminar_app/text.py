@@ -89,10 +89,14 @@ def _deliverable(raw: str | None) -> tuple[str | None, _Refused | None]:
     except EmailNotValidError:
         return None, _Refused.INVALID
     # ascii_email: an internationalized domain in its IDNA form (例え.jp -> xn--r8jz45g.jp),
-    # which every mail server accepts and which headers carry without encoding.
-    if len(result.ascii_email) > EMAIL_MAX_LENGTH:
+    # which every mail server accepts and which headers carry without encoding. It is
+    # None only for a local part that is not ASCII.
+    address = result.ascii_email
+    if address is None:
+        return None, _Refused.LOCAL_PART_NOT_ASCII
+    if len(address) > EMAIL_MAX_LENGTH:
         return None, _Refused.TOO_LONG
-    return result.ascii_email, None
+    return address, None
 
 
 def normalize_email_address(raw: str | None) -> tuple[str | None, str | None]:

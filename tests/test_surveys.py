@@ -362,13 +362,21 @@ def answered_fy2022(db_session, make_seminar) -> None:
 def test_fiscal_year_figures_per_series_and_level(db_session, make_seminar):
     answered_fy2022(db_session, make_seminar)
     figures = survey_figures(db_session, 2022, utcnow())
-    assert figures.overall == SurveyNumbers(answers=3, satisfaction=4.0, understanding=3.67)
+    assert figures.overall == SurveyNumbers(
+        answers=3, satisfaction=4.0, understanding=3.67, satisfied_share=0.6667
+    )
     assert figures.by_series == {
-        "trade-secret-ip-strategy": SurveyNumbers(answers=2, satisfaction=4.0, understanding=3.0),
-        "ip-utilization": SurveyNumbers(answers=1, satisfaction=4.0, understanding=5.0),
+        "trade-secret-ip-strategy": SurveyNumbers(
+            answers=2, satisfaction=4.0, understanding=3.0, satisfied_share=0.5
+        ),
+        "ip-utilization": SurveyNumbers(
+            answers=1, satisfaction=4.0, understanding=5.0, satisfied_share=1.0
+        ),
     }
     assert figures.by_level["beginner"].answers == 2
-    assert figures.by_level["none"] == SurveyNumbers(answers=1, satisfaction=4.0, understanding=5.0)
+    assert figures.by_level["none"] == SurveyNumbers(
+        answers=1, satisfaction=4.0, understanding=5.0, satisfied_share=1.0
+    )
 
 
 def test_the_fiscal_year_report_shows_and_exports_the_survey_figures(
@@ -382,8 +390,9 @@ def test_the_fiscal_year_report_shows_and_exports_the_survey_figures(
     assert "3 answers: satisfaction 4.0, understanding 3.67" in page
     book = load_workbook(io.BytesIO(client.get("/console/reports/2022.xlsx").data))
     rows = list(book["Surveys"].iter_rows(values_only=True))
-    assert rows[1] == ("All seminars", None, 3, 4, 3.67)
-    assert ("Series", "IP Utilization Support Seminar", 1, 4, 5) in rows
+    assert rows[0][-1] is not None  # the share of 4 and 5 answers has its own column
+    assert rows[1] == ("All seminars", None, 3, 4, 3.67, 0.6667)
+    assert ("Series", "IP Utilization Support Seminar", 1, 4, 5, 1) in rows
 
 
 def test_questions_are_asked_in_the_reader_s_language(client, surveyed):

@@ -33,12 +33,12 @@ def new():
         try:
             user = accounts.create_user(
                 db.session,
-                form.email.data,
-                {Role(role) for role in form.roles.data},
-                display_name=form.display_name.data,
+                form.email.data or "",
+                {Role(role) for role in form.roles.data or []},
+                display_name=form.display_name.data or "",
             )
         except accounts.AccountError as exc:
-            form.email.errors.append(str(exc))
+            form.email.errors = [*form.email.errors, str(exc)]
         else:
             # The new colleague chooses a password through the reset link.
             accounts.send_password_reset(db.session, user.email, current_language())
@@ -57,16 +57,17 @@ def edit(user_id: int):
     if not form.is_submitted():
         form.roles.data = sorted(user.roles)
     if form.validate_on_submit():
-        roles = {Role(role) for role in form.roles.data}
+        roles = {Role(role) for role in form.roles.data or []}
         if user.id == current_user.id and (Role.ADMIN not in roles or not form.active.data):
-            form.roles.errors.append(
-                _("You cannot remove your own admin role or disable yourself; ask another admin.")
-            )
+            form.roles.errors = [
+                *form.roles.errors,
+                _("You cannot remove your own admin role or disable yourself; ask another admin."),
+            ]
         else:
             accounts.update_staff(
                 db.session,
                 user,
-                display_name=form.display_name.data,
+                display_name=form.display_name.data or "",
                 roles=roles,
                 active=form.active.data,
             )

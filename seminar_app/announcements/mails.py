@@ -13,8 +13,8 @@ from email.policy import Policy
 
 from flask import render_template
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
+from ..database import DbSession
 from ..notifications.models import OutboxMessage
 from ..notifications.services import Withdrawn, compose, renderer
 from ..urls import absolute_url
@@ -59,7 +59,7 @@ def add_unsubscribe_headers(message: EmailMessage, url: str) -> None:
 
 
 @renderer(MAIL_KIND)
-def render_announcement(session: Session, row: OutboxMessage) -> EmailMessage:
+def render_announcement(session: DbSession, row: OutboxMessage) -> EmailMessage:
     email_key = row.payload.get("email_key") or row.recipient.lower()
     announcement = session.get(Announcement, row.payload["announcement_id"])
     if announcement is None or not wants_announcements(session, email_key):
@@ -72,7 +72,7 @@ def render_announcement(session: Session, row: OutboxMessage) -> EmailMessage:
 
 
 @renderer(TEST_KIND)
-def render_test(session: Session, row: OutboxMessage) -> EmailMessage:
+def render_test(session: DbSession, row: OutboxMessage) -> EmailMessage:
     """What the recipients will read, marked as a test; its unsubscribe link is the tester's."""
     url = unsubscribe_url(row.recipient.lower())
     draft = Announcement(subject=row.payload["subject"], body=row.payload["body"])

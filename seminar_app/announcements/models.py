@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import TimestampMixin, UTCDateTime, enum_check
 from ..domain import Level, Series
-from ..extensions import db
+from ..extensions import Model
 
 
-class Announcement(TimestampMixin, db.Model):
+class Announcement(TimestampMixin, Model):
     __tablename__ = "announcements"
     __table_args__ = (enum_check("level", Level), enum_check("series", Series))
 
@@ -27,7 +27,7 @@ class Announcement(TimestampMixin, db.Model):
     recipients: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
-class Unsubscribe(db.Model):
+class Unsubscribe(Model):
     """An address that asked for no more announcements: honoured from that moment."""
 
     __tablename__ = "announcement_unsubscribes"

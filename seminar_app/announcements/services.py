@@ -28,12 +28,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, scoped_session
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar
-from ..database import begin_write, insert_unless_present
+from ..database import DbSession, begin_write, insert_unless_present, rows_changed, unscoped
 from ..domain import Level, OutboxFailure, OutboxStatus, Series
 from ..notifications.models import OutboxMessage
 from ..notifications.services import queue
@@ -118,19 +117,21 @@ def _recipients_query(level: str | None = None, series: str | None = None):
 
 
 def recipients(
-    session: Session, level: str | None = None, series: str | None = None
+    session: DbSession, level: str | None = None, series: str | None = None
 ) -> list[Recipient]:
     """Everyone an announcement (to attendees of `level` / `series`, if given) goes to."""
     rows = session.execute(_recipients_query(level, series).order_by(Registration.email_key))
     return [Recipient(row.email_key, row.email, row.locale or "ja") for row in rows]
 
 
-def count_recipients(session: Session, level: str | None = None, series: str | None = None) -> int:
+def count_recipients(
+    session: DbSession, level: str | None = None, series: str | None = None
+) -> int:
     query = _recipients_query(level, series).subquery()
     return session.scalar(select(func.count()).select_from(query)) or 0
 
 
-def wants_announcements(session: Session, email_key: str) -> bool:
+def wants_announcements(session: DbSession, email_key: str) -> bool:
     """Opted in on their latest registration and not unsubscribed: checked again when each
     mail is rendered, so this uses the email_key index rather than the whole list."""
     if is_unsubscribed(session, email_key):
@@ -175,17 +176,17 @@ def validate(
     return subject.strip(), body, level, series
 
 
-def _serialise_sending(session: Session) -> None:
+def _serialise_sending(session: DbSession) -> None:
     """One sender at a time, so that a double submit is seen as one (see DUPLICATE_WINDOW)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_SEND_LOCK)))
-    elif not (session() if isinstance(session, scoped_session) else session).in_transaction():
+    elif not unscoped(session).in_transaction():
         # SQLite: a request that posts holds the write lock already (lock_for_writing)
         begin_write(session)
 
 
 def send(
-    session: Session,
+    session: DbSession,
     subject: Any,
     body: Any,
     level: Any = None,
@@ -251,14 +252,14 @@ def send(
     return announcement, count
 
 
-def send_test(session: Session, subject: Any, body: Any, *, to: Any, language: str) -> None:
+def send_test(session: DbSession, subject: Any, body: Any, *, to: Any, language: str) -> None:
     """Queue the announcement as its recipients will read it, to the organizer alone."""
     subject, body, _level, _series = validate(subject, body)
     queue(session, TEST_KIND, to.email, {"subject": subject, "body": body}, language=language)
     record(session, "announcement.test_sent", "user", to.id, actor=to)
 
 
-def past_announcements(session: Session, limit: int = 50) -> list[Announcement]:
+def past_announcements(session: DbSession, limit: int = 50) -> list[Announcement]:
     return list(
         session.scalars(
             select(Announcement)
@@ -289,12 +290,12 @@ def email_for_token(token: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def is_unsubscribed(session: Session, email_key: str) -> bool:
+def is_unsubscribed(session: DbSession, email_key: str) -> bool:
     found = session.scalar(select(Unsubscribe.id).where(Unsubscribe.email_key == email_key))
     return found is not None
 
 
-def unsubscribe(session: Session, email_key: str, now: datetime) -> bool:
+def unsubscribe(session: DbSession, email_key: str, now: datetime) -> bool:
     """No more announcements to the address, from now on. True when it is new; safe to repeat.
 
     Announcement mails queued for the address and not yet sent are withdrawn as well.
@@ -303,7 +304,8 @@ def unsubscribe(session: Session, email_key: str, now: datetime) -> bool:
     added = insert_unless_present(
         session, Unsubscribe, "email_key", email_key=email_key, unsubscribed_at=now
     )
-    withdrawn = session.execute(
+    withdrawn = rows_changed(
+        session,
         update(OutboxMessage)
         .where(
             OutboxMessage.kind == MAIL_KIND,
@@ -316,8 +318,8 @@ def unsubscribe(session: Session, email_key: str, now: datetime) -> bool:
             failed_at=now,
             last_error=WITHDRAWN_NOTE,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if added:
         unsubscribed = session.scalar(
             select(Unsubscribe.id).where(Unsubscribe.email_key == email_key)

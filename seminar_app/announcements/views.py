@@ -186,7 +186,9 @@ def _console_page(form: AnnouncementForm, *, previewed: bool) -> str:
     count = _recipient_count(form)
     announcements = services.past_announcements(db.session)
     sender_ids = {a.sent_by_id for a in announcements if a.sent_by_id is not None}
-    senders = db.session.scalars(select(User).where(User.id.in_(sender_ids))) if sender_ids else []
+    senders = (
+        list(db.session.scalars(select(User).where(User.id.in_(sender_ids)))) if sender_ids else []
+    )
     return render_template(
         "announcements/console.html",
         form=form,

@@ -14,7 +14,7 @@ from ..extensions import db
 from .blueprint import ErrorSchema, bp
 
 #: The operations' security requirement in the OpenAPI document.
-STAFF_TOKEN = [{"bearerToken": []}]
+STAFF_TOKEN: list[dict[str, list[str]]] = [{"bearerToken": []}]
 
 
 def error(status: int, message: str, **extra: Any):

@@ -29,13 +29,15 @@ def first_messages(messages: Any) -> dict[str, str]:
 class RequestParser(FlaskParser):
     """A body is a JSON object (else 400); a refusal has the shape its schema gives it."""
 
-    #: Unknown names are refused in every location, as the schemas' Meta says.
-    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Unknown names are refused in every location, as the schemas' Meta says.
+        self.DEFAULT_UNKNOWN_BY_LOCATION = {}
 
     def load_json(self, req: Request, schema: ma.Schema) -> Any:
         body = req.get_json(silent=True)
         if not isinstance(body, dict):
-            abort(make_response(jsonify(schema.not_an_object()), 400))
+            abort(make_response(jsonify(_api_schema(schema).not_an_object()), 400))
         return body
 
     def load_multipart(self, req: Request, schema: ma.Schema) -> Any:
@@ -57,7 +59,8 @@ class RequestParser(FlaskParser):
             (location,) = messages
             if location in self.__location_map__:
                 messages = messages[location]
-        abort(make_response(jsonify(schema.refusal(first_messages(messages), status)), status))
+        refusal = _api_schema(schema).refusal(first_messages(messages), status)
+        abort(make_response(jsonify(refusal), status))
 
 
 RequestParser.__location_map__ = {
@@ -103,6 +106,13 @@ class ApiSchema(ma.Schema):
     @classmethod
     def not_an_object(cls) -> dict[str, Any]:
         return {"error": "Send a JSON object.", "status": 400}
+
+
+def _api_schema(schema: ma.Schema) -> ApiSchema:
+    """The parser reads with ApiSchemas alone: Blueprint.arguments takes no other."""
+    if not isinstance(schema, ApiSchema):
+        raise TypeError(f"{type(schema).__name__} is not an ApiSchema")
+    return schema
 
 
 class Blueprint(flask_smorest.Blueprint):

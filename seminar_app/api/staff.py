@@ -223,6 +223,7 @@ def create_checkin(body: dict[str, Any]):
     if not result.admitted:
         return error(409, "This ticket does not admit to this seminar.", code=result.outcome.value)
     registration, check_in = result.registration, result.check_in
+    assert registration is not None and check_in is not None  # admitted: both are known
     already = result.outcome == attendance.Outcome.ALREADY
     answer = {
         "registration_id": registration.id,

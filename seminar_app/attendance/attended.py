@@ -15,10 +15,10 @@ tests/test_attended.py holds every feature to the same answer for each edge case
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..catalogue.models import Seminar
+from ..database import DbSession
 from ..domain import RegistrationStatus
 from ..registration.models import Registration
 from .models import CheckIn, OnlineAttendance
@@ -72,7 +72,7 @@ def registrations_with_attendance() -> Select:
     )
 
 
-def attended(session: Session, registration: Registration) -> bool:
+def attended(session: DbSession, registration: Registration) -> bool:
     """Whether this one registration attended its seminar."""
     check_in, online, minimum = session.execute(
         registrations_with_attendance()

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Coded, UTCDateTime, enum_check
 from ..domain import CheckInMethod
-from ..extensions import db
+from ..extensions import Model
 from ..registration.models import Registration
 from ..timeutil import utcnow
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A registration's arrival; at most one per registration, held by the database."""
 
     __tablename__ = "check_ins"
@@ -38,7 +38,7 @@ class CheckIn(db.Model):
     checked_in_by = relationship("User")
 
 
-class OnlineAttendance(db.Model):
+class OnlineAttendance(Model):
     """A registrant's presence at an online seminar: the first use of their join link."""
 
     __tablename__ = "online_attendances"

@@ -6,10 +6,9 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, g, redirect, render_template
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..audit.services import PARTICIPANT, record
-from ..database import begin_write, insert_unless_present
+from ..database import DbSession, begin_write, insert_unless_present
 from ..domain import Delivery, RegistrationStatus, SeminarStatus
 from ..extensions import db
 from ..registration.models import Registration
@@ -22,7 +21,7 @@ bp = Blueprint("online", __name__)
 EARLY_JOIN = timedelta(hours=1)
 
 
-def record_join(session: Session, registration: Registration, now) -> bool:
+def record_join(session: DbSession, registration: Registration, now) -> bool:
     """Record the first join within the seminar's time; True when this call recorded it."""
     seminar = registration.seminar
     if not seminar.starts_at - EARLY_JOIN <= now <= seminar.ends_at:
@@ -58,14 +57,14 @@ def join(token: str):
         registration.status == RegistrationStatus.CONFIRMED
         and seminar.status == SeminarStatus.PUBLISHED
         and seminar.delivery in (Delivery.ONLINE, Delivery.HYBRID)
-        and seminar.meeting_url
     )
-    if not usable:
+    meeting_url = seminar.meeting_url if usable else None
+    if not meeting_url:
         return render_template(
             "attendance/join_unavailable.html", registration=registration, seminar=seminar
         ), 409
     record_join(db.session, registration, utcnow())
     db.session.commit()
-    response = redirect(seminar.meeting_url, 302)
+    response = redirect(meeting_url, 302)
     response.headers["Referrer-Policy"] = "no-referrer"  # the link's token stays here
     return response

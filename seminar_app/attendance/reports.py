@@ -111,6 +111,7 @@ def minutes_of(value: str) -> int:
     text = unicodedata.normalize("NFKC", value).strip().lower()
     if not text or len(text) > _MAX_CELL:
         raise ValueError(value)
+    minutes: int | None
     if _DECIMAL.fullmatch(text):
         minutes = round(float(text))
     elif clock := _CLOCK.fullmatch(text):

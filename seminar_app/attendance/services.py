@@ -8,12 +8,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..codes import TICKET, ticket_code_of
-from ..database import begin_write, insert_unless_present
+from ..database import DbSession, begin_write, insert_unless_present
 from ..domain import CheckInMethod, RegistrationStatus
 from ..registration import services as registrations
 from ..registration.details import ParticipantDetails
@@ -49,7 +48,7 @@ class CheckInResult:
 
 
 def _insert_check_in(
-    session: Session,
+    session: DbSession,
     registration: Registration,
     *,
     by_id: int | None,
@@ -70,7 +69,7 @@ def _insert_check_in(
     )
 
 
-def _existing(session: Session, registration_id: int) -> CheckIn | None:
+def _existing(session: DbSession, registration_id: int) -> CheckIn | None:
     return session.scalar(
         select(CheckIn)
         .where(CheckIn.registration_id == registration_id)
@@ -79,7 +78,7 @@ def _existing(session: Session, registration_id: int) -> CheckIn | None:
 
 
 def admit(
-    session: Session,
+    session: DbSession,
     registration: Registration,
     seminar_id: int,
     *,
@@ -111,7 +110,7 @@ def admit(
 
 
 def check_in_code(
-    session: Session,
+    session: DbSession,
     seminar_id: int,
     raw_code: str | None,
     *,
@@ -132,7 +131,9 @@ def check_in_code(
     return admit(session, registration, seminar_id, by=by, method=method, desk=desk, now=now)
 
 
-def undo(session: Session, seminar_id: int, registration_id: int, *, by, desk: str | None) -> bool:
+def undo(
+    session: DbSession, seminar_id: int, registration_id: int, *, by, desk: str | None
+) -> bool:
     check_in = session.scalar(
         select(CheckIn)
         .join(Registration)
@@ -156,7 +157,7 @@ def undo(session: Session, seminar_id: int, registration_id: int, *, by, desk: s
     return True
 
 
-def counts(session: Session, seminar_id: int) -> tuple[int, int]:
+def counts(session: DbSession, seminar_id: int) -> tuple[int, int]:
     """(checked in, confirmed) for the desk's live counter."""
     checked_in = (
         session.scalar(
@@ -171,7 +172,7 @@ def counts(session: Session, seminar_id: int) -> tuple[int, int]:
     return checked_in, confirmed
 
 
-def search(session: Session, seminar_id: int, text: str, limit: int = 30):
+def search(session: DbSession, seminar_id: int, text: str, limit: int = 30):
     """Registrations matching a name, ふりがな, e-mail or organization, with their check-in."""
     term = normalize_text(text).lower()
     if not term:
@@ -195,7 +196,7 @@ def search(session: Session, seminar_id: int, text: str, limit: int = 30):
 
 
 def walk_in(
-    session: Session,
+    session: DbSession,
     seminar_id: int,
     details: ParticipantDetails,
     *,
@@ -276,20 +277,27 @@ class AttendanceRow:
         return "online" if self.online_attended else ""
 
 
-def attendance_rows(session: Session, seminar_id: int) -> list[AttendanceRow]:
+def attendance_rows(session: DbSession, seminar_id: int) -> list[AttendanceRow]:
     """Every confirmed registration (walk-ins included) with how, if at all, they attended."""
-    rows = session.execute(
-        select(Registration, CheckIn, OnlineAttendance)
-        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
-        .outerjoin(OnlineAttendance, OnlineAttendance.registration_id == Registration.id)
-        .where(
-            Registration.seminar_id == seminar_id,
-            Registration.status == RegistrationStatus.CONFIRMED,
+    rows = (
+        session.execute(
+            select(Registration, CheckIn, OnlineAttendance)
+            .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+            .outerjoin(OnlineAttendance, OnlineAttendance.registration_id == Registration.id)
+            .where(
+                Registration.seminar_id == seminar_id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+            .order_by(Registration.name_kana, Registration.id)
         )
-        .order_by(Registration.name_kana, Registration.id)
-    ).all()
-    seminar = session.get(Seminar, seminar_id)
-    return [AttendanceRow(*row, minimum=seminar.min_online_minutes) for row in rows]
+        .tuples()
+        .all()
+    )
+    minimum = session.get_one(Seminar, seminar_id).min_online_minutes
+    return [
+        AttendanceRow(registration, check_in, online, minimum=minimum)
+        for registration, check_in, online in rows
+    ]
 
 
 @dataclass
@@ -300,7 +308,7 @@ class ImportResult:
 
 
 def import_report(
-    session: Session, seminar: Seminar, report: Report, *, by, now: datetime
+    session: DbSession, seminar: Seminar, report: Report, *, by, now: datetime
 ) -> ImportResult:
     """Record each matched person's minutes (replacing an earlier import's), in one go."""
     confirmed = {
@@ -349,7 +357,7 @@ def import_report(
     return ImportResult(matched, unmatched, report.anonymous)
 
 
-def set_head_count(session: Session, seminar: Seminar, count: int | None, *, by) -> None:
+def set_head_count(session: DbSession, seminar: Seminar, count: int | None, *, by) -> None:
     """An organizer's count of attendees, for seminars the agency did not register itself."""
     if count is not None and not 0 <= count <= MAX_HEAD_COUNT:
         raise ValueError("head count out of range")
@@ -408,7 +416,7 @@ class DeskRow:
 
 
 def desk_list(
-    session: Session, seminar_id: int, row: str | None = None
+    session: DbSession, seminar_id: int, row: str | None = None
 ) -> tuple[list[tuple[Registration, CheckIn | None]], list[DeskRow]]:
     """Everyone expected at the door (confirmed seats, walk-ins included) in 五十音 order,
     only those of `row` when one is given, and the counts of every row for the filter."""

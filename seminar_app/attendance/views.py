@@ -263,7 +263,7 @@ def walk_in(seminar_id: int):
             registration, over = services.walk_in(
                 db.session,
                 seminar.id,
-                form.details,
+                form.valid_details,
                 by=current_user,
                 desk=_desk_name(),
                 now=utcnow(),

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy.orm import Session
 
+from ..database import DbSession
 from .models import AuditEvent
 
 #: Who acted, for a participant acting through their own link: the registration is the
@@ -16,7 +16,7 @@ PARTICIPANT = "participant"
 
 
 def record(
-    session: Session,
+    session: DbSession,
     action: str,
     subject_type: str,
     subject_id: object,

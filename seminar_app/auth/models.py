@@ -12,14 +12,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import Coded, TimestampMixin, UTCDateTime, enum_check
 from ..domain import Role, SessionEnd
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 if TYPE_CHECKING:
     from ..catalogue.models import Seminar
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
     __table_args__ = (enum_check("role", Role),)
 
@@ -30,7 +30,7 @@ class UserRole(db.Model):
     role: Mapped[Role] = mapped_column(Coded(Role, 20), primary_key=True)
 
 
-class User(TimestampMixin, db.Model):
+class User(TimestampMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +59,10 @@ class User(TimestampMixin, db.Model):
     is_anonymous = False
     #: The id of the server-side session this request uses (set by auth.sessions when the
     #: session begins or is resumed; never stored: the database keeps only its hash).
-    session_id = None  # str | None; not a column (no Mapped annotation)
+    if TYPE_CHECKING:
+        session_id: str | None = None
+    else:  # unannotated, so that the mapper makes no column of it
+        session_id = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -111,7 +114,7 @@ class User(TimestampMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A browser signed in to a staff account, recorded on the server so that it can end.
 
     The cookie carries a random id; only its hash is here, so a copy of this table
@@ -143,7 +146,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A staff member's bearer token for the JSON API; only its hash is kept."""
 
     __tablename__ = "api_tokens"

@@ -13,10 +13,10 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import record
+from ..database import DbSession
 from ..domain import Role, SessionEnd
 from ..notifications.services import compose, queue, renderer
 from ..text import normalize_email, normalize_email_address, normalize_text
@@ -33,7 +33,7 @@ class AccountError(ValueError):
     pass
 
 
-def active_staff(session: Session, role: Role) -> list[User]:
+def active_staff(session: DbSession, role: Role) -> list[User]:
     """The active accounts holding `role`, by name: the choices of a lecturer or advisor."""
     return list(
         session.scalars(
@@ -45,7 +45,7 @@ def active_staff(session: Session, role: Role) -> list[User]:
     )
 
 
-def find_user(session: Session, email: str) -> User | None:
+def find_user(session: DbSession, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
@@ -55,7 +55,7 @@ def _dummy_password_hash(method: str) -> str:
     return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: DbSession, email: str, password: str) -> User | None:
     """The active account with this e-mail and password, or None.
 
     Every refusal costs one password hash check, so the time of the answer does not tell
@@ -94,7 +94,7 @@ def password_problem(password: str) -> str | None:
 
 
 def set_password(
-    session: Session, user: User, password: str, *, reason: SessionEnd, actor=None
+    session: DbSession, user: User, password: str, *, reason: SessionEnd, actor=None
 ) -> None:
     """Give `user` a new password; every session of the account ends with the old one."""
     problem = password_problem(password)
@@ -109,7 +109,7 @@ def set_password(
 
 
 def update_staff(
-    session: Session, user: User, *, display_name: str, roles: set[Role], active: bool
+    session: DbSession, user: User, *, display_name: str, roles: set[Role], active: bool
 ) -> None:
     """An admin's change of a colleague's name, roles or state; disabling ends their sessions."""
 
@@ -132,7 +132,7 @@ def update_staff(
 
 
 def create_user(
-    session: Session,
+    session: DbSession,
     email: str,
     roles: set[Role],
     *,
@@ -182,7 +182,7 @@ def make_reset_token(user: User) -> str:
     return _serializer().dumps({"user": user.id, "pw": _password_fingerprint(user)})
 
 
-def user_for_reset_token(session: Session, token: str) -> User | None:
+def user_for_reset_token(session: DbSession, token: str) -> User | None:
     """The user a reset link belongs to, or None if it is forged, used or expired."""
     try:
         data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
@@ -196,7 +196,7 @@ def user_for_reset_token(session: Session, token: str) -> User | None:
     return user
 
 
-def send_password_reset(session: Session, email: str, language: str) -> None:
+def send_password_reset(session: DbSession, email: str, language: str) -> None:
     """Queue a reset link if the address belongs to an active account; say nothing otherwise."""
     user = find_user(session, email)
     if user is None or not user.active:
@@ -207,9 +207,9 @@ def send_password_reset(session: Session, email: str, language: str) -> None:
 
 
 @renderer("password-reset")
-def render_password_reset(session: Session, row) -> EmailMessage:
+def render_password_reset(session: DbSession, row) -> EmailMessage:
     """Rendered by the sender: the link is made then, so it is fresh when it arrives."""
-    user = session.get(User, row.payload["user_id"])
+    user = session.get_one(User, row.payload["user_id"])
     link = absolute_url("auth.reset_password", token=make_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     body = render_template("auth/mail/password_reset.txt", user=user, link=link, minutes=minutes)
@@ -226,7 +226,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def api_tokens(session: Session, user: User) -> list[ApiToken]:
+def api_tokens(session: DbSession, user: User) -> list[ApiToken]:
     """`user`'s tokens, newest first, revoked and expired ones included (they say so)."""
     return list(
         session.scalars(
@@ -242,7 +242,7 @@ def api_token_is_valid(row: ApiToken, now: datetime) -> bool:
 
 
 def issue_api_token(
-    session: Session,
+    session: DbSession,
     user: User,
     *,
     name: str | None = None,
@@ -257,9 +257,9 @@ def issue_api_token(
     if len(name) > API_TOKEN_NAME_LENGTH:
         raise AccountError(_("Use at most %(n)d characters.", n=API_TOKEN_NAME_LENGTH))
     if not name:
-        count = session.scalar(
+        count = session.execute(
             select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id)
-        )
+        ).scalar_one()
         name = f"token {count + 1}"
     token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
@@ -284,7 +284,7 @@ def issue_api_token(
     return token
 
 
-def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken | None:
+def revoke_api_token(session: DbSession, user: User, token_id: int) -> ApiToken | None:
     """Revoke one of `user`'s own tokens; None when `user` has no such token."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
@@ -301,7 +301,7 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken | 
     return row
 
 
-def revoke_api_tokens(session: Session, user: User) -> int:
+def revoke_api_tokens(session: DbSession, user: User) -> int:
     tokens = session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ).all()
@@ -318,7 +318,7 @@ def revoke_api_tokens(session: Session, user: User) -> int:
     return len(tokens)
 
 
-def user_for_api_token(session: Session, token: str) -> User | None:
+def user_for_api_token(session: DbSession, token: str) -> User | None:
     """The active account of a valid (unrevoked, unexpired) token, or None.
 
     Its time of last use is written at most once a minute, in a transaction of its own

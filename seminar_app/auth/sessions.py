@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..audit.services import record
-from ..database import begin_write
+from ..database import DbSession, begin_write
 from ..domain import SessionEnd
 from ..extensions import db, login_manager
 from ..timeutil import utcnow
@@ -73,7 +73,7 @@ def last_use_due(last: datetime | None, now: datetime) -> bool:
 
 
 def begin_session(
-    session: Session, user: User, *, user_agent: str | None, ip_address: str | None
+    session: DbSession, user: User, *, user_agent: str | None, ip_address: str | None
 ) -> str:
     """Record a new session of `user`; the returned id goes into the cookie, never to disk."""
     session_id = secrets.token_urlsafe(32)  # 256 bits
@@ -92,7 +92,7 @@ def begin_session(
 
 
 def active_session(
-    session: Session, session_id: str, *, now: datetime | None = None
+    session: DbSession, session_id: str, *, now: datetime | None = None
 ) -> UserSession | None:
     """The session a cookie names, if it has not ended, lapsed, or lost its account."""
     now = now or utcnow()
@@ -107,7 +107,7 @@ def active_session(
     return row
 
 
-def active_sessions(session: Session, user: User) -> list[UserSession]:
+def active_sessions(session: DbSession, user: User) -> list[UserSession]:
     """`user`'s sessions that still open the console, most recently used first."""
     return list(
         session.scalars(
@@ -123,7 +123,7 @@ def active_sessions(session: Session, user: User) -> list[UserSession]:
 
 
 def end_sessions(
-    session: Session,
+    session: DbSession,
     user: User,
     reason: SessionEnd,
     *,
@@ -151,7 +151,7 @@ def end_sessions(
 
 
 def write_last_use(
-    session: Session, column: InstrumentedAttribute, row_id: int, now: datetime
+    session: DbSession, column: InstrumentedAttribute, row_id: int, now: datetime
 ) -> None:
     """Write a row's time of last use in a transaction of its own, before the request's work.
 

@@ -51,7 +51,7 @@ def login():
         return redirect(url_for("auth.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data)
+        user = services.authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is not None:
             return after_password(user, safe_next(request.args.get("next"), url_for("auth.home")))
         flash(_("The e-mail or the password is not right."), "error")
@@ -81,11 +81,14 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
-            form.current_password.errors.append(_("The current password is not right."))
+            form.current_password.errors = [
+                *form.current_password.errors,
+                _("The current password is not right."),
+            ]
         else:
             user = _me()
             services.set_password(
-                db.session, user, form.new_password.data, reason=SessionEnd.PASSWORD_CHANGED
+                db.session, user, form.new_password.data or "", reason=SessionEnd.PASSWORD_CHANGED
             )
             # Every session ended with the old password; this browser continues in a new one.
             sessions.sign_in_again(user)
@@ -152,7 +155,7 @@ def api_tokens():
                 actor_label=None,
             )
         except services.AccountError as exc:
-            form.name.errors.append(str(exc))
+            form.name.errors = [*form.name.errors, str(exc)]
         else:
             db.session.commit()
             form = NewApiTokenForm(formdata=None)
@@ -182,7 +185,7 @@ def revoke_api_token(token_id: int):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.send_password_reset(db.session, form.email.data, current_language())
+        services.send_password_reset(db.session, form.email.data or "", current_language())
         db.session.commit()
         # The same answer whether or not the address has an account.
         flash(
@@ -206,7 +209,11 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.set_password(
-            db.session, user, form.new_password.data, reason=SessionEnd.PASSWORD_RESET, actor=user
+            db.session,
+            user,
+            form.new_password.data or "",
+            reason=SessionEnd.PASSWORD_RESET,
+            actor=user,
         )
         db.session.commit()
         flash(_("Your password has been set. Please log in."), "success")

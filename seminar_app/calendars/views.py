@@ -33,7 +33,8 @@ def _ics_response(body: bytes, filename: str) -> Response:
         "private, max-age=300" if g.get("private_page") else "public, max-age=900"
     )
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # a 304 when the calendar has not changed
+    return response
 
 
 def _registration_event(registration: Registration):

@@ -24,12 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..auth.models import User
 from ..auth.services import active_staff
-from ..database import begin_write
+from ..database import DbSession, begin_write
 from ..domain import Admission, Role, SeminarStatus
 from ..timeutil import to_jst
 from .models import Seminar
@@ -57,13 +56,13 @@ class Registrations:
     """What the lifecycle asks of a seminar's registrations (registration.services)."""
 
     #: Whether anyone holds a registration or an application that is not cancelled.
-    any_active: Callable[[Session, int], bool]
+    any_active: Callable[[DbSession, int], bool]
     #: Tell the registrants of a new time or place; how many were told.
-    announce_change: Callable[[Session, Seminar, list[str]], int]
+    announce_change: Callable[[DbSession, Seminar, list[str]], int]
     #: Seat the waitlist as far as the seats allow; who was seated.
-    promote_waitlisted: Callable[[Session, Seminar, datetime], list[Registration]]
+    promote_waitlisted: Callable[[DbSession, Seminar, datetime], list[Registration]]
     #: Cancel every seat's invite (METHOD:CANCEL); how many were told.
-    announce_cancellation: Callable[[Session, Seminar], int]
+    announce_cancellation: Callable[[DbSession, Seminar], int]
 
 
 _handed_over: Registrations | None = None
@@ -81,9 +80,12 @@ def _registrations() -> Registrations:
     return _handed_over
 
 
-def lock_seminar(session: Session, seminar_id: int) -> Seminar | None:
+def find_and_lock_seminar(session: DbSession, seminar_id: int) -> Seminar | None:
     """Open a transaction holding the seminar's lock; every change of the seminar and
-    every seat decision (registration.services) happens inside it."""
+    every seat decision (registration.services) happens inside it.
+
+    None when no seminar has this id (an id from outside: a form, the API).
+    """
     begin_write(session)
     return session.scalar(
         select(Seminar)
@@ -93,7 +95,15 @@ def lock_seminar(session: Session, seminar_id: int) -> Seminar | None:
     )
 
 
-def lecturer_choices(session: Session) -> list[User]:
+def lock_seminar(session: DbSession, seminar_id: int) -> Seminar:
+    """find_and_lock_seminar for a seminar known to exist (a registration's, one just loaded)."""
+    seminar = find_and_lock_seminar(session, seminar_id)
+    if seminar is None:
+        raise LookupError(f"seminar {seminar_id} does not exist")
+    return seminar
+
+
+def lecturer_choices(session: DbSession) -> list[User]:
     """The staff a seminar can name as its lecturers."""
     return active_staff(session, Role.LECTURER)
 
@@ -114,7 +124,7 @@ def _apply(seminar: Seminar, fields: SeminarFields, lecturers: list[User]) -> li
 
 
 def _apply_admission(
-    session: Session, seminar: Seminar, admission: str | None, sme_priority: bool | None
+    session: DbSession, seminar: Seminar, admission: str | None, sme_priority: bool | None
 ) -> list[str]:
     """Set how seats are given (None: unchanged). The admission is fixed once people have
     registered or applied; nothing about the lottery changes after its draw."""
@@ -129,7 +139,7 @@ def _apply_admission(
                     "or the lottery has been drawn."
                 )
             )
-        seminar.admission = admission
+        seminar.admission = Admission(admission)
         changed.append("admission")
     if sme_priority is not None and bool(sme_priority) != bool(seminar.lottery_sme_priority):
         if seminar.lottery_drawn_at is not None:
@@ -140,7 +150,7 @@ def _apply_admission(
 
 
 def create_seminar(
-    session: Session,
+    session: DbSession,
     fields: SeminarFields,
     lecturers: list[User],
     *,
@@ -181,7 +191,7 @@ def create_seminar(
 
 
 def change_seminar(
-    session: Session,
+    session: DbSession,
     seminar_id: int,
     fields: SeminarFields,
     lecturers: list[User],
@@ -236,7 +246,7 @@ def change_seminar(
 
 
 def change_capacity(
-    session: Session, seminar_id: int, capacity: int, now: datetime, *, by: Any = None
+    session: DbSession, seminar_id: int, capacity: int, now: datetime, *, by: Any = None
 ) -> list[Registration]:
     """Set the capacity alone; raising it promotes at once, lowering it unseats nobody."""
     if capacity < 0:
@@ -257,7 +267,7 @@ def change_capacity(
     return _registrations().promote_waitlisted(session, seminar, now)
 
 
-def duplicate_seminar(session: Session, original: Seminar, *, by: Any = None) -> Seminar:
+def duplicate_seminar(session: DbSession, original: Seminar, *, by: Any = None) -> Seminar:
     """A new draft with the same content, for the next run of a seminar."""
     copy = Seminar(slug="", status=SeminarStatus.DRAFT)
     for name in EDITABLE:
@@ -278,7 +288,7 @@ def duplicate_seminar(session: Session, original: Seminar, *, by: Any = None) ->
 
 
 def publish(
-    session: Session, seminar: Seminar, now: datetime, *, by: Any = None, label: str | None = None
+    session: DbSession, seminar: Seminar, now: datetime, *, by: Any = None, label: str | None = None
 ) -> None:
     if seminar.status == SeminarStatus.CANCELLED:
         raise SeminarActionError(_("A cancelled seminar cannot be published again."))
@@ -296,7 +306,7 @@ def publish(
 
 
 def unpublish(
-    session: Session, seminar: Seminar, *, by: Any = None, label: str | None = None
+    session: DbSession, seminar: Seminar, *, by: Any = None, label: str | None = None
 ) -> None:
     if seminar.status != SeminarStatus.PUBLISHED:
         raise SeminarActionError(_("Only a published seminar can be unpublished."))
@@ -305,7 +315,7 @@ def unpublish(
 
 
 def cancel(
-    session: Session,
+    session: DbSession,
     seminar: Seminar,
     reason: str,
     *,
@@ -333,7 +343,7 @@ def cancel(
 
 
 def change_status(
-    session: Session,
+    session: DbSession,
     seminar: Seminar,
     status: str,
     now: datetime,

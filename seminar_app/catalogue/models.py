@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Coded, TimestampMixin, UTCDateTime, enum_check
 from ..domain import Admission, Delivery, HostType, Level, SeminarStatus, Series
-from ..extensions import db
+from ..extensions import Model, db
 from ..timeutil import fiscal_year_of
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ seminar_lecturers = Table(
 )
 
 
-class Seminar(TimestampMixin, db.Model):
+class Seminar(TimestampMixin, Model):
     __tablename__ = "seminars"
     __table_args__ = (
         enum_check("series", Series),
@@ -136,6 +136,8 @@ class Seminar(TimestampMixin, db.Model):
 
     # `seats_taken`, the confirmed seats counted by the database, is a column_property
     # that registration.models adds: it needs the registrations table.
+    if TYPE_CHECKING:
+        seats_taken: Mapped[int]
 
     @property
     def fiscal_year(self) -> int:

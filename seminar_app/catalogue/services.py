@@ -9,8 +9,9 @@ from enum import StrEnum
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, distinct, func, select
-from sqlalchemy.orm import Session, selectinload, undefer
+from sqlalchemy.orm import selectinload, undefer
 
+from ..database import DbSession
 from ..domain import Admission, Delivery, HostType, Level, SeminarStatus, Series
 from ..timeutil import fiscal_year_bounds, fiscal_year_of, parse_fiscal_year
 from .models import Seminar
@@ -147,21 +148,21 @@ def public_seminars_query(filters: CatalogueFilter, now: datetime) -> Select[tup
 
 
 def paginate(
-    session: Session, query: Select[tuple[Seminar]], page: int, per_page: int
+    session: DbSession, query: Select[tuple[Seminar]], page: int, per_page: int
 ) -> tuple[list[Seminar], int]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return list(items), int(total or 0)
 
 
-def public_seminar_by_slug(session: Session, slug: str) -> Seminar | None:
+def public_seminar_by_slug(session: DbSession, slug: str) -> Seminar | None:
     seminar = session.scalar(
         select(Seminar).where(Seminar.slug == slug).options(selectinload(Seminar.lecturers))
     )
     return seminar if seminar is not None and seminar.is_public else None
 
 
-def public_fiscal_years(session: Session) -> list[int]:
+def public_fiscal_years(session: DbSession) -> list[int]:
     """Fiscal years that have public seminars, newest first (for the filter)."""
     starts = session.scalars(
         select(distinct(Seminar.starts_at)).where(
@@ -213,7 +214,7 @@ def registration_state(
         if seminar.lottery_drawn_at is not None:
             return RegistrationState.CLOSED
         return RegistrationState.OPEN
-    free = seminar.capacity - taken if taken is not None else seats_left(seminar)
+    free = (seminar.capacity or 0) - taken if taken is not None else seats_left(seminar)
     if free is not None and free <= 0:
         return RegistrationState.FULL
     return RegistrationState.OPEN

@@ -15,13 +15,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime
-from ..extensions import db
+from ..extensions import Model
 
 #: The certificate in force for its registration: the one not replaced.
 _IN_FORCE = "replaced_at IS NULL"
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     __tablename__ = "certificates"
     __table_args__ = (
         # One certificate in force per registration: two first downloads at the same moment

@@ -20,14 +20,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..attendance.models import CheckIn, OnlineAttendance
 from ..audit.services import PARTICIPANT, record
 from ..catalogue.models import Seminar
 from ..codes import ReadableCode
-from ..database import insert_unless_present
+from ..database import DbSession, insert_unless_present, rows_changed
 from ..domain import RegistrationStatus, SeminarStatus
 from ..registration.models import Registration
 from ..text import normalize_text
@@ -66,7 +65,7 @@ def _eligible(now: datetime):
 
 
 def may_have_certificate(
-    session: Session, registration: Registration, now: datetime | None = None
+    session: DbSession, registration: Registration, now: datetime | None = None
 ) -> bool:
     """Confirmed, the seminar is over, and the person attended: one query."""
     statement = (
@@ -77,7 +76,7 @@ def may_have_certificate(
     return session.scalar(statement) is not None
 
 
-def refusal_reason(session: Session, registration: Registration, now: datetime) -> str | None:
+def refusal_reason(session: DbSession, registration: Registration, now: datetime) -> str | None:
     """Why there is no certificate, for the person: None when there may be one."""
     seminar = registration.seminar
     if registration.status == RegistrationStatus.CANCELLED:
@@ -101,7 +100,7 @@ def refusal_reason(session: Session, registration: Registration, now: datetime) 
     return "too-short-online" if came_online and not checked_in else "not-attended"
 
 
-def certificate_of(session: Session, registration: Registration) -> Certificate | None:
+def certificate_of(session: DbSession, registration: Registration) -> Certificate | None:
     """The registration's certificate in force (not replaced), if one was issued."""
     return session.scalar(
         select(Certificate)
@@ -131,7 +130,7 @@ def _changed(certificate: Certificate, statement: dict[str, Any]) -> list[str]:
 _ATTEMPTS = 3
 
 
-def issue(session: Session, registration: Registration, now: datetime) -> Certificate:
+def issue(session: DbSession, registration: Registration, now: datetime) -> Certificate:
     """The registration's certificate in force, issued on the first call and the same
     one ever after, as long as what it states is still what the registration says.
 
@@ -176,23 +175,24 @@ def issue(session: Session, registration: Registration, now: datetime) -> Certif
             actor_label=PARTICIPANT,
             details=details,
         )
-        return session.scalar(select(Certificate).where(Certificate.code == code))
+        return session.execute(select(Certificate).where(Certificate.code == code)).scalar_one()
     raise RuntimeError(f"registration {registration.id}: its certificate keeps changing")
 
 
-def _retire(session: Session, certificate: Certificate, now: datetime) -> bool:
+def _retire(session: DbSession, certificate: Certificate, now: datetime) -> bool:
     """Mark the certificate replaced, unless another transaction just did."""
-    retired = session.execute(
+    retired = rows_changed(
+        session,
         update(Certificate)
         .where(Certificate.id == certificate.id, Certificate.replaced_at.is_(None))
         .values(replaced_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     session.expire(certificate)
     return retired == 1
 
 
-def verify(session: Session, code: str | None, now: datetime | None = None) -> Certificate | None:
+def verify(session: DbSession, code: str | None, now: datetime | None = None) -> Certificate | None:
     """The certificate behind a typed code, in force or replaced, while its holder's
     attendance still stands."""
     normalized = normalize_code(code)

@@ -64,7 +64,9 @@ def certificate_helpers():
 def _language_of(registration: Registration) -> str:
     """The language the person chose with the switch, else the one they registered in."""
     chosen = session.get(LANGUAGE_KEY)
-    return chosen if chosen in current_app.config["LANGUAGES"] else registration.locale
+    if isinstance(chosen, str) and chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return registration.locale
 
 
 def verify_url(code: str) -> str:
@@ -143,7 +145,7 @@ def verify(code: str):
     status = 200 if certificate.in_force else 410
     checked = issued_to = None
     if form.validate_on_submit():
-        checked = form.name.data
+        checked = form.name.data or ""
         issued_to = services.issued_to(certificate, checked)
     elif form.errors:
         status = 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
@@ -88,7 +89,7 @@ class SeminarForm(FlaskForm):
     description_en = TextAreaField(_l("Description (English, Markdown)"), filters=[_blank_to_none])
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args, lecturer_choices: list[tuple[int, str]] = (), **kwargs) -> None:
+    def __init__(self, *args, lecturer_choices: Sequence[tuple[int, str]] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.series.choices = choices(Series)
         self.level.choices = [("", _l("No level")), *choices(Level)]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..attendance.models import CheckIn
 from ..certificates.models import Certificate
+from ..database import DbSession
 from ..domain import OutboxStatus, RegistrationStatus
 from ..elearning.models import Recording
 from ..materials.models import Material
@@ -35,7 +35,7 @@ class SeminarCounts:
     mails_failed: int
 
 
-def seminar_counts(session: Session, seminar_id: int) -> SeminarCounts:
+def seminar_counts(session: DbSession, seminar_id: int) -> SeminarCounts:
     status = Registration.status
     confirmed, waitlisted, applied, cancelled, checked_in, attended = session.execute(
         registrations_with_attendance()
@@ -60,7 +60,9 @@ def seminar_counts(session: Session, seminar_id: int) -> SeminarCounts:
             select(OutboxMessage.status, func.count(OutboxMessage.id))
             .where(OutboxMessage.payload["registration_id"].as_integer().in_(ids))
             .group_by(OutboxMessage.status)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     survey = session.scalar(select(Survey.id).where(Survey.seminar_id == seminar_id))
     return SeminarCounts(
@@ -96,5 +98,5 @@ def seminar_counts(session: Session, seminar_id: int) -> SeminarCounts:
     )
 
 
-def _count(session: Session, query) -> int:
+def _count(session: DbSession, query) -> int:
     return session.scalar(query) or 0

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
 from ..attendance.models import CheckIn
 from ..catalogue.models import Seminar
+from ..database import DbSession
 from ..domain import RegistrationStatus, SeminarStatus
 from ..notifications.models import OutboxMessage
 from ..notifications.services import undelivered
@@ -36,7 +36,7 @@ class WeekAhead:
     undelivered: list[OutboxMessage] = field(default_factory=list)
 
 
-def week_ahead(session: Session, now: datetime) -> WeekAhead:
+def week_ahead(session: DbSession, now: datetime) -> WeekAhead:
     """Today's and the next seven days' published seminars with their counts, the new
     registrations since yesterday, and the mails given up on lately."""
     today = to_jst(now).date()

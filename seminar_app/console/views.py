@@ -124,7 +124,7 @@ def edit(seminar_id: int):
             )
         except lifecycle.SeminarActionError as exc:
             db.session.rollback()
-            form.admission.errors.append(str(exc))
+            form.admission.errors = [*form.admission.errors, str(exc)]
             seminar = seminar_or_404(seminar_id)
         else:
             db.session.commit()

@@ -7,12 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..auth.models import User
 from ..catalogue import lifecycle
 from ..catalogue.models import Seminar
-from ..database import begin_write
+from ..database import DbSession, begin_write
 from ..domain import Role, SeminarStatus
 from .loader import Catalogue, LecturerSpec, SeminarSpec, read_catalogue
 
@@ -36,7 +35,7 @@ class SyncReport:
         )
 
 
-def _sync_lecturer(session: Session, spec: LecturerSpec, report: SyncReport) -> User:
+def _sync_lecturer(session: DbSession, spec: LecturerSpec, report: SyncReport) -> User:
     user = session.scalar(select(User).where(User.email == spec.email))
     wanted = {
         "display_name": spec.name,
@@ -63,7 +62,7 @@ def _sync_lecturer(session: Session, spec: LecturerSpec, report: SyncReport) -> 
 
 
 def _sync_seminar(
-    session: Session,
+    session: DbSession,
     spec: SeminarSpec,
     lecturers: dict[str, User],
     report: SyncReport,
@@ -114,7 +113,7 @@ def _sync_seminar(
         report.unchanged.append(spec.slug)
 
 
-def apply_catalogue(session: Session, catalogue: Catalogue, now: datetime) -> SyncReport:
+def apply_catalogue(session: DbSession, catalogue: Catalogue, now: datetime) -> SyncReport:
     report = SyncReport()
     lecturers = {spec.email: _sync_lecturer(session, spec, report) for spec in catalogue.lecturers}
     for spec in catalogue.seminars:
@@ -122,7 +121,7 @@ def apply_catalogue(session: Session, catalogue: Catalogue, now: datetime) -> Sy
     return report
 
 
-def sync_content(session: Session, root: Path, now: datetime) -> SyncReport:
+def sync_content(session: DbSession, root: Path, now: datetime) -> SyncReport:
     """Read every file first; write only when all are valid, in one transaction."""
     catalogue = read_catalogue(root, now)  # raises ContentError before anything is written
     begin_write(session)  # one transaction, holding SQLite's write lock, for the whole sync

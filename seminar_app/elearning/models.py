@@ -9,11 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Coded, TimestampMixin, UTCDateTime, enum_check
 from ..domain import RecordingAudience
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class Recording(TimestampMixin, db.Model):
+class Recording(TimestampMixin, Model):
     __tablename__ = "recordings"
     __table_args__ = (enum_check("audience", RecordingAudience),)
 
@@ -31,7 +31,7 @@ class Recording(TimestampMixin, db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class RecordingView(db.Model):
+class RecordingView(Model):
     """One opening of a recording: the e-learning reach the reports count."""
 
     __tablename__ = "recording_views"

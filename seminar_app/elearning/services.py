@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..audit.services import record
 from ..catalogue.models import Seminar
+from ..database import DbSession, string_length
 from ..domain import RecordingAudience, RegistrationStatus
 from ..materials.services import Access, access, in_audience
 from ..registration.models import Registration
@@ -18,7 +18,7 @@ from ..registration.services import queue_for
 from .models import Recording, RecordingView
 
 #: Longest address the recordings table keeps.
-MAX_URL_LENGTH = Recording.__table__.c.url.type.length
+MAX_URL_LENGTH = string_length(Recording.__table__.c.url)
 
 
 class RecordingRefused(Exception):
@@ -52,7 +52,7 @@ def recording_problems(
 
 
 def add_recording(
-    session: Session,
+    session: DbSession,
     seminar: Seminar,
     *,
     title: str,
@@ -96,21 +96,23 @@ def available(recording: Recording, now: datetime) -> bool:
 
 
 def recording_access(
-    session: Session, recording: Recording, registration: Registration | None, now: datetime
+    session: DbSession, recording: Recording, registration: Registration | None, now: datetime
 ) -> Access:
-    seminar = session.get(Seminar, recording.seminar_id)
+    seminar = session.get_one(Seminar, recording.seminar_id)
     return access(
         session, seminar, recording.audience, registration, available=available(recording, now)
     )
 
 
 def may_watch(
-    session: Session, recording: Recording, registration: Registration | None, now: datetime
+    session: DbSession, recording: Recording, registration: Registration | None, now: datetime
 ) -> bool:
     return recording_access(session, recording, registration, now) is Access.OPEN
 
 
-def recordings_for(session: Session, registration: Registration, now: datetime) -> list[Recording]:
+def recordings_for(
+    session: DbSession, registration: Registration, now: datetime
+) -> list[Recording]:
     rows = session.scalars(
         select(Recording)
         .where(Recording.seminar_id == registration.seminar_id)
@@ -119,7 +121,7 @@ def recordings_for(session: Session, registration: Registration, now: datetime) 
     return [row for row in rows if may_watch(session, row, registration, now)]
 
 
-def publish(session: Session, recording: Recording, *, by, now: datetime) -> int:
+def publish(session: DbSession, recording: Recording, *, by, now: datetime) -> int:
     """Tell the recording's audience by mail (through the outbox); returns how many."""
     recording.published_at = now
     registrations = session.scalars(
@@ -154,7 +156,7 @@ def publish(session: Session, recording: Recording, *, by, now: datetime) -> int
 
 
 def record_view(
-    session: Session, recording: Recording, registration: Registration | None, now: datetime
+    session: DbSession, recording: Recording, registration: Registration | None, now: datetime
 ) -> None:
     session.add(
         RecordingView(
@@ -165,7 +167,7 @@ def record_view(
     )
 
 
-def seminar_recordings(session: Session, seminar: Seminar) -> list[Recording]:
+def seminar_recordings(session: DbSession, seminar: Seminar) -> list[Recording]:
     return list(
         session.scalars(
             select(Recording).where(Recording.seminar_id == seminar.id).order_by(Recording.id)

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Coded, TimestampMixin, UTCDateTime, enum_check
 from ..domain import Audience
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class Material(TimestampMixin, db.Model):
+class Material(TimestampMixin, Model):
     __tablename__ = "materials"
     __table_args__ = (enum_check("audience", Audience),)
 
@@ -40,7 +40,7 @@ class Material(TimestampMixin, db.Model):
         return self.versions[0]
 
 
-class MaterialVersion(db.Model):
+class MaterialVersion(Model):
     __tablename__ = "material_versions"
     __table_args__ = (
         UniqueConstraint("material_id", "number", name="uq_material_versions_number"),

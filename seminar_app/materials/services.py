@@ -7,11 +7,11 @@ from enum import IntEnum
 
 from flask import current_app
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
 from ..attendance.attended import attended, attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar, seminar_lecturers
+from ..database import DbSession
 from ..domain import Audience, RecordingAudience, RegistrationStatus, Role
 from ..registration.models import Registration
 from .models import Material, MaterialVersion
@@ -32,7 +32,7 @@ def may_manage(user, seminar: Seminar) -> bool:
     return user.has_role(Role.LECTURER) and user in seminar.lecturers
 
 
-def lecturer_seminars(session: Session, user) -> list[tuple[Seminar, int, int]]:
+def lecturer_seminars(session: DbSession, user) -> list[tuple[Seminar, int, int]]:
     """The lecturer's seminars with counts only: confirmed, and attended (no names)."""
     seminars = session.scalars(
         select(Seminar)
@@ -43,7 +43,7 @@ def lecturer_seminars(session: Session, user) -> list[tuple[Seminar, int, int]]:
     return [(seminar, *attendance_counts(session, seminar.id)) for seminar in seminars]
 
 
-def attendance_counts(session: Session, seminar_id: int) -> tuple[int, int]:
+def attendance_counts(session: DbSession, seminar_id: int) -> tuple[int, int]:
     """(confirmed, attended) of a seminar: the counts a lecturer sees."""
     seated, came = session.execute(
         registrations_with_attendance()
@@ -56,7 +56,7 @@ def attendance_counts(session: Session, seminar_id: int) -> tuple[int, int]:
     return seated, came
 
 
-def visible_materials(session: Session, seminar_id: int) -> list[Material]:
+def visible_materials(session: DbSession, seminar_id: int) -> list[Material]:
     return list(
         session.scalars(
             select(Material)
@@ -88,7 +88,7 @@ def may_see_seminar(seminar: Seminar, registration: Registration | None) -> bool
     return seminar.is_public
 
 
-def in_audience(session: Session, audience: str, registration: Registration | None) -> bool:
+def in_audience(session: DbSession, audience: str, registration: Registration | None) -> bool:
     """The second question, asked only of a visitor who may see the seminar.
 
     Materials and recordings share the audiences; only a recording can be for absentees.
@@ -105,7 +105,7 @@ def in_audience(session: Session, audience: str, registration: Registration | No
 
 
 def access(
-    session: Session,
+    session: DbSession,
     seminar: Seminar,
     audience: str,
     registration: Registration | None,
@@ -122,22 +122,22 @@ def access(
 
 
 def material_access(
-    session: Session, material: Material, registration: Registration | None, now: datetime
+    session: DbSession, material: Material, registration: Registration | None, now: datetime
 ) -> Access:
     if material.deleted_at is not None:
         return Access.HIDDEN
     available = material.visible_from is None or now >= material.visible_from
-    seminar = session.get(Seminar, material.seminar_id)
+    seminar = session.get_one(Seminar, material.seminar_id)
     return access(session, seminar, material.audience, registration, available=available)
 
 
 def may_download(
-    session: Session, material: Material, registration: Registration | None, now: datetime
+    session: DbSession, material: Material, registration: Registration | None, now: datetime
 ) -> bool:
     return material_access(session, material, registration, now) is Access.OPEN
 
 
-def materials_for(session: Session, registration: Registration, now: datetime) -> list[Material]:
+def materials_for(session: DbSession, registration: Registration, now: datetime) -> list[Material]:
     """What this registration's management link may download, for its page."""
     return [
         material
@@ -146,7 +146,7 @@ def materials_for(session: Session, registration: Registration, now: datetime) -
     ]
 
 
-def add_version(session: Session, material: Material, upload: CheckedUpload, *, by) -> None:
+def add_version(session: DbSession, material: Material, upload: CheckedUpload, *, by) -> None:
     key = storage().save(upload.data)
     number = (material.versions[0].number + 1) if material.versions else 1
     material.versions.insert(
@@ -163,7 +163,7 @@ def add_version(session: Session, material: Material, upload: CheckedUpload, *, 
 
 
 def add_material(
-    session: Session,
+    session: DbSession,
     seminar: Seminar,
     title: str,
     audience: Audience,
@@ -189,7 +189,7 @@ def add_material(
     return material
 
 
-def replace(session: Session, material: Material, upload: CheckedUpload, *, by) -> None:
+def replace(session: DbSession, material: Material, upload: CheckedUpload, *, by) -> None:
     add_version(session, material, upload, by=by)
     record(
         session,
@@ -201,6 +201,6 @@ def replace(session: Session, material: Material, upload: CheckedUpload, *, by) 
     )
 
 
-def delete(session: Session, material: Material, *, by, now: datetime) -> None:
+def delete(session: DbSession, material: Material, *, by, now: datetime) -> None:
     material.deleted_at = now
     record(session, "material.deleted", "material", material.id, actor=by)

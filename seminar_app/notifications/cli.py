@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..domain import OutboxStatus
 from ..extensions import db
 from .models import OutboxMessage
 from .services import deliver_due
@@ -55,9 +56,13 @@ def send_command(loop: bool, interval: float) -> None:
 @outbox_cli.command("status")
 @with_appcontext
 def status_command() -> None:
-    rows = db.session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    ).all()
+    rows = (
+        db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        .tuples()
+        .all()
+    )
     counts = dict(rows)
-    for status in ("pending", "sent", "failed"):
+    for status in OutboxStatus:
         click.echo(f"{status}: {counts.get(status, 0)}")

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import Coded, UTCDateTime, enum_check
 from ..domain import OutboxFailure, OutboxStatus
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         enum_check("status", OutboxStatus),

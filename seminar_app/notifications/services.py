@@ -24,9 +24,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
-from ..database import begin_write
+from ..database import DbSession, begin_write
 from ..domain import OutboxFailure, OutboxStatus
 from ..i18n import current_language
 from ..text import deliverable_address
@@ -36,7 +35,7 @@ from .models import OutboxMessage
 #: Longest wait between two attempts; an outage delays mail, it never drops it.
 MAX_BACKOFF = timedelta(hours=1)
 
-Renderer = Callable[[Session, OutboxMessage], EmailMessage]
+Renderer = Callable[[DbSession, OutboxMessage], EmailMessage]
 
 
 class Withdrawn(Exception):
@@ -98,7 +97,7 @@ def compose(recipient: str, subject: str, text: str, html: str | None = None) ->
 
 
 def queue(
-    session: Session,
+    session: DbSession,
     kind: str,
     recipient: str,
     payload: dict[str, Any] | None = None,
@@ -115,7 +114,7 @@ def queue(
     return row
 
 
-def render(session: Session, row: OutboxMessage) -> bytes:
+def render(session: DbSession, row: OutboxMessage) -> bytes:
     """The message of a row, rendered in the recipient's language on first need."""
     if row.message is None:
         with force_locale(row.payload.get("language", "ja")):
@@ -226,7 +225,7 @@ class DeliveryReport:
     withdrawn: int = 0
 
 
-def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
+def _claim_next(session: DbSession, now: datetime) -> OutboxMessage | None:
     """Lock one due message so that no other sender takes it at the same time."""
     query = (
         select(OutboxMessage)
@@ -245,7 +244,7 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
-def _database_reachable(session: Session) -> bool:
+def _database_reachable(session: DbSession) -> bool:
     """After a renderer failed: was it the database going away (try later) or the message?
     Ends the session's transaction either way."""
     try:
@@ -263,7 +262,7 @@ def _give_up(row: OutboxMessage, failure: OutboxFailure, error: str) -> None:
     row.last_error = error[:2000]
 
 
-def _still_pending(session: Session, message_id: int) -> OutboxMessage | None:
+def _still_pending(session: DbSession, message_id: int) -> OutboxMessage | None:
     row = session.get(OutboxMessage, message_id)
     if row is None or row.status != OutboxStatus.PENDING:
         session.rollback()  # erased, or withdrawn, while it was in hand
@@ -271,7 +270,7 @@ def _still_pending(session: Session, message_id: int) -> OutboxMessage | None:
     return row
 
 
-def _prepare(session: Session, message_id: int) -> tuple[str, bytes] | OutboxFailure | None:
+def _prepare(session: DbSession, message_id: int) -> tuple[str, bytes] | OutboxFailure | None:
     """(envelope recipient, message) of a claimed message, rendered and kept on first need;
     or the failure it was given up with; None when it is gone or no longer pending.
 
@@ -312,7 +311,7 @@ def _prepare(session: Session, message_id: int) -> tuple[str, bytes] | OutboxFai
 
 
 def deliver_due(
-    session: Session, *, limit: int = 100, transport: Transport | None = None
+    session: DbSession, *, limit: int = 100, transport: Transport | None = None
 ) -> DeliveryReport:
     """Send due messages; passing failures wait and are tried again, a message's own fault
     fails that message, and the sender goes on with the next.
@@ -375,7 +374,7 @@ def deliver_due(
 
 
 def _finish(
-    session: Session,
+    session: DbSession,
     message_id: int,
     *,
     error: Exception | None = None,
@@ -397,7 +396,8 @@ def _finish(
         )
     else:  # 4xx (greylisting, a full queue) or a dropped connection: try later
         row.last_error = _describe(error)
-        row.next_attempt_at = retry_at
+        if retry_at is not None:  # else the lease of the claim decides when
+            row.next_attempt_at = retry_at
     session.commit()
 
 
@@ -405,7 +405,7 @@ def _finish(
 UNDELIVERED_SHOWN_FOR = timedelta(days=30)
 
 
-def undelivered(session: Session, now: datetime, *, limit: int = 50) -> list[OutboxMessage]:
+def undelivered(session: DbSession, now: datetime, *, limit: int = 50) -> list[OutboxMessage]:
     """Mails given up on lately for a fault (not withdrawn ones), newest first, with their
     reason: an organizer reaches the person another way, or has the address corrected."""
     return list(

@@ -23,8 +23,18 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import String, cast, delete, exists, func, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from ..announcements.models import Unsubscribe
 from ..attendance.models import CheckIn, OnlineAttendance
@@ -33,6 +43,7 @@ from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..certificates.models import Certificate
 from ..consultations.models import Consultation
+from ..database import DbSession, rows_changed
 from ..notifications.models import OutboxMessage
 from ..registration.details import parse_details
 from ..registration.models import CalendarFeed, Registration
@@ -122,7 +133,7 @@ def cutoff_of(fiscal_year: int) -> datetime:
 # --- anonymising --------------------------------------------------------------------------
 
 
-def _scrub_survey_answers(session: Session, registration_ids: list[int]) -> int:
+def _scrub_survey_answers(session: DbSession, registration_ids: list[int]) -> int:
     """Remove written answers (keep ratings and choices) and the consent to be named."""
     changed = 0
     rows = session.execute(
@@ -142,7 +153,7 @@ def _scrub_survey_answers(session: Session, registration_ids: list[int]) -> int:
 
 
 def _anonymise_batch(
-    session: Session, rows: list[tuple[int, str, str]], *, outbox_before: datetime | None
+    session: DbSession, rows: list[tuple[int, str, str]], *, outbox_before: datetime | None
 ) -> dict[str, int]:
     """Anonymise registrations (id, email, email_key) and what hangs on their address."""
     ids = [row[0] for row in rows]
@@ -153,21 +164,22 @@ def _anonymise_batch(
     about_these = (AuditEvent.subject_type == "registration") & AuditEvent.subject_id.in_(
         [str(i) for i in ids]
     )
-    scope = about_these
+    scope: ColumnElement[bool] = about_these
     if outbox_before is not None:
         scope = or_(about_these, AuditEvent.at < outbox_before)
-    counts["audit_labels"] = session.execute(
+    counts["audit_labels"] = rows_changed(
+        session,
         update(AuditEvent)
         .where(AuditEvent.actor_id.is_(None), AuditEvent.actor_label.in_(emails), scope)
         .values(actor_label="participant")
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     outbox = delete(OutboxMessage).where(func.lower(OutboxMessage.recipient).in_(keys))
     if outbox_before is not None:
         outbox = outbox.where(OutboxMessage.created_at < outbox_before)
-    counts["outbox_messages"] = session.execute(
-        outbox.execution_options(synchronize_session=False)
-    ).rowcount
+    counts["outbox_messages"] = rows_changed(
+        session, outbox.execution_options(synchronize_session=False)
+    )
     purged = _purged_email_column()
     # Certificates keep the name they were issued to, so it must go with the registration's.
     session.execute(
@@ -176,7 +188,8 @@ def _anonymise_batch(
         .values(name=None, organization=None)
         .execution_options(synchronize_session=False)
     )
-    counts["registrations"] = session.execute(
+    counts["registrations"] = rows_changed(
+        session,
         update(Registration)
         .where(Registration.id.in_(ids))
         .values(
@@ -192,8 +205,8 @@ def _anonymise_batch(
             question=None,
             announcements_opt_in=False,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     # The secrets of their links go with the data: an old link or ticket opens nothing.
     session.execute(
         update(Registration),
@@ -210,12 +223,12 @@ def _anonymise_batch(
     return counts
 
 
-def _delete_orphan_feeds(session: Session) -> int:
+def _delete_orphan_feeds(session: DbSession) -> int:
     """Calendar feeds of addresses that no registration holds any more."""
     orphan = ~exists().where(Registration.email_key == CalendarFeed.email_key)
-    return session.execute(
-        delete(CalendarFeed).where(orphan).execution_options(synchronize_session=False)
-    ).rowcount
+    return rows_changed(
+        session, delete(CalendarFeed).where(orphan).execution_options(synchronize_session=False)
+    )
 
 
 def _add(result: PurgeResult, counts: dict[str, int]) -> None:
@@ -223,7 +236,9 @@ def _add(result: PurgeResult, counts: dict[str, int]) -> None:
         setattr(result, name, getattr(result, name) + value)
 
 
-def purge_before(session: Session, fiscal_year: int, now: datetime, by: Any = None) -> PurgeResult:
+def purge_before(
+    session: DbSession, fiscal_year: int, now: datetime, by: Any = None
+) -> PurgeResult:
     """Anonymise the personal data of seminars that started before 1 April of `fiscal_year`
     (JST) and the notes of consultations held before that day. Refuses the current or a
     future fiscal year. Idempotent: a second run finds nothing and records nothing.
@@ -250,15 +265,16 @@ def purge_before(session: Session, fiscal_year: int, now: datetime, by: Any = No
         last_id = rows[-1][0]
         result.registration_ids.extend(row[0] for row in rows)
         _add(result, _anonymise_batch(session, [tuple(r) for r in rows], outbox_before=cutoff))
-    result.consultations = session.execute(
+    result.consultations = rows_changed(
+        session,
         update(Consultation)
         .where(
             Consultation.held_on < fiscal_year_dates(fiscal_year)[0],
             Consultation.notes.is_not(None),
         )
         .values(notes=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     result.calendar_feeds = _delete_orphan_feeds(session)
     session.expire_all()
     if result.changed:
@@ -275,7 +291,7 @@ def purge_before(session: Session, fiscal_year: int, now: datetime, by: Any = No
     return result
 
 
-def preview_purge(session: Session, fiscal_year: int, now: datetime) -> PurgeResult:
+def preview_purge(session: DbSession, fiscal_year: int, now: datetime) -> PurgeResult:
     """What purge_before would change, without changing it (run in a rolled-back savepoint)."""
     nested = session.begin_nested()
     try:
@@ -293,7 +309,7 @@ def email_key_of(raw: str | None) -> str:
     return normalize_email(raw)
 
 
-def registrations_of(session: Session, email_key: str) -> list[Registration]:
+def registrations_of(session: DbSession, email_key: str) -> list[Registration]:
     return list(
         session.scalars(
             select(Registration)
@@ -304,7 +320,7 @@ def registrations_of(session: Session, email_key: str) -> list[Registration]:
     )
 
 
-def holdings(session: Session, email_key: str) -> dict[str, Any]:
+def holdings(session: DbSession, email_key: str) -> dict[str, Any]:
     """Everything held about one address: registrations with what hangs on them, the
     calendar feed, the unsubscribe, and the mails sent to it."""
     registrations = registrations_of(session, email_key)
@@ -443,7 +459,7 @@ def export_data(held: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def record_viewed(session: Session, email_key: str, held: dict[str, Any], *, by: Any) -> None:
+def record_viewed(session: DbSession, email_key: str, held: dict[str, Any], *, by: Any) -> None:
     record(
         session,
         "privacy.viewed",
@@ -454,7 +470,7 @@ def record_viewed(session: Session, email_key: str, held: dict[str, Any], *, by:
     )
 
 
-def record_exported(session: Session, email_key: str, held: dict[str, Any], *, by: Any) -> None:
+def record_exported(session: DbSession, email_key: str, held: dict[str, Any], *, by: Any) -> None:
     record(
         session,
         "privacy.exported",
@@ -466,7 +482,7 @@ def record_exported(session: Session, email_key: str, held: dict[str, Any], *, b
 
 
 def correct(
-    session: Session, registration: Registration, data: dict[str, Any], *, by: Any
+    session: DbSession, registration: Registration, data: dict[str, Any], *, by: Any
 ) -> tuple[list[str], dict[str, str]]:
     """Correct the personal fields of one registration on the person's request.
 
@@ -479,7 +495,7 @@ def correct(
     }
     submitted = {name: data.get(name) or "" for name in CORRECTABLE}
     details, errors = parse_details({**current, **submitted})
-    if errors:
+    if details is None:
         return [], errors
     old_key = registration.email_key
     new_key = details.email_key
@@ -515,7 +531,7 @@ def correct(
     return changed, {}
 
 
-def upcoming_registrations(session: Session, email_key: str, now: datetime) -> list[Registration]:
+def upcoming_registrations(session: DbSession, email_key: str, now: datetime) -> list[Registration]:
     """Active registrations of seminars not yet over: they must be cancelled before erasing."""
     return list(
         session.scalars(
@@ -530,7 +546,7 @@ def upcoming_registrations(session: Session, email_key: str, now: datetime) -> l
     )
 
 
-def erase(session: Session, email_key: str, now: datetime, *, by: Any) -> PurgeResult:
+def erase(session: DbSession, email_key: str, now: datetime, *, by: Any) -> PurgeResult:
     """Delete what is held about one address, on their request (削除): their registrations
     are anonymised as by the yearly purge (the figures stay), their written survey answers,
     mails and calendar feed are removed. The unsubscribe row is kept (see the module).
@@ -550,16 +566,18 @@ def erase(session: Session, email_key: str, now: datetime, *, by: Any) -> PurgeR
         result.registration_ids.extend(row[0] for row in batch)
         _add(result, _anonymise_batch(session, batch, outbox_before=None))
     # Mails to the address that no registration row named (a resend to a corrected one).
-    result.outbox_messages += session.execute(
+    result.outbox_messages += rows_changed(
+        session,
         delete(OutboxMessage)
         .where(func.lower(OutboxMessage.recipient) == email_key)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    result.calendar_feeds = session.execute(
+        .execution_options(synchronize_session=False),
+    )
+    result.calendar_feeds = rows_changed(
+        session,
         delete(CalendarFeed)
         .where(CalendarFeed.email_key == email_key)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     session.expire_all()
     record(
         session,
@@ -576,7 +594,7 @@ def erase(session: Session, email_key: str, now: datetime, *, by: Any) -> PurgeR
 # --- privacy-notice versions ------------------------------------------------------------------
 
 
-def notice_versions(session: Session) -> list[dict[str, Any]]:
+def notice_versions(session: DbSession) -> list[dict[str, Any]]:
     """Each notice version registrations agreed to: how many, first and last agreement."""
     rows = session.execute(
         select(

@@ -177,6 +177,8 @@ def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, d
         errors["announcements_opt_in"] = _("Answer yes or no.")
     if errors:
         return None, errors
+    # A required field is missing only with its message in `errors`.
+    assert name and email and prefecture and attribute and locale
     return ParticipantDetails(
         name=name,
         name_kana=kana or "",

@@ -77,6 +77,13 @@ class DetailsForm(FlaskForm):
                 field.errors = [*field.errors, message]
         return valid and not errors
 
+    @property
+    def valid_details(self) -> ParticipantDetails:
+        """The checked details, once validate() has passed."""
+        if self.details is None:
+            raise RuntimeError("the form has not been validated, or it has errors")
+        return self.details
+
 
 class RegistrationForm(DetailsForm):
     privacy_notice_agreed = BooleanField(
@@ -89,7 +96,8 @@ class RegistrationForm(DetailsForm):
 class EditDetailsForm(DetailsForm):
     """The person corrects their details; the e-mail identifies them and stays as it is."""
 
-    email = None
+    # WTForms drops an inherited field set to None; its stubs type the field only.
+    email = None  # type: ignore[assignment]
     submit = SubmitField(_l("Save the changes"))
 
 

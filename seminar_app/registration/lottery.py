@@ -20,14 +20,15 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..audit.models import AuditEvent
 from ..audit.services import record
+from ..catalogue.lifecycle import find_and_lock_seminar
+from ..database import DbSession
 from ..domain import Admission, Attribute, RegistrationStatus, SeminarStatus
 from ..i18n import format_moment
 from .models import Registration
-from .services import lock_seminar, queue_for, seats_taken
+from .services import queue_for, seats_taken
 
 #: Seeds are whole numbers from 0 below this bound (63 bits: an SQL BIGINT, exact in JSON
 #: for any reader that keeps integers).
@@ -123,7 +124,7 @@ def refusal(code: str, seminar) -> LotteryError:
 
 
 def draw(
-    session: Session,
+    session: DbSession,
     seminar_id: int,
     *,
     seed: int | None = None,
@@ -135,7 +136,7 @@ def draw(
         raise LotteryError(
             "seed", _("The seed must be a whole number from 0 to %(max)d.", max=SEED_LIMIT - 1)
         )
-    seminar = lock_seminar(session, seminar_id)
+    seminar = find_and_lock_seminar(session, seminar_id)
     if seminar is None:
         raise LotteryError("not-found", _("No seminar has this id."))
     refused = draw_state(seminar, now)
@@ -212,7 +213,7 @@ def draw(
     )
 
 
-def last_draw(session: Session, seminar_id: int) -> AuditEvent | None:
+def last_draw(session: DbSession, seminar_id: int) -> AuditEvent | None:
     """The audit record of the seminar's draw (seed, counts), if it was drawn."""
     return session.scalar(
         select(AuditEvent)

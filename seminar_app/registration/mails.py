@@ -7,8 +7,8 @@ from email.utils import make_msgid
 
 from flask import render_template
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
+from ..database import DbSession
 from ..domain import RegistrationStatus
 from ..i18n import format_moment, format_when
 from ..notifications import calendar
@@ -105,8 +105,8 @@ def _method_for(row: OutboxMessage) -> str | None:
     return INVITES.get(row.kind)
 
 
-def _render_registration_mail(session: Session, row: OutboxMessage) -> EmailMessage:
-    registration = session.get(Registration, row.payload["registration_id"])
+def _render_registration_mail(session: DbSession, row: OutboxMessage) -> EmailMessage:
+    registration = session.get_one(Registration, row.payload["registration_id"])
     seminar = registration.seminar
     language = row.payload.get("language", "ja")
     context = {
@@ -145,7 +145,9 @@ def _render_registration_mail(session: Session, row: OutboxMessage) -> EmailMess
     if with_ticket:
         # The QR code as a PNG referenced by Content-ID: mail clients show neither SVG
         # nor data: URIs.
-        message.get_body(("html",)).add_related(
+        html = message.get_body(("html",))
+        assert html is not None  # compose() writes every mail with an HTML part
+        html.add_related(
             qr_png(registration.ticket_code),
             "image",
             "png",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship,
 from ..catalogue.models import Seminar
 from ..database import Coded, TimestampMixin, UTCDateTime, codes_check, enum_check
 from ..domain import Attribute, EmployeeBand, HeardFrom, RegistrationSource, RegistrationStatus
-from ..extensions import db
+from ..extensions import Model
 from ..reference import INDUSTRIES, PREFECTURES
 from ..text import organization_key
 from ..timeutil import utcnow
@@ -30,7 +31,7 @@ from ..timeutil import utcnow
 _ACTIVE = "status IN ('confirmed', 'waitlisted', 'applied')"
 
 
-class Registration(TimestampMixin, db.Model):
+class Registration(TimestampMixin, Model):
     __tablename__ = "registrations"
     __table_args__ = (
         enum_check("status", RegistrationStatus),
@@ -114,7 +115,10 @@ class Registration(TimestampMixin, db.Model):
     seminar: Mapped[Seminar] = relationship()
 
     #: Place in the waitlist when the registration was made; set by register(), not stored.
-    position_when_registered = None
+    if TYPE_CHECKING:
+        position_when_registered: int | None = None
+    else:  # unannotated, so that the mapper makes no column of it
+        position_when_registered = None
 
     @validates("organization")
     def _keep_organization_key(self, _name: str, value: str | None) -> str | None:
@@ -133,7 +137,7 @@ class Registration(TimestampMixin, db.Model):
         return f"<Registration {self.id} {self.status} seminar={self.seminar_id}>"
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     """The secret address of one participant's calendar of their registrations."""
 
     __tablename__ = "calendar_feeds"

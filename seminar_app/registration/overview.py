@@ -18,8 +18,9 @@ from flask import (
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
+from ..database import DbSession
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..notifications.services import compose, queue, renderer
@@ -52,7 +53,7 @@ def email_key_from(token: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def registrations_of(session: Session, email_key: str) -> list[Registration]:
+def registrations_of(session: DbSession, email_key: str) -> list[Registration]:
     return list(
         session.scalars(
             select(Registration)
@@ -64,7 +65,7 @@ def registrations_of(session: Session, email_key: str) -> list[Registration]:
 
 
 @renderer("participant.overview")
-def render_overview(session: Session, row) -> EmailMessage:
+def render_overview(session: DbSession, row) -> EmailMessage:
     link = absolute_url("overview.show", token=overview_token(row.payload["email_key"]))
     body = render_template("registration/mail/overview.txt", link=link)
     return compose(row.recipient, _("Your seminar registrations"), body)

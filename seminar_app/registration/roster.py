@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
 
+from ..database import DbSession
 from ..domain import RegistrationStatus, label
 from ..reference import INDUSTRIES, PREFECTURES, reference_name
 from ..text import normalize_text
@@ -57,7 +57,7 @@ def export_header() -> list[str]:
     ]
 
 
-def export_rows(session: Session, seminar_id: int, language: str) -> list[list[object]]:
+def export_rows(session: DbSession, seminar_id: int, language: str) -> list[list[object]]:
     rows = []
     positions = waitlist_positions(session, seminar_id)  # in drawn order after a lottery
     for registration in session.scalars(roster_query(seminar_id)):

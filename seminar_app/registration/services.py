@@ -13,15 +13,14 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import Session
 
 from ..audit.services import PARTICIPANT, record
 from ..catalogue import lifecycle
-from ..catalogue.lifecycle import lock_seminar
+from ..catalogue.lifecycle import find_and_lock_seminar, lock_seminar
 from ..catalogue.models import Seminar
 from ..catalogue.services import RegistrationState, registration_state
 from ..codes import TICKET
-from ..database import begin_write, insert_unless_present
+from ..database import DbSession, begin_write, insert_unless_present, rows_changed
 from ..domain import Admission, RegistrationStatus, SeminarStatus
 from ..notifications.services import queue
 from ..timeutil import utcnow
@@ -60,12 +59,12 @@ def new_ticket_code() -> str:
     return TICKET.new()
 
 
-def by_manage_token(session: Session, token: str) -> Registration | None:
+def by_manage_token(session: DbSession, token: str) -> Registration | None:
     """The registration behind a management link, or None."""
     return session.scalar(select(Registration).where(Registration.manage_token == token))
 
 
-def count_status(session: Session, seminar_id: int, status: RegistrationStatus) -> int:
+def count_status(session: DbSession, seminar_id: int, status: RegistrationStatus) -> int:
     return (
         session.scalar(
             select(func.count())
@@ -76,7 +75,7 @@ def count_status(session: Session, seminar_id: int, status: RegistrationStatus) 
     )
 
 
-def seats_taken(session: Session, seminar_id: int) -> int:
+def seats_taken(session: DbSession, seminar_id: int) -> int:
     return count_status(session, seminar_id, RegistrationStatus.CONFIRMED)
 
 
@@ -88,7 +87,7 @@ WAITLIST_ORDER = (
 )
 
 
-def waitlist_positions(session: Session, seminar_id: int) -> dict[int, int]:
+def waitlist_positions(session: DbSession, seminar_id: int) -> dict[int, int]:
     """Registration id → place in line, for a whole seminar in one query."""
     waiting = session.scalars(
         select(Registration.id)
@@ -115,7 +114,7 @@ def _in_line_up_to(registration: Registration):
     )
 
 
-def waitlist_position(session: Session, registration: Registration) -> int | None:
+def waitlist_position(session: DbSession, registration: Registration) -> int | None:
     """1 for the first in line; positions run without gaps as people leave the line."""
     if registration.status != RegistrationStatus.WAITLISTED:
         return None
@@ -138,7 +137,7 @@ _ACTIVE_STATUSES = (
 )
 
 
-def any_active(session: Session, seminar_id: int) -> bool:
+def any_active(session: DbSession, seminar_id: int) -> bool:
     """Whether anyone holds, waits for or applied for a seat of the seminar."""
     return (
         session.scalar(
@@ -153,7 +152,7 @@ def any_active(session: Session, seminar_id: int) -> bool:
     )
 
 
-def find_active(session: Session, seminar_id: int, email_key: str) -> Registration | None:
+def find_active(session: DbSession, seminar_id: int, email_key: str) -> Registration | None:
     return session.scalar(
         select(Registration).where(
             Registration.seminar_id == seminar_id,
@@ -168,7 +167,7 @@ def calendar_sequence(registration: Registration) -> int:
     return registration.seminar.calendar_sequence + registration.calendar_sequence
 
 
-def queue_for(session: Session, kind: str, registration: Registration, **payload) -> None:
+def queue_for(session: DbSession, kind: str, registration: Registration, **payload) -> None:
     queue(
         session,
         kind,
@@ -182,7 +181,7 @@ def queue_for(session: Session, kind: str, registration: Registration, **payload
     )
 
 
-def ensure_calendar_feed(session: Session, email_key: str) -> None:
+def ensure_calendar_feed(session: DbSession, email_key: str) -> None:
     """Give the address its private feed once; two registrations at once both succeed."""
     insert_unless_present(
         session,
@@ -194,7 +193,7 @@ def ensure_calendar_feed(session: Session, email_key: str) -> None:
     )
 
 
-def _tally(session: Session, seminar_id: int, email_key: str) -> tuple[int, int, int | None]:
+def _tally(session: DbSession, seminar_id: int, email_key: str) -> tuple[int, int, int | None]:
     """Confirmed seats, people waiting, and this address's active registration, in one query."""
     row = session.execute(
         select(
@@ -252,7 +251,7 @@ def new_registration(
 
 
 def register(
-    session: Session,
+    session: DbSession,
     seminar_id: int,
     details: ParticipantDetails,
     *,
@@ -267,7 +266,7 @@ def register(
     The seminar's lock is held from the first read to the commit, so the work inside it
     is kept to a few statements: one tally, then the inserts.
     """
-    seminar = lock_seminar(session, seminar_id)
+    seminar = find_and_lock_seminar(session, seminar_id)
     if seminar is None or not seminar.is_public:
         raise RegistrationError("not-found", _("This seminar is not open for registration."))
     taken, waiting, existing_id = _tally(session, seminar.id, details.email_key)
@@ -275,7 +274,7 @@ def register(
     if state in _REFUSALS:
         raise RegistrationError(state.value, _REFUSALS[state]())
     if existing_id is not None:
-        raise AlreadyRegistered(session.get(Registration, existing_id))
+        raise AlreadyRegistered(session.get_one(Registration, existing_id))
     if seminar.admission == Admission.LOTTERY:
         confirmed = False
         status, mail = RegistrationStatus.APPLIED, "registration.applied"
@@ -314,7 +313,7 @@ def promotion_cutoff(seminar: Seminar) -> datetime:
     return seminar.starts_at - timedelta(hours=seminar.waitlist_cutoff_hours)
 
 
-def _promote(session: Session, registration: Registration, now: datetime, how: str) -> None:
+def _promote(session: DbSession, registration: Registration, now: datetime, how: str) -> None:
     registration.status = RegistrationStatus.CONFIRMED
     registration.confirmed_at = now
     registration.calendar_sequence += 1
@@ -329,7 +328,7 @@ def _promote(session: Session, registration: Registration, now: datetime, how: s
     )
 
 
-def promote_waitlisted(session: Session, seminar: Seminar, now: datetime) -> list[Registration]:
+def promote_waitlisted(session: DbSession, seminar: Seminar, now: datetime) -> list[Registration]:
     """Fill free seats from the head of the waitlist, until the organizer's cut-off."""
     if seminar.status != SeminarStatus.PUBLISHED or now >= promotion_cutoff(seminar):
         return []
@@ -352,7 +351,7 @@ def promote_waitlisted(session: Session, seminar: Seminar, now: datetime) -> lis
     return promoted
 
 
-def promote_by_hand(session: Session, registration_id: int, now: datetime) -> Registration:
+def promote_by_hand(session: DbSession, registration_id: int, now: datetime) -> Registration:
     """An organizer confirms a waitlisted person (after the cut-off, for example)."""
     registration = session.get(Registration, registration_id)
     if registration is None:
@@ -368,7 +367,7 @@ def promote_by_hand(session: Session, registration_id: int, now: datetime) -> Re
 
 
 def cancel(
-    session: Session, registration_id: int, now: datetime, *, by_participant: bool
+    session: DbSession, registration_id: int, now: datetime, *, by_participant: bool
 ) -> Registration:
     """Cancel a registration; a freed seat goes to the first in the waitlist."""
     registration = session.get(Registration, registration_id)
@@ -406,7 +405,7 @@ def cancel(
 
 
 def update_details(
-    session: Session, registration: Registration, details: ParticipantDetails
+    session: DbSession, registration: Registration, details: ParticipantDetails
 ) -> list[str]:
     """A participant corrects their details; the address stays (it identifies them)."""
     changed = []
@@ -428,7 +427,7 @@ def update_details(
     return changed
 
 
-def send_link_again(session: Session, registration: Registration) -> None:
+def send_link_again(session: DbSession, registration: Registration) -> None:
     queue_for(session, "registration.link", registration)
     record(
         session,
@@ -444,7 +443,7 @@ CALENDAR_FIELDS = ("starts_at", "ends_at", "venue", "delivery", "meeting_url")
 
 
 def _active_registrations(
-    session: Session, seminar_id: int, statuses=(RegistrationStatus.CONFIRMED,)
+    session: DbSession, seminar_id: int, statuses=(RegistrationStatus.CONFIRMED,)
 ) -> list[Registration]:
     return list(
         session.scalars(
@@ -455,7 +454,7 @@ def _active_registrations(
     )
 
 
-def announce_change(session: Session, seminar: Seminar, changed: list[str]) -> int:
+def announce_change(session: DbSession, seminar: Seminar, changed: list[str]) -> int:
     """After a change of time or place: a calendar update with a higher SEQUENCE to each seat."""
     if not set(changed) & set(CALENDAR_FIELDS):
         return 0
@@ -466,7 +465,7 @@ def announce_change(session: Session, seminar: Seminar, changed: list[str]) -> i
     return len(registrations)
 
 
-def announce_cancellation(session: Session, seminar: Seminar) -> int:
+def announce_cancellation(session: DbSession, seminar: Seminar) -> int:
     """The seminar is cancelled: METHOD:CANCEL to every seat, a notice to the waitlist
     and to the lottery's applicants."""
     seminar.calendar_sequence += 1
@@ -482,7 +481,7 @@ def announce_cancellation(session: Session, seminar: Seminar) -> int:
 
 
 def message_registrants(
-    session: Session, seminar: Seminar, status: RegistrationStatus, subject: str, body: str
+    session: DbSession, seminar: Seminar, status: RegistrationStatus, subject: str, body: str
 ) -> int:
     """An organizer's message (a new venue, a broken link) to the seats or the waitlist."""
     registrations = _active_registrations(session, seminar.id, (status,))
@@ -498,7 +497,7 @@ def message_registrants(
     return len(registrations)
 
 
-def queue_reminders(session: Session, now: datetime, days_before: int) -> int:
+def queue_reminders(session: DbSession, now: datetime, days_before: int) -> int:
     """Queue one reminder per confirmed seat of seminars starting within `days_before` days.
 
     Each registration is claimed with a conditional UPDATE, so two runs at once (cron
@@ -524,17 +523,18 @@ def queue_reminders(session: Session, now: datetime, days_before: int) -> int:
     queued = 0
     for registration_id in candidates:
         begin_write(session)
-        claimed = session.execute(
+        claimed = rows_changed(
+            session,
             update(Registration)
             .where(
                 Registration.id == registration_id,
                 Registration.reminder_queued_at.is_(None),
                 Registration.status == RegistrationStatus.CONFIRMED,
             )
-            .values(reminder_queued_at=now)
-        ).rowcount
+            .values(reminder_queued_at=now),
+        )
         if claimed == 1:
-            registration = session.get(Registration, registration_id)
+            registration = session.get_one(Registration, registration_id)
             queue_for(session, "registration.reminder", registration)
             queued += 1
         session.commit()

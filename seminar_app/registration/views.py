@@ -56,13 +56,13 @@ def register(slug: str):
             registration = services.register(
                 db.session,
                 seminar_id,
-                form.details,
+                form.valid_details,
                 now=now,
                 privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
             )
         except services.AlreadyRegistered as exc:
             db.session.rollback()
-            resend.email.data = form.details.email
+            resend.email.data = form.valid_details.email
             return render_template(
                 "registration/register.html",
                 seminar=seminar,
@@ -140,7 +140,7 @@ def edit(token: str):
         obj=registration, language=registration.locale, fixed_email=registration.email
     )
     if form.validate_on_submit():
-        services.update_details(db.session, registration, form.details)
+        services.update_details(db.session, registration, form.valid_details)
         db.session.commit()
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("registration.manage", token=token), 303)

@@ -6,8 +6,8 @@ from email.message import EmailMessage
 
 from flask import render_template
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
+from ..database import DbSession
 from ..i18n import format_moment, format_when
 from ..notifications.models import OutboxMessage
 from ..notifications.services import compose, renderer
@@ -21,9 +21,9 @@ def survey_url(registration: Registration) -> str:
 
 
 @renderer("survey.invitation")
-def render_invitation(session: Session, row: OutboxMessage) -> EmailMessage:
-    registration = session.get(Registration, row.payload["registration_id"])
-    survey = session.get(Survey, row.payload["survey_id"])
+def render_invitation(session: DbSession, row: OutboxMessage) -> EmailMessage:
+    registration = session.get_one(Registration, row.payload["registration_id"])
+    survey = session.get_one(Survey, row.payload["survey_id"])
     seminar = registration.seminar
     language = row.payload.get("language", "ja")
     context = {

@@ -9,10 +9,10 @@ from sqlalchemy import JSON, Boolean, ForeignKey, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import TimestampMixin, UTCDateTime
-from ..extensions import db
+from ..extensions import Model
 
 
-class Survey(TimestampMixin, db.Model):
+class Survey(TimestampMixin, Model):
     __tablename__ = "surveys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,7 +29,7 @@ class Survey(TimestampMixin, db.Model):
     seminar = relationship("Seminar")
 
 
-class SurveyAnswer(TimestampMixin, db.Model):
+class SurveyAnswer(TimestampMixin, Model):
     __tablename__ = "survey_answers"
     __table_args__ = (UniqueConstraint("survey_id", "registration_id"),)
 

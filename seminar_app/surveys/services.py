@@ -14,13 +14,12 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from ..attendance.attended import attended, attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..consultations.models import STEPS
-from ..database import begin_write
+from ..database import DbSession, begin_write, rows_changed
 from ..domain import SeminarStatus
 from ..notifications.services import queue
 from ..registration.models import Registration
@@ -127,12 +126,12 @@ def choice_label(question: dict[str, Any], value: str, language: str) -> str:
     return value
 
 
-def survey_for_seminar(session: Session, seminar_id: int) -> Survey | None:
+def survey_for_seminar(session: DbSession, seminar_id: int) -> Survey | None:
     return session.scalar(select(Survey).where(Survey.seminar_id == seminar_id))
 
 
 def create_survey(
-    session: Session,
+    session: DbSession,
     seminar: Seminar,
     questions: list[dict[str, Any]] | None = None,
     closes_at: datetime | None = None,
@@ -157,7 +156,7 @@ def create_survey(
     return survey
 
 
-def set_closing(session: Session, survey: Survey, closes_at: datetime | None, *, by: Any) -> None:
+def set_closing(session: DbSession, survey: Survey, closes_at: datetime | None, *, by: Any) -> None:
     """Answers are taken until `closes_at` (None: no end); never before the seminar ends."""
     if closes_at is not None and closes_at <= survey.seminar.ends_at:
         raise SurveyError("closes-early", _("The survey must close after the seminar ends."))
@@ -192,7 +191,7 @@ class QuestionError(ValueError):
         self.problems = problems
 
 
-def has_answers(session: Session, survey: Survey) -> bool:
+def has_answers(session: DbSession, survey: Survey) -> bool:
     return bool(
         session.scalar(
             select(func.count(SurveyAnswer.id)).where(SurveyAnswer.survey_id == survey.id)
@@ -207,7 +206,7 @@ def editing_refusal() -> str:
     )
 
 
-def _lock_for_editing(session: Session, survey: Survey) -> list[dict[str, Any]]:
+def _lock_for_editing(session: DbSession, survey: Survey) -> list[dict[str, Any]]:
     """Lock the survey row (as submit_answer does), re-read it, refuse once answered.
 
     Returns the current questions; the caller assigns a new list to survey.questions.
@@ -261,7 +260,7 @@ def _new_key(questions: list[dict[str, Any]]) -> str:
     return f"q{max(numbers, default=0) + 1}"
 
 
-def add_question(session: Session, survey: Survey, spec: dict[str, Any], *, by: Any) -> dict:
+def add_question(session: DbSession, survey: Survey, spec: dict[str, Any], *, by: Any) -> dict:
     """Append a question built from `spec` {type, label, label_en, choices, required}.
 
     `choices` (one per line, or a list of lines) counts for single and multiple choice only.
@@ -316,7 +315,7 @@ def _position(questions: list[dict[str, Any]], key: str) -> int:
     raise QuestionError({"question": _("This question is no longer in the survey.")})
 
 
-def remove_question(session: Session, survey: Survey, key: str, *, by: Any) -> None:
+def remove_question(session: DbSession, survey: Survey, key: str, *, by: Any) -> None:
     """Take a question out of the survey; the last one stays."""
     questions = _lock_for_editing(session, survey)
     index = _position(questions, key)
@@ -334,7 +333,7 @@ def remove_question(session: Session, survey: Survey, key: str, *, by: Any) -> N
     )
 
 
-def move_question(session: Session, survey: Survey, key: str, direction: str, *, by: Any) -> None:
+def move_question(session: DbSession, survey: Survey, key: str, direction: str, *, by: Any) -> None:
     """Swap a question with the one before ("up") or after ("down") it."""
     if direction not in ("up", "down"):
         raise QuestionError({"direction": _("Move a question up or down.")})
@@ -422,7 +421,9 @@ def validate_answers(survey: Survey, data: dict[str, Any]) -> tuple[dict[str, An
     return answers, errors
 
 
-def answer_of(session: Session, survey: Survey, registration: Registration) -> SurveyAnswer | None:
+def answer_of(
+    session: DbSession, survey: Survey, registration: Registration
+) -> SurveyAnswer | None:
     return session.scalar(
         select(SurveyAnswer).where(
             SurveyAnswer.survey_id == survey.id, SurveyAnswer.registration_id == registration.id
@@ -431,7 +432,7 @@ def answer_of(session: Session, survey: Survey, registration: Registration) -> S
 
 
 def check_may_answer(
-    session: Session, survey: Survey, registration: Registration, now: datetime
+    session: DbSession, survey: Survey, registration: Registration, now: datetime
 ) -> None:
     """Raise SurveyError unless this registration may answer this survey now."""
     seminar = survey.seminar
@@ -448,7 +449,7 @@ def check_may_answer(
 
 
 def submit_answer(
-    session: Session,
+    session: DbSession,
     survey: Survey,
     registration: Registration,
     answers: dict[str, Any],
@@ -487,7 +488,7 @@ def submit_answer(
     return answer
 
 
-def queue_invitations(session: Session, now: datetime) -> int:
+def queue_invitations(session: DbSession, now: datetime) -> int:
     """Queue one "survey.invitation" per attendee of each ended seminar; each survey once.
 
     A survey is claimed by setting invitations_queued_at where it is still empty, so two
@@ -507,15 +508,16 @@ def queue_invitations(session: Session, now: datetime) -> int:
     ).all()
     queued = 0
     for survey_id in due:
-        claimed = session.execute(
+        claimed = rows_changed(
+            session,
             update(Survey)
             .where(Survey.id == survey_id, Survey.invitations_queued_at.is_(None))
             .values(invitations_queued_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         if not claimed:
             continue
-        survey = session.get(Survey, survey_id)
+        survey = session.get_one(Survey, survey_id)
         session.refresh(survey)
         attendees = session.scalars(
             registrations_with_attendance()
@@ -542,7 +544,7 @@ def queue_invitations(session: Session, now: datetime) -> int:
     return queued
 
 
-def _answers(session: Session, survey: Survey) -> list[SurveyAnswer]:
+def _answers(session: DbSession, survey: Survey) -> list[SurveyAnswer]:
     return list(
         session.scalars(
             select(SurveyAnswer)
@@ -552,7 +554,7 @@ def _answers(session: Session, survey: Survey) -> list[SurveyAnswer]:
     )
 
 
-def results(session: Session, survey: Survey) -> dict[str, Any]:
+def results(session: DbSession, survey: Survey) -> dict[str, Any]:
     """One seminar's results: per rating its average and distribution, per choice its counts,
     the comments of text questions. A seminar's answers are few: they are summed here."""
     rows = _answers(session, survey)
@@ -580,7 +582,7 @@ def results(session: Session, survey: Survey) -> dict[str, Any]:
 
 
 def export_rows(
-    session: Session, survey: Survey, language: str = "ja"
+    session: DbSession, survey: Survey, language: str = "ja"
 ) -> tuple[list[str], list[list[object]]]:
     """(header, rows) of every answer; name and organization only where the person agreed."""
     header = [_("No."), _("Answered (JST)"), _("Name"), _("Organization")]

@@ -8,11 +8,11 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, LargeBinary, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...database import UTCDateTime
-from ...extensions import db
+from ...extensions import Model
 from ...timeutil import utcnow
 
 
-class AuthenticatorApp(db.Model):
+class AuthenticatorApp(Model):
     """The TOTP secret (RFC 6238) an authenticator app shares with the account; one per user."""
 
     __tablename__ = "authenticator_apps"
@@ -36,7 +36,7 @@ class AuthenticatorApp(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """One of ten single-use codes for a lost phone or key; only its hash is kept."""
 
     __tablename__ = "recovery_codes"
@@ -50,7 +50,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Passkey(db.Model):
+class Passkey(Model):
     """A WebAuthn credential: a platform passkey or a security key, named by its owner."""
 
     __tablename__ = "passkeys"

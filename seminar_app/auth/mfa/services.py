@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -42,6 +41,7 @@ from webauthn.helpers.structs import (
 
 from ...audit.services import record
 from ...codes import ReadableCode
+from ...database import DbSession, rows_changed
 from ...domain import Role, SessionEnd
 from ...text import normalize_text
 from ...timeutil import utcnow
@@ -95,7 +95,7 @@ def second_factor_required(user: User) -> bool:
     )
 
 
-def confirmed_app(session: Session, user: User) -> AuthenticatorApp | None:
+def confirmed_app(session: DbSession, user: User) -> AuthenticatorApp | None:
     return session.scalar(
         select(AuthenticatorApp).where(
             AuthenticatorApp.user_id == user.id, AuthenticatorApp.confirmed_at.is_not(None)
@@ -103,21 +103,21 @@ def confirmed_app(session: Session, user: User) -> AuthenticatorApp | None:
     )
 
 
-def passkeys_of(session: Session, user: User) -> list[Passkey]:
+def passkeys_of(session: DbSession, user: User) -> list[Passkey]:
     return list(
         session.scalars(select(Passkey).where(Passkey.user_id == user.id).order_by(Passkey.id))
     )
 
 
-def recovery_codes_left(session: Session, user: User) -> int:
-    return session.scalar(
+def recovery_codes_left(session: DbSession, user: User) -> int:
+    return session.execute(
         select(func.count())
         .select_from(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-    )
+    ).scalar_one()
 
 
-def factors_of(session: Session, user: User) -> Factors:
+def factors_of(session: DbSession, user: User) -> Factors:
     return Factors(
         app=confirmed_app(session, user),
         passkeys=passkeys_of(session, user),
@@ -125,7 +125,7 @@ def factors_of(session: Session, user: User) -> Factors:
     )
 
 
-def has_second_factor(session: Session, user: User) -> bool:
+def has_second_factor(session: DbSession, user: User) -> bool:
     """An app whose set-up was finished, or a passkey. Recovery codes only stand in for them."""
     return confirmed_app(session, user) is not None or (
         session.scalar(select(Passkey.id).where(Passkey.user_id == user.id).limit(1)) is not None
@@ -133,7 +133,7 @@ def has_second_factor(session: Session, user: User) -> bool:
 
 
 def _refuse_removing_the_last(
-    session: Session, user: User, *, app: bool = False, passkey: bool = False
+    session: DbSession, user: User, *, app: bool = False, passkey: bool = False
 ) -> None:
     """Whoever must have a second factor keeps at least one."""
     if not second_factor_required(user):
@@ -149,7 +149,7 @@ def _refuse_removing_the_last(
         )
 
 
-def _forget_recovery_codes_without_factor(session: Session, user: User) -> None:
+def _forget_recovery_codes_without_factor(session: DbSession, user: User) -> None:
     # Without an app or passkey, recovery codes would be a second factor of their own.
     session.flush()
     if not has_second_factor(session, user):
@@ -183,7 +183,7 @@ def _secret_of(app: AuthenticatorApp) -> str:
         return ""
 
 
-def begin_authenticator_app(session: Session, user: User) -> AuthenticatorApp:
+def begin_authenticator_app(session: DbSession, user: User) -> AuthenticatorApp:
     """The app being set up: a new secret, or the one shown a moment ago."""
     app = session.scalar(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user.id))
     if app is not None and app.confirmed_at is not None:
@@ -237,7 +237,7 @@ def _matching_step(app: AuthenticatorApp, code: str, now: datetime) -> int | Non
     return None
 
 
-def _use_app_code(session: Session, app: AuthenticatorApp, raw: str, now: datetime) -> None:
+def _use_app_code(session: DbSession, app: AuthenticatorApp, raw: str, now: datetime) -> None:
     """Accept a code of the app once: its time step must be later than the last one used."""
     code = _digits(raw)
     if code is None:
@@ -248,16 +248,17 @@ def _use_app_code(session: Session, app: AuthenticatorApp, raw: str, now: dateti
             _("The code is not right. Enter the code your authenticator app shows now.")
         )
     # One conditional statement: of two requests with the same code, only one wins.
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(AuthenticatorApp)
         .where(
             AuthenticatorApp.id == app.id,
             or_(AuthenticatorApp.last_used_step.is_(None), AuthenticatorApp.last_used_step < step),
         )
         .values(last_used_step=step, last_used_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         raise SecondFactorError(
             _("This code has already been used. Wait for the next code in your app and enter it.")
         )
@@ -265,7 +266,7 @@ def _use_app_code(session: Session, app: AuthenticatorApp, raw: str, now: dateti
 
 
 def confirm_authenticator_app(
-    session: Session, user: User, raw: str, now: datetime | None = None
+    session: DbSession, user: User, raw: str, now: datetime | None = None
 ) -> None:
     """Finish set-up with a code from the app: it counts from now on."""
     app = session.scalar(select(AuthenticatorApp).where(AuthenticatorApp.user_id == user.id))
@@ -278,7 +279,7 @@ def confirm_authenticator_app(
 
 
 def remove_authenticator_app(
-    session: Session, user: User, raw: str, now: datetime | None = None
+    session: DbSession, user: User, raw: str, now: datetime | None = None
 ) -> None:
     """Remove the app after a current code from it: a borrowed session alone cannot."""
     app = confirmed_app(session, user)
@@ -298,7 +299,7 @@ def _recovery_hash(symbols: str) -> str:
     return hashlib.sha256(symbols.encode()).hexdigest()
 
 
-def new_recovery_codes(session: Session, user: User) -> list[str]:
+def new_recovery_codes(session: DbSession, user: User) -> list[str]:
     """Ten fresh codes replace any old ones; they are shown once, only their hashes kept."""
     if not has_second_factor(session, user):
         raise SecondFactorError(_("Set up a passkey or an authenticator app first."))
@@ -312,17 +313,18 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
     return codes
 
 
-def recovery_codes_due(session: Session, user: User) -> bool:
+def recovery_codes_due(session: DbSession, user: User) -> bool:
     """A factor is set up but no unused recovery code is left: time to make ten."""
     session.flush()
     return has_second_factor(session, user) and not recovery_codes_left(session, user)
 
 
-def _use_recovery_code(session: Session, user: User, raw: str, now: datetime) -> bool:
+def _use_recovery_code(session: DbSession, user: User, raw: str, now: datetime) -> bool:
     symbols = RECOVERY_CODE.symbols_of(raw)
     if symbols is None or not has_second_factor(session, user):
         return False
-    used = session.execute(
+    used = rows_changed(
+        session,
         update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user.id,
@@ -330,9 +332,9 @@ def _use_recovery_code(session: Session, user: User, raw: str, now: datetime) ->
             RecoveryCode.used_at.is_(None),
         )
         .values(used_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if used.rowcount != 1:
+    if used != 1:
         return False
     record(
         session,
@@ -345,7 +347,7 @@ def _use_recovery_code(session: Session, user: User, raw: str, now: datetime) ->
     return True
 
 
-def check_code(session: Session, user: User, raw: str, now: datetime | None = None) -> str:
+def check_code(session: DbSession, user: User, raw: str, now: datetime | None = None) -> str:
     """The login's second step with a typed code: "totp" or "recovery-code", or a refusal."""
     now = now or utcnow()
     if _digits(raw) is not None:
@@ -401,7 +403,7 @@ def passkey_name(raw: Any) -> str:
     return name
 
 
-def registration_options(session: Session, user: User) -> tuple[str, bytes]:
+def registration_options(session: DbSession, user: User) -> tuple[str, bytes]:
     """Options for navigator.credentials.create() as JSON, and the challenge to keep."""
     rp_id, _origin = relying_party()
     options = generate_registration_options(
@@ -427,7 +429,9 @@ def _credential(payload: Any) -> dict:
     return payload
 
 
-def add_passkey(session: Session, user: User, payload: Any, challenge: bytes, name: Any) -> Passkey:
+def add_passkey(
+    session: DbSession, user: User, payload: Any, challenge: bytes, name: Any
+) -> Passkey:
     """Verify the browser's registration answer and keep the credential under its name."""
     name = passkey_name(name)
     credential = _credential(payload)
@@ -471,7 +475,7 @@ def add_passkey(session: Session, user: User, payload: Any, challenge: bytes, na
     return passkey
 
 
-def authentication_options(session: Session, user: User) -> tuple[str, bytes]:
+def authentication_options(session: DbSession, user: User) -> tuple[str, bytes]:
     """Options for navigator.credentials.get(), limited to this account's passkeys."""
     passkeys = passkeys_of(session, user)
     if not passkeys:
@@ -487,7 +491,7 @@ def authentication_options(session: Session, user: User) -> tuple[str, bytes]:
 
 
 def check_passkey(
-    session: Session, user: User, payload: Any, challenge: bytes, now: datetime | None = None
+    session: DbSession, user: User, payload: Any, challenge: bytes, now: datetime | None = None
 ) -> Passkey:
     """The login's second step with a passkey of this account."""
     credential = _credential(payload)
@@ -516,14 +520,14 @@ def check_passkey(
     return passkey
 
 
-def passkey_of(session: Session, user: User, passkey_id: int) -> Passkey | None:
+def passkey_of(session: DbSession, user: User, passkey_id: int) -> Passkey | None:
     """One of this account's passkeys, or None (another's is as good as none)."""
     return session.scalar(
         select(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == user.id)
     )
 
 
-def remove_passkey(session: Session, user: User, passkey: Passkey) -> None:
+def remove_passkey(session: DbSession, user: User, passkey: Passkey) -> None:
     _refuse_removing_the_last(session, user, passkey=True)
     session.delete(passkey)
     _forget_recovery_codes_without_factor(session, user)
@@ -540,14 +544,14 @@ def remove_passkey(session: Session, user: User, passkey: Passkey) -> None:
 # --- an admin's reset ---------------------------------------------------------------------------
 
 
-def reset_second_factors(session: Session, user: User, *, by: User) -> dict[str, int]:
+def reset_second_factors(session: DbSession, user: User, *, by: User) -> dict[str, int]:
     """Remove every factor of `user` (a lost phone); they sign in with the password next."""
     removed = {
         "authenticator_app": int(confirmed_app(session, user) is not None),
-        "passkeys": session.execute(delete(Passkey).where(Passkey.user_id == user.id)).rowcount,
-        "recovery_codes": session.execute(
-            delete(RecoveryCode).where(RecoveryCode.user_id == user.id)
-        ).rowcount,
+        "passkeys": rows_changed(session, delete(Passkey).where(Passkey.user_id == user.id)),
+        "recovery_codes": rows_changed(
+            session, delete(RecoveryCode).where(RecoveryCode.user_id == user.id)
+        ),
     }
     session.execute(delete(AuthenticatorApp).where(AuthenticatorApp.user_id == user.id))
     record(session, "user.second_factor_reset", "user", user.id, actor=by, details=removed)

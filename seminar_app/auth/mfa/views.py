@@ -101,9 +101,9 @@ def challenge():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            method = services.check_code(db.session, user, form.code.data)
+            method = services.check_code(db.session, user, form.code.data or "")
         except SecondFactorError as exc:
-            form.code.errors.append(str(exc))
+            form.code.errors = [*form.code.errors, str(exc)]
             _refused(user, "code")
         else:
             next_url = flow.finish_login(user, method)
@@ -227,9 +227,9 @@ def app_setup():
     form = AppCodeForm()
     if form.validate_on_submit():
         try:
-            services.confirm_authenticator_app(db.session, user, form.code.data)
+            services.confirm_authenticator_app(db.session, user, form.code.data or "")
         except SecondFactorError as exc:
-            form.code.errors.append(str(exc))
+            form.code.errors = [*form.code.errors, str(exc)]
         else:
             codes = (
                 services.new_recovery_codes(db.session, user)
@@ -271,9 +271,9 @@ def app_remove():
     form = RemoveAppForm()
     if form.validate_on_submit():
         try:
-            services.remove_authenticator_app(db.session, current_user, form.code.data)
+            services.remove_authenticator_app(db.session, current_user, form.code.data or "")
         except SecondFactorError as exc:
-            form.code.errors.append(str(exc))
+            form.code.errors = [*form.code.errors, str(exc)]
         else:
             db.session.commit()
             flash(_("The authenticator app has been removed from your account."), "success")
