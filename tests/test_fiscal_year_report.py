@@ -173,12 +173,20 @@ def three_years(db_session, make_seminar):
     record_totals(db_session, 2023, main, 40, 10, by=None)
     record_totals(db_session, 2023, kansai, 12, 2, by=None)
     record_totals(db_session, 2024, kansai, 15, 5, by=None)
-    for month, channel in ((5, "online"), (7, "phone"), (9, "in-person")):
+    for month, channel in ((5, "online"), (7, "phone")):
         desk_consultation(db_session, "main", date(2024, month, 1), channel)
+    desk_consultation(db_session, "main", date(2024, 9, 1), organization="株式会社ステップ", step=1)
     desk_consultation(
         db_session, "main", date(2025, 6, 1), "online", prefecture="13", referring_desk="13"
     )
-    desk_consultation(db_session, "main", date(2025, 8, 1), prefecture="13", step=3)
+    desk_consultation(
+        db_session,
+        "main",
+        date(2025, 8, 1),
+        prefecture="13",
+        organization="株式会社ステップ",
+        step=3,
+    )
     desk_consultation(db_session, "kansai", date(2025, 9, 1), "visit", prefecture="27")
     counted = past_seminar(
         make_seminar, datetime(2025, 6, 10, 5, tzinfo=UTC), title="数えた回", head_count=20
@@ -271,7 +279,9 @@ def test_report_api_xlsx_and_deck_agree_on_every_figure_and_say_which_are_totals
     seminars = {row[1]: row[6] for row in book.worksheets[3].iter_rows(min_row=2, values_only=True)}
     assert seminars == {"数えた回": 20, "数えていない回": "—"}
     by_prefecture = [
-        row[2:] for row in book.worksheets[5].iter_rows(min_row=2, values_only=True) if row[1] == "東京都"
+        row[2:]
+        for row in book.worksheets[5].iter_rows(min_row=2, values_only=True)
+        if row[1] == "東京都"
     ]
     assert by_prefecture == [("—", 0, 2)]  # FY2023 has no rows, so no breakdown
 

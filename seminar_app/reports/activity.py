@@ -9,6 +9,8 @@ numbers can be read, copied and checked as text.
 from __future__ import annotations
 
 import io
+import math
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,8 +63,11 @@ NOTHING = "該当なし"
 TOTALS_NOTE = "集計値"
 #: Categories beyond which a bar chart's labels are set smaller (up to 20 industries).
 CROWDED = 10
-#: Rows of the seminar programme per slide; more continue on the next one.
+#: Rows of the seminar programme per slide at most; more continue on the next one.
 PROGRAMME_ROWS_PER_SLIDE = 12
+#: A programme row of one line, and what each further line of a long title adds.
+PROGRAMME_ROW, PROGRAMME_LINE = Inches(0.34), Inches(0.19)
+PROGRAMME_CHARS_PER_INCH = 6.3
 #: Years of the desk's trend and of each breakdown: the report's year and the two before it.
 TREND_YEARS = 3
 
@@ -238,7 +243,7 @@ def _title_slide(deck: _Deck, fiscal_year: int, options: DeckOptions) -> None:
     band.fill.solid()
     band.fill.fore_color.rgb = NAVY
     band.line.fill.background()
-    band.shadow.inherit = False
+    _no_shadow(band)
     title = _text(
         slide, MARGIN, Inches(2.3), CONTENT_WIDTH, Inches(2.2), [deck.title], 36, WHITE, True
     )
@@ -267,7 +272,7 @@ def _overview_slide(deck: _Deck, options: DeckOptions) -> None:
         True,
     )
     count = len(STEPS)
-    gap = Inches(0.36)
+    gap = Inches(0.3)
     width = Emu(int((CONTENT_WIDTH - gap * (count - 1)) / count))
     top, height = Inches(3.85), Inches(1.9)
     for position, (number, name) in enumerate(STEPS.items()):
@@ -276,7 +281,7 @@ def _overview_slide(deck: _Deck, options: DeckOptions) -> None:
         box.fill.solid()
         box.fill.fore_color.rgb = BLUE if position % 2 == 0 else NAVY
         box.line.fill.background()
-        box.shadow.inherit = False
+        _no_shadow(box)
         frame = box.text_frame
         frame.word_wrap = True
         frame.margin_left = frame.margin_right = Inches(0.08)
@@ -286,7 +291,7 @@ def _overview_slide(deck: _Deck, options: DeckOptions) -> None:
             paragraph.alignment = PP_ALIGN.CENTER
             run = paragraph.add_run()
             run.text = text
-            _typeface(run.font, 12 if line_number == 0 else 14)
+            _typeface(run.font, 12 if line_number == 0 else 13)
             run.font.bold = True
             run.font.color.rgb = WHITE
         if position < count - 1:
@@ -300,7 +305,7 @@ def _overview_slide(deck: _Deck, options: DeckOptions) -> None:
             arrow.fill.solid()
             arrow.fill.fore_color.rgb = LIGHT_GREY
             arrow.line.fill.background()
-            arrow.shadow.inherit = False
+            _no_shadow(arrow)
 
 
 def _trend_slide(deck: _Deck, report: FiscalYearReport) -> None:
@@ -317,9 +322,10 @@ def _trend_slide(deck: _Deck, report: FiscalYearReport) -> None:
         dict(zip(TREND_SERIES, (totals, online), strict=True)),
         MARGIN,
         CONTENT_TOP,
-        Inches(7.0),
+        Inches(6.7),
         bottom - CONTENT_TOP,
     )
+    chart.value_axis.visible = False  # the values stand on the bars
     chart.has_legend = True
     chart.legend.position = XL_LEGEND_POSITION.BOTTOM
     chart.legend.include_in_layout = False
@@ -331,12 +337,12 @@ def _trend_slide(deck: _Deck, report: FiscalYearReport) -> None:
         ]
         for year in years
     ]
-    _table(slide, table_rows, Inches(7.9), Inches(2.4), [2.45, 1.5, 0.88], numeric_from=1, size=12)
+    _table(slide, table_rows, Inches(7.58), Inches(2.4), [2.1, 1.6, 1.45], numeric_from=1, size=12)
     _text(
         slide,
-        Inches(7.9),
+        Inches(7.58),
         Inches(4.1),
-        Inches(4.83),
+        Inches(5.15),
         Inches(1.0),
         ["単位：件", f"{TOTALS_NOTE}：個別の記録がなく、件数のみ記録した年度・窓口"],
         12,
@@ -379,7 +385,7 @@ def _distribution_slide(
     if not counts and not earlier:
         _nothing(slide)
         return
-    chart_width = Inches(6.9)
+    chart_width = Inches(6.1)
     if counts:
         categories = ["不明" if value == UNKNOWN else name_of(value) for value, _ in counts]
         chart = _chart(
@@ -443,13 +449,13 @@ def _years_table(
         rows.append(cells)
     top = Inches(2.0)
     room = (bottom - top) / len(rows)
-    size = 12 if room >= Inches(0.34) else 10 if room >= Inches(0.26) else 8
+    size = 11 if room >= Inches(0.34) else 10 if room >= Inches(0.26) else 8
     _table(
         slide,
         rows,
-        Inches(7.65),
+        Inches(6.83),
         top,
-        [2.0, 1.16, 1.16, 1.16],
+        [1.7, 1.4, 1.4, 1.4],
         numeric_from=1,
         size=size,
         row_height=Emu(int(min(room, Inches(0.4)))),
@@ -465,22 +471,48 @@ def _programme_slides(deck: _Deck, rows: tuple[SeminarRow, ...], own_only: bool)
         _nothing(slide)
         return
     header = ["開催日", "種別", "形式", "テーマ", "参加者数", "満足度"]
+    widths = [1.3, 3.7, 1.1, 3.83, 1.1, 1.1]
     lines = [_programme_line(row) for row in rows]
-    for first in range(0, len(lines), PROGRAMME_ROWS_PER_SLIDE):
-        slide, _bottom = deck.slide(
+    first = 0
+    while first < len(lines):
+        slide, bottom = deck.slide(
             "programme", heading if first == 0 else f"{heading}（続き）", comment=first == 0
         )
-        chunk = lines[first : first + PROGRAMME_ROWS_PER_SLIDE]
+        top = Inches(1.4)
+        room = bottom - top - PROGRAMME_ROW
+        chunk, heights = [], [PROGRAMME_ROW]
+        for line in lines[first : first + PROGRAMME_ROWS_PER_SLIDE]:
+            height = _row_height(line, widths)
+            if chunk and sum(heights[1:]) + height > room:
+                break
+            chunk.append(line)
+            heights.append(height)
         _table(
             slide,
             [header, *chunk],
             MARGIN,
-            Inches(1.4),
-            [1.3, 3.7, 1.1, 3.83, 1.1, 1.1],
+            top,
+            widths,
             numeric_from=4,
             size=11,
-            row_height=Inches(0.34),
+            row_heights=heights,
         )
+        first += len(chunk)
+
+
+def _text_width(text: str) -> float:
+    """The width of a text in full-width characters (Latin letters and digits: about half)."""
+    return sum(1 if unicodedata.east_asian_width(char) in "WF" else 0.55 for char in text)
+
+
+def _row_height(line: list[str], widths: list[float]) -> int:
+    """A programme row tall enough for its longest cell's lines (11 pt, full-width
+    characters: about 6.5 to the inch)."""
+    wrapped = max(
+        math.ceil(_text_width(text) / ((width - 0.2) * PROGRAMME_CHARS_PER_INCH))
+        for text, width in zip(line, widths, strict=True)
+    )
+    return PROGRAMME_ROW + (max(wrapped, 1) - 1) * PROGRAMME_LINE
 
 
 def _programme_line(row: SeminarRow) -> list[str]:
@@ -500,22 +532,27 @@ def _summary_slide(deck: _Deck, report: FiscalYearReport) -> None:
     by_host = seminars.by_host_type
     agency, in_company = by_host[HostType.AGENCY], by_host[HostType.IN_COMPANY]
 
+    def people_of(host: HostType) -> str:
+        if by_host[host].attendees_unknown:
+            return NOT_RECORDED
+        return f"{people.by_host_type[host]}名"
+
     table_rows = [
         ["区分", "回数", "参加者数"],
         [
             "主催セミナー",
             f"{agency.total}回（うちオンライン {agency.online}回）",
-            f"{people.by_host_type[HostType.AGENCY]}名",
+            people_of(HostType.AGENCY),
         ],
         [
             "社内セミナー",
             f"{in_company.total}回（うちオンライン {in_company.online}回）",
-            f"{people.by_host_type[HostType.IN_COMPANY]}名",
+            people_of(HostType.IN_COMPANY),
         ],
         [
             "他機関主催セミナーでの講演",
             f"{by_host[HostType.EXTERNAL].total}回",
-            f"{people.by_host_type[HostType.EXTERNAL]}名",
+            people_of(HostType.EXTERNAL),
         ],
         [
             "合計",
@@ -634,7 +671,7 @@ def _links_slide(deck: _Deck, options: DeckOptions) -> None:
         panel.fill.solid()
         panel.fill.fore_color.rgb = PALE_BLUE
         panel.line.fill.background()
-        panel.shadow.inherit = False
+        _no_shadow(panel)
         _text(
             slide,
             left + Inches(0.2),
@@ -679,7 +716,7 @@ class _Deck:
         band.fill.solid()
         band.fill.fore_color.rgb = PALE_BLUE
         band.line.fill.background()
-        band.shadow.inherit = False
+        _no_shadow(band)
         box = _text(
             slide,
             MARGIN + Inches(0.15),
@@ -705,7 +742,7 @@ class _Deck:
         rule.fill.solid()
         rule.fill.fore_color.rgb = BLUE
         rule.line.fill.background()
-        rule.shadow.inherit = False
+        _no_shadow(rule)
         footer_top, footer_height = Inches(7.0), Inches(0.35)
         _text(slide, MARGIN, footer_top, Inches(10), footer_height, [self.title], 10, GREY)
         number = str(len(self.presentation.slides))
@@ -726,6 +763,16 @@ class _Deck:
         buffer = io.BytesIO()
         self.presentation.save(buffer)
         return buffer.getvalue()
+
+
+def _no_shadow(shape: Any) -> None:
+    """No shadow in PowerPoint (an empty effect list) nor in LibreOffice, which draws the
+    theme's effect the shape's style refers to unless that reference is to none."""
+    shape.shadow.inherit = False
+    style = shape._element.find(qn("p:style"))
+    reference = style.find(qn("a:effectRef")) if style is not None else None
+    if reference is not None:
+        reference.set("idx", "0")
 
 
 def _typeface(font: Font, size: int | None = None) -> None:
@@ -792,18 +839,20 @@ def _table(
     numeric_from: int,
     size: int = 14,
     row_height: int | None = None,
+    row_heights: Sequence[int] | None = None,
 ) -> None:
     """A table whose first row is the header; columns from `numeric_from` are right-aligned."""
     if row_height is None:
         row_height = Inches(0.38 if size <= 12 else 0.55)
+    heights = list(row_heights) if row_heights is not None else [row_height] * len(rows)
     shape = slide.shapes.add_table(
-        len(rows), len(widths), left, top, Emu(sum(Inches(w) for w in widths)), row_height
+        len(rows), len(widths), left, top, Emu(sum(Inches(w) for w in widths)), sum(heights)
     )
     table = shape.table
     for column, width in zip(table.columns, widths, strict=True):
         column.width = Inches(width)
     for row_number, values in enumerate(rows):
-        table.rows[row_number].height = row_height
+        table.rows[row_number].height = Emu(int(heights[row_number]))
         for column, value in enumerate(values):
             cell = table.cell(row_number, column)
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
@@ -833,6 +882,7 @@ def _chart(
     for name, values in series.items():
         data.add_series(name, values)
     chart = slide.shapes.add_chart(chart_type, left, top, width, height, data).chart
+    chart.has_title = False  # the slide's heading names it
     _typeface(chart.font, 14)
     plot = chart.plots[0]
     plot.gap_width = 60

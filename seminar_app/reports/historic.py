@@ -1,11 +1,11 @@
 """Seminars from before the system, with their head-counts, from a spreadsheet's CSV.
 
 Header: date,title,series,level,host_type,delivery,attendees,organization, and optionally
-start_time,end_time. An empty `attendees` means nobody knows them: the seminar counts as held,
-its attendees as unknown (no head-count is recorded) (HH:MM, Tokyo time; 14:00–16:00 when absent). Read as every CSV import
-is (seminar_app.imports: UTF-8 with or without BOM, or cp932; 1 MB). All rows or none; a
-file already imported is recognised by its hash. Each row is checked by the seminar rules
-every door uses, and created through the seminar's lifecycle.
+start_time,end_time (HH:MM, Tokyo time; 14:00–16:00 when absent). An empty `attendees` means
+nobody knows them: the seminar counts as held, its attendees as unknown (no head-count is
+recorded). Read as every CSV import is (seminar_app.imports: UTF-8 with or without BOM, or
+cp932; 1 MB). All rows or none; a file already imported is recognised by its hash. Each row
+is checked by the seminar rules every door uses, and created through the seminar's lifecycle.
 """
 
 from __future__ import annotations

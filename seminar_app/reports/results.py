@@ -25,6 +25,13 @@ Share = float | None
 class SeminarCounts:
     total: int
     online: int
+    #: Of the total, seminars whose attendees nobody recorded.
+    without_head_count: int = 0
+
+    @property
+    def attendees_unknown(self) -> bool:
+        """Every one of these seminars was held without anyone counting its attendees."""
+        return self.total > 0 and self.without_head_count == self.total
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,7 @@ def _seminars_and_attendees(
     per_seminar = _attendance_per_seminar(fiscal_year, now)
     # NULL for a seminar with neither a head-count nor registrations: SUM passes it over.
     attendees = func.coalesce(Seminar.head_count, per_seminar.c.attended)
-    hosts = {host.value: {"total": 0, "online": 0} for host in HostType}
+    hosts = {host.value: {"total": 0, "online": 0, "without_head_count": 0} for host in HostType}
     people = {host.value: 0 for host in HostType}
     hybrid = unknown = 0
     for host_type, delivery, count, attended, not_known in session.execute(
@@ -200,6 +200,7 @@ def _seminars_and_attendees(
         .group_by(Seminar.host_type, Seminar.delivery)
     ):
         unknown += not_known
+        hosts[host_type]["without_head_count"] += not_known
         hosts[host_type]["total"] += count
         if delivery == Delivery.ONLINE:
             hosts[host_type]["online"] += count

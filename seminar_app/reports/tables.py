@@ -184,7 +184,12 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
             _("By host type"),
             [_("Host"), _("Seminars"), _("Online"), _("Attendees")],
             [
-                [label(host), counts.total, counts.online, attendees.by_host_type[host]]
+                [
+                    label(host),
+                    counts.total,
+                    counts.online,
+                    NOT_RECORDED if counts.attendees_unknown else attendees.by_host_type[host],
+                ]
                 for host, counts in seminars.by_host_type.items()
             ],
         ),
