@@ -138,7 +138,11 @@ def test_form_application_is_applied_without_seat_or_ticket(client, make_seminar
     seminar = lottery_seminar(make_seminar, capacity=1, closed=False)
     url = f"/seminars/{seminar.slug}/register"
     page = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Apply for the lottery" in page
+    assert "Seats in this seminar are given by lottery" in page
+    review = form_data(email="one@example.jp")
+    del review["register"]
+    confirmation = post_form(client, url, review, headers={"Accept-Language": "en"})
+    assert "Apply for the lottery" in confirmation.get_data(as_text=True)
     first = post_form(client, url, form_data(email="one@example.jp"))
     second = post_form(client, url, form_data(email="two@example.jp"))
     assert first.status_code == second.status_code == 303

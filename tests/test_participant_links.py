@@ -122,7 +122,7 @@ def test_the_page_after_registering_by_form_shows_that_registration_only(
     theirs = register(db_session, make_seminar(), **VICTIM_DETAILS)
     secrets = victim_secrets(theirs, feed_token_of(db_session, VICTIM))
     seminar = make_seminar()
-    data = {**details_data(email=VICTIM), "privacy_notice_agreed": "y"}
+    data = {**details_data(email=VICTIM), "privacy_notice_agreed": "y", "register": "1"}
     response = post_form(client, f"/seminars/{seminar.slug}/register", data)
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -140,7 +140,7 @@ def test_registering_again_with_the_address_reveals_nothing_of_its_registration(
     api = client.post(f"/api/v1/seminars/{seminar.id}/registrations", json=body)
     assert api.status_code == 409
     assert set(api.get_json()) == {"error", "status", "code"}
-    data = {**details_data(email=VICTIM), "privacy_notice_agreed": "y"}
+    data = {**details_data(email=VICTIM), "privacy_notice_agreed": "y", "register": "1"}
     form = post_form(client, f"/seminars/{seminar.slug}/register", data)
     assert form.status_code == 409
     for text in (api.get_data(as_text=True), form.get_data(as_text=True)):

@@ -294,7 +294,7 @@ def test_the_form_stores_the_ascii_form_and_the_mail_arrives_addressed_to_it(
     response = post_form(
         client,
         f"/seminars/{seminar.slug}/register",
-        {**details_data(email="taro@例え.jp"), "privacy_notice_agreed": "y"},
+        {**details_data(email="taro@例え.jp"), "privacy_notice_agreed": "y", "register": "1"},
     )
     assert response.status_code == 303
     registration = db_session.scalar(select(Registration))
@@ -317,7 +317,7 @@ def test_the_form_refuses_a_unicode_local_part_in_the_persons_language(
     response = post_form(
         client,
         f"/seminars/{seminar.slug}/register",
-        {**details_data(email="名前@例え.jp"), "privacy_notice_agreed": "y"},
+        {**details_data(email="名前@例え.jp"), "privacy_notice_agreed": "y", "register": "1"},
         headers={"Accept-Language": language},
     )
     assert response.status_code == 400

@@ -17,6 +17,7 @@ from tests.registration_helpers import details_data, register
 def form_data(**overrides):
     data = details_data(**overrides)
     data.setdefault("privacy_notice_agreed", "y")
+    data.setdefault("register", "1")  # the confirmation page's button: the final submit
     return {key: value for key, value in data.items() if value is not None}
 
 

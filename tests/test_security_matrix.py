@@ -983,7 +983,7 @@ def test_tokens_never_reach_the_logs(app, world, db_session, all_logs):
         assert response.status_code < 500, (url, response.status_code)
     # A registration through the form, its confirmation page, its ticket and links.
     url = f"/seminars/{world.seminar.slug}/register"
-    response = post_form(client, url, {**details_data(), "privacy_notice_agreed": "y"})
+    response = post_form(client, url, {**details_data(), "privacy_notice_agreed": "y", "register": "1"})
     assert response.status_code == 303, response.status_code
     new_manage = re.search(r"/r/([A-Za-z0-9_-]+)", response.headers["Location"]).group(1)
     new = db_session.scalar(select(Registration).where(Registration.manage_token == new_manage))

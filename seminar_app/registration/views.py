@@ -34,6 +34,15 @@ def _registration_limit() -> str:
     return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
+def _step() -> str:
+    """Which button sent the valid form: the entry page's asks for the confirmation page,
+    the confirmation page's either goes back to the entry page (every field kept) or
+    registers. Only the last takes a seat."""
+    if "register" in request.form:
+        return "register"
+    return "edit" if "back" in request.form else "confirm"
+
+
 def _seminar_or_404(slug: str) -> Seminar:
     seminar = public_seminar_by_slug(db.session, slug)
     if seminar is None or not seminar.takes_registrations:
@@ -51,6 +60,13 @@ def register(slug: str):
     resend = ResendForm()
     refusal = None
     if form.validate_on_submit():
+        step = _step()
+        if step != "register":
+            # 入力 → 確認: nothing is written until the person confirms on the second page.
+            page = "confirm" if step == "confirm" else "register"
+            return render_template(
+                f"registration/{page}.html", seminar=seminar, form=form, resend=resend, state=state
+            )
         seminar_id = seminar.id
         try:
             registration = services.register(

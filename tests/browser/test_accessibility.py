@@ -153,9 +153,19 @@ def test_registration_form(live_server, axe_page):
     assert_accessible(page, axe_page.source, "the registration form")
     # And with the errors of an empty submission shown beside the fields.
     with page.expect_navigation():
-        page.get_by_role("button", name="申し込む").click()
+        page.get_by_role("button", name="入力内容の確認").click()
     assert page.locator(".field-error").count() >= 1
     assert_accessible(page, axe_page.source, "the registration form with errors")
+    # And the confirmation page (入力 → 確認), once the form is filled in.
+    page.fill("#name", "山田 太郎")
+    page.fill("#name_kana", "やまだ たろう")
+    page.fill("#email", "axe.confirm@example.jp")
+    page.select_option("#attribute", "individual")
+    page.check("#privacy_notice_agreed")
+    with page.expect_navigation():
+        page.get_by_role("button", name="入力内容の確認").click()
+    assert page.get_by_role("button", name="入力画面に戻る").is_visible()
+    assert_accessible(page, axe_page.source, "the registration's confirmation page")
 
 
 def test_management_page(live_server, axe_page):

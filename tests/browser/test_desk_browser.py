@@ -16,6 +16,7 @@ def _register(page, live_server) -> str:
     page.select_option("#attribute", "individual")
     page.select_option("#prefecture", "27")
     page.check("#privacy_notice_agreed")
+    page.get_by_role("button", name="入力内容の確認").click()
     page.get_by_role("button", name="申し込む").click()
     page.wait_for_url("**/r/**")
     return page.locator(".ticket-code").inner_text().strip()

@@ -106,6 +106,9 @@ def _fill_registration(page, *, name: str, kana: str, email: str, news: bool = F
 
 
 def _submit_registration(page, button: str = "申し込む") -> None:
+    """入力 → 確認 → 完了: the entry page's button, then the confirmation page's."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="入力内容の確認").click()
     with page.expect_navigation():
         page.get_by_role("button", name=button).click()
     page.wait_for_url("**/r/**")

@@ -28,7 +28,7 @@ def test_register_on_a_phone_then_see_the_registration(live_server, open_page):
     assert "ドメイン指定受信" in page.content()
     screenshot(page, "register-ja-phone")
 
-    page.get_by_role("button", name="申し込む").click()
+    page.get_by_role("button", name="入力内容の確認").click()
     assert page.locator(".field-error").count() >= 4  # nothing filled in yet
     page.fill("#name", "山田 太郎")
     page.fill("#name_kana", "やまだ たろう")
@@ -38,8 +38,23 @@ def test_register_on_a_phone_then_see_the_registration(live_server, open_page):
     page.select_option("#prefecture", "13")
     page.select_option("#employee_band", "21-50")
     page.check("#privacy_notice_agreed")
+    page.get_by_role("button", name="入力内容の確認").click()
+    # 確認: what was entered, nothing sent yet; going back keeps every field.
+    confirmation = page.locator(".confirm-facts")
+    confirmation.wait_for()
+    for shown in ("山田 太郎", "browser.taro@example.jp", "株式会社ブラウザ", "東京都", "中小企業"):
+        assert shown in confirmation.inner_text()
+    assert labels_broken_across_lines(page) == []
+    screenshot(page, "register-confirm-ja-phone")
+    page.get_by_role("button", name="入力画面に戻る").click()
+    page.locator("#name").wait_for()
+    assert page.input_value("#name") == "山田 太郎"
+    assert page.input_value("#prefecture") == "13"
+    assert page.is_checked("#privacy_notice_agreed")
+    page.get_by_role("button", name="入力内容の確認").click()
     page.get_by_role("button", name="申し込む").click()
     page.wait_for_url("**/r/**")
+    assert page.locator(".form-steps [aria-current=step]").inner_text().endswith("完了")
     assert "参加確定" in page.locator(".facts").inner_text()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
