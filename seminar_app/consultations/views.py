@@ -397,16 +397,16 @@ def _desk_page(
     )
 
 
-@bp.get("/desks/<code>")
-def desk_page(code: str) -> ResponseReturnValue:
+@bp.get("/desks/<desk_code>")
+def desk_page(desk_code: str) -> ResponseReturnValue:
     check_roles(Role.ORGANIZER)
-    return _desk_page(_desk_or_404(code))
+    return _desk_page(_desk_or_404(desk_code))
 
 
-@bp.post("/desks/<code>")
-def rename_desk(code: str) -> ResponseReturnValue:
+@bp.post("/desks/<desk_code>")
+def rename_desk(desk_code: str) -> ResponseReturnValue:
     check_roles(Role.ORGANIZER)
-    desk = _desk_or_404(code)
+    desk = _desk_or_404(desk_code)
     form = DeskForm()
     if form.validate_on_submit():
         try:
@@ -419,14 +419,14 @@ def rename_desk(code: str) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(_("The desk's names were saved."), "success")
-            return redirect(url_for("consultations.desk_page", code=desk.code), 303)
+            return redirect(url_for("consultations.desk_page", desk_code=desk.code), 303)
     return _desk_page(desk, form=form, status=422)
 
 
-@bp.post("/desks/<code>/move")
-def move_desk(code: str) -> ResponseReturnValue:
+@bp.post("/desks/<desk_code>/move")
+def move_desk(desk_code: str) -> ResponseReturnValue:
     check_roles(Role.ORGANIZER)
-    desk = _desk_or_404(code)
+    desk = _desk_or_404(desk_code)
     offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if offset is None:
         abort(400)
@@ -435,10 +435,10 @@ def move_desk(code: str) -> ResponseReturnValue:
     return redirect(url_for("consultations.desks_list"), 303)
 
 
-@bp.post("/desks/<code>/active")
-def set_desk_active(code: str) -> ResponseReturnValue:
+@bp.post("/desks/<desk_code>/active")
+def set_desk_active(desk_code: str) -> ResponseReturnValue:
     check_roles(Role.ORGANIZER)
-    desk = _desk_or_404(code)
+    desk = _desk_or_404(desk_code)
     active = request.form.get("active") == "1"
     try:
         desks.set_desk_active(db.session, desk, active, by=current_user)
@@ -455,10 +455,10 @@ def set_desk_active(code: str) -> ResponseReturnValue:
     return redirect(url_for("consultations.desks_list"), 303)
 
 
-@bp.post("/desks/<code>/delete")
-def delete_desk(code: str) -> ResponseReturnValue:
+@bp.post("/desks/<desk_code>/delete")
+def delete_desk(desk_code: str) -> ResponseReturnValue:
     check_roles(Role.ORGANIZER)
-    desk = _desk_or_404(code)
+    desk = _desk_or_404(desk_code)
     name = desk.name
     try:
         desks.delete_desk(db.session, desk, by=current_user)
@@ -470,11 +470,11 @@ def delete_desk(code: str) -> ResponseReturnValue:
     return redirect(url_for("consultations.desks_list"), 303)
 
 
-@bp.post("/desks/<code>/totals")
-def record_totals(code: str) -> ResponseReturnValue:
+@bp.post("/desks/<desk_code>/totals")
+def record_totals(desk_code: str) -> ResponseReturnValue:
     """A year's consultation totals for the desk; a second record replaces the first."""
     check_roles(Role.ORGANIZER)
-    desk = _desk_or_404(code)
+    desk = _desk_or_404(desk_code)
     form = TotalsForm()
     if form.validate_on_submit():
         try:
@@ -498,14 +498,14 @@ def record_totals(code: str) -> ResponseReturnValue:
                 ),
                 "success",
             )
-            return redirect(url_for("consultations.desk_page", code=desk.code), 303)
+            return redirect(url_for("consultations.desk_page", desk_code=desk.code), 303)
     return _desk_page(desk, totals_form=form, status=422)
 
 
-@bp.post("/desks/<code>/totals/<fy:fy>/delete")
-def remove_totals(code: str, fy: int) -> ResponseReturnValue:
+@bp.post("/desks/<desk_code>/totals/<fy:fy>/delete")
+def remove_totals(desk_code: str, fy: int) -> ResponseReturnValue:
     check_roles(Role.ORGANIZER)
-    desk = _desk_or_404(code)
+    desk = _desk_or_404(desk_code)
     totals = db.session.scalar(
         select(ConsultationTotal).where(
             ConsultationTotal.desk_id == desk.id, ConsultationTotal.fiscal_year == fy
@@ -516,4 +516,4 @@ def remove_totals(code: str, fy: int) -> ResponseReturnValue:
     desks.remove_totals(db.session, totals, by=current_user)
     db.session.commit()
     flash(_("The totals of %(year)s were removed.", year=format_fiscal_year(fy)), "success")
-    return redirect(url_for("consultations.desk_page", code=desk.code), 303)
+    return redirect(url_for("consultations.desk_page", desk_code=desk.code), 303)
