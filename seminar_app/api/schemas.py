@@ -28,6 +28,7 @@ from ..domain import (
     Channel,
     Delivery,
     EmployeeBand,
+    FigureSource,
     HeardFrom,
     HostType,
     Level,
@@ -43,6 +44,7 @@ from ..elearning.models import Recording
 from ..materials.models import Material
 from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES
 from ..registration.details import LIMITS, parse_details
+from ..reports.models import TARGET_NAMES
 from ..text import normalize_text, organization_key
 from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_of, is_accepted_fiscal_year
 from .blueprint import ApiSchema, ErrorSchema
@@ -289,6 +291,13 @@ class SeminarFiguresSchema(ReportPartSchema):
     )
     by_series = fields.Dict()
     by_level = fields.Dict()
+    without_head_count = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Seminars held whose attendees nobody recorded (no head-count, "
+            "no registrations); their attendees add nothing to any total"
+        },
+    )
 
 
 class AttendeeFiguresSchema(ReportPartSchema):
@@ -297,13 +306,53 @@ class AttendeeFiguresSchema(ReportPartSchema):
     registered_attendees_by = fields.Dict()
 
 
+class ReportConsultationsSchema(ReportPartSchema):
+    """The desk's figures of the year, every desk together."""
+
+    total = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null: nobody recorded them"}
+    )
+    online = fields.Integer(required=True, allow_none=True)
+    source = choice(
+        FigureSource,
+        required=True,
+        allow_none=True,
+        metadata={"description": "records, totals (集計値) or both; null: nobody recorded"},
+    )
+    by_step = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "clients by the highest step (1–7) reached by the year's end"},
+    )
+    by_prefecture = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_referring_desk = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class TargetResultSchema(ReportPartSchema):
+    target = fields.Float(required=True, allow_none=True)
+    result = fields.Float(required=True, allow_none=True)
+    rate = fields.Float(required=True, allow_none=True, metadata={"description": "result / target"})
+
+
 class FiscalYearReportSchema(ReportPartSchema):
     fiscal_year = fields.Integer(required=True)
     seminars = fields.Nested(SeminarFiguresSchema, required=True)
     attendees = fields.Nested(AttendeeFiguresSchema, required=True)
     registrations = fields.Dict(required=True)
     recordings = fields.Dict(required=True)
-    consultations = fields.Nested(CountsSchema)
+    consultations = fields.Nested(ReportConsultationsSchema, required=True)
+    satisfaction = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "share of survey answers rating satisfaction 4 or 5"},
+    )
+    targets = fields.Dict(
+        keys=choice(TARGET_NAMES),
+        values=fields.Nested(TargetResultSchema),
+        required=True,
+        metadata={"description": "each target of the year's plan with its result and rate"},
+    )
 
 
 class AnnouncementQueuedSchema(ma.Schema):
