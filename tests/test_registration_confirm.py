@@ -213,3 +213,16 @@ def test_a_full_seminar_says_on_the_confirmation_page_that_it_is_the_waitlist(
     assert "you will join the waitlist" in html
     assert "Join the waitlist</button>" in html
     assert count(db_session, Registration) == 1
+
+
+def test_a_name_without_a_reading_is_shown_without_empty_brackets(client, make_seminar, db_session):
+    seminar = make_seminar()
+    url = f"/seminars/{seminar.slug}/register"
+    data = entered(name="Emily Carter", name_kana="")
+    confirmation = read(post_form(client, url, data).get_data(as_text=True))
+    done = client.post(url, data={**confirmation.hidden, "register": "1"})
+
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+
+    assert "Emily Carter" in page
+    assert "（）" not in page
