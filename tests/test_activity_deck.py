@@ -223,7 +223,11 @@ def test_trend_shows_three_years_of_consultations_as_chart_and_table(active_year
 
     slide = only_slide(open_deck(active_year), "相談件数の推移")
     (chart,) = charts(slide)
-    assert list(chart.plots[0].categories) == ["2023年度", "2024年度", "2025年度"]
+    assert list(chart.plots[0].categories) == [
+        "2023年度（令和5年度）",
+        "2024年度（令和6年度）",
+        "2025年度（令和7年度）",
+    ]
     assert {series.name: list(series.values) for series in chart.series} == {
         "相談件数": totals,
         "うちオンライン": online,

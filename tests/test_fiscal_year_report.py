@@ -337,3 +337,111 @@ def test_the_deck_and_page_break_down_one_desk_while_totals_combine(
     assert (
         client.get(f"/console/reports/{SCENARIO_FY}/activity.pptx?desk=nowhere").status_code == 404
     )
+
+
+def test_a_year_whose_seminars_nobody_counted_has_no_attendee_figure(
+    db_session, organizer_client, make_seminar
+):
+    import io
+
+    from openpyxl import load_workbook
+    from pptx import Presentation
+
+    from seminar_app.reports import plans
+
+    past_seminar(make_seminar, datetime(2019, 6, 1, 5, tzinfo=UTC), title="誰も数えていない回")
+    plans.set_targets(db_session, 2019, {"participants": 100}, by=None)
+    db_session.commit()
+    figures = fiscal_year_figures(db_session, 2019, utcnow())
+    assert figures.seminars.attendees_unknown and figures.attendees.total == 0
+    assert figures.targets["participants"].result is None
+    assert figures.targets["participants"].rate is None
+
+    page = organizer_client.get("/console/reports/?fy=2019").get_data(as_text=True)
+    assert '<span class="stat-number">—</span>' in page
+    book = load_workbook(io.BytesIO(organizer_client.get("/console/reports/2019.xlsx").data))
+    assert book.worksheets[0]["B4"].value == "—"  # Attendees
+    deck = organizer_client.get("/console/reports/2019/activity.pptx").data
+    texts = [
+        shape.text_frame.text
+        for slide in Presentation(io.BytesIO(deck)).slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+    ]
+    assert any("参加者合計 —" in text for text in texts)
+
+
+def test_the_report_group_records_totals_and_writes_a_deck_for_one_desk(
+    app, db_session, three_years, tmp_path
+):
+    import io
+
+    from pptx import Presentation
+
+    from seminar_app.consultations.figures import consultation_figures
+
+    runner = app.test_cli_runner()
+    recorded = runner.invoke(
+        args=[
+            "report",
+            "totals",
+            "2022",
+            "--desk",
+            "kansai",
+            "--consultations",
+            "9",
+            "--online",
+            "4",
+        ]
+    )
+    assert recorded.exit_code == 0, recorded.output
+    again = runner.invoke(
+        args=["report", "totals", "2022", "--desk", "kansai", "--consultations", "11"]
+    )
+    assert again.exit_code == 0, again.output
+    kansai = consultation_figures(db_session, 2022, "kansai")
+    assert (kansai.total, kansai.online, kansai.source) == (11, None, "totals")
+
+    deck = tmp_path / "kansai.pptx"
+    written = runner.invoke(
+        args=["report", "activity", "2025", "-o", str(deck), "--desk", "kansai", "--own-only"]
+    )
+    assert written.exit_code == 0, written.output
+    texts = [
+        cell
+        for slide in Presentation(io.BytesIO(deck.read_bytes())).slides
+        for shape in slide.shapes
+        for cell in (
+            [c.text for row in shape.table.rows for c in row.cells]
+            if shape.has_table
+            else [shape.text_frame.text]
+            if shape.has_text_frame
+            else []
+        )
+    ]
+    assert any("対象窓口：関西窓口" in text for text in texts)
+    assert "セミナー開催実績（主催セミナー）" in texts
+    assert "数えた回" in texts and "数えていない回" not in texts  # in-company: left out
+    unknown = runner.invoke(args=["report", "activity", "2025", "-o", str(deck), "--desk", "x"])
+    assert unknown.exit_code != 0 and "no desk has the code" in unknown.output
+
+
+def test_the_deck_form_can_leave_out_seminars_the_agency_did_not_host(
+    organizer_client, three_years
+):
+    import io
+
+    from pptx import Presentation
+
+    def programme(query: str) -> list[str]:
+        data = organizer_client.get(f"/console/reports/2025/activity.pptx{query}").data
+        slide = next(
+            s
+            for s in Presentation(io.BytesIO(data)).slides
+            if s.shapes[0].text_frame.text.startswith("セミナー開催実績")
+        )
+        (table,) = [shape.table for shape in slide.shapes if shape.has_table]
+        return [row.cells[3].text for row in table.rows][1:]
+
+    assert programme("") == ["数えた回", "数えていない回"]
+    assert programme("?own_only=1") == ["数えた回"]

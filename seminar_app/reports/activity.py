@@ -311,7 +311,7 @@ def _overview_slide(deck: _Deck, options: DeckOptions) -> None:
 def _trend_slide(deck: _Deck, report: FiscalYearReport) -> None:
     slide, bottom = deck.slide("trend")
     years = report.years[-TREND_YEARS:]
-    categories = [f"{year.fiscal_year}年度" for year in years]
+    categories = [format_fiscal_year(year.fiscal_year, "ja") for year in years]
     # A chart has no "unknown": a year nobody recorded is drawn as no bar, the table says "—".
     totals = [year.consultations or 0 for year in years]
     online = [year.consultations_online or 0 for year in years]
@@ -326,6 +326,11 @@ def _trend_slide(deck: _Deck, report: FiscalYearReport) -> None:
         bottom - CONTENT_TOP,
     )
     chart.value_axis.visible = False  # the values stand on the bars
+    _typeface(chart.category_axis.tick_labels.font, 12)
+    # Level, not slanted: a year's name may take two lines under its bars.
+    body = chart.category_axis._element.find(qn("c:txPr")).find(qn("a:bodyPr"))
+    body.set("rot", "0")
+    body.set("vert", "horz")
     chart.has_legend = True
     chart.legend.position = XL_LEGEND_POSITION.BOTTOM
     chart.legend.include_in_layout = False
@@ -337,7 +342,7 @@ def _trend_slide(deck: _Deck, report: FiscalYearReport) -> None:
         ]
         for year in years
     ]
-    _table(slide, table_rows, Inches(7.58), Inches(2.4), [2.1, 1.6, 1.45], numeric_from=1, size=12)
+    _table(slide, table_rows, Inches(7.58), Inches(2.4), [2.3, 1.55, 1.3], numeric_from=1, size=11)
     _text(
         slide,
         Inches(7.58),
@@ -437,7 +442,7 @@ def _years_table(
     rank = {value: position for position, value in enumerate(order)}
     values.sort(key=lambda value: (value == UNKNOWN, rank.get(value, len(order)), value))
     first = last - len(years) + 1
-    header = ["", *(f"{year}年度" for year in range(first, last + 1))]
+    header = ["", *(format_fiscal_year(year, "ja") for year in range(first, last + 1))]
     rows = [header]
     for value in values:
         cells = ["不明" if value == UNKNOWN else name_of(value)]
@@ -447,9 +452,10 @@ def _years_table(
             count = counts.get(value, 0)
             cells.append(f"{count}（{count / whole:.0%}）" if whole else NOT_RECORDED)
         rows.append(cells)
-    top = Inches(2.0)
-    room = (bottom - top) / len(rows)
+    top, header_height = Inches(2.0), Inches(0.5)  # a year's name takes two lines
+    room = (bottom - top - header_height) / max(1, len(rows) - 1)
     size = 11 if room >= Inches(0.34) else 10 if room >= Inches(0.26) else 8
+    row_height = Emu(int(min(room, Inches(0.4))))
     _table(
         slide,
         rows,
@@ -458,7 +464,7 @@ def _years_table(
         [1.7, 1.4, 1.4, 1.4],
         numeric_from=1,
         size=size,
-        row_height=Emu(int(min(room, Inches(0.4)))),
+        row_heights=[header_height] + [row_height] * (len(rows) - 1),
     )
 
 
@@ -532,6 +538,8 @@ def _summary_slide(deck: _Deck, report: FiscalYearReport) -> None:
     by_host = seminars.by_host_type
     agency, in_company = by_host[HostType.AGENCY], by_host[HostType.IN_COMPANY]
 
+    total_people = NOT_RECORDED if seminars.attendees_unknown else f"{people.total}名"
+
     def people_of(host: HostType) -> str:
         if by_host[host].attendees_unknown:
             return NOT_RECORDED
@@ -557,7 +565,7 @@ def _summary_slide(deck: _Deck, report: FiscalYearReport) -> None:
         [
             "合計",
             f"{seminars.total}回（うちオンライン {seminars.online}回）",
-            f"{people.total}名",
+            total_people,
         ],
     ]
     _table(slide, table_rows, MARGIN, Inches(1.4), [4.2, 4.6, 3.33], numeric_from=1, size=16)
@@ -568,7 +576,7 @@ def _summary_slide(deck: _Deck, report: FiscalYearReport) -> None:
         CONTENT_WIDTH,
         Inches(1.0),
         [
-            f"参加者合計 {people.total}名",
+            f"参加者合計 {total_people}",
             f"オンラインセミナー参加者（主催） {report.online_agency_attendees}名",
         ],
         20,

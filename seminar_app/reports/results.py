@@ -48,6 +48,11 @@ class SeminarFigures:
     #: They count as held; their attendees add nothing to any total.
     without_head_count: int
 
+    @property
+    def attendees_unknown(self) -> bool:
+        """Seminars were held and nobody counted the attendees of any of them."""
+        return self.total > 0 and self.without_head_count == self.total
+
 
 @dataclass(frozen=True)
 class AttendeeFigures:

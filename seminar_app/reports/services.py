@@ -110,7 +110,7 @@ def fiscal_year_figures(session: Session, fiscal_year: int, now: datetime) -> Fi
     results: dict[str, float | int | None] = {
         "consultations": consultations.total,
         "seminars": seminars.total,
-        "participants": attendees.total,
+        "participants": None if seminars.attendees_unknown else attendees.total,
         "satisfaction": satisfaction,
         "elearning_views": recordings.opened,
     }

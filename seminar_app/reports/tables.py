@@ -146,7 +146,7 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
     summary = [
         [_("Seminars held"), seminars.total, ""],
         [_("of which online"), seminars.online, ""],
-        [_("Attendees"), attendees.total, ""],
+        [_("Attendees"), NOT_RECORDED if seminars.attendees_unknown else attendees.total, ""],
         [_("Seminars without a head-count"), seminars.without_head_count, ""],
         [_("Registrations"), registrations.total, ""],
         [_("Attendance rate"), registrations.attendance_rate, ""],
