@@ -1,6 +1,8 @@
 """Desks (相談窓口): the list organizers keep, the desk of each consultation, and a year's
 consultation totals recorded for a desk, through every door (console, CLI, CSV, API)."""
 
+import multiprocessing
+import time
 from datetime import date
 
 import click
@@ -350,6 +352,48 @@ def test_the_totals_command_refuses_bad_input_and_writes_nothing(
     assert result.exit_code == 1
     assert told in result.output
     assert count(db_session, ConsultationTotal) == 0
+
+
+#: Years each terminal records, the same years in the same order as the others.
+YEARS_AT_ONCE = 2060
+
+
+def _record_years_at_once(url: str, consultations: int, start_at: float) -> list[str]:
+    """One organizer's terminal: the totals of every year from FY2000 for the main desk."""
+    app = make_app(url)
+    group = click.Group("report")
+    group.add_command(totals_command)
+    outcomes = []
+    with app.app_context():
+        time.sleep(max(0.0, start_at - time.time()))
+        for year in range(2000, YEARS_AT_ONCE):
+            result = app.test_cli_runner().invoke(
+                group, ["totals", str(year), "--consultations", str(consultations)]
+            )
+            outcomes.append("ok" if result.exit_code == 0 else result.output)
+        db.engine.dispose()
+    return outcomes
+
+
+def test_totals_recorded_at_the_same_moment_replace_each_other(backend, tmp_path):
+    url = fresh_database_url(backend, tmp_path, "seminar_totals")
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    start_at = time.time() + 3
+    jobs = [(url, consultations, start_at) for consultations in (10, 20, 30, 40, 50, 60)]
+    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
+        parts = pool.starmap(_record_years_at_once, jobs)
+    outcomes = [outcome for part in parts for outcome in part]
+    assert set(outcomes) == {"ok"}
+    with app.app_context():
+        rows = db.session.execute(
+            select(ConsultationTotal.fiscal_year, ConsultationTotal.consultations)
+        ).all()
+        db.engine.dispose()
+    assert sorted(year for year, _count in rows) == list(range(2000, YEARS_AT_ONCE))
+    assert {count for _year, count in rows} <= {10, 20, 30, 40, 50, 60}
 
 
 # ---------------------------------------------------------------- the CSV import

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from ..database import begin_write
 from ..extensions import db
 from .desks import DeskError, record_totals
 from .models import Desk
@@ -25,6 +26,7 @@ def totals(fiscal_year: int, desk_code: str | None, consultations: int, online: 
     """Record FISCAL_YEAR's consultation totals for a desk without records; a second call
     replaces them."""
     with force_locale("en"):
+        begin_write(db.session)  # SQLite: the desk is read, then the totals written
         if desk_code is None:
             desk = next(iter(active_desks(db.session)), None)
         else:

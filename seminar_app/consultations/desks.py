@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..audit.services import record
@@ -21,6 +23,7 @@ from ..timeutil import (
     LAST_FISCAL_YEAR,
     fiscal_year_dates,
     is_accepted_fiscal_year,
+    utcnow,
 )
 from .models import Consultation, ConsultationTotal, Desk
 
@@ -204,17 +207,26 @@ def record_totals(
         problems["online"] = _("Online consultations cannot outnumber all consultations.")
     if problems or desk is None or consultations is None:
         raise DeskError(problems)
-    totals = session.scalar(
-        select(ConsultationTotal).where(
-            ConsultationTotal.fiscal_year == fiscal_year, ConsultationTotal.desk_id == desk.id
-        )
+    # One statement, so that two organizers recording the same year at once cannot both
+    # insert: the second replaces the first, as a second record does.
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    replaced = {
+        "consultations": consultations,
+        "online": online,
+        "recorded_by_id": getattr(by, "id", None),
+        "updated_at": now,
+    }
+    session.execute(
+        insert(ConsultationTotal)
+        .values(fiscal_year=fiscal_year, desk_id=desk.id, created_at=now, **replaced)
+        .on_conflict_do_update(index_elements=["fiscal_year", "desk_id"], set_=replaced)
     )
-    if totals is None:
-        totals = ConsultationTotal(fiscal_year=fiscal_year, desk=desk)
-        session.add(totals)
-    totals.consultations = consultations
-    totals.online = online
-    totals.recorded_by_id = getattr(by, "id", None)
+    totals = session.scalars(
+        select(ConsultationTotal)
+        .where(ConsultationTotal.fiscal_year == fiscal_year, ConsultationTotal.desk_id == desk.id)
+        .execution_options(populate_existing=True)
+    ).one()
     session.flush()
     record(
         session,
