@@ -313,6 +313,57 @@ def test_the_consultation_form_records_the_desk_and_the_referrals(
     assert [referral.value for referral in made.referrals] == ["police", "ipa"]
 
 
+FORM = {
+    "held_on": "2024-05-01",
+    "desk": "main",
+    "channel": "in-person",
+    "advisor": "0",
+    "attribute": "sme",
+    "topics": ["contracts"],
+    "source": "direct",
+    "referring_desk": "",
+    "step": "0",
+    **dict.fromkeys(("employee_band", "industry", "prefecture"), ""),
+}
+
+
+@pytest.mark.parametrize(
+    ("sent", "told"),
+    [
+        ({"desk": "kansai"}, "受付中の窓口を選んでください。"),
+        ({"organization": "（株）"}, "「株式会社」「(株)」などの会社の種類だけでなく"),
+        ({"held_on": "1999-05-01"}, "2000年度から2100年度までの日付を入力してください。"),
+        ({"referring_desk": "48"}, "一覧から知財総合支援窓口を選んでください。"),
+    ],
+)
+def test_the_form_refuses_each_field_in_japanese_and_writes_nothing(
+    client, db_session, organizer, kansai, sent, told
+):
+    desks.set_desk_active(db_session, kansai, False, by=organizer)
+    db_session.commit()
+    login(client, organizer)
+    client.get("/language/ja")
+    response = post_form(client, "/console/consultations/new", {**FORM, **sent})
+    assert response.status_code == 200
+    assert told in response.get_data(as_text=True)
+    assert count(db_session, Consultation) == 0
+
+
+def test_the_export_names_the_desk_and_the_referrals(client, db_session, organizer, kansai):
+    services.record_consultation(
+        db_session,
+        values(desk="kansai", referring_desk="27", referrals=["police", "inpit"]),
+        advisor=None,
+        by=organizer,
+    )
+    db_session.commit()
+    login(client, organizer)
+    client.get("/language/ja")
+    exported = client.get("/console/consultations/2024.csv").get_data(as_text=True)
+    assert "関西窓口" in exported and "大阪府知財総合支援窓口" in exported
+    assert "警察・INPIT（工業所有権情報・研修館）" in exported
+
+
 # ---------------------------------------------------------------- the command
 
 
