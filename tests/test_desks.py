@@ -270,6 +270,7 @@ def test_bad_totals_on_the_page_are_told_field_by_field_and_nothing_is_written(
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "2000年度から2100年度までの年度を指定してください。" in page
+    assert "オンラインの件数が相談件数を上回ることはできません。" in page
     assert count(db_session, ConsultationTotal) == 0
 
 
