@@ -55,18 +55,20 @@ class DeskRow:
 
 def desks_overview(session: Session) -> list[DeskRow]:
     """Every desk in its order, with its consultations and years of totals."""
-    consultations = dict(
-        session.execute(
+    consultations: dict[int, int] = {
+        desk_id: count
+        for desk_id, count in session.execute(
             select(Consultation.desk_id, func.count(Consultation.id)).group_by(Consultation.desk_id)
-        ).all()
-    )
-    totals = dict(
-        session.execute(
+        )
+    }
+    totals: dict[int, int] = {
+        desk_id: count
+        for desk_id, count in session.execute(
             select(ConsultationTotal.desk_id, func.count(ConsultationTotal.id)).group_by(
                 ConsultationTotal.desk_id
             )
-        ).all()
-    )
+        )
+    }
     return [
         DeskRow(desk, consultations.get(desk.id, 0), totals.get(desk.id, 0))
         for desk in session.scalars(select(Desk).order_by(Desk.position, Desk.id))
@@ -87,7 +89,9 @@ def _name_problems(name_ja: str, name_en: str) -> dict[str, str]:
     return problems
 
 
-def add_desk(session: Session, code: str, name_ja: str, name_en: str, *, by) -> Desk:
+def add_desk(
+    session: Session, code: str | None, name_ja: str | None, name_en: str | None, *, by
+) -> Desk:
     """A new active desk, placed last."""
     code = unicodedata.normalize("NFKC", code or "").strip().lower()
     name_ja, name_en = _clean(name_ja), _clean(name_en)
@@ -114,7 +118,9 @@ def add_desk(session: Session, code: str, name_ja: str, name_en: str, *, by) -> 
     return desk
 
 
-def rename_desk(session: Session, desk: Desk, name_ja: str, name_en: str, *, by) -> None:
+def rename_desk(
+    session: Session, desk: Desk, name_ja: str | None, name_en: str | None, *, by
+) -> None:
     name_ja, name_en = _clean(name_ja), _clean(name_en)
     problems = _name_problems(name_ja, name_en)
     if problems:
@@ -172,7 +178,7 @@ def _count_problem(value: int | None, *, required: bool) -> str | None:
 
 def record_totals(
     session: Session,
-    fiscal_year: int,
+    fiscal_year: int | None,
     desk: Desk | None,
     consultations: int | None,
     online: int | None,
@@ -183,7 +189,7 @@ def record_totals(
     """Record the year's consultations at the desk (and how many online, if known) for a
     year without rows; a second record for the year and desk replaces the first."""
     problems: dict[str, str] = {}
-    if not is_accepted_fiscal_year(fiscal_year):
+    if fiscal_year is None or not is_accepted_fiscal_year(fiscal_year):
         problems["fiscal_year"] = _(
             "Choose a fiscal year from %(first)d to %(last)d.",
             first=FIRST_FISCAL_YEAR,
@@ -205,7 +211,7 @@ def record_totals(
         and online > consultations
     ):
         problems["online"] = _("Online consultations cannot outnumber all consultations.")
-    if problems or desk is None or consultations is None:
+    if problems or fiscal_year is None or desk is None or consultations is None:
         raise DeskError(problems)
     # One statement, so that two organizers recording the same year at once cannot both
     # insert: the second replaces the first, as a second record does.

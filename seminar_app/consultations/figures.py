@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ..domain import Channel, FigureSource, Referral, Topic
+from ..domain import Channel, FigureSource, Referral, Topic, Vocabulary
 from ..timeutil import fiscal_year_dates
 from .models import (
     STEPS,
@@ -230,7 +230,11 @@ def _totals(
 
 
 def _per_value(
-    session: Session, table: type, column, vocabulary: type, in_year: ColumnElement[bool]
+    session: Session,
+    table: type[ConsultationTopic] | type[ConsultationReferral],
+    column: InstrumentedAttribute[Topic] | InstrumentedAttribute[Referral],
+    vocabulary: type[Vocabulary],
+    in_year: ColumnElement[bool],
 ) -> dict[str, int]:
     """Counts per member of a vocabulary kept one row per value (topics, referrals)."""
     counts: dict[str, int] = {
@@ -254,7 +258,7 @@ def step_progress(
     Steps are read from the client's consultations at that desk (every desk when combined)
     up to the end of the year; before the year began means before 1 April."""
     start, end = fiscal_year_dates(fiscal_year)
-    at_desk = True if desk_id is None else Consultation.desk_id == desk_id
+    at_desk = true() if desk_id is None else Consultation.desk_id == desk_id
     rows = session.execute(
         select(
             Consultation.client_id,

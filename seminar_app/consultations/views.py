@@ -476,11 +476,12 @@ def record_totals(desk_code: str) -> ResponseReturnValue:
     check_roles(Role.ORGANIZER)
     desk = _desk_or_404(desk_code)
     form = TotalsForm()
-    if form.validate_on_submit():
+    year = form.fiscal_year.data
+    if form.validate_on_submit() and year is not None:
         try:
             desks.record_totals(
                 db.session,
-                form.fiscal_year.data,
+                year,
                 desk,
                 form.consultations.data,
                 form.online.data,
@@ -494,7 +495,7 @@ def record_totals(desk_code: str) -> ResponseReturnValue:
             flash(
                 _(
                     "The totals of %(year)s were recorded.",
-                    year=format_fiscal_year(form.fiscal_year.data),
+                    year=format_fiscal_year(year),
                 ),
                 "success",
             )
