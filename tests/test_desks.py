@@ -515,3 +515,13 @@ def test_the_api_refuses_an_unknown_desk_in_the_requests_language(
     assert answer.status_code == 422
     assert answer.get_json()["fields"] == {"desk": "受付中の窓口のコードを指定してください。"}
     assert count(db_session, Consultation) == 0
+
+
+def test_the_api_lists_one_desks_consultations(client, kansai, organizer_token):  # noqa: F811
+    call(client, "POST", "/consultations", organizer_token, body(desk="kansai"))
+    call(client, "POST", "/consultations", organizer_token, body())
+    listed = call(client, "GET", "/consultations?desk=kansai", organizer_token).get_json()
+    assert [row["desk"] for row in listed["consultations"]] == ["kansai"]
+    refused = call(client, "GET", "/consultations?desk=Kansai Desk", organizer_token)
+    assert refused.status_code == 400
+    assert refused.get_json()["field"] == "desk"

@@ -124,6 +124,7 @@ def list_consultations(query: dict[str, Any]) -> ResponseReturnValue:
         )
         if query.get("advisor_id") in (None, consultation.advisor_id)
         and query.get("channel") in (None, consultation.channel)
+        and query.get("desk") in (None, consultation.desk.code)
     ]
     page, per_page = query["page"], query["per_page"]
     shown = rows[(page - 1) * per_page : page * per_page]

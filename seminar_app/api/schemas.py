@@ -856,6 +856,7 @@ class ConsultationQuerySchema(DeskQuerySchema):
         "client_id": _l("Enter an id, a whole number from 1."),
         "advisor_id": _l("Enter an id, a whole number from 1."),
         "channel": _one_of(Channel),
+        "desk": _l("Enter the code of a desk."),
         "page": _l("Enter a page from 1 to %(max)d.", max=MAX_PAGE),
         "per_page": _l("Enter a number of rows per page from 1 to %(max)d.", max=MAX_PER_PAGE),
     }
@@ -871,6 +872,10 @@ class ConsultationQuerySchema(DeskQuerySchema):
         validate=validate.Range(1, MAX_ID), metadata={"description": "an advisor's user id"}
     )
     channel = choice(Channel, metadata={"description": "how it was held"})
+    desk = fields.String(
+        validate=validate.Regexp(r"^[a-z][a-z0-9-]{0,29}$"),
+        metadata={"description": "the code of a desk (相談窓口): its consultations only"},
+    )
     page = WholeNumber(
         load_default=1, validate=validate.Range(1, MAX_PAGE), metadata={"description": "from 1"}
     )
@@ -939,8 +944,7 @@ class ConsultationWriteSchema(ApiSchema):
         "corporate_number": _l("A corporate number has 13 digits."),
         "desk": _l("Enter the code of an active desk."),
         "referring_desk": _l(
-            "Choose a prefectural desk by its JIS X 0401 prefecture code, 01 to 47, or null "
-            "(none)."
+            "Choose a prefectural desk by its JIS X 0401 prefecture code, 01 to 47, or null (none)."
         ),
         "referrals": _l("Choose none or more of: %(values)s.", values=", ".join(Referral)),
         "advisor_id": _l("Choose the id of an active advisor, or null (no advisor)."),
