@@ -20,6 +20,7 @@ class WholeNumberField(StringField):
     """A whole number or nothing; full-width digits are read as digits."""
 
     def __init__(self, label: Any, *, most: int, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
         super().__init__(label, validators=[Optional()], **kwargs)
         self.most = most
         self.number: int | None = None
@@ -35,7 +36,7 @@ class WholeNumberField(StringField):
 
 
 class TargetsForm(FlaskForm):
-    consultations = WholeNumberField(_l("Consultations"), most=MAX_TARGET)
+    consultations = WholeNumberField(_l("Consultations (all desks)"), most=MAX_TARGET)
     seminars = WholeNumberField(_l("Seminars held"), most=MAX_TARGET)
     participants = WholeNumberField(_l("Participants"), most=MAX_TARGET)
     satisfaction = WholeNumberField(

@@ -40,7 +40,7 @@ CONSULTATION_NAMES = {
 }
 
 TARGET_NAMES = {
-    "consultations": _l("Consultations"),
+    "consultations": _l("Consultations (all desks)"),
     "seminars": _l("Seminars held"),
     "participants": _l("Participants"),
     "satisfaction": _l("Satisfaction (share answering 4 or 5)"),
