@@ -392,3 +392,31 @@ def test_all_text_is_set_in_noto_sans_cjk_jp(active_year):
         for element in chart._chartSpace.iter(qn("a:ea"))
     }
     assert chart_typefaces == {FONT}
+
+
+def test_links_and_contact_come_from_settings_and_their_slide_is_left_out_when_unset(
+    app, db_session
+):
+    from seminar_app.config import report_links
+    from seminar_app.reports.activity import deck_options
+
+    links = report_links("営業秘密管理指針|https://example.go.jp/a; https://example.jp/b\n|")
+    assert links == (("営業秘密管理指針", "https://example.go.jp/a"), ("", "https://example.jp/b"))
+    report = fiscal_year_report(db_session, FY, NOW)
+    unset = Presentation(io.BytesIO(build_deck(report, options=deck_options(app.config))))
+    assert not slides_headed(unset, "参考リンク")
+
+    settings = {
+        **app.config,
+        "REPORT_LINKS": links,
+        "DESK_CONTACT_NAME": "営業秘密・知財戦略相談窓口",
+        "DESK_CONTACT_PHONE": "03-0000-0000",
+        "DESK_CONTACT_EXTENSION": "12",
+        "DESK_CONTACT_ADDRESS": "",
+    }
+    deck = Presentation(io.BytesIO(build_deck(report, options=deck_options(settings))))
+    (slide,) = slides_headed(deck, "参考リンク・お問い合わせ")
+    shown = texts(slide)
+    assert "営業秘密管理指針" in shown and "https://example.jp/b" in shown
+    assert "電話：03-0000-0000（内線 12）" in shown
+    assert not [text for text in shown if text.startswith("所在地")]

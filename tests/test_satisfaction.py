@@ -118,3 +118,14 @@ def test_the_deck_states_satisfaction_per_seminar_and_for_the_year(db_session, m
     ]
     assert "75.0%" in texts  # the programme's row and the level's row
     assert any(text.startswith("満足度 75.0%") for text in texts)
+
+
+def test_the_report_page_states_the_share_per_seminar_and_level(
+    organizer_client, db_session, make_seminar
+):
+    seminar = agency_seminar(make_seminar, 6, Level.INTERMEDIATE)
+    answer_survey(db_session, seminar, [5, 4, 4, 1])
+    db_session.commit()
+    page = organizer_client.get(f"/console/reports/?fy={FY}").get_data(as_text=True)
+    # the year's figure, the level's row and the seminar's row
+    assert page.count("75.0%") >= 3
