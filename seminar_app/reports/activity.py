@@ -486,7 +486,8 @@ def _programme_slides(deck: _Deck, rows: tuple[SeminarRow, ...], own_only: bool)
         )
         top = Inches(1.4)
         room = bottom - top - PROGRAMME_ROW
-        chunk, heights = [], [PROGRAMME_ROW]
+        chunk: list[list[str]] = []
+        heights: list[int] = [PROGRAMME_ROW]
         for line in lines[first : first + PROGRAMME_ROWS_PER_SLIDE]:
             height = _row_height(line, widths)
             if chunk and sum(heights[1:]) + height > room:

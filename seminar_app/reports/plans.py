@@ -122,10 +122,11 @@ def set_commentary(
 
 def commentary_of(session: Session, fiscal_year: int) -> dict[str, str]:
     """slide key → the year's commentary on it."""
-    return dict(
-        session.execute(
+    return {
+        slide: text
+        for slide, text in session.execute(
             select(SlideCommentary.slide, SlideCommentary.text).where(
                 SlideCommentary.fiscal_year == fiscal_year
             )
-        ).all()
-    )
+        )
+    }

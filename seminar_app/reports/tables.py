@@ -79,7 +79,7 @@ def seminar_kind(row: SeminarRow) -> str:
     return f"{kind}（{label(row.level)}）" if row.level else kind
 
 
-def _figure_cell(value: Figure) -> object:
+def _figure_cell(value: float | int | None) -> object:
     """A number stays a number in a spreadsheet; only an unknown one becomes text."""
     return NOT_RECORDED if value is None else value
 
