@@ -525,3 +525,24 @@ def test_the_api_lists_one_desks_consultations(client, kansai, organizer_token):
     refused = call(client, "GET", "/consultations?desk=Kansai Desk", organizer_token)
     assert refused.status_code == 400
     assert refused.get_json()["field"] == "desk"
+
+
+def test_an_imported_row_keeps_its_referring_desk_and_referrals(db_session):
+    data = csv_text(f"{line()},大阪府,police；IPA", header=f"{HEADER},referring_desk,referrals")
+    importer.import_file(db_session, data.encode(), today=TODAY, actor_label="t")
+    made = db_session.scalar(select(Consultation))
+    assert made.referring_desk == "27"
+    assert [referral.value for referral in made.referrals] == ["police", "ipa"]
+
+
+def test_an_imported_row_with_an_unknown_referral_is_refused_with_its_line(db_session):
+    data = csv_text(f"{line()},48,lawyer", header=f"{HEADER},referring_desk,referrals")
+    with pytest.raises(ReportError) as caught, force_locale("en"):
+        importer.import_file(db_session, data.encode(), today=TODAY, actor_label="t")
+    problems = [str(problem) for problem in caught.value.problems]
+    assert problems == [
+        "line 2: referring_desk “48” is not a prefecture, by its JIS X 0401 code or its name",
+        "line 2: referrals “lawyer” is not none or more of police, ipa, attorney, "
+        "patent-attorney, inpit, prefectural-desk, other",
+    ]
+    assert count(db_session, Consultation) == 0

@@ -5,9 +5,15 @@ order, further columns ignored)::
 
     date,channel,attribute,employee_band,industry,prefecture,topics,source,step,organization
 
-and, optionally, ``desk``: the code of an active desk (``main``); where the column is absent
-or the cell empty, the consultation belongs to the first active desk (the only one, for an
-agency with one desk).
+and, optionally:
+
+- desk: the code of an active desk (``main``); where the column is absent or the cell
+  empty, the consultation belongs to the first active desk (the only one, for an agency
+  with one desk).
+- referring_desk: the prefectural IP comprehensive support desk that referred the client,
+  written as its prefecture (a JIS X 0401 code or the prefecture's name, as `prefecture`).
+- referrals: where the client was referred on to, Referral identifiers separated by ``;``
+  (``police;ipa``).
 
 - date: YYYY-MM-DD or YYYY/MM/DD (Excel writes 2021/4/1), the calendar date in Japan; a
   date after `today`, or in a fiscal year the system does not accept, is refused.
@@ -60,12 +66,12 @@ from sqlalchemy.orm import Session
 
 from .. import imports
 from ..audit.services import record
-from ..domain import Attribute, Channel, EmployeeBand, Source, Topic
+from ..domain import Attribute, Channel, EmployeeBand, Referral, Source, Topic
 from ..imports import Limits, Problem, ReportError, quoted
 from ..reference import PREFECTURES
 from ..text import normalize_text, organization_key
 from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_of
-from .models import Client, Consultation, ConsultationTopic
+from .models import Client, Consultation, ConsultationReferral, ConsultationTopic
 from .services import ConsultationInput, active_desks, value_problems
 
 __all__ = [
@@ -93,7 +99,7 @@ REQUIRED_COLUMNS = (
     "organization",
 )
 #: Columns a file may leave out.
-OPTIONAL_COLUMNS = ("desk",)
+OPTIONAL_COLUMNS = ("desk", "referring_desk", "referrals")
 #: The desk's records of many years.
 LIMITS = Limits(max_bytes=5 * 1024 * 1024, max_rows=50_000)
 #: Rows written per flush, and names looked up per query (well under SQLite's 999 bound).
@@ -120,6 +126,8 @@ _REASONS = {
     "prefecture": lambda: _("a JIS X 0401 code, 01 to 47"),
     "step": lambda: _("a step of the seven-step support, 1 to 7"),
     "organization": lambda: _("a name beyond the company form (株式会社 alone names no one)"),
+    "referring_desk": lambda: _("a prefecture, by its JIS X 0401 code or its name"),
+    "referrals": lambda: _("none or more of %(choices)s", choices=", ".join(Referral)),
     "held_on": lambda: _(
         "in a fiscal year from %(first)d to %(last)d",
         first=FIRST_FISCAL_YEAR,
@@ -194,7 +202,8 @@ def _date_problems(day: date | None, raw: str, today: date) -> list[str]:
     return []
 
 
-def _topics(value: str) -> list[str]:
+def _listed(value: str) -> list[str]:
+    """Identifiers separated by ; (topics, referrals), lower case."""
     # NFKC (normalize_text) has turned a full-width ； into ;.
     return [topic.strip().lower() for topic in value.split(";") if topic.strip()]
 
@@ -250,7 +259,7 @@ def _row(line: int, cell: dict[str, str], today: date) -> tuple[ConsultationRow 
     """The row's values, or None and its problems (without the line prefix)."""
     text = {name: normalize_text(value) for name, value in cell.items()}
     day = _day(text["date"])
-    topics = _topics(text["topics"])
+    topics = _listed(text["topics"])
     values = ConsultationInput(
         held_on=day or date.min,
         channel=text["channel"].lower(),
@@ -263,6 +272,8 @@ def _row(line: int, cell: dict[str, str], today: date) -> tuple[ConsultationRow 
         step=_step(text["step"]),
         organization=text["organization"] or None,
         desk=text.get("desk", "").lower() or None,
+        referring_desk=_prefecture(text.get("referring_desk", "")),
+        referrals=_listed(text.get("referrals", "")),
     )
     problems = [
         *_date_problems(day, cell["date"], today),
@@ -398,6 +409,7 @@ def _record_of(
         "industry": values.industry,
         "prefecture": values.prefecture,
         "source": values.source,
+        "referring_desk": values.referring_desk,
         "step": values.step,
         "import_ref": _import_ref(key, row),
         "notes": None,
@@ -436,6 +448,13 @@ def import_rows(
                 for topic in dict.fromkeys(row.values.topics)
             ],
         )
+        referrals = [
+            {"consultation_id": ids[_import_ref(key, row)], "referral": referral}
+            for row in batch
+            for referral in dict.fromkeys(row.values.referrals)
+        ]
+        if referrals:
+            session.execute(insert(ConsultationReferral), referrals)
         if progress is not None:
             progress(len(batch))
     record(
