@@ -256,6 +256,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ): staff("GET", ORG),
     ("reports.activity_deck", "/console/reports/<fy:fy>/activity.pptx"): staff("GET", ORG),
     ("reports.historic_import", "/console/reports/historic"): staff("POST", ORG),
+    ("reports.targets", "/console/reports/<fy:fy>/targets"): staff("GET POST", ORG),
+    ("reports.commentary", "/console/reports/<fy:fy>/commentary"): staff("GET POST", ORG),
     # the consultation desk
     ("consultations.index", "/console/consultations/"): staff("GET", ORG, ADV),
     ("consultations.new", "/console/consultations/new"): staff("GET POST", ORG, ADV),
@@ -275,6 +277,26 @@ ROUTES: dict[tuple[str, str], Access] = {
         "/console/consultations/<fy:fy>.<any(csv, xlsx):extension>",
     ): staff("GET", ORG, ADV),
     ("consultations.import_file", "/console/consultations/import"): staff("POST", ORG),
+    ("consultations.desks_list", "/console/consultations/desks"): staff("GET", ORG),
+    ("consultations.add_desk", "/console/consultations/desks"): staff("POST", ORG),
+    ("consultations.desk_page", "/console/consultations/desks/<desk_code>"): staff("GET", ORG),
+    ("consultations.rename_desk", "/console/consultations/desks/<desk_code>"): staff("POST", ORG),
+    ("consultations.move_desk", "/console/consultations/desks/<desk_code>/move"): staff(
+        "POST", ORG
+    ),
+    ("consultations.set_desk_active", "/console/consultations/desks/<desk_code>/active"): staff(
+        "POST", ORG
+    ),
+    ("consultations.delete_desk", "/console/consultations/desks/<desk_code>/delete"): staff(
+        "POST", ORG
+    ),
+    ("consultations.record_totals", "/console/consultations/desks/<desk_code>/totals"): staff(
+        "POST", ORG
+    ),
+    (
+        "consultations.remove_totals",
+        "/console/consultations/desks/<desk_code>/totals/<fy:fy>/delete",
+    ): staff("POST", ORG),
     # personal data: disclosure, correction, deletion (organizers only)
     ("privacy.index", "/console/privacy/"): staff("GET POST", ORG),
     ("privacy.notice", "/console/privacy/notice"): staff("GET", ORG),
@@ -513,6 +535,7 @@ def world(app, db_session, make_seminar, make_user, tmp_path):
         "fiscal_year": fiscal_year_of(utcnow()),
         "extension": "csv",
         "table": "seminars",
+        "desk_code": "main",
         "code": "ABCD-EFGH-JKLM-NPQR-STUV",
         "language": "en",
         "name": "20260101T000000000000.eml",
@@ -700,7 +723,8 @@ EXAMPLE = SimpleNamespace(
         name: "x" * 43 for name in ("manage", "join", "feed", "overview", "unsubscribe", "reset")
     },
     values=dict.fromkeys(
-        ("slug", "code", "language", "name", "filename", "key", "extension", "table"), "csv"
+        ("slug", "code", "language", "name", "filename", "key", "extension", "table", "desk_code"),
+        "csv",
     )
     | dict.fromkeys(
         (
@@ -983,7 +1007,9 @@ def test_tokens_never_reach_the_logs(app, world, db_session, all_logs):
         assert response.status_code < 500, (url, response.status_code)
     # A registration through the form, its confirmation page, its ticket and links.
     url = f"/seminars/{world.seminar.slug}/register"
-    response = post_form(client, url, {**details_data(), "privacy_notice_agreed": "y", "register": "1"})
+    response = post_form(
+        client, url, {**details_data(), "privacy_notice_agreed": "y", "register": "1"}
+    )
     assert response.status_code == 303, response.status_code
     new_manage = re.search(r"/r/([A-Za-z0-9_-]+)", response.headers["Location"]).group(1)
     new = db_session.scalar(select(Registration).where(Registration.manage_token == new_manage))
