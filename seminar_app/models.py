@@ -13,6 +13,7 @@ from .elearning.models import Recording, RecordingView
 from .materials.models import Material, MaterialVersion
 from .notifications.models import OutboxMessage
 from .registration.models import CalendarFeed, Registration
+from .reports.models import FiscalYearTarget, SlideCommentary
 from .surveys.models import Survey, SurveyAnswer
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "CheckIn",
     "Client",
     "Consultation",
+    "FiscalYearTarget",
     "Material",
     "MaterialVersion",
     "OnlineAttendance",
@@ -36,6 +38,7 @@ __all__ = [
     "RecoveryCode",
     "Registration",
     "Seminar",
+    "SlideCommentary",
     "Survey",
     "SurveyAnswer",
     "Unsubscribe",

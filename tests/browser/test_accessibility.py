@@ -161,10 +161,12 @@ def test_registration_form(live_server, axe_page):
     page.fill("#name_kana", "やまだ たろう")
     page.fill("#email", "axe.confirm@example.jp")
     page.select_option("#attribute", "individual")
+    page.select_option("#prefecture", "13")
     page.check("#privacy_notice_agreed")
     with page.expect_navigation():
         page.get_by_role("button", name="入力内容の確認").click()
-    assert page.get_by_role("button", name="入力画面に戻る").is_visible()
+    errors = page.locator(".field-error").all_inner_texts()
+    assert page.get_by_role("button", name="入力画面に戻る").is_visible(), errors
     assert_accessible(page, axe_page.source, "the registration's confirmation page")
 
 
