@@ -21,6 +21,7 @@ from ..catalogue import services as catalogue
 from ..catalogue.rules import MAX_CAPACITY, TEXT_LIMITS
 from ..consultations import services as desk
 from ..consultations.models import STEPS, Client, Consultation
+from ..database import string_length
 from ..domain import (
     Admission,
     Attribute,
@@ -83,14 +84,19 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+def _none_if_blank(text: str) -> str | None:
+    return text or None
+
+
 class Text(fields.String):
     """Text whose blank means "none"; the seminar's rules judge what is left."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(allow_none=True, **kwargs)
+        # Validators see the stripped text; what is loaded is None for a blank.
+        super().__init__(allow_none=True, post_load=_none_if_blank, **kwargs)
 
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> str | None:
-        return super()._deserialize(value, attr, data, **kwargs).strip() or None
+    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
 def moment(**kwargs: Any) -> fields.AwareDateTime:
@@ -416,12 +422,15 @@ class SeminarQuerySchema(QuerySchema):
 
     @ma.post_load
     def catalogue_filter(self, data, **kwargs: Any) -> dict[str, Any]:
-        page, per_page = data.pop("page"), data.pop("per_page")
-        enums = {"level": Level, "series": Series, "delivery": Delivery, "host_type": HostType}
-        values = {
-            name: enums[name](value) if name in enums else value for name, value in data.items()
-        }
-        return {"filters": catalogue.CatalogueFilter(**values), "page": page, "per_page": per_page}
+        filters = catalogue.CatalogueFilter(
+            level=Level(data["level"]) if "level" in data else None,
+            series=Series(data["series"]) if "series" in data else None,
+            delivery=Delivery(data["delivery"]) if "delivery" in data else None,
+            host_type=HostType(data["host_type"]) if "host_type" in data else None,
+            fiscal_year=data.get("fiscal_year"),
+            upcoming=data.get("upcoming"),
+        )
+        return {"filters": filters, "page": data["page"], "per_page": data["per_page"]}
 
 
 def _detail_text(name: str, *, required: bool = False, **metadata: Any) -> fields.String:
@@ -557,7 +566,7 @@ class MaterialUploadSchema(ApiSchema):
 
     file = Upload(required=True, metadata={"description": "PDF, Office, image or ZIP"})
     title = fields.String(
-        required=True, validate=validate.Length(1, Material.__table__.c.title.type.length)
+        required=True, validate=validate.Length(1, string_length(Material.__table__.c.title))
     )
     audience = choice(Audience, required=True)
     visible_from = moment(metadata={"description": "hidden from participants until then"})
@@ -588,11 +597,11 @@ class RecordingRequestSchema(ApiSchema):
         required=True,
         metadata={
             "description": "https address on the e-learning platform",
-            "maxLength": Recording.__table__.c.url.type.length,
+            "maxLength": string_length(Recording.__table__.c.url),
         },
     )
     title = fields.String(
-        required=True, validate=validate.Length(max=Recording.__table__.c.title.type.length)
+        required=True, validate=validate.Length(max=string_length(Recording.__table__.c.title))
     )
     audience = choice(
         [*RecordingAudience, *RECORDING_AUDIENCE_ALIASES],
@@ -809,7 +818,7 @@ def _one_of(values: Any, *, nullable: bool = False) -> LazyString:
 
 _UNKNOWN_PARAMETER = _l("This parameter is not known.")
 _UNKNOWN_FIELD = _l("This field is not known.")
-_NAME_LENGTH = Client.__table__.c.name.type.length
+_NAME_LENGTH = string_length(Client.__table__.c.name)
 #: Longest search of the clients' list (the console's box takes as much).
 SEARCH_LENGTH = 200
 

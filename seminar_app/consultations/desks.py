@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from ..audit.services import record
+from ..database import DbSession
 from ..timeutil import (
     FIRST_FISCAL_YEAR,
     LAST_FISCAL_YEAR,
@@ -53,7 +53,7 @@ class DeskRow:
         return self.consultations == 0 and self.years_of_totals == 0
 
 
-def desks_overview(session: Session) -> list[DeskRow]:
+def desks_overview(session: DbSession) -> list[DeskRow]:
     """Every desk in its order, with its consultations and years of totals."""
     consultations: dict[int, int] = {
         desk_id: count
@@ -90,7 +90,7 @@ def _name_problems(name_ja: str, name_en: str) -> dict[str, str]:
 
 
 def add_desk(
-    session: Session, code: str | None, name_ja: str | None, name_en: str | None, *, by
+    session: DbSession, code: str | None, name_ja: str | None, name_en: str | None, *, by
 ) -> Desk:
     """A new active desk, placed last."""
     code = unicodedata.normalize("NFKC", code or "").strip().lower()
@@ -119,7 +119,7 @@ def add_desk(
 
 
 def rename_desk(
-    session: Session, desk: Desk, name_ja: str | None, name_en: str | None, *, by
+    session: DbSession, desk: Desk, name_ja: str | None, name_en: str | None, *, by
 ) -> None:
     name_ja, name_en = _clean(name_ja), _clean(name_en)
     problems = _name_problems(name_ja, name_en)
@@ -129,7 +129,7 @@ def rename_desk(
     record(session, "desk.renamed", "desk", desk.code, actor=by)
 
 
-def move_desk(session: Session, desk: Desk, offset: int, *, by) -> None:
+def move_desk(session: DbSession, desk: Desk, offset: int, *, by) -> None:
     """Move the desk up (-1) or down (+1) in the order; nothing at either end."""
     desks = list(session.scalars(select(Desk).order_by(Desk.position, Desk.id)))
     at = desks.index(desk)
@@ -142,7 +142,7 @@ def move_desk(session: Session, desk: Desk, offset: int, *, by) -> None:
     record(session, "desk.moved", "desk", desk.code, actor=by, details={"position": to})
 
 
-def set_desk_active(session: Session, desk: Desk, active: bool, *, by) -> None:
+def set_desk_active(session: DbSession, desk: Desk, active: bool, *, by) -> None:
     """Deactivate (it keeps its records and takes no new ones) or reactivate a desk.
 
     The last active desk stays: consultations need a desk to be recorded at."""
@@ -154,7 +154,7 @@ def set_desk_active(session: Session, desk: Desk, active: bool, *, by) -> None:
     record(session, "desk.activated" if active else "desk.deactivated", "desk", desk.code, actor=by)
 
 
-def delete_desk(session: Session, desk: Desk, *, by) -> None:
+def delete_desk(session: DbSession, desk: Desk, *, by) -> None:
     """Only a desk without consultations or totals, and not the last active one."""
     row = next(row for row in desks_overview(session) if row.desk.id == desk.id)
     if not row.may_delete:
@@ -177,7 +177,7 @@ def _count_problem(value: int | None, *, required: bool) -> str | None:
 
 
 def record_totals(
-    session: Session,
+    session: DbSession,
     fiscal_year: int | None,
     desk: Desk | None,
     consultations: int | None,
@@ -246,7 +246,7 @@ def record_totals(
     return totals
 
 
-def remove_totals(session: Session, totals: ConsultationTotal, *, by) -> None:
+def remove_totals(session: DbSession, totals: ConsultationTotal, *, by) -> None:
     """Forget a year's totals (recorded by mistake): the year is unknown again, or counted
     from its rows."""
     record(
@@ -261,7 +261,7 @@ def remove_totals(session: Session, totals: ConsultationTotal, *, by) -> None:
     session.flush()
 
 
-def totals_of_desk(session: Session, desk: Desk) -> list[ConsultationTotal]:
+def totals_of_desk(session: DbSession, desk: Desk) -> list[ConsultationTotal]:
     """The desk's recorded totals, the latest year first."""
     return list(
         session.scalars(
@@ -272,7 +272,7 @@ def totals_of_desk(session: Session, desk: Desk) -> list[ConsultationTotal]:
     )
 
 
-def rows_in_year(session: Session, desk: Desk, fiscal_year: int) -> int:
+def rows_in_year(session: DbSession, desk: Desk, fiscal_year: int) -> int:
     """How many consultations of the year the desk has as rows (its totals then go unused)."""
     start, end = fiscal_year_dates(fiscal_year)
     return (

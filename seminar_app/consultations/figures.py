@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, case, func, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute
 
+from ..database import DbSession
 from ..domain import Channel, FigureSource, Referral, Topic, Vocabulary
 from ..timeutil import fiscal_year_dates
 from .models import (
@@ -123,7 +124,7 @@ class ConsultationFigures:
         return [(value, count) for value, count in ordered if count]
 
 
-def desk_by_code(session: Session, code: str) -> Desk:
+def desk_by_code(session: DbSession, code: str) -> Desk:
     desk = session.scalar(select(Desk).where(Desk.code == code))
     if desk is None:
         raise UnknownDesk(code)
@@ -131,7 +132,7 @@ def desk_by_code(session: Session, code: str) -> Desk:
 
 
 def consultation_figures(
-    session: Session, fiscal_year: int, desk: str | None = None
+    session: DbSession, fiscal_year: int, desk: str | None = None
 ) -> ConsultationFigures:
     """The consultations of the fiscal year (1 April – 31 March) at the desk with code
     `desk`, or combined over every desk. Raises UnknownDesk for a code no desk has."""
@@ -174,7 +175,7 @@ def consultation_figures(
 
 
 def consultation_years(
-    session: Session, fiscal_year: int, desk: str | None = None, *, years: int = 3
+    session: DbSession, fiscal_year: int, desk: str | None = None, *, years: int = 3
 ) -> tuple[ConsultationFigures, ...]:
     """The figures of the fiscal year and the `years - 1` before it, oldest first."""
     return tuple(
@@ -183,7 +184,7 @@ def consultation_years(
     )
 
 
-def figures_per_desk(session: Session, fiscal_year: int) -> tuple[ConsultationFigures, ...]:
+def figures_per_desk(session: DbSession, fiscal_year: int) -> tuple[ConsultationFigures, ...]:
     """The year's figures of each desk, in the desks' order: the active desks and any
     inactive one with rows or totals in the year."""
     return tuple(
@@ -195,7 +196,7 @@ def figures_per_desk(session: Session, fiscal_year: int) -> tuple[ConsultationFi
 
 
 def _totals(
-    session: Session, fiscal_year: int, desk_id: int | None, in_year: ColumnElement[bool]
+    session: DbSession, fiscal_year: int, desk_id: int | None, in_year: ColumnElement[bool]
 ) -> tuple[FigureSource | None, int | None, int | None, int]:
     """(source, total, online, recorded): rows where a desk-year has them, else its totals."""
     counted = {
@@ -230,7 +231,7 @@ def _totals(
 
 
 def _per_value(
-    session: Session,
+    session: DbSession,
     table: type[ConsultationTopic] | type[ConsultationReferral],
     column: InstrumentedAttribute[Topic] | InstrumentedAttribute[Referral],
     vocabulary: type[Vocabulary],
@@ -250,7 +251,7 @@ def _per_value(
 
 
 def step_progress(
-    session: Session, fiscal_year: int, *, desk_id: int | None = None
+    session: DbSession, fiscal_year: int, *, desk_id: int | None = None
 ) -> StepProgress:
     """The year's clients (a consultation in the year, at the desk if one is given) by the
     highest step reached by the end of the year, and how many moved up during it.

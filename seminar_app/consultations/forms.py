@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -92,7 +94,9 @@ class ConsultationForm(FlaskForm):
 
     def values(self) -> ConsultationInput:
         return ConsultationInput(
-            held_on=self.held_on.data,
+            # InputRequired refuses a missing date; date.min, in no accepted year, keeps the
+            # rules refusing it too (as the importer does).
+            held_on=self.held_on.data or date.min,
             channel=self.channel.data,
             attribute=self.attribute.data,
             topics=list(self.topics.data or []),

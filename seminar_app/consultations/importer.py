@@ -62,10 +62,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
 
 from .. import imports
 from ..audit.services import record
+from ..database import DbSession
 from ..domain import Attribute, Channel, EmployeeBand, Referral, Source, Topic
 from ..imports import Limits, Problem, ReportError, quoted
 from ..reference import PREFECTURES
@@ -163,7 +163,7 @@ class AlreadyImported(Exception):
     """The file (by its key, the exception's argument) has been imported before."""
 
 
-def ensure_not_imported(session: Session, key: str) -> None:
+def ensure_not_imported(session: DbSession, key: str) -> None:
     found = session.scalar(
         select(Consultation.id).where(Consultation.import_ref.startswith(f"{key}:")).limit(1)
     )
@@ -330,7 +330,7 @@ def parse(data: bytes, today: date) -> list[ConsultationRow]:
     return rows
 
 
-def _clients(session: Session, rows: Sequence[ConsultationRow]) -> dict[str, int]:
+def _clients(session: DbSession, rows: Sequence[ConsultationRow]) -> dict[str, int]:
     """The client id per normalised organization name: the existing client, else a new one.
 
     The same matching as services.find_or_create_client without a 法人番号 (the oldest
@@ -340,7 +340,7 @@ def _clients(session: Session, rows: Sequence[ConsultationRow]) -> dict[str, int
     for row in rows:
         name = row.values.organization
         key = organization_key(name)
-        if key is not None:
+        if name is not None and key is not None:
             names.setdefault(key, name)
     ids: dict[str, int] = {}
     keys = list(names)
@@ -364,7 +364,7 @@ def _clients(session: Session, rows: Sequence[ConsultationRow]) -> dict[str, int
     return ids
 
 
-def _desks(session: Session, rows: Sequence[ConsultationRow]) -> dict[str | None, int]:
+def _desks(session: DbSession, rows: Sequence[ConsultationRow]) -> dict[str | None, int]:
     """The desk id per code the rows name (None: the first active desk); ReportError, with
     the lines, for a code of no active desk or when no desk is active."""
     active = active_desks(session)
@@ -417,7 +417,7 @@ def _record_of(
 
 
 def import_rows(
-    session: Session,
+    session: DbSession,
     rows: Sequence[ConsultationRow],
     key: str,
     *,
@@ -434,12 +434,13 @@ def import_rows(
         # ORM bulk INSERTs, one executemany per batch, without loading objects. Each new id
         # comes back with its row's import reference (asking for the rows' order instead
         # makes SQLite insert one row per statement).
-        ids = dict(
-            session.execute(
+        ids: dict[str | None, int] = {
+            import_ref: consultation_id
+            for import_ref, consultation_id in session.execute(
                 insert(Consultation).returning(Consultation.import_ref, Consultation.id),
                 [_record_of(row, key, clients, desks) for row in batch],
-            ).all()
-        )
+            )
+        }
         session.execute(
             insert(ConsultationTopic),
             [
@@ -471,7 +472,7 @@ def import_rows(
 
 
 def import_file(
-    session: Session,
+    session: DbSession,
     data: bytes,
     *,
     today: date,

@@ -10,11 +10,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..audit.services import record
 from ..catalogue.models import Seminar
+from ..database import DbSession
 from ..domain import (
     Attribute,
     Channel,
@@ -42,7 +43,7 @@ class ConsultationError(ValueError):
 
 
 def find_or_create_client(
-    session: Session, name: str | None, corporate_number: str | None
+    session: DbSession, name: str | None, corporate_number: str | None
 ) -> Client | None:
     """Match by 法人番号 where given, else by the normalised name; create when new."""
     number = unicodedata.normalize("NFKC", corporate_number or "").strip() or None
@@ -78,7 +79,7 @@ def may_read_notes(user, consultation: Consultation) -> bool:
     return user.has_role(Role.ADVISOR) and consultation.advisor_id == user.id
 
 
-def read_notes(session: Session, consultation: Consultation, user) -> str | None:
+def read_notes(session: DbSession, consultation: Consultation, user) -> str | None:
     """The notes, for those who may read them; every read leaves an audit record."""
     if not may_read_notes(user, consultation):
         raise PermissionError("not allowed to read these notes")
@@ -176,12 +177,14 @@ _FIELD_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
 }
 
 
-def active_desks(session: Session) -> list[Desk]:
+def active_desks(session: DbSession) -> list[Desk]:
     """The desks that take new consultations, in their order."""
     return list(session.scalars(select(Desk).where(Desk.active).order_by(Desk.position, Desk.id)))
 
 
-def _desk_for(session: Session, code: str | None, consultation: Consultation | None) -> Desk | None:
+def _desk_for(
+    session: DbSession, code: str | None, consultation: Consultation | None
+) -> Desk | None:
     """The desk named by code: an active one, or the one the consultation already has; the
     first active desk when no code is given. None when the code names no such desk."""
     if not code:
@@ -206,7 +209,7 @@ def value_problems(values: ConsultationInput) -> dict[str, str]:
 
 
 def _problems(
-    session: Session, values: ConsultationInput, consultation: Consultation | None = None
+    session: DbSession, values: ConsultationInput, consultation: Consultation | None = None
 ) -> tuple[dict[str, str], Desk | None]:
     """value_problems, and the desk: "desk" is refused when no active desk has the code."""
     problems = value_problems(values)
@@ -217,27 +220,29 @@ def _problems(
 
 
 def _apply(
-    session: Session, consultation: Consultation, values: ConsultationInput, desk: Desk
+    session: DbSession, consultation: Consultation, values: ConsultationInput, desk: Desk
 ) -> None:
     consultation.held_on = values.held_on
     consultation.desk = desk
     consultation.referring_desk = values.referring_desk
     consultation.referrals = values.referrals
-    consultation.channel = values.channel
+    consultation.channel = Channel(values.channel)
     consultation.client = find_or_create_client(
         session, values.organization, values.corporate_number
     )
-    consultation.attribute = values.attribute
-    consultation.employee_band = values.employee_band
+    consultation.attribute = Attribute(values.attribute)
+    consultation.employee_band = (
+        None if values.employee_band is None else EmployeeBand(values.employee_band)
+    )
     consultation.industry = values.industry
     consultation.prefecture = values.prefecture
     consultation.topics = values.topics
-    consultation.source = values.source
+    consultation.source = Source(values.source)
     consultation.step = values.step
 
 
 def record_consultation(
-    session: Session, values: ConsultationInput, *, advisor, by
+    session: DbSession, values: ConsultationInput, *, advisor, by
 ) -> Consultation:
     problems, desk = _problems(session, values)
     if problems or desk is None:
@@ -251,7 +256,7 @@ def record_consultation(
 
 
 def update_consultation(
-    session: Session, consultation: Consultation, values: ConsultationInput, *, advisor, by
+    session: DbSession, consultation: Consultation, values: ConsultationInput, *, advisor, by
 ) -> None:
     """Correct a record: organizers and the record's advisor, those who read its notes."""
     if not may_read_notes(by, consultation):
@@ -266,7 +271,7 @@ def update_consultation(
 
 
 def consultations_of_year(
-    session: Session,
+    session: DbSession,
     fiscal_year: int,
     *,
     client_id: int | None = None,
@@ -287,7 +292,7 @@ def consultations_of_year(
     return list(session.scalars(query))
 
 
-def clients_overview(session: Session, search: str = "") -> list[tuple[Client, int, date, int]]:
+def clients_overview(session: DbSession, search: str = "") -> list[tuple[Client, int, date, int]]:
     """Clients with their number of consultations, the last one, and the highest step."""
     query = (
         select(
@@ -330,7 +335,7 @@ class HistoryEntry:
     people: int = 0
 
 
-def client_history(session: Session, client: Client) -> tuple[list[HistoryEntry], int | None]:
+def client_history(session: DbSession, client: Client) -> tuple[list[HistoryEntry], int | None]:
     """Consultations and seminars attended by the client's people, oldest first, and the
     highest of the seven steps reached.
 
