@@ -25,9 +25,10 @@ from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
+from pptx.shapes.autoshape import Shape
 from pptx.slide import Slide
 from pptx.text.text import Font
-from pptx.util import Emu, Inches, Pt
+from pptx.util import Emu, Inches, Length, Pt
 
 from ..consultations.figures import UNKNOWN, ConsultationFigures
 from ..consultations.models import STEPS
@@ -52,7 +53,7 @@ WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.6)
 CONTENT_TOP = Inches(1.55)
-CONTENT_WIDTH = SLIDE_WIDTH - 2 * MARGIN
+CONTENT_WIDTH = Emu(SLIDE_WIDTH - 2 * MARGIN)
 CONTENT_HEIGHT = Inches(5.2)
 #: Where a slide's content ends, and where it ends above a commentary band.
 CONTENT_BOTTOM = Inches(6.85)
@@ -239,7 +240,9 @@ def desk_scope(options: DeckOptions) -> str:
 
 def _title_slide(deck: _Deck, fiscal_year: int, options: DeckOptions) -> None:
     slide = deck.blank_slide()
-    band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, Inches(2.3), SLIDE_WIDTH, Inches(2.2))
+    band = slide.shapes.add_shape(
+        MSO_SHAPE.RECTANGLE, Emu(0), Inches(2.3), SLIDE_WIDTH, Inches(2.2)
+    )
     band.fill.solid()
     band.fill.fore_color.rgb = NAVY
     band.line.fill.background()
@@ -276,7 +279,7 @@ def _overview_slide(deck: _Deck, options: DeckOptions) -> None:
     width = Emu(int((CONTENT_WIDTH - gap * (count - 1)) / count))
     top, height = Inches(3.85), Inches(1.9)
     for position, (number, name) in enumerate(STEPS.items()):
-        left = MARGIN + position * (width + gap)
+        left = Emu(MARGIN + position * (width + gap))
         box = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, left, top, width, height)
         box.fill.solid()
         box.fill.fore_color.rgb = BLUE if position % 2 == 0 else NAVY
@@ -297,9 +300,9 @@ def _overview_slide(deck: _Deck, options: DeckOptions) -> None:
         if position < count - 1:
             arrow = slide.shapes.add_shape(
                 MSO_SHAPE.RIGHT_ARROW,
-                left + width + Inches(0.06),
-                top + height / 2 - Inches(0.14),
-                gap - Inches(0.12),
+                Emu(left + width + Inches(0.06)),
+                Emu(top + height // 2 - Inches(0.14)),
+                Emu(gap - Inches(0.12)),
                 Inches(0.28),
             )
             arrow.fill.solid()
@@ -323,7 +326,7 @@ def _trend_slide(deck: _Deck, report: FiscalYearReport) -> None:
         MARGIN,
         CONTENT_TOP,
         Inches(6.7),
-        bottom - CONTENT_TOP,
+        Emu(bottom - CONTENT_TOP),
     )
     chart.value_axis.visible = False  # the values stand on the bars
     _typeface(chart.category_axis.tick_labels.font, 12)
@@ -401,7 +404,7 @@ def _distribution_slide(
             MARGIN,
             Inches(2.0),
             chart_width,
-            bottom - Inches(2.0),
+            Emu(bottom - Inches(2.0)),
         )
         chart.category_axis.reverse_order = True  # the first category at the top
         if len(counts) > CROWDED:
@@ -431,7 +434,7 @@ def _years_table(
     name: str,
     order: list[str],
     name_of: Callable[[str], str],
-    bottom: int,
+    bottom: Length,
 ) -> None:
     """The breakdown for the year and the two before side by side: count and share."""
     values: list[str] = []
@@ -487,7 +490,7 @@ def _programme_slides(deck: _Deck, rows: tuple[SeminarRow, ...], own_only: bool)
         top = Inches(1.4)
         room = bottom - top - PROGRAMME_ROW
         chunk: list[list[str]] = []
-        heights: list[int] = [PROGRAMME_ROW]
+        heights: list[Length] = [PROGRAMME_ROW]
         for line in lines[first : first + PROGRAMME_ROWS_PER_SLIDE]:
             height = _row_height(line, widths)
             if chunk and sum(heights[1:]) + height > room:
@@ -512,14 +515,14 @@ def _text_width(text: str) -> float:
     return sum(1 if unicodedata.east_asian_width(char) in "WF" else 0.55 for char in text)
 
 
-def _row_height(line: list[str], widths: list[float]) -> int:
+def _row_height(line: list[str], widths: list[float]) -> Length:
     """A programme row tall enough for its longest cell's lines (11 pt, full-width
     characters: about 6.5 to the inch)."""
     wrapped = max(
         math.ceil(_text_width(text) / ((width - 0.2) * PROGRAMME_CHARS_PER_INCH))
         for text, width in zip(line, widths, strict=True)
     )
-    return PROGRAMME_ROW + (max(wrapped, 1) - 1) * PROGRAMME_LINE
+    return Emu(PROGRAMME_ROW + (max(wrapped, 1) - 1) * PROGRAMME_LINE)
 
 
 def _programme_line(row: SeminarRow) -> list[str]:
@@ -674,6 +677,7 @@ def _links_slide(deck: _Deck, options: DeckOptions) -> None:
                     run.font.color.rgb = BLUE
     if contact:
         left = Inches(8.2)
+        inset = Emu(left + Inches(0.2))
         panel = slide.shapes.add_shape(
             MSO_SHAPE.RECTANGLE, left, Inches(1.4), Inches(4.53), Inches(3.0)
         )
@@ -683,7 +687,7 @@ def _links_slide(deck: _Deck, options: DeckOptions) -> None:
         _no_shadow(panel)
         _text(
             slide,
-            left + Inches(0.2),
+            inset,
             Inches(1.55),
             Inches(4.13),
             Inches(0.5),
@@ -692,7 +696,7 @@ def _links_slide(deck: _Deck, options: DeckOptions) -> None:
             NAVY,
             True,
         )
-        _text(slide, left + Inches(0.2), Inches(2.1), Inches(4.13), Inches(2.2), contact, 14, GREY)
+        _text(slide, inset, Inches(2.1), Inches(4.13), Inches(2.2), contact, 14, GREY)
 
 
 # --- building blocks ---------------------------------------------------------------------
@@ -712,7 +716,7 @@ class _Deck:
 
     def slide(
         self, key: str, heading: str | None = None, *, comment: bool = True
-    ) -> tuple[Slide, int]:
+    ) -> tuple[Slide, Length]:
         """A content slide headed by SLIDES[key] (or `heading`), with the year's commentary
         on it in a band at the foot; and where the slide's own content must end."""
         slide = self._headed(heading or SLIDES[key])
@@ -728,10 +732,10 @@ class _Deck:
         _no_shadow(band)
         box = _text(
             slide,
-            MARGIN + Inches(0.15),
-            COMMENTARY_TOP + Inches(0.05),
-            CONTENT_WIDTH - Inches(0.3),
-            COMMENTARY_HEIGHT - Inches(0.1),
+            Emu(MARGIN + Inches(0.15)),
+            Emu(COMMENTARY_TOP + Inches(0.05)),
+            Emu(CONTENT_WIDTH - Inches(0.3)),
+            Emu(COMMENTARY_HEIGHT - Inches(0.1)),
             [
                 f"【所感】{line}" if number == 0 else line
                 for number, line in enumerate(text.splitlines())
@@ -740,7 +744,7 @@ class _Deck:
             NAVY,
         )
         box.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-        return slide, COMMENTARY_TOP - Inches(0.1)
+        return slide, Emu(COMMENTARY_TOP - Inches(0.1))
 
     def _headed(self, heading: str) -> Slide:
         slide = self.blank_slide()
@@ -757,7 +761,7 @@ class _Deck:
         number = str(len(self.presentation.slides))
         _text(
             slide,
-            SLIDE_WIDTH - MARGIN - Inches(1),
+            Emu(SLIDE_WIDTH - MARGIN - Inches(1)),
             footer_top,
             Inches(1),
             footer_height,
@@ -774,7 +778,7 @@ class _Deck:
         return buffer.getvalue()
 
 
-def _no_shadow(shape: Any) -> None:
+def _no_shadow(shape: Shape) -> None:
     """No shadow in PowerPoint (an empty effect list) nor in LibreOffice, which draws the
     theme's effect the shape's style refers to unless that reference is to none."""
     shape.shadow.inherit = False
@@ -800,16 +804,16 @@ def _typeface(font: Font, size: int | None = None) -> None:
 
 def _text(
     slide: Slide,
-    left: int,
-    top: int,
-    width: int,
-    height: int,
+    left: Length,
+    top: Length,
+    width: Length,
+    height: Length,
     lines: list[str],
     size: int,
     color: RGBColor,
     bold: bool = False,
     align: PP_ALIGN = PP_ALIGN.LEFT,
-):
+) -> Shape:
     box = slide.shapes.add_textbox(left, top, width, height)
     frame = box.text_frame
     frame.word_wrap = True
@@ -841,27 +845,27 @@ def _nothing(slide: Slide) -> None:
 def _table(
     slide: Slide,
     rows: list[list[str]],
-    left: int,
-    top: int,
+    left: Length,
+    top: Length,
     widths: list[float],
     *,
     numeric_from: int,
     size: int = 14,
-    row_height: int | None = None,
-    row_heights: Sequence[int] | None = None,
+    row_height: Length | None = None,
+    row_heights: Sequence[Length] | None = None,
 ) -> None:
     """A table whose first row is the header; columns from `numeric_from` are right-aligned."""
     if row_height is None:
         row_height = Inches(0.38 if size <= 12 else 0.55)
     heights = list(row_heights) if row_heights is not None else [row_height] * len(rows)
     shape = slide.shapes.add_table(
-        len(rows), len(widths), left, top, Emu(sum(Inches(w) for w in widths)), sum(heights)
+        len(rows), len(widths), left, top, Emu(sum(Inches(w) for w in widths)), Emu(sum(heights))
     )
     table = shape.table
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Inches(width)
+    for column, width in enumerate(widths):
+        table.columns[column].width = Inches(width)
     for row_number, values in enumerate(rows):
-        table.rows[row_number].height = Emu(int(heights[row_number]))
+        table.rows[row_number].height = heights[row_number]
         for column, value in enumerate(values):
             cell = table.cell(row_number, column)
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
@@ -880,17 +884,28 @@ def _chart(
     chart_type: XL_CHART_TYPE,
     categories: list[str],
     series: dict[str, list[int]],
-    left: int,
-    top: int,
-    width: int,
-    height: int,
+    left: Length,
+    top: Length,
+    width: Length,
+    height: Length,
 ) -> Chart:
     """A native chart with its values printed on the bars."""
     data = CategoryChartData(number_format="0")
     data.categories = categories
     for name, values in series.items():
         data.add_series(name, values)
-    chart = slide.shapes.add_chart(chart_type, left, top, width, height, data).chart
+    # python-pptx's annotations of add_chart are narrower than the method: it takes any
+    # category data (ChartData is only CategoryChartData's old name) and returns the
+    # graphic frame that holds the chart, not the chart.
+    frame = slide.shapes.add_chart(
+        chart_type,
+        left,
+        top,
+        width,
+        height,
+        data,  # type: ignore[arg-type]  # any chart data
+    )
+    chart = frame.chart  # type: ignore[attr-defined]  # a GraphicFrame, annotated as its Chart
     chart.has_title = False  # the slide's heading names it
     _typeface(chart.font, 14)
     plot = chart.plots[0]

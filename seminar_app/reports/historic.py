@@ -15,7 +15,6 @@ from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from .. import imports
 from ..attendance.services import MAX_HEAD_COUNT, set_head_count
@@ -23,6 +22,7 @@ from ..audit.services import record
 from ..catalogue import lifecycle
 from ..catalogue.models import Seminar
 from ..catalogue.rules import SeminarFields, seminar_problems
+from ..database import DbSession
 from ..domain import Delivery, SeminarStatus
 from ..imports import Limits, Problem, ReportError
 from ..text import normalize_text
@@ -167,7 +167,7 @@ def parse(data: bytes, today: date, now: datetime | None = None) -> list[Histori
 
 
 def import_file(
-    session: Session,
+    session: DbSession,
     data: bytes,
     *,
     today: date,
@@ -182,6 +182,7 @@ def import_file(
     if session.scalar(select(Seminar.id).where(Seminar.slug.startswith(prefix)).limit(1)):
         raise AlreadyImported(key)
     seminars = parse(data, today, now)
+    years: list[int] = []
     for item in seminars:
         # Through the seminar's lifecycle, as every door: created, published, counted.
         seminar = lifecycle.create_seminar(
@@ -190,6 +191,7 @@ def import_file(
         lifecycle.publish(session, seminar, now, by=actor, label=actor_label)
         if item.attendees is not None:
             set_head_count(session, seminar, item.attendees, by=actor)
+        years.append(fiscal_year_of(seminar.starts_at))
     record(
         session,
         "report.historic_imported",
@@ -199,5 +201,4 @@ def import_file(
         actor_label=actor_label,
         details={"seminars": len(seminars)},
     )
-    years = [fiscal_year_of(item.fields.starts_at) for item in seminars]
     return imports.Imported(len(seminars), max(years, default=None))

@@ -7,13 +7,13 @@ from sqlalchemy import CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import TimestampMixin
-from ..extensions import db
+from ..extensions import Model
 
 #: The figures a year's plan may set a target for, in the order the report shows them.
 TARGET_NAMES = ("consultations", "seminars", "participants", "satisfaction", "elearning_views")
 
 
-class FiscalYearTarget(TimestampMixin, db.Model):
+class FiscalYearTarget(TimestampMixin, Model):
     """The targets of one fiscal year's plan; each may be left unset (None)."""
 
     __tablename__ = "fiscal_year_targets"
@@ -41,7 +41,7 @@ class FiscalYearTarget(TimestampMixin, db.Model):
     elearning_views: Mapped[int | None] = mapped_column(Integer)
 
 
-class SlideCommentary(TimestampMixin, db.Model):
+class SlideCommentary(TimestampMixin, Model):
     """The organizer's commentary (所感) on one slide of a year's activity report."""
 
     __tablename__ = "slide_commentaries"

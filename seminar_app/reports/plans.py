@@ -9,9 +9,9 @@ from collections.abc import Mapping
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from ..audit.services import record
+from ..database import DbSession
 from .models import TARGET_NAMES, FiscalYearTarget, SlideCommentary
 
 #: The largest count a target may set (a year of the agency is far below it).
@@ -44,7 +44,7 @@ def target_problems(values: Mapping[str, int | None]) -> dict[str, str]:
 
 
 def set_targets(
-    session: Session, fiscal_year: int, values: Mapping[str, int | None], *, by
+    session: DbSession, fiscal_year: int, values: Mapping[str, int | None], *, by
 ) -> FiscalYearTarget:
     """Keep the year's targets (each None: not set), replacing what was there."""
     problems = target_problems(values)
@@ -65,7 +65,7 @@ def set_targets(
     return plan
 
 
-def targets_of(session: Session, fiscal_year: int) -> dict[str, int | None]:
+def targets_of(session: DbSession, fiscal_year: int) -> dict[str, int | None]:
     """The year's targets as kept (satisfaction in per cent), None where not set."""
     plan = session.get(FiscalYearTarget, fiscal_year)
     return {name: getattr(plan, name) if plan else None for name in TARGET_NAMES}
@@ -84,7 +84,7 @@ def commentary_problems(texts: Mapping[str, str], slides: Mapping[str, str]) -> 
 
 
 def set_commentary(
-    session: Session,
+    session: DbSession,
     fiscal_year: int,
     texts: Mapping[str, str],
     slides: Mapping[str, str],
@@ -120,7 +120,7 @@ def set_commentary(
     )
 
 
-def commentary_of(session: Session, fiscal_year: int) -> dict[str, str]:
+def commentary_of(session: DbSession, fiscal_year: int) -> dict[str, str]:
     """slide key → the year's commentary on it."""
     return {
         slide: text

@@ -21,12 +21,12 @@ from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import ColumnElement, Subquery, and_, case, func, select
-from sqlalchemy.orm import Session
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..catalogue.models import Seminar
 from ..consultations.figures import UNKNOWN, consultation_figures, consultation_years
 from ..consultations.models import Desk
+from ..database import DbSession
 from ..domain import Delivery, HostType, RegistrationStatus, SeminarStatus
 from ..elearning.models import Recording, RecordingView
 from ..registration.models import Registration
@@ -74,7 +74,7 @@ def held_in(fiscal_year: int, now: datetime) -> ColumnElement[bool]:
 
 
 def fiscal_year_report(
-    session: Session, fiscal_year: int, now: datetime, desk: str | None = None
+    session: DbSession, fiscal_year: int, now: datetime, desk: str | None = None
 ) -> FiscalYearReport:
     """Everything the report of the year shows: its figures, its seminars, the survey
     answers and the years before it. The desk's breakdowns cover the desk with code `desk`
@@ -90,7 +90,7 @@ def fiscal_year_report(
     )
 
 
-def desk_names(session: Session, code: str | None) -> dict[str, Any]:
+def desk_names(session: DbSession, code: str | None) -> dict[str, Any]:
     """The deck's desk choices: the chosen desk's Japanese name (None: every desk) and the
     names of the active desks, in their order."""
     desks = session.scalars(select(Desk).order_by(Desk.position, Desk.id)).all()
@@ -101,7 +101,7 @@ def desk_names(session: Session, code: str | None) -> dict[str, Any]:
     }
 
 
-def fiscal_year_figures(session: Session, fiscal_year: int, now: datetime) -> FiscalYearFigures:
+def fiscal_year_figures(session: DbSession, fiscal_year: int, now: datetime) -> FiscalYearFigures:
     """The year's headline figures (seminars, attendees, registrations, recordings, desk)."""
     seminars, attendees = _seminars_and_attendees(session, fiscal_year, now)
     recordings = _recording_figures(session, fiscal_year, now)
@@ -142,7 +142,7 @@ def targets_against_results(
     return answer
 
 
-def _satisfied_share(session: Session, fiscal_year: int, now: datetime) -> Share:
+def _satisfied_share(session: DbSession, fiscal_year: int, now: datetime) -> Share:
     rated, satisfied = session.execute(
         select(*_satisfaction_counts())
         .select_from(SurveyAnswer)
@@ -179,7 +179,7 @@ def _attendance_per_seminar(fiscal_year: int, now: datetime) -> Subquery:
 
 
 def _seminars_and_attendees(
-    session: Session, fiscal_year: int, now: datetime
+    session: DbSession, fiscal_year: int, now: datetime
 ) -> tuple[SeminarFigures, AttendeeFigures]:
     per_seminar = _attendance_per_seminar(fiscal_year, now)
     # NULL for a seminar with neither a head-count nor registrations: SUM passes it over.
@@ -224,7 +224,7 @@ def _seminars_and_attendees(
 
 
 def _agency_seminars_by(
-    session: Session, column: Any, fiscal_year: int, now: datetime
+    session: DbSession, column: Any, fiscal_year: int, now: datetime
 ) -> dict[str, SeminarCounts]:
     online = case((Seminar.delivery == Delivery.ONLINE, Seminar.id))
     return {
@@ -238,7 +238,7 @@ def _agency_seminars_by(
 
 
 def _attendee_profile(
-    session: Session, fiscal_year: int, now: datetime
+    session: DbSession, fiscal_year: int, now: datetime
 ) -> dict[str, Mapping[str, int]]:
     profile: dict[str, Mapping[str, int]] = {}
     for name in PROFILE:
@@ -255,7 +255,9 @@ def _attendee_profile(
     return profile
 
 
-def _registration_figures(session: Session, fiscal_year: int, now: datetime) -> RegistrationFigures:
+def _registration_figures(
+    session: DbSession, fiscal_year: int, now: datetime
+) -> RegistrationFigures:
     status_counts: dict[str, int] = {
         status: count
         for status, count in session.execute(
@@ -297,7 +299,7 @@ def _registration_figures(session: Session, fiscal_year: int, now: datetime) -> 
     )
 
 
-def _recording_figures(session: Session, fiscal_year: int, now: datetime) -> RecordingFigures:
+def _recording_figures(session: DbSession, fiscal_year: int, now: datetime) -> RecordingFigures:
     opened, viewers = session.execute(
         select(
             func.count(RecordingView.id), func.count(func.distinct(RecordingView.registration_id))
@@ -309,7 +311,7 @@ def _recording_figures(session: Session, fiscal_year: int, now: datetime) -> Rec
     return RecordingFigures(opened=opened, registrants_who_opened=viewers)
 
 
-def seminar_rows(session: Session, fiscal_year: int, now: datetime) -> tuple[SeminarRow, ...]:
+def seminar_rows(session: DbSession, fiscal_year: int, now: datetime) -> tuple[SeminarRow, ...]:
     """Every held seminar of the year with its figures, one aggregated query."""
     per_seminar = _attendance_per_seminar(fiscal_year, now)
     confirmed = (
@@ -362,7 +364,7 @@ def seminar_rows(session: Session, fiscal_year: int, now: datetime) -> tuple[Sem
 
 
 def years_side_by_side(
-    session: Session, last: FiscalYearFigures, count: int, now: datetime
+    session: DbSession, last: FiscalYearFigures, count: int, now: datetime
 ) -> tuple[YearRow, ...]:
     """The `count` fiscal years up to `last`'s, oldest first, each with its change from the
     year before."""
@@ -395,7 +397,7 @@ def _change(now: Figure, before: Figure) -> Figure:
     return now - before if now is not None and before is not None else None
 
 
-def survey_figures(session: Session, fiscal_year: int, now: datetime) -> SurveyFigures:
+def survey_figures(session: DbSession, fiscal_year: int, now: datetime) -> SurveyFigures:
     """Answers and average satisfaction and understanding (1–5) of the seminars held in the
     fiscal year, in all and per series and per level ("none" for no level); the database
     averages the JSON values, so a large year costs one query per breakdown."""
