@@ -165,8 +165,16 @@ class DeckOptions:
     desk_names: tuple[str, ...] = ()
 
 
-def deck_options(config: Mapping[str, Any], **choices: Any) -> DeckOptions:
-    """The deck's options from the application's settings and the organizer's choices."""
+def deck_options(
+    config: Mapping[str, Any],
+    *,
+    own_only: bool = False,
+    commentary: Mapping[str, str] | None = None,
+    desk_name: str | None = None,
+    desk_names: tuple[str, ...] = (),
+) -> DeckOptions:
+    """The deck's options from the application's settings (config) and the organizer's
+    choices (see DeckOptions)."""
     contact = Contact(
         desk_name=config.get("DESK_CONTACT_NAME", ""),
         phone=config.get("DESK_CONTACT_PHONE", ""),
@@ -177,7 +185,10 @@ def deck_options(config: Mapping[str, Any], **choices: Any) -> DeckOptions:
         agency_name=config["AGENCY_NAME"],
         contact=contact,
         links=tuple(config.get("REPORT_LINKS", ())),
-        **choices,
+        own_only=own_only,
+        commentary={} if commentary is None else commentary,
+        desk_name=desk_name,
+        desk_names=desk_names,
     )
 
 

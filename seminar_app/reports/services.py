@@ -17,17 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypedDict
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..catalogue.models import Seminar
 from ..consultations.figures import UNKNOWN, consultation_figures, consultation_years
 from ..consultations.models import Desk
 from ..database import DbSession
-from ..domain import Delivery, HostType, RegistrationStatus, SeminarStatus
+from ..domain import Delivery, HostType, Level, RegistrationStatus, SeminarStatus, Series
 from ..elearning.models import Recording, RecordingView
 from ..registration.models import Registration
 from ..surveys.models import Survey, SurveyAnswer
@@ -90,15 +92,23 @@ def fiscal_year_report(
     )
 
 
-def desk_names(session: DbSession, code: str | None) -> dict[str, Any]:
+class DeskNames(TypedDict):
+    """The desks as the activity deck names them (activity.deck_options' arguments)."""
+
+    #: The chosen desk's Japanese name; None: every desk together.
+    desk_name: str | None
+    #: The active desks' Japanese names, in their order.
+    desk_names: tuple[str, ...]
+
+
+def desk_names(session: DbSession, code: str | None) -> DeskNames:
     """The deck's desk choices: the chosen desk's Japanese name (None: every desk) and the
     names of the active desks, in their order."""
     desks = session.scalars(select(Desk).order_by(Desk.position, Desk.id)).all()
     chosen = next((desk.name_ja for desk in desks if desk.code == code), None)
-    return {
-        "desk_name": chosen,
-        "desk_names": tuple(desk.name_ja for desk in desks if desk.active),
-    }
+    return DeskNames(
+        desk_name=chosen, desk_names=tuple(desk.name_ja for desk in desks if desk.active)
+    )
 
 
 def fiscal_year_figures(session: DbSession, fiscal_year: int, now: datetime) -> FiscalYearFigures:
@@ -153,7 +163,7 @@ def _satisfied_share(session: DbSession, fiscal_year: int, now: datetime) -> Sha
     return _share(satisfied, rated)
 
 
-def _satisfaction_counts() -> tuple[Any, Any]:
+def _satisfaction_counts() -> tuple[ColumnElement[int], ColumnElement[int]]:
     """(answers rating satisfaction, answers rating it 4 or 5), as aggregate columns."""
     rating = SurveyAnswer.answers["satisfaction"].as_integer()
     return (
@@ -224,7 +234,10 @@ def _seminars_and_attendees(
 
 
 def _agency_seminars_by(
-    session: DbSession, column: Any, fiscal_year: int, now: datetime
+    session: DbSession,
+    column: InstrumentedAttribute[Series] | InstrumentedAttribute[Level | None],
+    fiscal_year: int,
+    now: datetime,
 ) -> dict[str, SeminarCounts]:
     online = case((Seminar.delivery == Delivery.ONLINE, Seminar.id))
     return {
@@ -408,7 +421,9 @@ def survey_figures(session: DbSession, fiscal_year: int, now: datetime) -> Surve
         *_satisfaction_counts(),
     )
 
-    def query(*leading: Any) -> Any:
+    def query(
+        *leading: InstrumentedAttribute[Series] | InstrumentedAttribute[Level | None],
+    ) -> Select[Any]:
         return (
             select(*leading, *columns)
             .select_from(SurveyAnswer)
@@ -431,14 +446,18 @@ def survey_figures(session: DbSession, fiscal_year: int, now: datetime) -> Surve
     )
 
 
-def _rating_average(key: str) -> Any:
+def _rating_average(key: str) -> ColumnElement[Decimal | float]:
     return func.avg(SurveyAnswer.answers[key].as_integer())
 
 
 def _survey_numbers(
-    answers: int, satisfaction: Any, understanding: Any, rated: int, satisfied: int
+    answers: int,
+    satisfaction: Decimal | float | None,
+    understanding: Decimal | float | None,
+    rated: int,
+    satisfied: int,
 ) -> SurveyNumbers:
-    def average(value: Any) -> float | None:
+    def average(value: Decimal | float | None) -> float | None:
         return round(float(value), 2) if value is not None else None
 
     return SurveyNumbers(
