@@ -47,6 +47,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python tools/i18n.py check
+	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/xenon --max-absolute C seminar_app
 
