@@ -173,3 +173,8 @@ def test_rendered_deck_reads_back_in_japanese_and_nothing_leaves_a_slide(rich_ye
     for number, page in enumerate(laid_out[1:], start=2):
         last = "".join(page.strip().splitlines()[-1].split())
         assert last.endswith(f"活動状況{number}"), (number, page[-300:])
+    # A year's name in a table's header breaks before its era, never inside it.
+    for page in pages:
+        for line in page.splitlines():
+            words = "".join(line.split())
+            assert not words.endswith(("（令和", "（平成", "令和", "年度（令和")), line

@@ -456,7 +456,14 @@ def _years_table(
     rank = {value: position for position, value in enumerate(order)}
     values.sort(key=lambda value: (value == UNKNOWN, rank.get(value, len(order)), value))
     first = last - len(years) + 1
-    header = ["", *(format_fiscal_year(year, "ja") for year in range(first, last + 1))]
+    # 2023年度 / （令和5年度）: the era on a line of its own, never split inside.
+    header = [
+        "",
+        *(
+            format_fiscal_year(year, "ja").replace("（", "\n（", 1)
+            for year in range(first, last + 1)
+        ),
+    ]
     rows = [header]
     for value in values:
         cells = ["不明" if value == UNKNOWN else name_of(value)]
@@ -884,10 +891,14 @@ def _table(
             paragraph = cell.text_frame.paragraphs[0]
             if row_number and column >= numeric_from:
                 paragraph.alignment = PP_ALIGN.RIGHT
-            run = paragraph.add_run()
-            run.text = value
-            _typeface(run.font, size)
-            run.font.bold = row_number == 0
+            # A "\n" in a cell starts a new line there: a label is never broken mid-word.
+            for line_number, line in enumerate(value.split("\n")):
+                if line_number:
+                    paragraph.add_line_break()
+                run = paragraph.add_run()
+                run.text = line
+                _typeface(run.font, size)
+                run.font.bold = row_number == 0
 
 
 def _chart(
