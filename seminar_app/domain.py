@@ -56,6 +56,13 @@ class Delivery(Vocabulary):
     HYBRID = "hybrid", _l("Hybrid")
 
 
+class AttendanceMode(Vocabulary):
+    """How one person attends: a hybrid seminar asks; otherwise its delivery decides."""
+
+    VENUE = "venue", _l("At the venue")
+    ONLINE = "online", _l("Online")
+
+
 class Admission(Vocabulary):
     """How seats are given: in order of registration, or by a draw after a deadline."""
 

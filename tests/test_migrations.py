@@ -204,3 +204,53 @@ def test_consultation_topics_move_to_their_own_table_and_back(backend, tmp_path)
             joined = connection.execute(text("SELECT id, topics FROM consultations ORDER BY id"))
             assert joined.all() == [(1, "contracts;leak-incident"), (2, "other")]
         db.engine.dispose()
+
+
+def test_registrations_of_hybrid_seminars_become_venue_and_back(backend, tmp_path):
+    app = make_app(fresh_database_url(backend, tmp_path, "seminar_attendance_mode"))
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    with app.app_context():
+        upgrade(revision="d15d7e1b0007")
+        with db.engine.begin() as connection:
+            for number, delivery in ((1, "hybrid"), (2, "online")):
+                connection.execute(
+                    text(
+                        "INSERT INTO seminars (id, slug, title, description, series, host_type, "
+                        "delivery, status, starts_at, ends_at, capacity, created_at, updated_at) "
+                        "VALUES (:id, :slug, 'ハイブリッド', '', 'ip-utilization', 'agency', "
+                        ":delivery, 'published', :at, :end, 10, :at, :at)"
+                    ),
+                    {
+                        "id": number,
+                        "slug": f"s{number}",
+                        "delivery": delivery,
+                        "at": at,
+                        "end": at + timedelta(hours=2),
+                    },
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO registrations (id, seminar_id, status, manage_token, "
+                        "ticket_code, join_token, email, email_key, name, name_kana, prefecture, "
+                        "attribute, privacy_notice_version, privacy_agreed_at, "
+                        "announcements_opt_in, locale, source, calendar_sequence, created_at, "
+                        "updated_at) VALUES (:id, :id, 'confirmed', :token, :token, :token, "
+                        "'a@example.jp', 'a@example.jp', '山田', 'やまだ', '13', 'sme', '1', :at, "
+                        "false, 'ja', 'web', 0, :at, :at)"
+                    ),
+                    {"id": number, "token": f"token{number}", "at": at},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            modes = connection.execute(
+                text("SELECT seminar_id, attendance_mode FROM registrations ORDER BY seminar_id")
+            ).all()
+            online = connection.execute(text("SELECT online_capacity FROM seminars")).scalars()
+            assert list(online) == [None, None]
+        assert modes == [(1, "venue"), (2, None)]
+        downgrade(revision="d15d7e1b0007")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("registrations")}
+            count = connection.execute(text("SELECT count(*) FROM registrations")).scalar()
+        assert "attendance_mode" not in columns and count == 2
+        db.engine.dispose()

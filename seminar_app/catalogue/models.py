@@ -48,6 +48,9 @@ class Seminar(TimestampMixin, Model):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         CheckConstraint(
+            "online_capacity IS NULL OR online_capacity >= 0", name="online_capacity_not_negative"
+        ),
+        CheckConstraint(
             "registration_closes_at IS NULL OR registration_closes_at <= starts_at",
             name="registration_closes_by_start",
         ),
@@ -93,8 +96,11 @@ class Seminar(TimestampMixin, Model):
     venue: Mapped[str | None] = mapped_column(String(300))
     #: Link to the online meeting: for registered participants only, never public.
     meeting_url: Mapped[str | None] = mapped_column(String(500))
-    #: Confirmed seats on offer; None where the agency does not take registrations.
+    #: Confirmed seats on offer (of a hybrid seminar: at the venue); None where the agency
+    #: does not take registrations.
     capacity: Mapped[int | None] = mapped_column(Integer)
+    #: Of a hybrid seminar only: confirmed seats online; None means no limit online.
+    online_capacity: Mapped[int | None] = mapped_column(Integer)
     #: Registration window; None means from publication, and until the start.
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -134,10 +140,12 @@ class Seminar(TimestampMixin, Model):
         secondary=seminar_lecturers, back_populates="seminars", order_by="User.display_name"
     )
 
-    # `seats_taken`, the confirmed seats counted by the database, is a column_property
-    # that registration.models adds: it needs the registrations table.
+    # `seats_taken`, the confirmed seats counted by the database, and `seats_taken_online`,
+    # those of them taken online at a hybrid seminar, are column_properties that
+    # registration.models adds: they need the registrations table.
     if TYPE_CHECKING:
         seats_taken: Mapped[int]
+        seats_taken_online: Mapped[int]
 
     @property
     def fiscal_year(self) -> int:
@@ -150,6 +158,11 @@ class Seminar(TimestampMixin, Model):
             SeminarStatus.PUBLISHED,
             SeminarStatus.CANCELLED,
         )
+
+    @property
+    def is_hybrid(self) -> bool:
+        """Each person chooses how to attend (AttendanceMode), with seats for each way."""
+        return self.delivery == Delivery.HYBRID
 
     @property
     def takes_registrations(self) -> bool:

@@ -21,7 +21,15 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship,
 
 from ..catalogue.models import Seminar
 from ..database import Coded, TimestampMixin, UTCDateTime, codes_check, enum_check
-from ..domain import Attribute, EmployeeBand, HeardFrom, RegistrationSource, RegistrationStatus
+from ..domain import (
+    AttendanceMode,
+    Attribute,
+    Delivery,
+    EmployeeBand,
+    HeardFrom,
+    RegistrationSource,
+    RegistrationStatus,
+)
 from ..extensions import Model
 from ..reference import INDUSTRIES, PREFECTURES
 from ..text import organization_key
@@ -41,6 +49,7 @@ class Registration(TimestampMixin, Model):
         codes_check("prefecture", PREFECTURES),
         codes_check("industry", INDUSTRIES),
         enum_check("source", RegistrationSource),
+        enum_check("attendance_mode", AttendanceMode),
         CheckConstraint("locale IN ('ja', 'en')", name="locale_valid"),
         CheckConstraint(
             "corporate_number IS NULL OR length(corporate_number) = 13",
@@ -103,6 +112,9 @@ class Registration(TimestampMixin, Model):
     source: Mapped[RegistrationSource] = mapped_column(
         Coded(RegistrationSource, 10), default=RegistrationSource.WEB
     )
+    #: How the person chose to attend a hybrid seminar; None for the other deliveries
+    #: (read `attendance`, which every registration has).
+    attendance_mode: Mapped[AttendanceMode | None] = mapped_column(Coded(AttendanceMode, 10))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Raised on each change of this registration that calendars must learn of.
@@ -133,8 +145,21 @@ class Registration(TimestampMixin, Model):
             RegistrationStatus.APPLIED,
         )
 
+    @property
+    def attendance(self) -> AttendanceMode:
+        """How this person attends: their choice at a hybrid seminar (at the venue where a
+        seminar became hybrid after they registered), else what the delivery allows."""
+        return attendance_of(self.seminar.delivery, self.attendance_mode)
+
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status} seminar={self.seminar_id}>"
+
+
+def attendance_of(delivery: Delivery, chosen: AttendanceMode | None) -> AttendanceMode:
+    """The way of attending of a registration at a seminar of `delivery` (see attendance)."""
+    if delivery == Delivery.HYBRID:
+        return chosen or AttendanceMode.VENUE
+    return AttendanceMode.ONLINE if delivery == Delivery.ONLINE else AttendanceMode.VENUE
 
 
 class CalendarFeed(Model):
@@ -155,6 +180,20 @@ Seminar.seats_taken = column_property(
     .where(
         Registration.seminar_id == Seminar.id,
         Registration.status == RegistrationStatus.CONFIRMED,
+    )
+    .correlate_except(Registration)
+    .scalar_subquery(),
+    deferred=True,
+)
+
+# Of a hybrid seminar, the confirmed seats taken online; the rest of seats_taken are at the
+# venue (a registration without a choice counts at the venue, as Registration.attendance).
+Seminar.seats_taken_online = column_property(
+    select(func.count(Registration.id))
+    .where(
+        Registration.seminar_id == Seminar.id,
+        Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.attendance_mode == AttendanceMode.ONLINE,
     )
     .correlate_except(Registration)
     .scalar_subquery(),
