@@ -30,11 +30,16 @@ def details_data(**overrides) -> dict:
     return data
 
 
-def register(session, seminar, now=None, **overrides):
+def register(session, seminar, now=None, attendance_mode=None, **overrides):
     details, errors = parse_details(details_data(**overrides))
     assert not errors, errors
     registration = services.register(
-        session, seminar.id, details, now=now or utcnow(), privacy_notice_version="2026-04"
+        session,
+        seminar.id,
+        details,
+        now=now or utcnow(),
+        privacy_notice_version="2026-04",
+        attendance_mode=attendance_mode,
     )
     session.commit()
     return registration

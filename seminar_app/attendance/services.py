@@ -13,7 +13,7 @@ from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..codes import TICKET, ticket_code_of
 from ..database import DbSession, begin_write, insert_unless_present
-from ..domain import CheckInMethod, RegistrationStatus
+from ..domain import AttendanceMode, CheckInMethod, RegistrationStatus
 from ..registration import services as registrations
 from ..registration.details import ParticipantDetails
 from ..registration.models import Registration
@@ -220,6 +220,8 @@ def walk_in(
         now=now,
         privacy_notice_version=privacy_notice_version,
         source="desk",
+        # Whoever walks in to the desk attends at the venue, hybrid seminar or not.
+        attendance_mode=AttendanceMode.VENUE,
     )
     session.add(registration)
     session.flush()
@@ -247,8 +249,10 @@ def walk_in(
         actor=by,
         details={"seminar_id": seminar_id, "method": "walk-in", "desk": desk},
     )
-    taken = registrations.seats_taken(session, seminar_id)
-    return registration, taken > (seminar.capacity or 0)
+    at_venue = registrations.seats_taken(session, seminar_id) - (
+        registrations.seats_taken_online(session, seminar)
+    )
+    return registration, at_venue > (seminar.capacity or 0)
 
 
 @dataclass

@@ -214,6 +214,7 @@ def change_seminar(
     """
     seminar = lock_seminar(session, seminar_id)
     capacity_before = seminar.capacity or 0
+    online_before = seminar.online_capacity
     cutoff_before = seminar.waitlist_cutoff_hours
     changed = _apply_admission(session, seminar, admission, lottery_sme_priority)
     changed += _apply(seminar, fields, lecturers)
@@ -240,9 +241,20 @@ def change_seminar(
     if seminar.status == SeminarStatus.PUBLISHED:
         _registrations().announce_change(session, seminar, changed)
     cutoff_earlier = (seminar.waitlist_cutoff_hours or 0) < (cutoff_before or 0)
-    if (seminar.capacity or 0) > capacity_before or cutoff_earlier:
+    if (
+        (seminar.capacity or 0) > capacity_before
+        or _more_seats_online(online_before, seminar.online_capacity)
+        or cutoff_earlier
+    ):
         _registrations().promote_waitlisted(session, seminar, now)
     return changed
+
+
+def _more_seats_online(before: int | None, after: int | None) -> bool:
+    """A higher online capacity, or none at all (no limit online), frees seats online."""
+    if before is None:
+        return False
+    return after is None or after > before
 
 
 def change_capacity(

@@ -43,6 +43,8 @@ class SeminarFields:
     venue: str | None = None
     meeting_url: str | None = None
     capacity: int | None = None
+    #: Of a hybrid seminar: seats online (None: no limit); `capacity` is then the venue's.
+    online_capacity: int | None = None
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     host_organization: str | None = None
@@ -142,6 +144,21 @@ def _capacity(values: SeminarFields, now: datetime) -> Iterator[FieldProblem]:
         yield "capacity", _("The capacity cannot be negative.")
 
 
+def _online_capacity(values: SeminarFields, now: datetime) -> Iterator[FieldProblem]:
+    """Seats online are a hybrid seminar's alone; none given means no limit online."""
+    if values.online_capacity is None:
+        return
+    if values.delivery != Delivery.HYBRID:
+        yield "online_capacity", _(
+            "Only a hybrid seminar has seats online apart from the capacity; "
+            "leave the online capacity empty."
+        )
+    elif values.online_capacity < 0:
+        yield "online_capacity", _("The online capacity cannot be negative.")
+    elif values.online_capacity > MAX_CAPACITY:
+        yield "online_capacity", _("The online capacity can be at most %(n)d.", n=MAX_CAPACITY)
+
+
 def _registration_window(values: SeminarFields, now: datetime) -> Iterator[FieldProblem]:
     opens, closes = values.registration_opens_at, values.registration_closes_at
     if closes is None:
@@ -181,6 +198,7 @@ _SEMINAR_CHECKS: tuple[Callable[[SeminarFields, datetime], Iterator[FieldProblem
     _times,
     _lengths,
     _capacity,
+    _online_capacity,
     _registration_window,
     _place,
     _host,

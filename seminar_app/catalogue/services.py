@@ -12,7 +12,7 @@ from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import selectinload, undefer
 
 from ..database import DbSession
-from ..domain import Admission, Delivery, HostType, Level, SeminarStatus, Series
+from ..domain import Admission, AttendanceMode, Delivery, HostType, Level, SeminarStatus, Series
 from ..timeutil import fiscal_year_bounds, fiscal_year_of, parse_fiscal_year
 from .models import Seminar
 
@@ -144,7 +144,11 @@ def public_seminars_query(filters: CatalogueFilter, now: datetime) -> Select[tup
         case((~ended, Seminar.starts_at)).asc(),
         case((ended, Seminar.starts_at)).desc(),
         Seminar.id,
-    ).options(selectinload(Seminar.lecturers), undefer(Seminar.seats_taken))
+    ).options(
+        selectinload(Seminar.lecturers),
+        undefer(Seminar.seats_taken),
+        undefer(Seminar.seats_taken_online),
+    )
 
 
 def paginate(
@@ -173,11 +177,53 @@ def public_fiscal_years(session: DbSession) -> list[int]:
     return sorted({fiscal_year_of(start) for start in starts}, reverse=True)
 
 
+def modes_of(seminar: Seminar) -> tuple[AttendanceMode, ...]:
+    """The ways of attending a seminar offers: both for a hybrid one, else the one."""
+    if seminar.delivery == Delivery.HYBRID:
+        return (AttendanceMode.VENUE, AttendanceMode.ONLINE)
+    return (AttendanceMode.ONLINE if seminar.delivery == Delivery.ONLINE else AttendanceMode.VENUE,)
+
+
+def capacity_of(seminar: Seminar, mode: AttendanceMode) -> int | None:
+    """Seats for one way of attending; None means no limit (online at a hybrid seminar
+    without an online capacity). A hybrid seminar's `capacity` is its venue's."""
+    if seminar.delivery == Delivery.HYBRID and mode == AttendanceMode.ONLINE:
+        return seminar.online_capacity
+    return seminar.capacity or 0
+
+
+def seats_left_by_mode(
+    seminar: Seminar, *, taken: int | None = None, taken_online: int | None = None
+) -> dict[AttendanceMode, int | None]:
+    """Free seats per way of attending (never below zero; None: no limit), or {} where the
+    agency takes no registrations. `taken` and `taken_online` are confirmed seats the
+    caller has just counted under the seminar's lock; else the seminar's loaded counts."""
+    if not seminar.takes_registrations:
+        return {}
+    taken = seminar.seats_taken if taken is None else taken
+    online = 0
+    if seminar.delivery == Delivery.HYBRID:
+        online = seminar.seats_taken_online if taken_online is None else taken_online
+    left: dict[AttendanceMode, int | None] = {}
+    for mode in modes_of(seminar):
+        capacity = capacity_of(seminar, mode)
+        if capacity is None:
+            left[mode] = None
+            continue
+        hybrid_online = seminar.delivery == Delivery.HYBRID and mode == AttendanceMode.ONLINE
+        used = online if hybrid_online else taken - online
+        left[mode] = max(capacity - used, 0)
+    return left
+
+
 def seats_left(seminar: Seminar) -> int | None:
-    """Seats still free (never below zero), or None where the agency takes no registrations."""
-    if not seminar.takes_registrations or seminar.capacity is None:
+    """Seats still free (never below zero), or None where the agency takes no registrations.
+
+    For a hybrid seminar: the seats left at the venue and, where online has a limit, online."""
+    left = seats_left_by_mode(seminar)
+    if not left:
         return None
-    return max(seminar.capacity - seminar.seats_taken, 0)
+    return sum(free for free in left.values() if free is not None)
 
 
 class RegistrationState(StrEnum):
@@ -191,11 +237,16 @@ class RegistrationState(StrEnum):
 
 
 def registration_state(
-    seminar: Seminar, now: datetime, *, taken: int | None = None
+    seminar: Seminar,
+    now: datetime,
+    *,
+    taken: int | None = None,
+    taken_online: int | None = None,
 ) -> RegistrationState:
     """Whether a person could register at `now`, and if not, why.
 
-    `taken` is the number of confirmed seats when the caller has just counted them.
+    `taken` (and of a hybrid seminar `taken_online`) are the confirmed seats when the caller
+    has just counted them. A hybrid seminar is FULL only when every way of attending is.
     A lottery seminar is OPEN (for applications) until its deadline or its draw."""
     if seminar.status == SeminarStatus.CANCELLED:
         return RegistrationState.CANCELLED
@@ -214,7 +265,7 @@ def registration_state(
         if seminar.lottery_drawn_at is not None:
             return RegistrationState.CLOSED
         return RegistrationState.OPEN
-    free = (seminar.capacity or 0) - taken if taken is not None else seats_left(seminar)
-    if free is not None and free <= 0:
+    left = seats_left_by_mode(seminar, taken=taken, taken_online=taken_online)
+    if all(free is not None and free <= 0 for free in left.values()):
         return RegistrationState.FULL
     return RegistrationState.OPEN

@@ -5,9 +5,11 @@ After that deadline an organizer draws once: the applications, in the order of t
 ids, are shuffled by `random.Random(seed)`; with SME priority the small and medium-sized
 companies are moved to the front, keeping the drawn order among themselves and among the
 rest. The first ones up to the free seats are confirmed, the others waitlisted in the drawn
-order (their `lottery_rank`), and everyone is told by mail. The seed is kept on the seminar
-and shown on its page, so that the same applications and the same seed give the same
-result again, for anyone who wants to check.
+order (their `lottery_rank`), and everyone is told by mail. At a hybrid seminar the one
+drawn order gives the seats of each way of attending: each person in turn gets a seat of
+the way they chose while that way has one, and waits in its own line otherwise. The seed
+is kept on the seminar and shown on its page, so that the same applications and the same
+seed give the same result again, for anyone who wants to check.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from ..audit.models import AuditEvent
 from ..audit.services import record
 from ..catalogue.lifecycle import find_and_lock_seminar
 from ..database import DbSession
-from ..domain import Admission, Attribute, RegistrationStatus, SeminarStatus
+from ..domain import Admission, AttendanceMode, Attribute, RegistrationStatus, SeminarStatus
 from ..i18n import format_moment
 from .models import Registration
-from .services import queue_for, seats_taken
+from .services import free_seats, queue_for
 
 #: Seeds are whole numbers from 0 below this bound (63 bits: an SQL BIGINT, exact in JSON
 #: for any reader that keeps integers).
@@ -159,26 +161,37 @@ def draw(
         seed,
         seminar.lottery_sme_priority,
     )
-    # Seats already held (a walk-in, say) count: the capacity is never exceeded.
-    free = max((seminar.capacity or 0) - seats_taken(session, seminar.id), 0)
-    confirmed, waitlisted = order[:free], order[free:]
+    # Seats already held (a walk-in, say) count: no capacity is ever exceeded.
+    left = free_seats(session, seminar)
+    seats_free = sum(free for free in left.values() if free is not None)
+    confirmed: list[int] = []
+    waitlisted: list[int] = []
+    #: Registration id → place in the line of its way of attending.
+    places: dict[int, int] = {}
+    line_lengths: dict[AttendanceMode, int] = {}
     for rank, registration_id in enumerate(order, start=1):
         registration = applications[registration_id]
         registration.lottery_rank = rank
         registration.calendar_sequence += 1
-        if rank <= free:
+        mode = registration.attendance
+        if left[mode] is None or left[mode] > 0:
+            left[mode] = None if left[mode] is None else left[mode] - 1
             registration.status = RegistrationStatus.CONFIRMED
             registration.confirmed_at = now
+            confirmed.append(registration_id)
         else:
             registration.status = RegistrationStatus.WAITLISTED
+            waitlisted.append(registration_id)
+            line_lengths[mode] = line_lengths.get(mode, 0) + 1
+            places[registration_id] = line_lengths[mode]
     seminar.lottery_drawn_at, seminar.lottery_seed = now, seed
     session.flush()
     for rank, registration_id in enumerate(order, start=1):
         registration = applications[registration_id]
-        if rank <= free:
+        if registration_id not in places:
             queue_for(session, "registration.confirmed", registration, lottery=True)
         else:
-            queue_for(session, "lottery.waitlisted", registration, position=rank - free)
+            queue_for(session, "lottery.waitlisted", registration, position=places[registration_id])
         record(
             session,
             "registration.drawn",
@@ -197,7 +210,7 @@ def draw(
             "seed": seed,
             "sme_priority": bool(seminar.lottery_sme_priority),
             "capacity": seminar.capacity,
-            "seats_free": free,
+            "seats_free": seats_free,
             "applications": len(order),
             "confirmed": len(confirmed),
             "waitlisted": len(waitlisted),

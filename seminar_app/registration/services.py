@@ -9,23 +9,24 @@ counted, never kept in a counter. Mails go to the outbox in the same transaction
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true, update
 
 from ..audit.services import PARTICIPANT, record
 from ..catalogue import lifecycle
 from ..catalogue.lifecycle import find_and_lock_seminar, lock_seminar
 from ..catalogue.models import Seminar
-from ..catalogue.services import RegistrationState, registration_state
+from ..catalogue.services import RegistrationState, registration_state, seats_left_by_mode
 from ..codes import TICKET
 from ..database import DbSession, begin_write, insert_unless_present, rows_changed
-from ..domain import Admission, RegistrationStatus, SeminarStatus
+from ..domain import Admission, AttendanceMode, Delivery, RegistrationStatus, SeminarStatus
 from ..notifications.services import queue
 from ..timeutil import utcnow
 from .details import ParticipantDetails
-from .models import CalendarFeed, Registration
+from .models import CalendarFeed, Registration, attendance_of
 
 
 class RegistrationError(Exception):
@@ -47,6 +48,13 @@ class AlreadyRegistered(RegistrationError):
             ),
         )
         self.registration = registration
+
+
+class AttendanceModeProblem(RegistrationError):
+    """How the person attends is missing (hybrid seminar) or not a choice (any other)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("attendance-mode", message)
 
 
 def new_token() -> str:
@@ -79,6 +87,47 @@ def seats_taken(session: DbSession, seminar_id: int) -> int:
     return count_status(session, seminar_id, RegistrationStatus.CONFIRMED)
 
 
+def attending_in(seminar: Seminar, mode: AttendanceMode) -> ColumnElement[bool]:
+    """SQL: the seminar's registrations that attend in `mode` (Registration.attendance):
+    at a hybrid seminar by their choice, a registration without one at the venue; at any
+    other seminar every registration attends the one way its delivery offers."""
+    if not seminar.is_hybrid:
+        return true()
+    if mode == AttendanceMode.ONLINE:
+        return Registration.attendance_mode == AttendanceMode.ONLINE
+    return or_(
+        Registration.attendance_mode.is_(None),
+        Registration.attendance_mode != AttendanceMode.ONLINE,
+    )
+
+
+def seats_taken_online(session: DbSession, seminar: Seminar) -> int:
+    """Confirmed seats taken online at a hybrid seminar (0 for any other)."""
+    if not seminar.is_hybrid:
+        return 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                Registration.seminar_id == seminar.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                attending_in(seminar, AttendanceMode.ONLINE),
+            )
+        )
+        or 0
+    )
+
+
+def free_seats(session: DbSession, seminar: Seminar) -> dict[AttendanceMode, int | None]:
+    """Seats free per way of attending, counted now (None: no limit); under the lock."""
+    return seats_left_by_mode(
+        seminar,
+        taken=seats_taken(session, seminar.id),
+        taken_online=seats_taken_online(session, seminar),
+    )
+
+
 #: The order of the waitlist: a lottery's drawn order first, then by registration (id).
 WAITLIST_ORDER = (
     case((Registration.lottery_rank.is_(None), 1), else_=0),
@@ -88,16 +137,27 @@ WAITLIST_ORDER = (
 
 
 def waitlist_positions(session: DbSession, seminar_id: int) -> dict[int, int]:
-    """Registration id → place in line, for a whole seminar in one query."""
-    waiting = session.scalars(
-        select(Registration.id)
+    """Registration id → place in line, for a whole seminar in one query.
+
+    A hybrid seminar has a line per way of attending: a place counts within its own."""
+    waiting = session.execute(
+        select(Registration.id, Registration.attendance_mode)
         .where(
             Registration.seminar_id == seminar_id,
             Registration.status == RegistrationStatus.WAITLISTED,
         )
         .order_by(*WAITLIST_ORDER)
     )
-    return {registration_id: place for place, registration_id in enumerate(waiting, start=1)}
+    hybrid = session.scalar(select(Seminar.delivery).where(Seminar.id == seminar_id)) == (
+        Delivery.HYBRID
+    )
+    places: dict[int, int] = {}
+    lines: dict[AttendanceMode | None, int] = {}
+    for registration_id, mode in waiting:
+        line = (mode or AttendanceMode.VENUE) if hybrid else None
+        lines[line] = lines.get(line, 0) + 1
+        places[registration_id] = lines[line]
+    return places
 
 
 def _in_line_up_to(registration: Registration):
@@ -125,6 +185,7 @@ def waitlist_position(session: DbSession, registration: Registration) -> int | N
             Registration.seminar_id == registration.seminar_id,
             Registration.status == RegistrationStatus.WAITLISTED,
             _in_line_up_to(registration),
+            attending_in(registration.seminar, registration.attendance),
         )
     )
 
@@ -193,12 +254,35 @@ def ensure_calendar_feed(session: DbSession, email_key: str) -> None:
     )
 
 
-def _tally(session: DbSession, seminar_id: int, email_key: str) -> tuple[int, int, int | None]:
-    """Confirmed seats, people waiting, and this address's active registration, in one query."""
+@dataclass(frozen=True)
+class _Tally:
+    """What register() decides on, counted in one query under the seminar's lock."""
+
+    confirmed: int
+    confirmed_online: int
+    waiting: int
+    waiting_online: int
+    #: This address's active registration of the seminar, if any.
+    existing_id: int | None
+
+    def waiting_for(self, seminar: Seminar, mode: AttendanceMode) -> int:
+        if not seminar.is_hybrid:
+            return self.waiting
+        if mode == AttendanceMode.ONLINE:
+            return self.waiting_online
+        return self.waiting - self.waiting_online
+
+
+def _tally(session: DbSession, seminar: Seminar, email_key: str) -> _Tally:
+    online = attending_in(seminar, AttendanceMode.ONLINE) if seminar.is_hybrid else false()
+    confirmed = Registration.status == RegistrationStatus.CONFIRMED
+    waiting = Registration.status == RegistrationStatus.WAITLISTED
     row = session.execute(
         select(
-            func.count().filter(Registration.status == RegistrationStatus.CONFIRMED),
-            func.count().filter(Registration.status == RegistrationStatus.WAITLISTED),
+            func.count().filter(confirmed),
+            func.count().filter(and_(confirmed, online)),
+            func.count().filter(waiting),
+            func.count().filter(and_(waiting, online)),
             func.max(
                 case(
                     (
@@ -210,9 +294,9 @@ def _tally(session: DbSession, seminar_id: int, email_key: str) -> tuple[int, in
                     )
                 )
             ),
-        ).where(Registration.seminar_id == seminar_id)
+        ).where(Registration.seminar_id == seminar.id)
     ).one()
-    return row[0], row[1], row[2]
+    return _Tally(*row)
 
 
 _REFUSALS = {
@@ -232,12 +316,15 @@ def new_registration(
     now: datetime,
     privacy_notice_version: str,
     source: str,
+    attendance_mode: AttendanceMode | None = None,
 ) -> Registration:
     """The one way a registration row is made (form, API, walk-in): its secrets, its ticket
-    and the privacy notice agreed to, from the participant's checked details."""
+    and the privacy notice agreed to, from the participant's checked details. How the
+    person attends is kept for a hybrid seminar only (the others offer one way)."""
     return Registration(
         seminar=seminar,
         status=status,
+        attendance_mode=attendance_mode if seminar.is_hybrid else None,
         manage_token=new_token(),
         ticket_code=new_ticket_code(),
         join_token=new_token(),
@@ -258,8 +345,13 @@ def register(
     now: datetime,
     privacy_notice_version: str,
     source: str = "web",
+    attendance_mode: AttendanceMode | None = None,
 ) -> Registration:
     """Confirm a seat if one is free and nobody waits for it; otherwise join the waitlist.
+
+    At a hybrid seminar the person says how they attend (`attendance_mode`), and seats and
+    the waitlist are those of that way: the venue's (`capacity`) or online's
+    (`online_capacity`, None for no limit). Any other seminar takes no `attendance_mode`.
 
     A lottery seminar takes an application instead (status applied: no seat, no place
     in line, whatever the capacity) until its deadline; lottery.draw decides later.
@@ -269,17 +361,24 @@ def register(
     seminar = find_and_lock_seminar(session, seminar_id)
     if seminar is None or not seminar.is_public:
         raise RegistrationError("not-found", _("This seminar is not open for registration."))
-    taken, waiting, existing_id = _tally(session, seminar.id, details.email_key)
-    state = registration_state(seminar, now, taken=taken)
+    tally = _tally(session, seminar, details.email_key)
+    state = registration_state(
+        seminar, now, taken=tally.confirmed, taken_online=tally.confirmed_online
+    )
     if state in _REFUSALS:
         raise RegistrationError(state.value, _REFUSALS[state]())
-    if existing_id is not None:
-        raise AlreadyRegistered(session.get_one(Registration, existing_id))
+    if tally.existing_id is not None:
+        raise AlreadyRegistered(session.get_one(Registration, tally.existing_id))
+    mode = _chosen_mode(seminar, attendance_mode)
+    waiting = tally.waiting_for(seminar, mode)
     if seminar.admission == Admission.LOTTERY:
         confirmed = False
         status, mail = RegistrationStatus.APPLIED, "registration.applied"
     else:
-        confirmed = taken < (seminar.capacity or 0) and waiting == 0
+        left = seats_left_by_mode(
+            seminar, taken=tally.confirmed, taken_online=tally.confirmed_online
+        )[mode]
+        confirmed = (left is None or left > 0) and waiting == 0
         status = RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED
         mail = "registration.confirmed" if confirmed else "registration.waitlisted"
     # Only for a registration that is made: a refused one keeps no trace of the address.
@@ -291,6 +390,7 @@ def register(
         now=now,
         privacy_notice_version=privacy_notice_version,
         source=source,
+        attendance_mode=mode,
     )
     registration.position_when_registered = (
         waiting + 1 if status == RegistrationStatus.WAITLISTED else None
@@ -304,9 +404,35 @@ def register(
         "registration",
         registration.id,
         actor_label=PARTICIPANT if source != "desk" else None,
-        details={"seminar_id": seminar.id, "status": registration.status, "source": source},
+        details={
+            "seminar_id": seminar.id,
+            "status": registration.status,
+            "source": source,
+            **({"attendance_mode": mode.value} if seminar.is_hybrid else {}),
+        },
     )
     return registration
+
+
+def _chosen_mode(seminar: Seminar, chosen: AttendanceMode | str | None) -> AttendanceMode:
+    """How the person attends: a hybrid seminar needs their choice, another takes none."""
+    if not seminar.is_hybrid:
+        if chosen is not None:
+            raise AttendanceModeProblem(
+                _(
+                    "Only a hybrid seminar asks how you will attend; this one is %(delivery)s.",
+                    delivery=seminar.delivery.label,
+                )
+            )
+        return attendance_of(seminar.delivery, None)
+    try:
+        return AttendanceMode(chosen) if chosen else _missing_mode()
+    except ValueError:
+        return _missing_mode()
+
+
+def _missing_mode() -> AttendanceMode:
+    raise AttendanceModeProblem(_("Choose how you will attend: at the venue or online."))
 
 
 def promotion_cutoff(seminar: Seminar) -> datetime:
@@ -329,23 +455,25 @@ def _promote(session: DbSession, registration: Registration, now: datetime, how:
 
 
 def promote_waitlisted(session: DbSession, seminar: Seminar, now: datetime) -> list[Registration]:
-    """Fill free seats from the head of the waitlist, until the organizer's cut-off."""
+    """Fill free seats from the head of the waitlist, until the organizer's cut-off.
+
+    At a hybrid seminar each way of attending fills from its own line, in order."""
     if seminar.status != SeminarStatus.PUBLISHED or now >= promotion_cutoff(seminar):
         return []
-    free = (seminar.capacity or 0) - seats_taken(session, seminar.id)
-    if free <= 0:
-        return []
-    promoted = list(
-        session.scalars(
+    promoted: list[Registration] = []
+    for mode, free in free_seats(session, seminar).items():
+        if free is not None and free <= 0:
+            continue
+        promoted += session.scalars(
             select(Registration)
             .where(
                 Registration.seminar_id == seminar.id,
                 Registration.status == RegistrationStatus.WAITLISTED,
+                attending_in(seminar, mode),
             )
             .order_by(*WAITLIST_ORDER)
             .limit(free)
         )
-    )
     for registration in promoted:
         _promote(session, registration, now, "automatic")
     return promoted
@@ -360,8 +488,15 @@ def promote_by_hand(session: DbSession, registration_id: int, now: datetime) -> 
     session.refresh(registration)
     if registration.status != RegistrationStatus.WAITLISTED:
         raise RegistrationError("not-waitlisted", _("Only a waitlisted person can be promoted."))
-    if seats_taken(session, seminar.id) >= (seminar.capacity or 0):
-        raise RegistrationError("full", _("No seat is free. Raise the capacity first."))
+    free = free_seats(session, seminar)[registration.attendance]
+    if free is not None and free <= 0:
+        if seminar.is_hybrid and registration.attendance == AttendanceMode.ONLINE:
+            message = _("No seat is free online. Raise the online capacity first.")
+        elif seminar.is_hybrid:
+            message = _("No seat is free at the venue. Raise the capacity first.")
+        else:
+            message = _("No seat is free. Raise the capacity first.")
+        raise RegistrationError("full", message)
     _promote(session, registration, now, "by-hand")
     return registration
 
