@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired
 
-from ..domain import Attribute, EmployeeBand, HeardFrom, choices
+from ..catalogue.models import Seminar
+from ..catalogue.services import seats_left_by_mode
+from ..domain import AttendanceMode, Attribute, EmployeeBand, HeardFrom, choices
 from ..reference import INDUSTRIES, PREFECTURES, reference_choices
 from .details import ALWAYS_REQUIRED, DETAIL_FIELDS, ParticipantDetails, parse_details
 
@@ -85,12 +95,55 @@ class DetailsForm(FlaskForm):
         return self.details
 
 
+def attendance_choices(seminar: Seminar) -> list[tuple[str, str]]:
+    """The ways of attending a hybrid seminar, each with the seats it has left."""
+    left = seats_left_by_mode(seminar)
+    labelled = []
+    for mode in AttendanceMode:
+        free = left.get(mode)
+        if free is None:
+            seats = ""
+        elif free > 0:
+            seats = _l("%(n)d seats left", n=free)
+        else:
+            seats = _l("full: you join its waitlist")
+        labelled.append((mode.value, f"{mode.label}（{seats}）" if seats else mode.label))
+    return labelled
+
+
 class RegistrationForm(DetailsForm):
+    #: Asked of hybrid seminars only (removed from the form for any other).
+    attendance_mode = RadioField(_l("How you will attend"), validate_choice=False)
     privacy_notice_agreed = BooleanField(
         _l("I agree to the privacy notice"),
         validators=[DataRequired(message=_l("Please read and agree to the privacy notice."))],
     )
     submit = SubmitField(_l("Register"))
+
+    def __init__(self, *args, seminar: Seminar, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if seminar.is_hybrid:
+            self.attendance_mode.choices = attendance_choices(seminar)
+            self.attendance_mode.flags.required = True
+        else:
+            del self.attendance_mode
+
+    @property
+    def chosen_mode(self) -> AttendanceMode | None:
+        """How the person attends, where the seminar asks (hybrid) and they chose."""
+        field = getattr(self, "attendance_mode", None)
+        if field is None or field.data not in {mode.value for mode in AttendanceMode}:
+            return None
+        return AttendanceMode(field.data)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        field = getattr(self, "attendance_mode", None)
+        if field is not None and self.chosen_mode is None:
+            missing = _l("Choose how you will attend: at the venue or online.")
+            field.errors = [*field.errors, missing]
+            return False
+        return valid
 
 
 class EditDetailsForm(DetailsForm):

@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..catalogue.models import Seminar
-from ..catalogue.services import public_seminar_by_slug, registration_state
+from ..catalogue.services import public_seminar_by_slug, registration_state, seats_left_by_mode
 from ..domain import RegistrationStatus
 from ..extensions import db, limiter
 from ..i18n import current_language
@@ -56,7 +56,7 @@ def register(slug: str):
     seminar = _seminar_or_404(slug)
     now = utcnow()
     state = registration_state(seminar, now)
-    form = RegistrationForm(language=current_language())
+    form = RegistrationForm(language=current_language(), seminar=seminar)
     resend = ResendForm()
     refusal = None
     if form.validate_on_submit():
@@ -65,7 +65,13 @@ def register(slug: str):
             # 入力 → 確認: nothing is written until the person confirms on the second page.
             page = "confirm" if step == "confirm" else "register"
             return render_template(
-                f"registration/{page}.html", seminar=seminar, form=form, resend=resend, state=state
+                f"registration/{page}.html",
+                seminar=seminar,
+                form=form,
+                resend=resend,
+                state=state,
+                # A hybrid seminar's chosen way may be full while the other has seats.
+                waitlist=state == "full" or seats_left_by_mode(seminar).get(form.chosen_mode) == 0,
             )
         seminar_id = seminar.id
         try:
@@ -75,6 +81,7 @@ def register(slug: str):
                 form.valid_details,
                 now=now,
                 privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+                attendance_mode=form.chosen_mode,
             )
         except services.AlreadyRegistered as exc:
             db.session.rollback()

@@ -1,0 +1,98 @@
+"""A hybrid seminar's pages: the form asks how the person attends, the confirmation shows it,
+the API takes it, and the catalogue shows the seats left at the venue and online."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from seminar_app.domain import AttendanceMode, Delivery
+from seminar_app.registration.models import Registration
+from tests.conftest import post_form
+from tests.registration_helpers import register
+from tests.test_registration_confirm import entered, read
+
+VENUE, ONLINE = AttendanceMode.VENUE, AttendanceMode.ONLINE
+
+
+def hybrid(make_seminar, **overrides):
+    values = dict(delivery=Delivery.HYBRID, venue="INPIT 本部 会議室", capacity=2)
+    values.update(overrides)
+    return make_seminar(**values)
+
+
+def registrations(db_session) -> int:
+    return db_session.scalar(select(func.count()).select_from(Registration))
+
+
+def test_the_form_of_a_hybrid_seminar_asks_how_and_shows_the_seats_of_each_way(
+    client, make_seminar, db_session
+):
+    seminar = hybrid(make_seminar, capacity=2, online_capacity=None)
+    register(db_session, seminar, attendance_mode=VENUE)
+    html = client.get(
+        f"/seminars/{seminar.slug}/register", headers={"Accept-Language": "ja"}
+    ).get_data(as_text=True)
+    assert "参加方法" in html
+    assert 'type="radio"' in html and 'value="venue"' in html and 'value="online"' in html
+    assert "会場（残り1席）" in html
+    assert ">オンライン</label>" in html or "オンライン</label>" in html
+
+
+def test_the_form_of_another_seminar_does_not_ask(client, make_seminar):
+    seminar = make_seminar(delivery=Delivery.ONLINE)
+    html = client.get(
+        f"/seminars/{seminar.slug}/register", headers={"Accept-Language": "ja"}
+    ).get_data(as_text=True)
+    assert "参加方法" not in html and 'name="attendance_mode"' not in html
+
+
+def test_the_form_refuses_a_hybrid_registration_without_the_choice(
+    client, make_seminar, db_session
+):
+    seminar = hybrid(make_seminar)
+    response = post_form(
+        client,
+        f"/seminars/{seminar.slug}/register",
+        entered(),
+        headers={"Accept-Language": "ja"},
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "参加方法（会場またはオンライン）を選んでください" in html
+    assert read(html).current_step == "1入力"
+    assert registrations(db_session) == 0
+
+
+def test_the_confirmation_shows_the_choice_and_registers_it(client, make_seminar, db_session):
+    seminar = hybrid(make_seminar)
+    url = f"/seminars/{seminar.slug}/register"
+    confirmation = post_form(
+        client, url, {**entered(), "attendance_mode": "online"}, headers={"Accept-Language": "ja"}
+    )
+    html = confirmation.get_data(as_text=True)
+    assert confirmation.status_code == 200
+    assert "<dt>参加方法</dt>" in html and "<strong>オンライン</strong>" in html
+    page = read(html)
+    assert page.hidden["attendance_mode"] == "online"
+    assert registrations(db_session) == 0
+
+    back = read(client.post(url, data={**page.hidden, "back": "1"}).get_data(as_text=True))
+    assert back.values.get("attendance_mode") == "online"
+
+    done = client.post(url, data={**page.hidden, "register": "1"})
+    assert done.status_code == 303
+    registration = db_session.scalars(select(Registration)).one()
+    assert (registration.attendance_mode, registration.status) == (ONLINE, "confirmed")
+
+
+def test_the_confirmation_says_when_the_chosen_way_is_full(client, make_seminar, db_session):
+    seminar = hybrid(make_seminar, capacity=1, online_capacity=5)
+    register(db_session, seminar, attendance_mode=VENUE)
+    html = post_form(
+        client,
+        f"/seminars/{seminar.slug}/register",
+        {**entered(), "attendance_mode": "venue"},
+        headers={"Accept-Language": "en"},
+    ).get_data(as_text=True)
+    assert "At the venue is full: you will join its waitlist" in html
+    assert "Join the waitlist</button>" in html
