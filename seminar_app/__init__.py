@@ -238,7 +238,7 @@ def _register_sqlite_write_lock(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from . import domain, i18n
     from .auth.services import MIN_PASSWORD_LENGTH
-    from .catalogue.services import registration_state, seats_left
+    from .catalogue.services import registration_state, seats_left, seats_left_by_mode
     from .notifications.services import sender_name
     from .text import render_markdown
     from .timeutil import fiscal_year_of
@@ -257,6 +257,7 @@ def _register_template_helpers(app: Flask) -> None:
         min_password_length=MIN_PASSWORD_LENGTH,
         registration_state=registration_state,
         seats_left=seats_left,
+        seats_left_by_mode=seats_left_by_mode,
     )
 
     app.jinja_env.filters["fromisoformat"] = datetime.fromisoformat

@@ -9,6 +9,7 @@ from seminar_app.domain import AttendanceMode, Delivery
 from seminar_app.registration.models import Registration
 from tests.conftest import post_form
 from tests.registration_helpers import register
+from tests.test_registration_api import post_registration, registration_body, validate_against
 from tests.test_registration_confirm import entered, read
 
 VENUE, ONLINE = AttendanceMode.VENUE, AttendanceMode.ONLINE
@@ -96,3 +97,67 @@ def test_the_confirmation_says_when_the_chosen_way_is_full(client, make_seminar,
     ).get_data(as_text=True)
     assert "At the venue is full: you will join its waitlist" in html
     assert "Join the waitlist</button>" in html
+
+
+# ---------------------------------------------------------------- the API
+
+
+def test_the_api_registers_the_way_of_attending_and_returns_it(client, make_seminar, db_session):
+    seminar = hybrid(make_seminar, capacity=1, online_capacity=None)
+    db_session.commit()
+    answer = post_registration(client, seminar.id, registration_body(attendance_mode="online"))
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    validate_against(body, "RegistrationCreated")
+    assert (body["attendance_mode"], body["status"]) == ("online", "confirmed")
+    assert db_session.scalars(select(Registration)).one().attendance_mode == ONLINE
+
+
+def test_the_api_needs_the_way_of_attending_for_a_hybrid_seminar(client, make_seminar, db_session):
+    seminar = hybrid(make_seminar)
+    db_session.commit()
+    answer = post_registration(client, seminar.id, registration_body(locale="en"))
+    assert answer.status_code == 422
+    assert answer.get_json()["fields"] == {
+        "attendance_mode": "Choose how you will attend: at the venue or online."
+    }
+    assert registrations(db_session) == 0
+
+
+def test_the_api_refuses_a_way_of_attending_for_another_seminar(client, make_seminar, db_session):
+    seminar = make_seminar(delivery=Delivery.ONLINE)
+    db_session.commit()
+    answer = post_registration(
+        client, seminar.id, registration_body(attendance_mode="venue", locale="en")
+    )
+    assert answer.status_code == 422
+    assert answer.get_json()["fields"]["attendance_mode"].startswith("Only a hybrid seminar")
+    bad = post_registration(client, seminar.id, registration_body(attendance_mode="bus"))
+    assert bad.status_code == 422 and "attendance_mode" in bad.get_json()["fields"]
+    assert registrations(db_session) == 0
+
+
+def test_the_public_api_gives_a_hybrid_seminars_seats_of_each_way(client, make_seminar, db_session):
+    seminar = hybrid(make_seminar, capacity=3, online_capacity=10)
+    register(db_session, seminar, attendance_mode=ONLINE)
+    body = client.get(f"/api/v1/seminars/{seminar.id}").get_json()
+    validate_against(body, "Seminar")
+    assert body["seats_left_by_mode"] == {"venue": 3, "online": 9}
+    assert (body["online_capacity"], body["seats_left"]) == (10, 12)
+
+
+# ---------------------------------------------------------------- the catalogue
+
+
+def test_the_seminar_page_and_its_card_show_the_seats_left_at_the_venue_and_online(
+    client, make_seminar, db_session
+):
+    seminar = hybrid(make_seminar, capacity=1, online_capacity=30)
+    register(db_session, seminar, attendance_mode=VENUE)
+    register(db_session, seminar, attendance_mode=ONLINE)
+    page = client.get(f"/seminars/{seminar.slug}", headers={"Accept-Language": "ja"})
+    html = page.get_data(as_text=True)
+    assert "会場 1名 · オンライン 30名" in html
+    assert "会場 満席（キャンセル待ち可）" in html and "オンライン 残り29席" in html
+    card = client.get("/", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "会場 満席（キャンセル待ち可）" in card and "オンライン 残り29席" in card

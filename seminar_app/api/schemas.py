@@ -24,6 +24,7 @@ from ..consultations.models import STEPS, Client, Consultation
 from ..database import string_length
 from ..domain import (
     Admission,
+    AttendanceMode,
     Attribute,
     Audience,
     Channel,
@@ -120,6 +121,11 @@ def _seats_left(seminar) -> int | None:
     return catalogue.seats_left(seminar)
 
 
+def _seats_left_by_mode(seminar) -> dict[str, int | None] | None:
+    left = catalogue.seats_left_by_mode(seminar)
+    return {str(mode): free for mode, free in left.items()} if seminar.is_hybrid else None
+
+
 class SeminarSchema(ma.Schema):
     """The public representation; the meeting URL is deliberately absent."""
 
@@ -147,7 +153,32 @@ class SeminarSchema(ma.Schema):
         _seats_left,
         required=True,
         allow_none=True,
-        metadata={"type": "integer", "minimum": 0},
+        metadata={
+            "type": "integer",
+            "minimum": 0,
+            "description": "of a hybrid seminar: at the venue, plus online where online has "
+            "a limit (see seats_left_by_mode)",
+        },
+    )
+    online_capacity = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "of a hybrid seminar: seats online (null: no limit); capacity is "
+            "then the venue's"
+        },
+    )
+    seats_left_by_mode = fields.Function(
+        _seats_left_by_mode,
+        allow_none=True,
+        metadata={
+            "type": "object",
+            "description": "of a hybrid seminar: seats left at the venue and online "
+            "(null: no limit online); null for any other seminar",
+            "properties": {
+                str(mode): {"type": ["integer", "null"], "minimum": 0} for mode in AttendanceMode
+            },
+        },
     )
     admission = choice(
         Admission,
@@ -201,7 +232,16 @@ class RegistrationCreatedSchema(ma.Schema):
         },
     )
     waitlist_position = fields.Integer(
-        required=True, allow_none=True, validate=validate.Range(min=1)
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "of a hybrid seminar: the place in the line of its way"},
+    )
+    attendance_mode = choice(
+        AttendanceMode,
+        required=True,
+        allow_none=True,
+        metadata={"description": "how the person attends a hybrid seminar; null for any other"},
     )
     manage_url = fields.Url(required=True)
 
@@ -213,6 +253,11 @@ class RegistrationRowSchema(ma.Schema):
     name_kana = fields.String()
     organization = fields.String(allow_none=True)
     status = choice(RegistrationStatus, required=True)
+    attendance_mode = choice(
+        AttendanceMode,
+        attribute="attendance",
+        metadata={"description": "how the person attends: chosen at a hybrid seminar"},
+    )
     waitlist_position = fields.Integer(required=True, allow_none=True)
     lottery_rank = fields.Integer(
         allow_none=True,
@@ -470,6 +515,14 @@ class RegistrationRequestSchema(ApiSchema):
     heard_from = choice(HeardFrom, allow_none=True)
     announcements_opt_in = StrictBoolean()
     locale = choice(("ja", "en"))
+    attendance_mode = choice(
+        AttendanceMode,
+        allow_none=True,
+        metadata={
+            "description": "how the person attends: required for a hybrid seminar "
+            "(venue or online), refused for any other"
+        },
+    )
     privacy_notice_agreed = StrictBoolean(
         required=True,
         validate=validate.Equal(True, error="The privacy notice must be agreed to (true)."),
@@ -492,7 +545,13 @@ class RegistrationRequestSchema(ApiSchema):
         locale = self._locale(original)
         with force_locale(locale):
             details, _problems = parse_details(original)
-        return {"details": details, "locale": locale}
+        return {
+            "details": details,
+            "locale": locale,
+            "attendance_mode": AttendanceMode(data["attendance_mode"])
+            if data.get("attendance_mode")
+            else None,
+        }
 
 
 class SeminarWriteSchema(ApiSchema):
@@ -514,6 +573,11 @@ class SeminarWriteSchema(ApiSchema):
     venue = Text(metadata={"maxLength": TEXT_LIMITS["venue"]})
     meeting_url = Text(metadata={"maxLength": TEXT_LIMITS["meeting_url"]})
     capacity = WholeNumber(allow_none=True, validate=validate.Range(0, MAX_CAPACITY))
+    online_capacity = WholeNumber(
+        allow_none=True,
+        validate=validate.Range(0, MAX_CAPACITY),
+        metadata={"description": "hybrid seminars only: seats online; null for no limit"},
+    )
     registration_opens_at = moment(allow_none=True)
     registration_closes_at = moment(allow_none=True)
     host_organization = Text(metadata={"maxLength": TEXT_LIMITS["host_organization"]})

@@ -69,6 +69,7 @@ def _registration_limit() -> str:
 )
 @refusal(404, "No public seminar has this id")
 @refusal(409, "Already registered, or registration is not open (see code)")
+@refusal(422, "Details not valid, or attendance_mode missing (hybrid) or not allowed")
 @refusal(429, "Too many registrations from this address")
 def create_registration(request: dict[str, Any], seminar_id: int):
     """Register for a seminar, without an account: the same rules as the form"""
@@ -82,6 +83,7 @@ def create_registration(request: dict[str, Any], seminar_id: int):
                 now=utcnow(),
                 source="api",
                 privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+                attendance_mode=request["attendance_mode"],
             )
         except registrations.AlreadyRegistered as exc:
             db.session.rollback()
@@ -90,12 +92,19 @@ def create_registration(request: dict[str, Any], seminar_id: int):
             db.session.rollback()
             if exc.code == "not-found":
                 return error(404, "No public seminar has this id.")
+            if isinstance(exc, registrations.AttendanceModeProblem):
+                return error(
+                    422,
+                    RegistrationRequestSchema.invalid_message,
+                    fields={"attendance_mode": exc.message},
+                )
             return error(409, exc.message, code=exc.code)
     # Read before the commit, which would expire the object and cost a query per attribute.
     answer = {
         "id": registration.id,
         "status": registration.status,
         "waitlist_position": registration.position_when_registered,
+        "attendance_mode": registration.attendance_mode,
         "manage_url": absolute_url("registration.manage", token=registration.manage_token),
     }
     db.session.commit()
