@@ -3,9 +3,14 @@ the API takes it, and the catalogue shows the seats left at the venue and online
 
 from __future__ import annotations
 
+import email
+import email.policy
+
 from sqlalchemy import func, select
 
 from seminar_app.domain import AttendanceMode, Delivery
+from seminar_app.notifications import services as outbox
+from seminar_app.notifications.models import OutboxMessage
 from seminar_app.registration.models import Registration
 from tests.conftest import post_form
 from tests.registration_helpers import register
@@ -161,3 +166,48 @@ def test_the_seminar_page_and_its_card_show_the_seats_left_at_the_venue_and_onli
     assert "会場 満席（キャンセル待ち可）" in html and "オンライン 残り29席" in html
     card = client.get("/", headers={"Accept-Language": "ja"}).get_data(as_text=True)
     assert "会場 満席（キャンセル待ち可）" in card and "オンライン 残り29席" in card
+
+
+# ---------------------------------------------------------------- mails and the management page
+
+
+def confirmation_mail(db_session, registration):
+    row = db_session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "registration.confirmed")
+    ).all()
+    row = next(r for r in row if r.payload["registration_id"] == registration.id)
+    message = email.message_from_bytes(outbox.render(db_session, row), policy=email.policy.default)
+    text = next(p.get_content() for p in message.walk() if p.get_content_type() == "text/plain")
+    html = next(p.get_content() for p in message.walk() if p.get_content_type() == "text/html")
+    invite = next(
+        p.get_content() for p in message.walk() if p.get_content_type() == "text/calendar"
+    )
+    return text, html, invite
+
+
+def test_the_confirmation_mail_says_how_the_person_attends(db_session, make_seminar):
+    seminar = hybrid(make_seminar, online_capacity=None)
+    at_venue = register(db_session, seminar, attendance_mode=VENUE)
+    online = register(db_session, seminar, attendance_mode=ONLINE)
+
+    text, html, invite = confirmation_mail(db_session, at_venue)
+    assert "参加方法: 会場（INPIT 本部 会議室）" in text
+    assert "/join/" not in text and "/join/" not in html and "/join/" not in invite
+
+    text, html, invite = confirmation_mail(db_session, online)
+    assert "参加方法: オンライン" in text
+    assert online.join_token in text and online.join_token in html
+    assert online.join_token in invite.replace("\r\n ", "")
+
+
+def test_the_management_page_says_how_the_person_attends(client, make_seminar, db_session):
+    seminar = hybrid(make_seminar, online_capacity=None)
+    at_venue = register(db_session, seminar, attendance_mode=VENUE)
+    online = register(db_session, seminar, attendance_mode=ONLINE)
+    venue_page = client.get(f"/r/{at_venue.manage_token}", headers={"Accept-Language": "ja"})
+    html = venue_page.get_data(as_text=True)
+    assert "<strong>会場</strong>（INPIT 本部 会議室）" in html
+    assert at_venue.join_token not in html
+    online_page = client.get(f"/r/{online.manage_token}", headers={"Accept-Language": "ja"})
+    html = online_page.get_data(as_text=True)
+    assert "<strong>オンライン</strong>" in html and online.join_token in html

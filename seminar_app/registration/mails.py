@@ -75,7 +75,8 @@ def registration_invite(
     seminar = registration.seminar
     link = manage_url(registration)
     lines = [seminar.title_for(language), format_when(seminar.starts_at, seminar.ends_at, language)]
-    if method == "REQUEST" and seminar.meeting_url:
+    # The join link is for those who attend online (not the venue's people at a hybrid one).
+    if method == "REQUEST" and seminar.meeting_url and registration.attendance == "online":
         lines.append(f"{_('Join online')}: {join_url(registration)}")
     lines.append(f"{_('Your registration')}: {link}")
     return calendar.invite(
