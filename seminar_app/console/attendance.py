@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..attendance import reports
 from ..attendance import services as attendance
 from ..audit.services import record
+from ..domain import label
 from ..exports import Table, table_download
 from ..extensions import db
 from ..timeutil import to_jst, utcnow
@@ -58,6 +59,7 @@ def attendance_export(seminar_id: int, extension: str):
         _("Name in kana"),
         _("Organization"),
         _("E-mail"),
+        _("Registered to attend"),
         _("Attended"),
         _("How"),
         _("Checked in at (JST)"),
@@ -71,6 +73,7 @@ def attendance_export(seminar_id: int, extension: str):
             row.registration.name_kana,
             row.registration.organization,
             row.registration.email,
+            label(row.registration.attendance),
             row.attended,
             HOW[row.how](),
             to_jst(row.check_in.checked_in_at) if row.check_in else None,

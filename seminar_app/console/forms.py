@@ -68,6 +68,13 @@ class SeminarForm(FlaskForm):
         _l("Capacity"),
         validators=[Optional(), NumberRange(min=0, message=_l("The capacity cannot be negative."))],
     )
+    online_capacity = IntegerField(
+        _l("Online capacity (hybrid)"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, message=_l("The online capacity cannot be negative.")),
+        ],
+    )
     registration_opens = DateTimeLocalField(_l("Registration opens (JST)"), validators=[Optional()])
     registration_closes = DateTimeLocalField(
         _l("Registration closes (JST)"), validators=[Optional()]
@@ -119,6 +126,7 @@ class SeminarForm(FlaskForm):
             venue=self.venue.data,
             meeting_url=self.meeting_url.data,
             capacity=self.capacity.data,
+            online_capacity=self.online_capacity.data,
             registration_opens_at=local(self.registration_opens.data),
             registration_closes_at=local(self.registration_closes.data),
             host_organization=self.host_organization.data,
@@ -151,6 +159,7 @@ class SeminarForm(FlaskForm):
             "venue",
             "meeting_url",
             "capacity",
+            "online_capacity",
             "host_organization",
             "external_url",
             "description",

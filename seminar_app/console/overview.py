@@ -8,9 +8,11 @@ from sqlalchemy import case, func, select
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..attendance.models import CheckIn
+from ..catalogue.models import Seminar
+from ..catalogue.services import capacity_of, modes_of
 from ..certificates.models import Certificate
 from ..database import DbSession
-from ..domain import OutboxStatus, RegistrationStatus
+from ..domain import AttendanceMode, OutboxStatus, RegistrationStatus
 from ..elearning.models import Recording
 from ..materials.models import Material
 from ..notifications.models import OutboxMessage
@@ -96,6 +98,46 @@ def seminar_counts(session: DbSession, seminar_id: int) -> SeminarCounts:
         mails_waiting=mails.get(OutboxStatus.PENDING, 0),
         mails_failed=mails.get(OutboxStatus.FAILED, 0),
     )
+
+
+@dataclass(frozen=True)
+class ModeCounts:
+    """A hybrid seminar's figures for one way of attending."""
+
+    mode: AttendanceMode
+    #: Seats of this way; None: no limit (online without an online capacity).
+    capacity: int | None
+    confirmed: int
+    waitlisted: int
+    checked_in: int
+    attended: int
+
+
+def counts_by_mode(session: DbSession, seminar: Seminar) -> list[ModeCounts]:
+    """Each way of attending a hybrid seminar counted apart; [] for any other seminar.
+
+    A registration without a recorded way counts at the venue (Registration.attendance)."""
+    if not seminar.is_hybrid:
+        return []
+    status = Registration.status
+    mode = func.coalesce(Registration.attendance_mode, AttendanceMode.VENUE.value)
+    rows = session.execute(
+        registrations_with_attendance()
+        .with_only_columns(
+            mode,
+            func.count(case((status == RegistrationStatus.CONFIRMED, 1))),
+            func.count(case((status == RegistrationStatus.WAITLISTED, 1))),
+            func.count(CheckIn.id),
+            func.count(case((attended_condition(), 1))),
+        )
+        .where(Registration.seminar_id == seminar.id)
+        .group_by(mode)
+    ).all()
+    found = {AttendanceMode(row[0]): row[1:] for row in rows}
+    return [
+        ModeCounts(way, capacity_of(seminar, way), *found.get(way, (0, 0, 0, 0)))
+        for way in modes_of(seminar)
+    ]
 
 
 def _count(session: DbSession, query) -> int:

@@ -19,6 +19,7 @@ from ..registration.models import Registration
 from ..registration.roster import export_header, export_rows, roster_query
 from ..text import normalize_text
 from ..timeutil import utcnow
+from .overview import counts_by_mode
 from .views import bp, seminar_or_404
 
 
@@ -58,6 +59,7 @@ def registrations(seminar_id: int):
         is_lottery=is_lottery,
         draw=draw,
         draw_refusal=lottery.draw_state(seminar, utcnow()) if is_lottery else None,
+        by_mode=counts_by_mode(db.session, seminar),
     )
 
 

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..notifications.services import undelivered
 from ..timeutil import fiscal_year_bounds, fiscal_year_of, parse_fiscal_year, utcnow
 from .forms import SeminarForm
-from .overview import seminar_counts
+from .overview import counts_by_mode, seminar_counts
 from .today import WeekAhead, week_ahead
 
 bp = Blueprint("console", __name__)
@@ -101,7 +101,10 @@ def seminar(seminar_id: int):
     """The seminar's own page in the console: everything about it, with its counts."""
     found = seminar_or_404(seminar_id)
     return render_template(
-        "console/seminar.html", seminar=found, counts=seminar_counts(db.session, found.id)
+        "console/seminar.html",
+        seminar=found,
+        counts=seminar_counts(db.session, found.id),
+        by_mode=counts_by_mode(db.session, found),
     )
 
 

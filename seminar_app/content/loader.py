@@ -40,6 +40,7 @@ SEMINAR_KEYS = {
     "venue",
     "meeting_url",
     "capacity",
+    "online_capacity",
     "registration_opens",
     "registration_closes",
     "lecturers",
@@ -244,11 +245,14 @@ def _read_registration_window(header: dict[Any, Any], values: SeminarFields) -> 
 
 
 def _read_capacity(header: dict[Any, Any], values: SeminarFields) -> list[FileProblem]:
-    try:
-        values.capacity = _parse_capacity(header.get("capacity"))
-    except ValueError as exc:
-        return [("capacity", str(exc))]
-    return []
+    """The seats: `capacity`, and of a hybrid seminar `online_capacity` (empty: no limit)."""
+    problems: list[FileProblem] = []
+    for key in ("capacity", "online_capacity"):
+        try:
+            setattr(values, key, _parse_capacity(header.get(key)))
+        except ValueError as exc:
+            problems.append((key, str(exc)))
+    return problems
 
 
 def _read_lecturers(header: dict[Any, Any], values: SeminarFields) -> list[FileProblem]:
