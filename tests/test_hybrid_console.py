@@ -6,14 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from datetime import timedelta
 
+import lxml.html
 from sqlalchemy import select
 
 from seminar_app.attendance import services as attendance
+from seminar_app.attendance.online import record_join
 from seminar_app.catalogue.models import Seminar
-from seminar_app.domain import AttendanceMode, CheckInMethod, Delivery
+from seminar_app.domain import AttendanceMode, CheckInMethod, Delivery, Role
+from seminar_app.reports.services import fiscal_year_report, seminar_rows
 from seminar_app.timeutil import utcnow
-from tests.conftest import post_form
+from tests.conftest import login, post_form
 from tests.registration_helpers import register
 from tests.test_console import form_data
 from tests.test_content_sync import CONTENT, run_sync
@@ -130,3 +134,80 @@ def test_a_content_file_gives_the_seats_online_and_is_checked(app, db_session, t
     result = run_sync(app, root)
     assert result.exit_code != 0
     assert "2027-01-28-trade-secret-workshop.md: online_capacity:" in result.output
+
+
+# ---------------------------------------------------------------- the desk
+
+
+def test_the_desk_expects_the_venues_people_and_shows_those_online_apart(
+    client, db_session, make_seminar, make_user
+):
+    seminar = hybrid(make_seminar, online_capacity=None)
+    people = filled(db_session, seminar)
+    login(client, make_user(Role.RECEPTION))
+    assert client.get(f"/desk/{seminar.id}/count").get_json() == {
+        "checked_in": 1,
+        "confirmed": 2,
+    }
+    page = lxml.html.fromstring(client.get(f"/desk/{seminar.id}", headers=JA).get_data())
+    expected = page.xpath("//section[contains(@class,'desk-list')]//li//strong/text()")
+    assert sorted(expected) == sorted(p.name for p in people["venue"])
+    first = page.xpath("//nav[contains(@class,'kana-rows')]/a")[0]
+    assert " ".join(first.text_content().split()) == "すべて 1/2"
+    online = page.xpath("//section[contains(@class,'desk-online')]//li//strong/text()")
+    assert sorted(online) == sorted(p.name for p in people["online"] + people["waiting"])
+    assert "オンライン参加（4名）" in page.xpath("string(//h2[@id='desk-online-head'])")
+    # Someone who chose online but came after all can still be checked in.
+    came = people["online"][0]
+    url = f"/desk/{seminar.id}/registrations/{came.id}/check-in"
+    response = post_form(client, url, {}, page=f"/desk/{seminar.id}")
+    assert response.status_code in (302, 303)
+    assert attendance.counts(db_session, seminar.id) == (1, 2)
+
+
+def test_the_desk_of_another_seminar_expects_everyone(client, db_session, make_seminar, make_user):
+    seminar = make_seminar(delivery=Delivery.IN_PERSON, venue="会場", meeting_url=None)
+    for _ in range(3):
+        register(db_session, seminar)
+    assert attendance.counts(db_session, seminar.id) == (0, 3)
+    login(client, make_user(Role.RECEPTION))
+    html = client.get(f"/desk/{seminar.id}", headers=JA).get_data(as_text=True)
+    assert "desk-online" not in html
+
+
+# ---------------------------------------------------------------- the fiscal-year report
+
+
+def test_the_report_counts_a_hybrid_seminars_attendees_at_the_venue_and_online(
+    organizer_client, db_session, make_seminar
+):
+    now = utcnow()
+    start = now - timedelta(days=2)
+    seminar = hybrid(
+        make_seminar,
+        starts_at=start,
+        registration_opens_at=None,
+        registration_closes_at=None,
+        online_capacity=None,
+    )
+    earlier = now - timedelta(days=10)
+    door = [register(db_session, seminar, now=earlier, attendance_mode=VENUE) for _ in range(2)]
+    online = [register(db_session, seminar, now=earlier, attendance_mode=ONLINE) for _ in range(3)]
+    # One at the venue came, one online changed their mind and came to the door, two joined.
+    for person in (door[0], online[0]):
+        attendance.admit(
+            db_session, person, seminar.id, by=None, method=CheckInMethod.SCAN, desk="A", now=start
+        )
+    for person in online[1:]:
+        record_join(db_session, person, start)
+    db_session.commit()
+    report = fiscal_year_report(db_session, seminar.fiscal_year, now)
+    assert report["attendees"]["hybrid"] == {"venue": 2, "online": 2}
+    assert report["attendees"]["total"] == 4
+    (row,) = seminar_rows(db_session, seminar.fiscal_year, now)
+    assert row["split"] == {"venue": 2, "online": 2}
+    html = organizer_client.get(f"/console/reports/?fy={seminar.fiscal_year}", headers=JA).get_data(
+        as_text=True
+    )
+    assert "うちハイブリッド開催: 会場 2名・オンライン 2名" in html
+    assert "（会場 2 · オンライン 2）" in html

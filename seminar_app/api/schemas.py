@@ -355,6 +355,14 @@ class AttendeeFiguresSchema(ReportPartSchema):
     total = fields.Integer(required=True)
     by_host_type = fields.Dict(keys=choice(HostType), values=fields.Integer(), required=True)
     registered_attendees_by = fields.Dict()
+    hybrid = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(["venue", "online"])),
+        values=fields.Integer(),
+        metadata={
+            "description": "attendees of hybrid seminars (without a head-count): checked in at "
+            "the door (venue) or attended online"
+        },
+    )
 
 
 class ReportConsultationsSchema(ReportPartSchema):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, true
 
 from ..audit.services import record
 from ..catalogue.models import Seminar
@@ -157,19 +157,50 @@ def undo(
     return True
 
 
+def at_the_door(session: DbSession, seminar_id: int) -> ColumnElement[bool]:
+    """SQL: the registrations the desk expects, those with a seat at the venue: at a hybrid
+    seminar not those who chose online (the desk shows them apart), else everyone."""
+    seminar = session.get(Seminar, seminar_id)
+    if seminar is None:
+        return true()
+    return registrations.attending_in(seminar, AttendanceMode.VENUE)
+
+
 def counts(session: DbSession, seminar_id: int) -> tuple[int, int]:
-    """(checked in, confirmed) for the desk's live counter."""
-    checked_in = (
-        session.scalar(
-            select(func.count())
-            .select_from(CheckIn)
-            .join(Registration)
-            .where(Registration.seminar_id == seminar_id)
+    """(checked in, expected) for the desk's live counter: the confirmed seats at the door
+    (of a hybrid seminar, the venue's), and how many of them are checked in."""
+    checked_in, confirmed = session.execute(
+        select(func.count(CheckIn.id), func.count(Registration.id))
+        .select_from(Registration)
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(
+            Registration.seminar_id == seminar_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            at_the_door(session, seminar_id),
         )
-        or 0
-    )
-    confirmed = registrations.count_status(session, seminar_id, RegistrationStatus.CONFIRMED)
+    ).one()
     return checked_in, confirmed
+
+
+def online_list(session: DbSession, seminar_id: int) -> list[tuple[Registration, CheckIn | None]]:
+    """A hybrid seminar's confirmed people who chose online (not expected at the door), in
+    五十音 order with any check-in (someone may come after all); [] for any other seminar."""
+    seminar = session.get(Seminar, seminar_id)
+    if seminar is None or not seminar.is_hybrid:
+        return []
+    return [
+        (registration, check_in)
+        for registration, check_in in session.execute(
+            select(Registration, CheckIn)
+            .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+            .where(
+                Registration.seminar_id == seminar_id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                registrations.attending_in(seminar, AttendanceMode.ONLINE),
+            )
+            .order_by(Registration.name_kana, Registration.name, Registration.id)
+        )
+    ]
 
 
 def search(session: DbSession, seminar_id: int, text: str, limit: int = 30):
@@ -422,14 +453,16 @@ class DeskRow:
 def desk_list(
     session: DbSession, seminar_id: int, row: str | None = None
 ) -> tuple[list[tuple[Registration, CheckIn | None]], list[DeskRow]]:
-    """Everyone expected at the door (confirmed seats, walk-ins included) in 五十音 order,
-    only those of `row` when one is given, and the counts of every row for the filter."""
+    """Everyone expected at the door (confirmed seats, walk-ins included; of a hybrid
+    seminar those at the venue) in 五十音 order, only those of `row` when one is given, and
+    the counts of every row for the filter."""
     everyone = session.execute(
         select(Registration, CheckIn)
         .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
         .where(
             Registration.seminar_id == seminar_id,
             Registration.status == RegistrationStatus.CONFIRMED,
+            at_the_door(session, seminar_id),
         )
         .order_by(Registration.name_kana, Registration.name, Registration.id)
     ).all()

@@ -155,6 +155,7 @@ def _desk_page(seminar: Seminar, query: str = "", status: int = 200):
         row=row,
         checked_in=checked_in,
         confirmed=confirmed,
+        online_people=services.online_list(db.session, seminar.id),
         desk_name=session.get(DESK_NAME_KEY),
     ), status
 

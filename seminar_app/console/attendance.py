@@ -59,13 +59,13 @@ def attendance_export(seminar_id: int, extension: str):
         _("Name in kana"),
         _("Organization"),
         _("E-mail"),
-        _("Registered to attend"),
         _("Attended"),
         _("How"),
         _("Checked in at (JST)"),
         _("Minutes online"),
         _("Joined online at (JST)"),
         _("No-show"),
+        _("Registered to attend"),
     ]
     rows = [
         [
@@ -73,13 +73,13 @@ def attendance_export(seminar_id: int, extension: str):
             row.registration.name_kana,
             row.registration.organization,
             row.registration.email,
-            label(row.registration.attendance),
             row.attended,
             HOW[row.how](),
             to_jst(row.check_in.checked_in_at) if row.check_in else None,
             row.online.minutes if row.online else None,
             to_jst(row.online.first_joined_at) if row.online else None,
             ended and not row.attended,
+            label(row.registration.attendance),
         ]
         for row in attendance.attendance_rows(db.session, seminar.id)
     ]

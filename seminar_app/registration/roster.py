@@ -39,7 +39,6 @@ def export_header() -> list[str]:
         _("No."),
         _("Status"),
         _("Waitlist number"),
-        _("How they attend"),
         _("Name"),
         _("Name in kana"),
         _("E-mail"),
@@ -55,6 +54,7 @@ def export_header() -> list[str]:
         _("Announcements"),
         _("Registered at (JST)"),
         _("Privacy notice version"),
+        _("How they attend"),
     ]
 
 
@@ -67,7 +67,6 @@ def export_rows(session: DbSession, seminar_id: int, language: str) -> list[list
                 registration.id,
                 label(registration.status),
                 positions.get(registration.id),
-                label(registration.attendance),
                 registration.name,
                 registration.name_kana,
                 registration.email,
@@ -83,6 +82,7 @@ def export_rows(session: DbSession, seminar_id: int, language: str) -> list[list
                 registration.announcements_opt_in,
                 to_jst(registration.created_at),
                 registration.privacy_notice_version,
+                label(registration.attendance),
             ]
         )
     return rows

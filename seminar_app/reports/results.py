@@ -55,6 +55,15 @@ class SeminarFigures:
 
 
 @dataclass(frozen=True)
+class AttendanceSplit:
+    """Registered attendees of hybrid seminars by how they attended: checked in at the door
+    (venue, also someone who had chosen online but came) or online (attended otherwise)."""
+
+    venue: int = 0
+    online: int = 0
+
+
+@dataclass(frozen=True)
 class AttendeeFigures:
     """Attendees of the seminars held (head-counts where recorded, else who attended; a
     seminar with neither adds nothing), and the registered attendees per profile
@@ -63,6 +72,8 @@ class AttendeeFigures:
     total: int
     by_host_type: Mapping[str, int]
     registered_attendees_by: Mapping[str, Mapping[str, int]]
+    #: The hybrid seminars' registered attendees (without a head-count), venue and online.
+    hybrid: AttendanceSplit = AttendanceSplit()
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,8 @@ class SeminarRow:
     head_counted: bool
     #: The share of its survey's answers rating satisfaction 4 or 5 (None: no answers).
     satisfaction: Share
+    #: A hybrid seminar without a head-count: its attendees at the venue and online.
+    split: AttendanceSplit | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
+from ..attendance.models import CheckIn
 from ..catalogue.models import Seminar
 from ..consultations.figures import UNKNOWN, consultation_figures, consultation_years
 from ..consultations.models import Desk
@@ -36,6 +37,7 @@ from ..surveys.models import Survey, SurveyAnswer
 from ..timeutil import fiscal_year_bounds
 from .models import TARGET_NAMES, FiscalYearTarget
 from .results import (
+    AttendanceSplit,
     AttendeeFigures,
     Figure,
     FiscalYearFigures,
@@ -188,6 +190,35 @@ def _attendance_per_seminar(fiscal_year: int, now: datetime) -> Subquery:
     )
 
 
+def hybrid_attendees(
+    session: Session, fiscal_year: int, now: datetime
+) -> dict[int, AttendanceSplit]:
+    """Hybrid seminars held in the year → their registered attendees at the venue and online.
+
+    Counted by how each person attended, not how they said they would: checked in at the
+    door is at the venue (also someone who chose online but came), attended otherwise (the
+    join link, long enough) is online. A seminar with a head-count has no split."""
+    attended = attended_condition()
+    rows = session.execute(
+        registrations_with_attendance()
+        .with_only_columns(
+            Registration.seminar_id,
+            func.count(case((and_(attended, CheckIn.id.is_not(None)), Registration.id))),
+            func.count(case((and_(attended, CheckIn.id.is_(None)), Registration.id))),
+        )
+        .where(
+            held_in(fiscal_year, now),
+            Seminar.delivery == Delivery.HYBRID,
+            Seminar.head_count.is_(None),
+        )
+        .group_by(Registration.seminar_id)
+    ).all()
+    return {
+        seminar_id: AttendanceSplit(venue=venue, online=online)
+        for seminar_id, venue, online in rows
+    }
+
+
 def _seminars_and_attendees(
     session: DbSession, fiscal_year: int, now: datetime
 ) -> tuple[SeminarFigures, AttendeeFigures]:
@@ -226,10 +257,15 @@ def _seminars_and_attendees(
         by_level=_agency_seminars_by(session, Seminar.level, fiscal_year, now),
         without_head_count=unknown,
     )
+    splits = hybrid_attendees(session, fiscal_year, now).values()
     return seminars, AttendeeFigures(
         total=sum(people.values()),
         by_host_type=people,
         registered_attendees_by=_attendee_profile(session, fiscal_year, now),
+        hybrid=AttendanceSplit(
+            venue=sum(split.venue for split in splits),
+            online=sum(split.online for split in splits),
+        ),
     )
 
 
@@ -358,6 +394,7 @@ def seminar_rows(session: DbSession, fiscal_year: int, now: datetime) -> tuple[S
         .where(held_in(fiscal_year, now))
         .order_by(Seminar.starts_at)
     ).all()
+    splits = hybrid_attendees(session, fiscal_year, now)
     return tuple(
         SeminarRow(
             seminar_id=seminar.id,
@@ -371,6 +408,7 @@ def seminar_rows(session: DbSession, fiscal_year: int, now: datetime) -> tuple[S
             attendees=came,
             head_counted=seminar.head_count is not None,
             satisfaction=_share(happy, answered),
+            split=splits.get(seminar.id),
         )
         for seminar, seated, came, answered, happy in rows
     )

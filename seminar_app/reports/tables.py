@@ -147,6 +147,8 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
         [_("Seminars held"), seminars.total, ""],
         [_("of which online"), seminars.online, ""],
         [_("Attendees"), NOT_RECORDED if seminars.attendees_unknown else attendees.total, ""],
+        [_("Attendees at the venue (hybrid)"), attendees.hybrid.venue, ""],
+        [_("Attendees online (hybrid)"), attendees.hybrid.online, ""],
         [_("Seminars without a head-count"), seminars.without_head_count, ""],
         [_("Registrations"), registrations.total, ""],
         [_("Attendance rate"), registrations.attendance_rate, ""],
@@ -204,6 +206,8 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
                 _("Confirmed"),
                 _("Attendees"),
                 _("Satisfaction"),
+                _("Attendees at the venue (hybrid)"),
+                _("Attendees online (hybrid)"),
             ],
             [
                 [
@@ -215,6 +219,8 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
                     row.confirmed,
                     _figure_cell(row.attendees),
                     _share_cell(row.satisfaction),
+                    row.split.venue if row.split else None,
+                    row.split.online if row.split else None,
                 ]
                 for row in report.programme
             ],
