@@ -23,6 +23,7 @@ from .catalogue.rules import SeminarFields
 from .consultations.services import ConsultationInput, record_consultation
 from .database import DbSession
 from .domain import (
+    AttendanceMode,
     Attribute,
     Channel,
     CheckInMethod,
@@ -174,6 +175,8 @@ def _attendees(session: DbSession, rng: random.Random, seminar: Seminar, capacit
             source="web",
         )
         registration.created_at = registration.privacy_agreed_at
+        if seminar.delivery == Delivery.HYBRID:
+            registration.attendance_mode = AttendanceMode.VENUE
         session.add(registration)
         session.flush()
         if rng.random() > 0.8:
@@ -181,6 +184,8 @@ def _attendees(session: DbSession, rng: random.Random, seminar: Seminar, capacit
         if seminar.delivery == Delivery.ONLINE or (
             seminar.delivery == Delivery.HYBRID and rng.random() < 0.5
         ):
+            if seminar.delivery == Delivery.HYBRID:
+                registration.attendance_mode = AttendanceMode.ONLINE
             session.add(
                 OnlineAttendance(
                     registration_id=registration.id,

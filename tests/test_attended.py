@@ -18,7 +18,7 @@ from seminar_app.attendance.attended import attended
 from seminar_app.attendance.models import OnlineAttendance
 from seminar_app.attendance.online import record_join
 from seminar_app.certificates.services import may_have_certificate
-from seminar_app.domain import CheckInMethod, Delivery, RecordingAudience
+from seminar_app.domain import AttendanceMode, CheckInMethod, Delivery, RecordingAudience
 from seminar_app.materials import services as materials
 from seminar_app.reports.services import fiscal_year_figures
 from seminar_app.surveys import services as surveys
@@ -116,7 +116,9 @@ def test_every_feature_judges_attendance_alike(db_session, make_seminar, case, a
         min_online_minutes=30,
         registration_closes_at=None,
     )
-    registration = register(db_session, seminar, now=STARTS - timedelta(days=3))
+    registration = register(
+        db_session, seminar, now=STARTS - timedelta(days=3), attendance_mode=AttendanceMode.VENUE
+    )
     arrange(db_session, registration, seminar)
     db_session.flush()
     judged = judgements(db_session, seminar, registration)
