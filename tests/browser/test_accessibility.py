@@ -26,7 +26,11 @@ def register_for_upcoming(live_server, name: str = "アクセシ 太郎") -> str
     with live_database(live_server) as session:
         seminar = session.query(Seminar).filter_by(slug=UPCOMING_SLUG).one()
         registration = register(
-            session, seminar, name=name, email=f"a11y.{uuid.uuid4().hex[:10]}@example.jp"
+            session,
+            seminar,
+            name=name,
+            email=f"a11y.{uuid.uuid4().hex[:10]}@example.jp",
+            attendance_mode="venue",  # the upcoming seminar is hybrid
         )
         return registration.manage_token
 
@@ -162,6 +166,7 @@ def test_registration_form(live_server, axe_page):
     page.fill("#email", "axe.confirm@example.jp")
     page.select_option("#attribute", "individual")
     page.select_option("#prefecture", "13")
+    page.check("#attendance_mode-0")  # 会場: the upcoming seminar is hybrid
     page.check("#privacy_notice_agreed")
     with page.expect_navigation():
         page.get_by_role("button", name="入力内容の確認").click()

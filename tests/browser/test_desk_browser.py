@@ -1,5 +1,7 @@
 """The check-in desk in a real browser: a scanner types the code and Enter."""
 
+import re
+
 import pytest
 
 from tests.browser.conftest import UPCOMING_SLUG as SLUG
@@ -15,6 +17,7 @@ def _register(page, live_server) -> str:
     page.fill("#email", "desk.taro@example.jp")
     page.select_option("#attribute", "individual")
     page.select_option("#prefecture", "27")
+    page.get_by_role("radio", name=re.compile("^会場")).check()  # the seminar is hybrid
     page.check("#privacy_notice_agreed")
     page.get_by_role("button", name="入力内容の確認").click()
     page.get_by_role("button", name="申し込む").click()

@@ -83,6 +83,7 @@ def _register_directly(session, seminar, *, name, kana, email, now, opt_in=False
         ),
         now=now,
         privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+        attendance_mode="venue" if seminar.delivery == "hybrid" else None,
     )
     session.commit()  # as the view does: the next registration starts a unit of work of its own
     return registration
@@ -92,7 +93,10 @@ def _register_directly(session, seminar, *, name, kana, email, now, opt_in=False
 
 
 def _fill_registration(page, *, name: str, kana: str, email: str, news: bool = False) -> None:
-    """The Japanese form, found by its labels as a person reads them."""
+    """The Japanese form, found by its labels as a person reads them (at the venue, where a
+    hybrid seminar asks how they attend)."""
+    if page.locator("fieldset.attendance-choice").count():
+        page.get_by_role("radio", name=re.compile("^会場")).check()
     page.get_by_label("氏名", exact=True).fill(name)
     page.get_by_label("ふりがな", exact=True).fill(kana)
     page.get_by_label("メールアドレス", exact=True).fill(email)
