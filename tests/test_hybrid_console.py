@@ -211,3 +211,14 @@ def test_the_report_counts_a_hybrid_seminars_attendees_at_the_venue_and_online(
     )
     assert "うちハイブリッド開催: 会場 2名・オンライン 2名" in html
     assert "（会場 2 · オンライン 2）" in html
+
+
+def test_the_console_list_gives_a_hybrid_seminars_seats_of_each_way(
+    organizer_client, make_seminar, db_session
+):
+    seminar = hybrid(make_seminar, capacity=20, online_capacity=None)
+    register(db_session, seminar, attendance_mode=ONLINE)
+    html = organizer_client.get(
+        f"/console/?fiscal_year={seminar.fiscal_year}", headers=JA
+    ).get_data(as_text=True)
+    assert "1 / 会場 20 · オンライン 定員なし" in html
