@@ -6,15 +6,23 @@ from __future__ import annotations
 import email
 import email.policy
 
+import pytest
 from sqlalchemy import func, select
 
-from seminar_app.domain import AttendanceMode, Delivery
+from seminar_app.domain import AttendanceMode, Delivery, Role
 from seminar_app.notifications import services as outbox
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.registration.models import Registration
 from tests.conftest import post_form
 from tests.registration_helpers import register
-from tests.test_registration_api import post_registration, registration_body, validate_against
+from tests.test_registration_api import (
+    bearer,
+    issue_token,
+    post_registration,
+    registration_body,
+    seminar_body,
+    validate_against,
+)
 from tests.test_registration_confirm import entered, read
 
 VENUE, ONLINE = AttendanceMode.VENUE, AttendanceMode.ONLINE
@@ -105,6 +113,11 @@ def test_the_confirmation_says_when_the_chosen_way_is_full(client, make_seminar,
 
 
 # ---------------------------------------------------------------- the API
+
+
+@pytest.fixture
+def organizer_token(app, make_user) -> str:
+    return issue_token(app, make_user(Role.ORGANIZER))
 
 
 def test_the_api_registers_the_way_of_attending_and_returns_it(client, make_seminar, db_session):
@@ -211,3 +224,33 @@ def test_the_management_page_says_how_the_person_attends(client, make_seminar, d
     online_page = client.get(f"/r/{online.manage_token}", headers={"Accept-Language": "ja"})
     html = online_page.get_data(as_text=True)
     assert "<strong>オンライン</strong>" in html and online.join_token in html
+
+
+def test_staff_create_a_hybrid_seminar_with_seats_online_through_the_api(
+    client, organizer_token, db_session
+):
+    body = seminar_body(delivery="hybrid", venue="INPIT 会議室", capacity=30, online_capacity=100)
+    created = client.post("/api/v1/seminars", json=body, headers=bearer(organizer_token))
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["online_capacity"] == 100
+    refused = client.post(
+        "/api/v1/seminars",
+        json=seminar_body(online_capacity=100),
+        headers=bearer(organizer_token),
+    )
+    assert refused.status_code == 422
+    assert refused.get_json()["fields"]["online_capacity"].startswith("Only a hybrid seminar")
+
+
+def test_staff_list_gives_each_registrations_way_of_attending(
+    client, organizer_token, make_seminar, db_session
+):
+    seminar = hybrid(make_seminar, online_capacity=None)
+    register(db_session, seminar, attendance_mode=ONLINE)
+    register(db_session, seminar, attendance_mode=VENUE)
+    answer = client.get(
+        f"/api/v1/seminars/{seminar.id}/registrations", headers=bearer(organizer_token)
+    ).get_json()
+    for row in answer["registrations"]:
+        validate_against(row, "RegistrationRow")
+    assert [row["attendance_mode"] for row in answer["registrations"]] == ["online", "venue"]
