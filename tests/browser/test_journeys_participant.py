@@ -293,7 +293,13 @@ def test_a_full_seminar_waitlists_then_promotes_when_a_seat_frees(live_server, o
     with live_database(live_server) as session:
         # Five days ahead: well before the waitlist cutoff, so promotion is automatic.
         _add_seminar(
-            session, slug=slug, title=title, level=Level.WORKSHOP, starts=_in_days(5), capacity=1
+            session,
+            slug=slug,
+            title=title,
+            level=Level.WORKSHOP,
+            starts=_in_days(5),
+            capacity=1,
+            online_capacity=0,  # hybrid: full once the venue's one seat is taken
         )
 
     page_a = open_page("ja", **PHONE)
