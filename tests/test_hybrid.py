@@ -8,15 +8,17 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from seminar_app.attendance.services import walk_in
 from seminar_app.catalogue import lifecycle
 from seminar_app.catalogue.rules import SEMINAR_FIELD_NAMES, SeminarFields, seminar_problems
 from seminar_app.catalogue.services import RegistrationState, registration_state, seats_left_by_mode
 from seminar_app.domain import Admission, AttendanceMode, Delivery
 from seminar_app.registration import services
+from seminar_app.registration.details import parse_details
 from seminar_app.registration.lottery import draw
 from seminar_app.registration.models import Registration
 from seminar_app.timeutil import utcnow
-from tests.registration_helpers import register
+from tests.registration_helpers import details_data, register
 
 VENUE, ONLINE = AttendanceMode.VENUE, AttendanceMode.ONLINE
 
@@ -195,3 +197,31 @@ def test_the_lottery_gives_each_way_its_seats_in_the_one_drawn_order(db_session,
     assert len(result.confirmed) == 3
     places = services.waitlist_positions(db_session, seminar.id)
     assert sorted(places[p.id] for p in venue if p.status == "waitlisted") == [1, 2]
+
+
+def test_a_walk_in_attends_at_the_venue_and_counts_against_its_seats(db_session, hybrid):
+    seminar = hybrid(capacity=1, online_capacity=5)
+    register(db_session, seminar, attendance_mode=ONLINE)
+    details, errors = parse_details(details_data())
+    assert not errors
+    first, over = walk_in(
+        db_session,
+        seminar.id,
+        details,
+        by=None,
+        desk="A",
+        now=utcnow(),
+        privacy_notice_version="2026-04",
+    )
+    assert (first.attendance_mode, over) == (VENUE, False)  # the online seat is not the venue's
+    details, _ = parse_details(details_data())
+    _second, over = walk_in(
+        db_session,
+        seminar.id,
+        details,
+        by=None,
+        desk="A",
+        now=utcnow(),
+        privacy_notice_version="2026-04",
+    )
+    assert over is True
