@@ -222,3 +222,12 @@ def test_the_console_list_gives_a_hybrid_seminars_seats_of_each_way(
         f"/console/?fiscal_year={seminar.fiscal_year}", headers=JA
     ).get_data(as_text=True)
     assert "1 / 会場 20 · オンライン 定員なし" in html
+
+
+def test_the_seminar_page_does_not_set_everyone_against_the_venues_seats(
+    organizer_client, make_seminar, db_session
+):
+    seminar = hybrid(make_seminar, capacity=2, online_capacity=3)
+    filled(db_session, seminar)
+    html = organizer_client.get(f"/console/seminars/{seminar.id}").get_data(as_text=True)
+    assert '<span class="muted"> / 2</span>' not in html

@@ -137,9 +137,8 @@ WAITLIST_ORDER = (
 
 
 def waitlist_positions(session: DbSession, seminar_id: int) -> dict[int, int]:
-    """Registration id → place in line, for a whole seminar in one query.
-
-    A hybrid seminar has a line per way of attending: a place counts within its own."""
+    """Registration id → place in line, for a whole seminar in one query (and one for its
+    delivery). A hybrid seminar has a line per way of attending: a place counts within it."""
     waiting = session.execute(
         select(Registration.id, Registration.attendance_mode)
         .where(
