@@ -69,7 +69,6 @@ def _registration_limit() -> str:
 )
 @refusal(404, "No public seminar has this id")
 @refusal(409, "Already registered, or registration is not open (see code)")
-@refusal(422, "Details not valid, or attendance_mode missing (hybrid) or not allowed")
 @refusal(429, "Too many registrations from this address")
 def create_registration(request: dict[str, Any], seminar_id: int):
     """Register for a seminar, without an account: the same rules as the form"""
