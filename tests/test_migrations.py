@@ -210,7 +210,7 @@ def test_registrations_of_hybrid_seminars_become_venue_and_back(backend, tmp_pat
     app = make_app(fresh_database_url(backend, tmp_path, "seminar_attendance_mode"))
     at = datetime(2026, 5, 1, tzinfo=UTC)
     with app.app_context():
-        upgrade(revision="d15d7e1b0007")
+        upgrade(revision="e17b2e3d0009")
         with db.engine.begin() as connection:
             for number, delivery in ((1, "hybrid"), (2, "online")):
                 connection.execute(
@@ -248,7 +248,7 @@ def test_registrations_of_hybrid_seminars_become_venue_and_back(backend, tmp_pat
             online = connection.execute(text("SELECT online_capacity FROM seminars")).scalars()
             assert list(online) == [None, None]
         assert modes == [(1, "venue"), (2, None)]
-        downgrade(revision="d15d7e1b0007")
+        downgrade(revision="e17b2e3d0009")
         with db.engine.connect() as connection:
             columns = {c["name"] for c in inspect(connection).get_columns("registrations")}
             count = connection.execute(text("SELECT count(*) FROM registrations")).scalar()

@@ -1,21 +1,21 @@
 """hybrid seminars: how each person attends (at the venue or online), seats online
 
-Revision ID: e16a9c2d0008
-Revises: d15d7e1b0007
+Revision ID: e18a9c2d0010
+Revises: e17b2e3d0009
 Create Date: 2026-12-07
 
 A hybrid seminar's `capacity` becomes its seats at the venue; `online_capacity` its seats
 online (NULL: no limit online). Registrations made for a hybrid seminar before people were
 asked how they attend are recorded as attending at the venue: the seats they hold were
 counted against the one capacity, which is now the venue's, so nobody loses a seat and no
-mode is oversold. Their organizers can ask and correct it. Downgrading drops both columns.
+mode is oversold. Downgrading drops both columns.
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'e16a9c2d0008'
-down_revision = 'd15d7e1b0007'
+revision = 'e18a9c2d0010'
+down_revision = 'e17b2e3d0009'
 branch_labels = None
 depends_on = None
 
