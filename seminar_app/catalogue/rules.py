@@ -149,9 +149,12 @@ def _online_capacity(values: SeminarFields, now: datetime) -> Iterator[FieldProb
     if values.online_capacity is None:
         return
     if values.delivery != Delivery.HYBRID:
-        yield "online_capacity", _(
-            "Only a hybrid seminar has seats online apart from the capacity; "
-            "leave the online capacity empty."
+        yield (
+            "online_capacity",
+            _(
+                "Only a hybrid seminar has seats online apart from the capacity; "
+                "leave the online capacity empty."
+            ),
         )
     elif values.online_capacity < 0:
         yield "online_capacity", _("The online capacity cannot be negative.")
