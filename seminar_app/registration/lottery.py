@@ -174,8 +174,9 @@ def draw(
         registration.lottery_rank = rank
         registration.calendar_sequence += 1
         mode = registration.attendance
-        if left[mode] is None or left[mode] > 0:
-            left[mode] = None if left[mode] is None else left[mode] - 1
+        free = left[mode]
+        if free is None or free > 0:
+            left[mode] = None if free is None else free - 1
             registration.status = RegistrationStatus.CONFIRMED
             registration.confirmed_at = now
             confirmed.append(registration_id)
