@@ -15,7 +15,8 @@ from seminar_app.attendance import services as attendance
 from seminar_app.attendance.online import record_join
 from seminar_app.catalogue.models import Seminar
 from seminar_app.domain import AttendanceMode, CheckInMethod, Delivery, Role
-from seminar_app.reports.services import fiscal_year_report, seminar_rows
+from seminar_app.reports.results import AttendanceSplit
+from seminar_app.reports.services import fiscal_year_figures, seminar_rows
 from seminar_app.timeutil import utcnow
 from tests.conftest import login, post_form
 from tests.registration_helpers import register
@@ -201,11 +202,17 @@ def test_the_report_counts_a_hybrid_seminars_attendees_at_the_venue_and_online(
     for person in online[1:]:
         record_join(db_session, person, start)
     db_session.commit()
-    report = fiscal_year_report(db_session, seminar.fiscal_year, now)
-    assert report["attendees"]["hybrid"] == {"venue": 2, "online": 2}
-    assert report["attendees"]["total"] == 4
+    figures = fiscal_year_figures(db_session, seminar.fiscal_year, now)
+    assert figures.attendees.hybrid == AttendanceSplit(venue=2, online=2)
+    assert figures.attendees.total == 4
     (row,) = seminar_rows(db_session, seminar.fiscal_year, now)
-    assert row["split"] == {"venue": 2, "online": 2}
+    assert row.split == AttendanceSplit(venue=2, online=2)
+    csv_text = organizer_client.get(
+        f"/console/reports/{seminar.fiscal_year}.csv", headers=JA
+    ).data.decode("utf-8-sig")
+    header, row_text = csv_text.splitlines()[:2]
+    assert header.endswith("会場参加者数（ハイブリッド）,オンライン参加者数（ハイブリッド）")
+    assert row_text.endswith(",2,2")
     html = organizer_client.get(f"/console/reports/?fy={seminar.fiscal_year}", headers=JA).get_data(
         as_text=True
     )
