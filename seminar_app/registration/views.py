@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from ..catalogue.models import Seminar
 from ..catalogue.services import public_seminar_by_slug, registration_state, seats_left_by_mode
-from ..domain import RegistrationStatus
+from ..domain import AttendanceMode, RegistrationStatus
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..qr import qr_png
@@ -41,6 +41,14 @@ def _step() -> str:
     if "register" in request.form:
         return "register"
     return "edit" if "back" in request.form else "confirm"
+
+
+def _joins_waitlist(seminar: Seminar, state: str, mode: AttendanceMode | None) -> bool:
+    """The confirmation page warns of the waitlist: the seminar is full, or (hybrid) the
+    way the person chose is, while the other still has seats."""
+    if state == "full":
+        return True
+    return mode is not None and seats_left_by_mode(seminar).get(mode) == 0
 
 
 def _seminar_or_404(slug: str) -> Seminar:
@@ -70,8 +78,7 @@ def register(slug: str):
                 form=form,
                 resend=resend,
                 state=state,
-                # A hybrid seminar's chosen way may be full while the other has seats.
-                waitlist=state == "full" or seats_left_by_mode(seminar).get(form.chosen_mode) == 0,
+                waitlist=_joins_waitlist(seminar, state, form.chosen_mode),
             )
         seminar_id = seminar.id
         try:
