@@ -191,7 +191,7 @@ def _attendance_per_seminar(fiscal_year: int, now: datetime) -> Subquery:
 
 
 def hybrid_attendees(
-    session: Session, fiscal_year: int, now: datetime
+    session: DbSession, fiscal_year: int, now: datetime
 ) -> dict[int, AttendanceSplit]:
     """Hybrid seminars held in the year → their registered attendees at the venue and online.
 
