@@ -219,8 +219,7 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
                     row.confirmed,
                     _figure_cell(row.attendees),
                     _share_cell(row.satisfaction),
-                    row.split.venue if row.split else None,
-                    row.split.online if row.split else None,
+                    *_split_cells(row),
                 ]
                 for row in report.programme
             ],
@@ -287,6 +286,13 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
             ],
         ),
     }
+
+
+def _split_cells(row: SeminarRow) -> list[object]:
+    """A hybrid seminar's attendees at the venue and online; empty cells for the others."""
+    if row.split is None:
+        return [None, None]
+    return [row.split.venue, row.split.online]
 
 
 def _share_cell(share: float | int | None) -> object:
