@@ -256,7 +256,12 @@ def register_by_form(base: str, slug: str, email: str) -> httpx.Response:
         page = client.get(f"/seminars/{slug}/register")
         assert page.status_code == 200, page.text[:500]
         token = CSRF.search(page.text).group(1)
-        form = {**details_data(email=email), "privacy_notice_agreed": "y", "register": "1", "csrf_token": token}
+        form = {
+            **details_data(email=email),
+            "privacy_notice_agreed": "y",
+            "register": "1",
+            "csrf_token": token,
+        }
         return client.post(f"/seminars/{slug}/register", data=form)
 
 

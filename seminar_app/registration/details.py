@@ -109,6 +109,38 @@ def _choice(raw: Any, name: str, allowed, errors: dict[str, str], *, required: b
     return value
 
 
+def _email(raw: Any, errors: dict[str, str]) -> str | None:
+    """The address in the form it is stored and sent in (see normalize_email_address)."""
+    if raw is not None and not isinstance(raw, str):
+        errors["email"] = _("Enter text.")
+        return None
+    email, problem = normalize_email_address(raw or "")
+    if problem:
+        errors["email"] = problem
+    return email
+
+
+def _corporate_number(raw: Any, errors: dict[str, str]) -> str | None:
+    """法人番号: 13 ASCII digits once hyphens and spaces are gone; optional."""
+    number = _text(raw, "corporate_number", errors, required=False)
+    if number is None:
+        return None
+    number = number.replace("-", "").replace(" ", "")
+    if not (len(number) == 13 and number.isascii() and number.isdigit()):
+        errors["corporate_number"] = _("A corporate number has 13 digits.")
+    return number
+
+
+def _yes_or_no(raw: Any, name: str, errors: dict[str, str]) -> bool:
+    """A tick box: absent or None is no; anything but a boolean is refused."""
+    if raw is None:
+        return False
+    if not isinstance(raw, bool):
+        errors[name] = _("Answer yes or no.")
+        return False
+    return raw
+
+
 #: The fields parse_details refuses to go without, whatever else is given (the reading, the
 #: organization and the employee band depend on the name and the attribute); every
 #: participant form marks these required.
@@ -123,13 +155,7 @@ def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, d
     kana = _text(data.get("name_kana"), "name_kana", errors, required=reading_needed)
     if kana and not KANA_PATTERN.match(kana):
         errors["name_kana"] = _("Write the reading in hiragana or katakana.")
-    email, problem = (None, None)
-    if data.get("email") is not None and not isinstance(data.get("email"), str):
-        problem = _("Enter text.")
-    else:
-        email, problem = normalize_email_address(data.get("email") or "")
-    if problem:
-        errors["email"] = problem
+    email = _email(data.get("email"), errors)
     attribute = _choice(
         data.get("attribute"), "attribute", {a.value for a in Attribute}, errors, required=True
     )
@@ -139,17 +165,7 @@ def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, d
         errors,
         required=attribute not in (None, Attribute.INDIVIDUAL),
     )
-    corporate_number = _text(
-        data.get("corporate_number"), "corporate_number", errors, required=False
-    )
-    if corporate_number is not None:
-        corporate_number = corporate_number.replace("-", "").replace(" ", "")
-        if not (
-            len(corporate_number) == 13
-            and corporate_number.isascii()
-            and corporate_number.isdigit()
-        ):
-            errors["corporate_number"] = _("A corporate number has 13 digits.")
+    corporate_number = _corporate_number(data.get("corporate_number"), errors)
     department = _text(data.get("department"), "department", errors, required=False)
     job_title = _text(data.get("job_title"), "job_title", errors, required=False)
     prefecture = _choice(data.get("prefecture"), "prefecture", PREFECTURES, errors, required=True)
@@ -170,11 +186,7 @@ def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, d
         required=False,
     )
     locale = _choice(data.get("locale") or "ja", "locale", {"ja", "en"}, errors, required=True)
-    opt_in = data.get("announcements_opt_in", False)
-    if opt_in is None:
-        opt_in = False
-    if not isinstance(opt_in, bool):
-        errors["announcements_opt_in"] = _("Answer yes or no.")
+    opt_in = _yes_or_no(data.get("announcements_opt_in"), "announcements_opt_in", errors)
     if errors:
         return None, errors
     # A required field is missing only with its message in `errors`.
@@ -193,6 +205,6 @@ def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, d
         industry=industry,
         question=question,
         heard_from=heard_from,
-        announcements_opt_in=bool(opt_in),
+        announcements_opt_in=opt_in,
         locale=locale,
     ), {}
