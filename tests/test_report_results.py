@@ -145,6 +145,8 @@ def test_page_files_deck_terminal_and_api_show_the_same_figures(
         figures.seminars.total,
         figures.seminars.online,
         figures.attendees.total,
+        figures.attendees.hybrid.venue,
+        figures.attendees.hybrid.online,
         figures.seminars.without_head_count,
         figures.registrations.total,
         figures.registrations.attendance_rate,
