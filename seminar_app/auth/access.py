@@ -13,7 +13,10 @@ from ..domain import Role
 
 
 def check_roles(*roles: Role) -> None:
-    """Abort unless the current user is logged in and holds one of `roles`."""
+    """Abort unless the current user is logged in and holds one of `roles`.
+
+    A page that passes is a staff page: private (no shared cache keeps it) and laid out for
+    staff (base.html gives it the width of the screen, for its tables)."""
     if not current_user.is_authenticated:
         from ..extensions import login_manager
 
@@ -21,6 +24,7 @@ def check_roles(*roles: Role) -> None:
     if roles and not current_user.has_role(*roles):
         abort(403)
     g.private_page = True
+    g.staff_page = True
 
 
 def roles_required(*roles: Role) -> Callable:
