@@ -6,8 +6,22 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import pytest
+from flask import render_template_string
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.choices import SelectChoice
 
+from seminar_app.domain import AttendanceMode, Delivery
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.registration import services
 from seminar_app.registration.models import Registration
@@ -18,13 +32,14 @@ QUESTION = 'Is "<b>bold</b>" & fine?\nSecond line'
 
 
 class Page(HTMLParser):
-    """What a page offers to post: its hidden inputs, the values of its visible fields
-    (selected options, ticked boxes) and the names of its submit buttons; and the step
-    marked as current."""
+    """What a page offers to post: its hidden inputs (each of them in `hidden_inputs`), the
+    values of its visible fields (selected options, ticked boxes and radio buttons) and the
+    names of its submit buttons; and the step marked as current."""
 
     def __init__(self) -> None:
         super().__init__()
         self.hidden: dict[str, str] = {}
+        self.hidden_inputs: list[tuple[str, str]] = []
         self.values: dict[str, str] = {}
         self.buttons: list[str] = []
         self.current_step: str | None = None
@@ -37,7 +52,8 @@ class Page(HTMLParser):
         name = attributes.get("name", "")
         if tag == "input" and attributes.get("type") == "hidden":
             self.hidden[name] = attributes.get("value", "")
-        elif tag == "input" and attributes.get("type") == "checkbox":
+            self.hidden_inputs.append((name, attributes.get("value", "")))
+        elif tag == "input" and attributes.get("type") in ("checkbox", "radio"):
             if "checked" in attributes:
                 self.values[name] = attributes.get("value", "y")
         elif tag == "input" and name:
@@ -226,3 +242,97 @@ def test_a_name_without_a_reading_is_shown_without_empty_brackets(client, make_s
 
     assert "Emily Carter" in page
     assert "（）" not in page
+
+
+def entries(page: Page) -> list[tuple[str, str]]:
+    """What the person entered, as a page's hidden inputs post it (the token aside)."""
+    return sorted(
+        (name, value) for name, value in page.hidden_inputs if value and name != "csrf_token"
+    )
+
+
+def test_the_hidden_fields_carry_a_hybrid_choice_there_and_back(client, make_seminar, db_session):
+    # 会場, the first of the two ways: a page that lost the choice, or ticked every radio
+    # button, would come back with オンライン or nothing.
+    seminar = make_seminar(delivery=Delivery.HYBRID, venue="INPIT 本部 会議室", capacity=5)
+    url = f"/seminars/{seminar.slug}/register"
+    confirmation = read(post_form(client, url, {**entered(), "attendance_mode": "venue"}).text)
+    assert [value for name, value in confirmation.hidden_inputs if name == "attendance_mode"] == [
+        "venue"
+    ]
+
+    back = read(client.post(url, data={**confirmation.hidden, "back": "1"}).text)
+    assert back.current_step == "1入力"
+    assert back.values.get("attendance_mode") == "venue"
+    again = read(client.post(url, data={**back.values, **back.hidden}).text)
+    assert entries(again) == entries(confirmation)
+
+    done = client.post(url, data={**again.hidden, "register": "1"})
+    assert done.status_code == 303
+    registration = db_session.scalars(select(Registration)).one()
+    assert registration.attendance_mode == AttendanceMode.VENUE
+
+
+class EveryKind(FlaskForm):
+    """A field of each kind the macro must write back."""
+
+    class Meta:
+        csrf = False
+
+    text = StringField()
+    several = SelectMultipleField(choices=[SelectChoice(value) for value in "abc"])
+    way = RadioField(choices=[SelectChoice("venue", "会場"), SelectChoice("online", "オンライン")])
+    menu = SelectField(choices=[SelectChoice("", "—"), SelectChoice("13", "東京都")])
+    ticked = BooleanField()
+    unticked = BooleanField()
+    submit = SubmitField()
+
+
+HIDDEN_FIELDS = (
+    '{% from "registration/_participant_fields.html" import hidden_fields %}'
+    "{{ hidden_fields(form) }}"
+)
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [
+        MultiDict(
+            [
+                ("text", 'a "quoted" <b>word</b> & more'),
+                ("several", "a"),
+                ("several", "c"),
+                ("way", "online"),
+                ("menu", "13"),
+                ("ticked", "y"),
+            ]
+        ),
+        MultiDict([("text", ""), ("menu", "")]),
+    ],
+    ids=["everything", "nothing"],
+)
+def test_hidden_fields_post_back_every_value_as_it_was_entered(app, posted):
+    with app.test_request_context(method="POST", data=posted):
+        form = EveryKind()
+        html = render_template_string(HIDDEN_FIELDS, form=form)
+    page = read(html)
+    again = MultiDict(page.hidden_inputs)
+
+    assert "submit" not in again
+    assert again.getlist("several") == posted.getlist("several")
+    with app.test_request_context(method="POST", data=again):
+        copy = EveryKind()
+        assert copy.data == form.data
+    assert copy.unticked.data is False
+    assert "unticked" not in again
+
+
+def test_hidden_fields_write_a_form_filled_from_data(app):
+    values = {"text": "山田", "several": ["b"], "way": "venue", "menu": "13", "ticked": True}
+    with app.test_request_context():
+        html = render_template_string(HIDDEN_FIELDS, form=EveryKind(data=values))
+    again = MultiDict(read(html).hidden_inputs)
+
+    assert again.getlist("several") == ["b"]
+    assert (again["way"], again["menu"], again["ticked"]) == ("venue", "13", "y")
+    assert "unticked" not in again
