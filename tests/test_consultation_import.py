@@ -171,6 +171,8 @@ def test_two_consultations_on_one_day_with_one_client_are_two_records(db_session
         ({"step": "0"}, "step “0” is not a step of the seven-step support, 1 to 7"),
         ({"step": "8"}, "step “8” is not a step of the seven-step support, 1 to 7"),
         ({"step": "x"}, "step “x” is not a step of the seven-step support, 1 to 7"),
+        # Longer than int() reads (Python refuses digit strings above 4,300 digits).
+        ({"step": "9" * 5000}, "step “9999"),
         ({"date": "2021-02-30"}, "date “2021-02-30” is not a date written YYYY-MM-DD"),
         ({"date": "R3.4.1"}, "date “R3.4.1” is not a date written YYYY-MM-DD"),
         ({"date": "2026-11-27"}, "date 2026-11-27 is in the future"),

@@ -10,6 +10,7 @@ import pytest
 from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from seminar_app.audit.models import AuditEvent
 from seminar_app.consultations import desks, importer, services
@@ -208,6 +209,47 @@ def test_bad_totals_are_refused_field_by_field(
     assert count(db_session, ConsultationTotal) == 0
 
 
+def test_a_consultation_without_a_desk_is_refused_by_the_database(db_session):
+    """No hidden default: a door that forgets the desk fails loudly."""
+    db_session.add(
+        Consultation(
+            held_on=date(2024, 5, 1),
+            channel="in-person",
+            attribute="sme",
+            topics=["contracts"],
+            source="direct",
+        )
+    )
+    with pytest.raises(IntegrityError):
+        db_session.flush()
+    db_session.rollback()
+
+
+def test_the_default_desk_is_the_first_active_desk_in_order(db_session, organizer, kansai):
+    assert desks.default_desk(db_session).code == "main"
+    desks.move_desk(db_session, kansai, -1, by=organizer)
+    assert desks.default_desk(db_session).code == "kansai"
+    desks.set_desk_active(db_session, kansai, False, by=organizer)
+    assert desks.default_desk(db_session).code == "main"
+
+
+def test_a_consultation_without_a_date_is_refused(db_session, organizer):
+    with pytest.raises(services.ConsultationError) as caught:
+        services.record_consultation(db_session, values(held_on=None), advisor=None, by=organizer)
+    assert list(caught.value.problems) == ["held_on"]
+    assert count(db_session, Consultation) == 0
+
+
+@pytest.mark.parametrize("consultations", [desks.MOST_CONSULTATIONS + 1, 10**30])
+def test_totals_above_the_most_a_desk_records_are_refused(db_session, organizer, consultations):
+    with pytest.raises(desks.DeskError) as caught:
+        desks.record_totals(
+            db_session, 2020, desk(db_session, "main"), consultations, None, by=organizer
+        )
+    assert list(caught.value.problems) == ["consultations"]
+    assert count(db_session, ConsultationTotal) == 0
+
+
 # ---------------------------------------------------------------- the console
 
 
@@ -284,6 +326,22 @@ def test_online_above_the_consultations_is_told_on_the_page(client, db_session, 
         page="/console/consultations/desks/main",
     )
     assert "オンラインの件数が相談件数を上回ることはできません。" in response.get_data(as_text=True)
+    assert count(db_session, ConsultationTotal) == 0
+
+
+def test_a_huge_number_of_consultations_on_the_page_is_told_in_japanese(
+    client, db_session, organizer
+):
+    login(client, organizer)
+    client.get("/language/ja")
+    response = post_form(
+        client,
+        "/console/consultations/desks/main/totals",
+        {"fiscal_year": "2020", "consultations": "9" * 30, "online": "9" * 30},
+        page="/console/consultations/desks/main",
+    )
+    assert response.status_code == 422
+    assert "1000000以下の数を入力してください。" in response.get_data(as_text=True)
     assert count(db_session, ConsultationTotal) == 0
 
 
@@ -388,6 +446,16 @@ def test_the_totals_command_records_and_replaces(app, db_session, report_group):
     assert "41 consultations recorded" in second.output
 
 
+def test_the_totals_command_takes_the_desk_code_as_the_desks_page_does(
+    app, db_session, report_group
+):
+    result = app.test_cli_runner().invoke(
+        report_group, ["totals", "2020", "--desk", " ＭＡＩＮ ", "--consultations", "40"]
+    )
+    assert result.exit_code == 0, result.output
+    assert db_session.scalar(select(ConsultationTotal)).desk.code == "main"
+
+
 @pytest.mark.parametrize(
     ("arguments", "told"),
     [
@@ -395,6 +463,8 @@ def test_the_totals_command_records_and_replaces(app, db_session, report_group):
         (["2020", "--desk", "nowhere", "--consultations", "4"], "desk: No desk has this code."),
         (["2020", "--consultations", "4", "--online", "5"], "online: Online consultations"),
         (["2020", "--consultations", "-4"], "consultations: Enter a number of 0 or more."),
+        (["2020", "--consultations", "9" * 30], "consultations: Enter a number of at most"),
+        (["2020", "--consultations", "4", "--online", "9" * 30], "online: Enter a number of at"),
     ],
 )
 def test_the_totals_command_refuses_bad_input_and_writes_nothing(

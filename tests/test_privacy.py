@@ -16,6 +16,7 @@ from seminar_app.attendance.models import OnlineAttendance
 from seminar_app.audit.models import AuditEvent
 from seminar_app.certificates.models import Certificate
 from seminar_app.certificates.services import statement_of
+from seminar_app.consultations.desks import default_desk
 from seminar_app.consultations.figures import consultation_figures
 from seminar_app.consultations.models import Client, Consultation
 from seminar_app.domain import CheckInMethod, Delivery, HostType, Role, Topic
@@ -152,8 +153,10 @@ def years(db_session, make_seminar):
     client = Client(name="株式会社テスト製作所", name_key="テスト製作所")
     db_session.add(client)
     db_session.flush()
+    desk = default_desk(db_session)
     consultations = {
         "old": Consultation(
+            desk=desk,
             held_on=date(2025, 3, 31),
             channel="online",
             attribute="sme",
@@ -163,6 +166,7 @@ def years(db_session, make_seminar):
             notes="顧客の秘密: 製法Xの管理",
         ),
         "new": Consultation(
+            desk=desk,
             held_on=date(2025, 4, 1),
             channel="phone",
             attribute="sme",

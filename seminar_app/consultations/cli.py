@@ -11,9 +11,8 @@ from sqlalchemy import select
 
 from ..database import begin_write
 from ..extensions import db
-from .desks import DeskError, record_totals
+from .desks import DeskError, default_desk, normalised_code, record_totals
 from .models import Desk
-from .services import active_desks
 
 
 @click.command("totals")
@@ -28,9 +27,9 @@ def totals(fiscal_year: int, desk_code: str | None, consultations: int, online: 
     with force_locale("en"):
         begin_write(db.session)  # SQLite: the desk is read, then the totals written
         if desk_code is None:
-            desk = next(iter(active_desks(db.session)), None)
+            desk = default_desk(db.session)
         else:
-            desk = db.session.scalar(select(Desk).where(Desk.code == desk_code.strip().lower()))
+            desk = db.session.scalar(select(Desk).where(Desk.code == normalised_code(desk_code)))
         try:
             recorded = record_totals(
                 db.session, fiscal_year, desk, consultations, online, by=None, actor_label="cli"

@@ -10,13 +10,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..audit.services import record
+from ..auth.models import User
 from ..database import DbSession
 from ..timeutil import (
     FIRST_FISCAL_YEAR,
@@ -28,8 +31,11 @@ from ..timeutil import (
 from .models import Consultation, ConsultationTotal, Desk
 
 #: What scripts and files name a desk by: lower-case letters, digits and hyphens.
-_CODE = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
+DESK_CODE = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 _NAME_LENGTH = 100
+#: The most consultations a desk records in a year: far above any desk's work, and within
+#: the database's integer column on every backend.
+MOST_CONSULTATIONS = 1_000_000
 
 
 class DeskError(ValueError):
@@ -53,6 +59,29 @@ class DeskRow:
         return self.consultations == 0 and self.years_of_totals == 0
 
 
+def desks_in_order(session: DbSession, *, active_only: bool = False) -> list[Desk]:
+    """The desks in the organizers' order; only those taking new consultations if asked."""
+    query = select(Desk).order_by(Desk.position, Desk.id)
+    if active_only:
+        query = query.where(Desk.active)
+    return list(session.scalars(query))
+
+
+def default_desk(session: DbSession) -> Desk | None:
+    """The desk a consultation or a year's totals go to when nobody names one."""
+    return default_of(desks_in_order(session, active_only=True))
+
+
+def default_of(active: list[Desk]) -> Desk | None:
+    """The default desk among the active desks in order: the first of them."""
+    return next(iter(active), None)
+
+
+def normalised_code(code: str | None) -> str:
+    """A desk code as typed (full width, capitals, spaces around) in the form desks keep."""
+    return unicodedata.normalize("NFKC", code or "").strip().lower()
+
+
 def desks_overview(session: DbSession) -> list[DeskRow]:
     """Every desk in its order, with its consultations and years of totals."""
     consultations: dict[int, int] = {
@@ -71,7 +100,7 @@ def desks_overview(session: DbSession) -> list[DeskRow]:
     }
     return [
         DeskRow(desk, consultations.get(desk.id, 0), totals.get(desk.id, 0))
-        for desk in session.scalars(select(Desk).order_by(Desk.position, Desk.id))
+        for desk in desks_in_order(session)
     ]
 
 
@@ -90,13 +119,18 @@ def _name_problems(name_ja: str, name_en: str) -> dict[str, str]:
 
 
 def add_desk(
-    session: DbSession, code: str | None, name_ja: str | None, name_en: str | None, *, by
+    session: DbSession,
+    code: str | None,
+    name_ja: str | None,
+    name_en: str | None,
+    *,
+    by: User | None,
 ) -> Desk:
     """A new active desk, placed last."""
-    code = unicodedata.normalize("NFKC", code or "").strip().lower()
+    code = normalised_code(code)
     name_ja, name_en = _clean(name_ja), _clean(name_en)
     problems = _name_problems(name_ja, name_en)
-    if not _CODE.match(code):
+    if not DESK_CODE.match(code):
         problems["code"] = _(
             "A code is 1 to 30 lower-case letters, digits and hyphens, beginning with a letter."
         )
@@ -119,7 +153,7 @@ def add_desk(
 
 
 def rename_desk(
-    session: DbSession, desk: Desk, name_ja: str | None, name_en: str | None, *, by
+    session: DbSession, desk: Desk, name_ja: str | None, name_en: str | None, *, by: User | None
 ) -> None:
     name_ja, name_en = _clean(name_ja), _clean(name_en)
     problems = _name_problems(name_ja, name_en)
@@ -129,9 +163,9 @@ def rename_desk(
     record(session, "desk.renamed", "desk", desk.code, actor=by)
 
 
-def move_desk(session: DbSession, desk: Desk, offset: int, *, by) -> None:
+def move_desk(session: DbSession, desk: Desk, offset: int, *, by: User | None) -> None:
     """Move the desk up (-1) or down (+1) in the order; nothing at either end."""
-    desks = list(session.scalars(select(Desk).order_by(Desk.position, Desk.id)))
+    desks = desks_in_order(session)
     at = desks.index(desk)
     to = at + offset
     if not 0 <= to < len(desks):
@@ -142,7 +176,7 @@ def move_desk(session: DbSession, desk: Desk, offset: int, *, by) -> None:
     record(session, "desk.moved", "desk", desk.code, actor=by, details={"position": to})
 
 
-def set_desk_active(session: DbSession, desk: Desk, active: bool, *, by) -> None:
+def set_desk_active(session: DbSession, desk: Desk, active: bool, *, by: User | None) -> None:
     """Deactivate (it keeps its records and takes no new ones) or reactivate a desk.
 
     The last active desk stays: consultations need a desk to be recorded at."""
@@ -154,9 +188,13 @@ def set_desk_active(session: DbSession, desk: Desk, active: bool, *, by) -> None
     record(session, "desk.activated" if active else "desk.deactivated", "desk", desk.code, actor=by)
 
 
-def delete_desk(session: DbSession, desk: Desk, *, by) -> None:
+def delete_desk(session: DbSession, desk: Desk, *, by: User | None) -> None:
     """Only a desk without consultations or totals, and not the last active one."""
-    row = next(row for row in desks_overview(session) if row.desk.id == desk.id)
+    row = DeskRow(
+        desk,
+        _count(session, Consultation.id, Consultation.desk_id == desk.id),
+        _count(session, ConsultationTotal.id, ConsultationTotal.desk_id == desk.id),
+    )
     if not row.may_delete:
         raise DeskError(
             {"desk": _("A desk with consultations or totals cannot be deleted: deactivate it.")}
@@ -168,11 +206,17 @@ def delete_desk(session: DbSession, desk: Desk, *, by) -> None:
     session.flush()
 
 
+def _count(session: DbSession, column: InstrumentedAttribute[int], *where: Any) -> int:
+    return session.scalar(select(func.count(column)).where(*where)) or 0
+
+
 def _count_problem(value: int | None, *, required: bool) -> str | None:
     if value is None:
         return _("Enter a number.") if required else None
     if value < 0:
         return _("Enter a number of 0 or more.")
+    if value > MOST_CONSULTATIONS:
+        return _("Enter a number of at most %(most)d.", most=MOST_CONSULTATIONS)
     return None
 
 
@@ -183,7 +227,7 @@ def record_totals(
     consultations: int | None,
     online: int | None,
     *,
-    by,
+    by: User | None,
     actor_label: str | None = None,
 ) -> ConsultationTotal:
     """Record the year's consultations at the desk (and how many online, if known) for a
@@ -246,7 +290,7 @@ def record_totals(
     return totals
 
 
-def remove_totals(session: DbSession, totals: ConsultationTotal, *, by) -> None:
+def remove_totals(session: DbSession, totals: ConsultationTotal, *, by: User | None) -> None:
     """Forget a year's totals (recorded by mistake): the year is unknown again, or counted
     from its rows."""
     record(

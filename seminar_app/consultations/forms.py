@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -94,9 +92,7 @@ class ConsultationForm(FlaskForm):
 
     def values(self) -> ConsultationInput:
         return ConsultationInput(
-            # InputRequired refuses a missing date; date.min, in no accepted year, keeps the
-            # rules refusing it too (as the importer does).
-            held_on=self.held_on.data or date.min,
+            held_on=self.held_on.data,
             channel=self.channel.data,
             attribute=self.attribute.data,
             topics=list(self.topics.data or []),

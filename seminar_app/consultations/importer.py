@@ -71,6 +71,7 @@ from ..imports import Limits, Problem, ReportError, quoted
 from ..reference import PREFECTURES
 from ..text import normalize_text, organization_key
 from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_of
+from .desks import default_of
 from .models import Client, Consultation, ConsultationReferral, ConsultationTopic
 from .services import ConsultationInput, active_desks, value_problems
 
@@ -227,8 +228,9 @@ def _topic_problems(topics: list[str]) -> list[str]:
 def _step(value: str) -> int | None:
     if not value:
         return None
-    # A step that is not a whole number is passed on as 0, which the rules refuse.
-    return int(value) if value.isascii() and value.isdigit() else 0
+    # A step that is not a whole number of one or two digits is passed on as 0, which the rules
+    # refuse; the length is judged before int(), which refuses very long digit strings.
+    return int(value) if len(value) <= 2 and value.isascii() and value.isdigit() else 0
 
 
 def _column_problem(column: str, raw: str, reason: str) -> str:
@@ -261,7 +263,7 @@ def _row(line: int, cell: dict[str, str], today: date) -> tuple[ConsultationRow 
     day = _day(text["date"])
     topics = _listed(text["topics"])
     values = ConsultationInput(
-        held_on=day or date.min,
+        held_on=day,
         channel=text["channel"].lower(),
         attribute=text["attribute"].lower(),
         topics=topics or list(_TOPICS[:1]),  # topic problems are reported below
@@ -369,8 +371,9 @@ def _desks(session: DbSession, rows: Sequence[ConsultationRow]) -> dict[str | No
     the lines, for a code of no active desk or when no desk is active."""
     active = active_desks(session)
     ids: dict[str | None, int] = {desk.code: desk.id for desk in active}
-    if active:
-        ids[None] = active[0].id
+    first = default_of(active)
+    if first is not None:
+        ids[None] = first.id
     problems = [
         Problem(
             _(
@@ -485,5 +488,6 @@ def import_file(
     ensure_not_imported(session, key)
     rows = parse(data, today)
     count = import_rows(session, rows, key, actor_label=actor_label, actor=actor, progress=progress)
-    years = [fiscal_year_of(row.values.held_on) for row in rows]
+    # Every row written has its date (parse refuses a file with a row without one).
+    years = [fiscal_year_of(row.values.held_on) for row in rows if row.values.held_on]
     return imports.Imported(count, max(years, default=None))

@@ -15,9 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    select,
 )
-from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Coded, TimestampMixin, codes_check, enum_check
@@ -59,13 +57,6 @@ class Desk(TimestampMixin, Model):
         """The desk's name in the language of the request."""
         locale = get_locale()
         return self.name_en if locale is not None and locale.language == "en" else self.name_ja
-
-
-def first_active_desk_id(context: DefaultExecutionContext) -> int | None:
-    """The desk a consultation belongs to when nobody said: the first active one in order."""
-    return context.connection.execute(
-        select(Desk.id).where(Desk.active).order_by(Desk.position, Desk.id).limit(1)
-    ).scalar()
 
 
 def step_label(step: int | None) -> str:
@@ -160,10 +151,8 @@ class Consultation(TimestampMixin, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     held_on: Mapped[date] = mapped_column(Date, index=True)
-    #: The desk that held it; the first active desk when not given (first_active_desk_id).
-    desk_id: Mapped[int] = mapped_column(
-        ForeignKey("desks.id", ondelete="RESTRICT"), index=True, default=first_active_desk_id
-    )
+    #: The desk that held it; every door names it (desks.default_desk when a person did not).
+    desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id", ondelete="RESTRICT"), index=True)
     channel: Mapped[Channel] = mapped_column(Coded(Channel, 20))
     advisor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..audit.services import record
+from ..auth.models import User
 from ..catalogue.models import Seminar
 from ..database import DbSession
 from ..domain import (
@@ -30,6 +31,7 @@ from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES
 from ..registration.models import Registration
 from ..text import organization_key
 from ..timeutil import fiscal_year_dates, fiscal_year_of, is_accepted_fiscal_year, to_jst
+from .desks import default_desk, desks_in_order
 from .models import Client, Consultation, Desk
 
 #: 法人番号: 13 ASCII digits after NFKC (full-width digits become ASCII; others stay refused).
@@ -89,7 +91,8 @@ def read_notes(session: DbSession, consultation: Consultation, user) -> str | No
 
 @dataclass
 class ConsultationInput:
-    held_on: date
+    #: None when the door received no date: the rules refuse it.
+    held_on: date | None
     channel: str
     attribute: str
     #: Topic identifiers (members of Topic, or their text): one or more.
@@ -179,7 +182,7 @@ _FIELD_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
 
 def active_desks(session: DbSession) -> list[Desk]:
     """The desks that take new consultations, in their order."""
-    return list(session.scalars(select(Desk).where(Desk.active).order_by(Desk.position, Desk.id)))
+    return desks_in_order(session, active_only=True)
 
 
 def _desk_for(
@@ -190,7 +193,7 @@ def _desk_for(
     if not code:
         if consultation is not None and consultation.desk_id is not None:
             return consultation.desk
-        return next(iter(active_desks(session)), None)
+        return default_desk(session)
     desk = session.scalar(select(Desk).where(Desk.code == code))
     if desk is None:
         return None
@@ -220,9 +223,13 @@ def _problems(
 
 
 def _apply(
-    session: DbSession, consultation: Consultation, values: ConsultationInput, desk: Desk
+    session: DbSession,
+    consultation: Consultation,
+    values: ConsultationInput,
+    desk: Desk,
+    held_on: date,
 ) -> None:
-    consultation.held_on = values.held_on
+    consultation.held_on = held_on
     consultation.desk = desk
     consultation.referring_desk = values.referring_desk
     consultation.referrals = values.referrals
@@ -242,13 +249,13 @@ def _apply(
 
 
 def record_consultation(
-    session: DbSession, values: ConsultationInput, *, advisor, by
+    session: DbSession, values: ConsultationInput, *, advisor: User | None, by: User | None
 ) -> Consultation:
     problems, desk = _problems(session, values)
-    if problems or desk is None:
+    if problems or desk is None or values.held_on is None:
         raise ConsultationError(problems)
     consultation = Consultation(advisor_id=getattr(advisor, "id", None), notes=values.notes)
-    _apply(session, consultation, values, desk)
+    _apply(session, consultation, values, desk, values.held_on)
     session.add(consultation)
     session.flush()
     record(session, "consultation.recorded", "consultation", consultation.id, actor=by)
@@ -256,15 +263,20 @@ def record_consultation(
 
 
 def update_consultation(
-    session: DbSession, consultation: Consultation, values: ConsultationInput, *, advisor, by
+    session: DbSession,
+    consultation: Consultation,
+    values: ConsultationInput,
+    *,
+    advisor: User | None,
+    by: User | None,
 ) -> None:
     """Correct a record: organizers and the record's advisor, those who read its notes."""
     if not may_read_notes(by, consultation):
         raise PermissionError("not allowed to change this consultation")
     problems, desk = _problems(session, values, consultation)
-    if problems or desk is None:
+    if problems or desk is None or values.held_on is None:
         raise ConsultationError(problems)
-    _apply(session, consultation, values, desk)
+    _apply(session, consultation, values, desk, values.held_on)
     consultation.advisor_id = getattr(advisor, "id", None)
     consultation.notes = values.notes
     record(session, "consultation.updated", "consultation", consultation.id, actor=by)
