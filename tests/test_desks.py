@@ -1,7 +1,9 @@
 """Desks (相談窓口): the list organizers keep, the desk of each consultation, and a year's
 consultation totals recorded for a desk, through every door (console, CLI, CSV, API)."""
 
+import html
 import multiprocessing
+import re
 import time
 from datetime import date
 
@@ -423,6 +425,44 @@ def test_the_export_names_the_desk_and_the_referrals(client, db_session, organiz
     assert "警察・INPIT（工業所有権情報・研修館）" in exported
 
 
+def test_the_export_of_one_desk_holds_that_desks_consultations_only(
+    client, db_session, organizer, kansai
+):
+    services.record_consultation(
+        db_session,
+        values(desk="kansai", organization="関西商事株式会社"),
+        advisor=None,
+        by=organizer,
+    )
+    services.record_consultation(
+        db_session, values(desk="main", organization="本店工業株式会社"), advisor=None, by=organizer
+    )
+    db_session.commit()
+    login(client, organizer)
+    page = client.get("/console/consultations/?fy=2024&desk=kansai").get_data(as_text=True)
+    links = re.findall(r'href="(/console/consultations/2024\.[^"]+)"', page)
+    assert len(links) == 3 and all("desk=kansai" in link for link in links)
+    response = client.get(html.unescape(links[0]))
+    assert "consultations-fy2024-desk-kansai" in response.headers["Content-Disposition"]
+    csv = client.get("/console/consultations/2024.csv?desk=kansai").get_data(as_text=True)
+    assert "関西商事株式会社" in csv and "本店工業株式会社" not in csv
+    audited = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "consultation.exported")
+    ).all()
+    assert [event.details["desk"] for event in audited] == ["kansai", "kansai"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/console/consultations/?fy=2024&desk=closed", "/console/consultations/2024.csv?desk=closed"],
+)
+def test_a_desk_code_no_desk_has_is_not_found_on_the_console(client, db_session, organizer, url):
+    login(client, organizer)
+    assert client.get(url).status_code == 404
+    exported = select(func.count(AuditEvent.id)).where(AuditEvent.action.like("%exported%"))
+    assert db_session.scalar(exported) == 0
+
+
 # ---------------------------------------------------------------- the command
 
 
@@ -595,6 +635,23 @@ def test_the_api_lists_one_desks_consultations(client, kansai, organizer_token):
     refused = call(client, "GET", "/consultations?desk=Kansai Desk", organizer_token)
     assert refused.status_code == 400
     assert refused.get_json()["field"] == "desk"
+
+
+def test_the_api_refuses_a_desk_filter_no_desk_has_as_a_bad_filter(
+    client,
+    db_session,
+    organizer_token,  # noqa: F811
+):
+    call(client, "POST", "/consultations", organizer_token, body())
+    answer = call(client, "GET", "/consultations?desk=closed", organizer_token, headers=JAPANESE)
+    assert answer.status_code == 400
+    assert answer.get_json() == {
+        "error": "desk: 窓口のコードを指定してください。",
+        "field": "desk",
+        "status": 400,
+    }
+    exported = select(func.count(AuditEvent.id)).where(AuditEvent.action == "consultation.exported")
+    assert db_session.scalar(exported) == 0
 
 
 def test_an_imported_row_keeps_its_referring_desk_and_referrals(db_session):

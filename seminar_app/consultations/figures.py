@@ -125,6 +125,7 @@ class ConsultationFigures:
 
 
 def desk_by_code(session: DbSession, code: str) -> Desk:
+    """The desk a page, a filter or a command names by its code; UnknownDesk for none."""
     desk = session.scalar(select(Desk).where(Desk.code == code))
     if desk is None:
         raise UnknownDesk(code)

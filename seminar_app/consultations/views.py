@@ -27,7 +27,7 @@ from ..timeutil import (
 )
 from ..uploads import import_upload
 from . import desks, importer, services
-from .figures import consultation_figures
+from .figures import UnknownDesk, consultation_figures, desk_by_code
 from .forms import ConsultationForm, DeskForm, TotalsForm
 from .models import Client, Consultation, ConsultationTotal, Desk, step_label
 
@@ -132,11 +132,17 @@ def _years(shown: int) -> range:
     return range(max(current, shown), oldest - 1, -1)
 
 
+def requested_desk() -> Desk | None:
+    """?desk=kansai, every desk when absent or empty; 404 for a code no desk has (an old
+    bookmark to a deleted desk shows nothing rather than every desk's figures)."""
+    code = (request.args.get("desk") or "").strip()
+    return _desk_or_404(code) if code else None
+
+
 @bp.get("/")
 def index():
     fy = requested_fiscal_year()
-    every_desk = list(db.session.scalars(select(Desk).order_by(Desk.position, Desk.id)))
-    chosen = next((d for d in every_desk if d.code == request.args.get("desk")), None)
+    chosen = requested_desk()
     return render_template(
         "consultations/index.html",
         fy=fy,
@@ -144,7 +150,7 @@ def index():
             db.session, fy, desk_id=chosen.id if chosen else None
         ),
         years=_years(fy),
-        desks=every_desk,
+        desks=desks.desks_in_order(db.session),
         desk=chosen,
         figures=consultation_figures(db.session, fy, chosen.code if chosen else None),
         step_label=step_label,
@@ -249,22 +255,32 @@ def _place_label(name: str, value: str | None) -> str:
 
 @bp.get("/<fy:fy>.<any(csv, xlsx):extension>")
 def export(fy: int, extension: str) -> Response:
-    """The year's consultations; notes only when an organizer asks for them explicitly."""
+    """The year's consultations, at the chosen desk or every desk; notes only when an
+    organizer asks for them explicitly."""
     with_notes = request.args.get("notes") == "1"
     if with_notes and not current_user.has_role(Role.ORGANIZER):
         abort(403)
-    table = _export_table(services.consultations_of_year(db.session, fy), with_notes)
+    chosen = requested_desk()
+    table = _export_table(
+        services.consultations_of_year(db.session, fy, desk_id=chosen.id if chosen else None),
+        with_notes,
+    )
     record(
         db.session,
         "consultation.exported_with_notes" if with_notes else "consultation.exported",
         "fiscal_year",
         fy,
         actor=current_user,
-        details={"format": extension, "rows": len(table.rows)},
+        details={
+            "format": extension,
+            "rows": len(table.rows),
+            "desk": chosen.code if chosen else None,
+        },
     )
     db.session.commit()
+    scope = f"-desk-{chosen.code}" if chosen else ""
     suffix = "-with-notes" if with_notes else ""
-    return table_download(extension, f"consultations-fy{fy}{suffix}", table)
+    return table_download(extension, f"consultations-fy{fy}{scope}{suffix}", table)
 
 
 def _export_table(newest_first: list[Consultation], with_notes: bool) -> Table:
@@ -328,10 +344,10 @@ def import_file() -> ResponseReturnValue:
 
 
 def _desk_or_404(code: str) -> Desk:
-    found = db.session.scalar(select(Desk).where(Desk.code == code))
-    if found is None:
+    try:
+        return desk_by_code(db.session, code)
+    except UnknownDesk:
         abort(404)
-    return found
 
 
 def _desks_page(form: DeskForm | None = None, problem: str | None = None, status: int = 200):
