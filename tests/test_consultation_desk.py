@@ -256,7 +256,7 @@ def test_the_fiscal_year_report_shows_and_exports_the_desk(client, db_session, m
     client.get("/language/en")
     page = client.get(f"/console/reports/?fy={fy}").get_data(as_text=True)
     # The report's wording is the report's (helper Y, issue 17): the figures are the desk's.
-    assert "Consultations (all desks): 2, of which online 1." in page
+    assert "All desks: 2 consultations, of which online 1 consultation." in page
     assert SECRET not in page
     csv_text = client.get(f"/console/reports/{fy}-consultations.csv").get_data(as_text=True)
     assert "Channel,Online,—,—,1" in csv_text and "Topics,Contracts,—,—,1" in csv_text

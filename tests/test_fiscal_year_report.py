@@ -25,11 +25,12 @@ def past_seminar(make_seminar, starts_at, **overrides):
     return make_seminar(**values)
 
 
-def test_empty_year_is_all_zeros(db_session):
+def test_empty_year_is_all_zeros_and_its_attendance_rate_unknown(db_session):
     figures = fiscal_year_figures(db_session, 2015, utcnow())
     assert figures.seminars.total == 0 and figures.attendees.total == 0
     assert figures.seminars.by_host_type["in-company"] == SeminarCounts(total=0, online=0)
-    assert figures.registrations.attendance_rate == 0.0
+    # Nobody was expected: the rate is unknown (None, "—"), never 0.0.
+    assert figures.registrations.attendance_rate is None
 
 
 def test_fiscal_year_boundary_in_tokyo_time(db_session, make_seminar):
@@ -298,9 +299,10 @@ def test_report_api_xlsx_and_deck_agree_on_every_figure_and_say_which_are_totals
     }
     assert {"52（集計値）", "18（一部集計値）", "3", "—"} <= cells
     page = client.get(f"/console/reports/?fy={SCENARIO_FY}").get_data(as_text=True)
-    assert "数えていない回" in page and "<td>—" in page
+    _counted, uncounted = three_years
+    assert f'<td data-seminar-attendees="{uncounted.id}">—</td>' in page
     older = client.get("/console/reports/?fy=2023").get_data(as_text=True)
-    assert "集計値" in older
+    assert "相談件数（全窓口）：52件（集計値）、うちオンライン 12件。" in older
 
 
 def test_the_deck_and_page_break_down_one_desk_while_totals_combine(
@@ -369,6 +371,91 @@ def test_a_year_whose_seminars_nobody_counted_has_no_attendee_figure(
         if shape.has_text_frame
     ]
     assert any("参加者合計 —" in text for text in texts)
+
+
+def test_the_year_after_an_uncounted_year_shows_no_attendee_figure_or_change_for_it(
+    app, db_session, organizer_client, make_seminar
+):
+    """FY2019's seminar nobody counted, FY2020's counted (30): the years side by side say
+    "—" for FY2019 with no bar, and FY2020's change from it is unknown, never +30."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from seminar_app.reports.services import fiscal_year_report
+
+    past_seminar(make_seminar, datetime(2019, 6, 1, 5, tzinfo=UTC), title="誰も数えていない回")
+    past_seminar(make_seminar, datetime(2020, 6, 1, 5, tzinfo=UTC), title="数えた回", head_count=30)
+    db_session.commit()
+    years = {row.fiscal_year: row for row in fiscal_year_report(db_session, 2020, utcnow()).years}
+    assert (years[2019].attendees, years[2019].attendees_change) == (None, None)
+    assert (years[2020].attendees, years[2020].attendees_change) == (30, None)
+    assert (years[2018].attendees, years[2018].attendees_change) == (0, 0)
+
+    organizer_client.get("/language/ja")
+    page = organizer_client.get("/console/reports/?fy=2020").get_data(as_text=True)
+    assert '<td data-attendees="2019">—</td>' in page
+    assert '<td data-attendees-change="2020"></td>' in page
+    row_2019 = page.split('<td data-attendees="2019">')[1].split("</tr>")[0]
+    assert "<svg" not in row_2019
+    book = load_workbook(io.BytesIO(organizer_client.get("/console/reports/2020.xlsx").data))
+    by_year = {row[0]: row[2] for row in book["年度推移"].iter_rows(min_row=2, values_only=True)}
+    assert by_year["2019年度（令和元年度）"] == "—"
+    assert by_year["2020年度（令和2年度）"] == 30
+
+    output = app.test_cli_runner().invoke(args=["report", "fy", "2019"]).output
+    assert "Attendees: —" in output and "Attendees: 0" not in output
+    assert "Attendance rate: —," in output
+    agency = next(line for line in output.splitlines() if line.strip().startswith("agency"))
+    assert agency.rstrip().endswith("attendees      —")
+
+
+def test_the_deck_gives_no_online_attendee_figure_for_seminars_nobody_counted(
+    db_session, organizer_client, make_seminar
+):
+    import io
+
+    from pptx import Presentation
+
+    past_seminar(make_seminar, datetime(2019, 6, 1, 5, tzinfo=UTC), delivery=Delivery.ONLINE)
+    db_session.commit()
+    deck = organizer_client.get("/console/reports/2019/activity.pptx").data
+    texts = [
+        shape.text_frame.text
+        for slide in Presentation(io.BytesIO(deck)).slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+    ]
+    assert any("オンラインセミナー参加者（主催） —" in text for text in texts)
+    assert not any("オンラインセミナー参加者（主催） 0名" in text for text in texts)
+
+
+def test_nobody_expected_gives_an_unknown_attendance_rate_in_the_xlsx_and_the_api(
+    db_session, client, make_user, make_seminar
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.conftest import login
+
+    past_seminar(make_seminar, datetime(2019, 6, 1, 5, tzinfo=UTC), head_count=5)
+    organizer = make_user(Role.ORGANIZER)
+    token = issue_api_token(db_session, organizer)
+    db_session.commit()
+    login(client, organizer)
+    client.get("/language/en")
+    api = client.get(
+        "/api/v1/reports/fiscal-years/2019", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    assert api["registrations"]["attendance_rate"] is None
+    book = load_workbook(io.BytesIO(client.get("/console/reports/2019.xlsx").data))
+    rates = [
+        row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0] == "Attendance rate"
+    ]
+    assert rates == ["—"]
+    page = client.get("/console/reports/?fy=2019").get_data(as_text=True)
+    assert '<span class="stat-number">—</span><span class="stat-label">attendance rate' in page
 
 
 def test_the_report_group_records_totals_and_writes_a_deck_for_one_desk(
@@ -445,3 +532,28 @@ def test_the_deck_form_can_leave_out_seminars_the_agency_did_not_host(
 
     assert programme("") == ["数えた回", "数えていない回"]
     assert programme("?own_only=1") == ["数えた回"]
+
+
+def test_the_report_offers_a_closed_desk_and_its_files_keep_the_chosen_desk(
+    db_session, organizer_client, three_years
+):
+    from seminar_app.consultations.figures import desk_by_code
+
+    desk_by_code(db_session, "kansai").active = False  # closed after its years
+    db_session.commit()
+    page = organizer_client.get(f"/console/reports/?fy={SCENARIO_FY}").get_data(as_text=True)
+    assert '<option value="kansai">' in page
+    chosen = organizer_client.get(f"/console/reports/?fy={SCENARIO_FY}&desk=kansai")
+    text = chosen.get_data(as_text=True)
+    for extension in ("xlsx", "csv"):
+        assert f'href="/console/reports/{SCENARIO_FY}.{extension}?desk=kansai"' in text
+    xlsx = organizer_client.get(f"/console/reports/{SCENARIO_FY}.xlsx?desk=kansai")
+    assert f"report-fy{SCENARIO_FY}-desk-kansai.xlsx" in xlsx.headers["Content-Disposition"]
+    breakdowns = organizer_client.get(
+        f"/console/reports/{SCENARIO_FY}-consultations.csv?desk=kansai"
+    )
+    disposition = breakdowns.headers["Content-Disposition"]
+    assert f"report-fy{SCENARIO_FY}-consultations-desk-kansai.csv" in disposition
+    rows = breakdowns.get_data(as_text=True).splitlines()
+    # The scope is in the file's name, not a row among the breakdowns.
+    assert not any(row.split(",")[0] in ("Desks", "窓口") for row in rows)

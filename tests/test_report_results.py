@@ -97,7 +97,7 @@ def test_the_report_holds_the_years_figures(db_session, year):
     assert (first.title, first.confirmed, first.attendees) == (FORMULA_TITLE, 2, 1)
     assert counted.head_counted and counted.attendees == 12
     assert report.surveys.overall.answers == 1 and report.surveys.overall.satisfaction == 5.0
-    assert report.online_attendees == 1
+    assert report.online_agency_attendees == 1
     assert [year.fiscal_year for year in report.years] == list(range(FY - 4, FY + 1))
     last, before = report.years[-1], report.years[-2]
     assert (last.seminars, last.attendees, last.consultations) == (2, 13, 2)
@@ -129,7 +129,10 @@ def test_page_files_deck_terminal_and_api_show_the_same_figures(
     page = client.get(f"/console/reports/?fy={FY}").get_data(as_text=True)
     for number in (figures.seminars.total, figures.attendees.total, figures.registrations.total):
         assert f'<span class="stat-number">{number}</span>' in page
-    assert f"Consultations (all desks): {figures.consultations.total}, of which online 1." in page
+    assert (
+        f"All desks: {figures.consultations.total} consultations, of which online 1 consultation."
+        in page
+    )
 
     seminars = csv_rows(client.get(f"/console/reports/{FY}.csv"))
     assert [row[5:7] for row in seminars[1:]] == [
@@ -184,7 +187,7 @@ def test_page_files_deck_terminal_and_api_show_the_same_figures(
     assert f"Consultations: {figures.consultations.total} (online 1)" in output
 
 
-def test_an_unknown_figure_is_shown_as_a_dash_never_as_zero(
+def test_the_presentation_of_an_unknown_figure_is_a_dash_never_zero(
     db_session, organizer_client, year, monkeypatch
 ):
     """The shape a figure nobody recorded takes (issue 17): a seminar without attendees."""
@@ -192,12 +195,12 @@ def test_an_unknown_figure_is_shown_as_a_dash_never_as_zero(
     unknown = dataclasses.replace(known.programme[1], attendees=None)
     report = dataclasses.replace(known, programme=(known.programme[0], unknown))
     monkeypatch.setattr(services, "fiscal_year_report", lambda *args, **kwargs: report)
-    assert report.online_attendees == known.online_attendees
+    assert report.online_agency_attendees == known.online_agency_attendees
 
     seminars = csv_rows(organizer_client.get(f"/console/reports/{FY}.csv"))
     assert seminars[2][6] == "—" and seminars[1][6] == "1"
     page = organizer_client.get(f"/console/reports/?fy={FY}").get_data(as_text=True)
-    assert "<td>—" in page
+    assert f'<td data-seminar-attendees="{unknown.seminar_id}">— ' in page
     deck = organizer_client.get(f"/console/reports/{FY}/activity.pptx").data
     slide = next(
         s for s in Presentation(io.BytesIO(deck)).slides if "セミナー開催実績" in texts_of(s)
@@ -305,3 +308,16 @@ def spy(write, calls: list[str]):
         return write(*args)
 
     return written
+
+
+def test_a_value_is_labelled_by_its_own_breakdowns_vocabulary(app):
+    """ "other" is an attribute, a topic and a referral, each with its own label."""
+    from seminar_app.consultations.models import step_label
+    from seminar_app.reports.tables import value_label
+
+    with app.test_request_context(), force_locale("en"):
+        assert value_label("topic", "other") == "Other topic"
+        assert value_label("referral", "other") == "Other referral"
+        assert value_label("attribute", "other") == "Other"
+        assert value_label("step", "3") == step_label(3)
+        assert value_label("topic", "unknown") == "Unknown"

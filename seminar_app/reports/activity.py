@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import math
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,13 +32,20 @@ from pptx.util import Emu, Inches, Length, Pt
 
 from ..consultations.figures import UNKNOWN, ConsultationFigures
 from ..consultations.models import STEPS
-from ..domain import Attribute, EmployeeBand, FigureSource, HostType, Referral, Topic, label
+from ..domain import Attribute, Channel, EmployeeBand, HostType, Referral, Source, Topic, label
 from ..i18n import format_fiscal_year
-from ..reference import INDUSTRIES, PREFECTURES, reference_name
+from ..reference import INDUSTRIES, PREFECTURES
 from ..timeutil import to_jst
-from .results import FiscalYearReport, SeminarRow, TargetResult
+from .results import Figure, FiscalYearReport, SeminarRow, TargetResult
 from .services import NO_LEVEL
-from .tables import NOT_RECORDED, figure_text, percent_text, seminar_kind
+from .tables import (
+    NOT_RECORDED,
+    consultations_text,
+    figure_text,
+    percent_text,
+    seminar_kind,
+    value_label,
+)
 
 FONT = "Noto Sans CJK JP"
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
@@ -69,6 +76,8 @@ PROGRAMME_ROWS_PER_SLIDE = 12
 #: A programme row of one line, and what each further line of a long title adds.
 PROGRAMME_ROW, PROGRAMME_LINE = Inches(0.34), Inches(0.19)
 PROGRAMME_CHARS_PER_INCH = 6.3
+#: Rows of the satisfaction table at most (with its heading), the last saying how many more.
+SATISFACTION_ROWS = 11
 #: Years of the desk's trend and of each breakdown: the report's year and the two before it.
 TREND_YEARS = 3
 
@@ -88,35 +97,31 @@ OVERVIEW_TEXT = (
 )
 
 
-def _industry_name(code: str) -> str:
-    return reference_name(INDUSTRIES, code, "ja")
+def category_name(name: str, value: str) -> str:
+    """A category of a breakdown as the deck names it: as the report does, except that a
+    referring desk is named by its prefecture alone (the slide's heading says the rest)."""
+    return value_label("prefecture" if name == "referring_desk" else name, value)
 
 
-def _prefecture_name(code: str) -> str:
-    return reference_name(PREFECTURES, code, "ja")
-
-
-def _step_name(value: str) -> str:
-    return f"{value} {STEPS[int(value)]}"
-
-
-#: (breakdown of the consultation figures, heading, order of categories, name of a category)
-DISTRIBUTIONS: tuple[tuple[str, str, list[str], Callable[[str], str]], ...] = (
-    ("attribute", "相談者の属性", [a.value for a in Attribute], label),
-    ("employee_band", "従業員規模", [b.value for b in EmployeeBand], label),
-    ("industry", "業種", list(INDUSTRIES), _industry_name),
-    ("topic", "相談内容", [t.value for t in Topic], label),
-    ("prefecture", "相談者の所在地", list(PREFECTURES), _prefecture_name),
-    ("referring_desk", "紹介元の知財総合支援窓口", list(PREFECTURES), _prefecture_name),
-    ("referral", "紹介先", [r.value for r in Referral], lambda value: label(Referral(value))),
-    ("step", "7つのステップの到達状況", [str(step) for step in STEPS], _step_name),
+#: (breakdown of the consultation figures, heading, order of categories)
+DISTRIBUTIONS: tuple[tuple[str, str, list[str]], ...] = (
+    ("attribute", "相談者の属性", [a.value for a in Attribute]),
+    ("employee_band", "従業員規模", [b.value for b in EmployeeBand]),
+    ("industry", "業種", list(INDUSTRIES)),
+    ("topic", "相談内容", [t.value for t in Topic]),
+    ("channel", "相談の方法", [c.value for c in Channel]),
+    ("source", "相談のきっかけ", [s.value for s in Source]),
+    ("prefecture", "相談者の所在地", list(PREFECTURES)),
+    ("referring_desk", "紹介元の知財総合支援窓口", list(PREFECTURES)),
+    ("referral", "紹介先", [r.value for r in Referral]),
+    ("step", "7つのステップの到達状況", [str(step) for step in STEPS]),
 )
 
 #: Every slide an organizer may comment on (所感), by key, with its heading.
 SLIDES: dict[str, str] = {
     "overview": "相談窓口の概要",
     "trend": "相談件数の推移",
-    **{name: f"相談の内訳：{heading}" for name, heading, _order, _name in DISTRIBUTIONS},
+    **{name: f"相談の内訳：{heading}" for name, heading, _order in DISTRIBUTIONS},
     "programme": "セミナー開催実績",
     "summary": "セミナー等の実施状況",
     "satisfaction": "セミナーの満足度",
@@ -206,8 +211,8 @@ def build_deck(
         _title_slide(deck, fiscal_year, options)
         _overview_slide(deck, options)
         _trend_slide(deck, report)
-        for name, heading, order, name_of in DISTRIBUTIONS:
-            _distribution_slide(deck, report, name, heading, order, name_of, options)
+        for name, heading, order in DISTRIBUTIONS:
+            _distribution_slide(deck, report, name, heading, order, options)
         _programme_slides(deck, report.programme, options.own_only)
         _summary_slide(deck, report)
         _satisfaction_slide(deck, report)
@@ -229,17 +234,6 @@ def ordered_counts(counts: Mapping[str, int], order: Iterable[str]) -> list[tupl
         key=lambda key: (key == UNKNOWN, rank.get(key, len(order)), key),
     )
     return [(key, counts[key]) for key in keys]
-
-
-def consultations_text(total: int | None, source: str | None) -> str:
-    """A year's consultations with a note where they rest on recorded totals (集計値)."""
-    if total is None:
-        return NOT_RECORDED
-    if source == FigureSource.TOTALS:
-        return f"{total}（{TOTALS_NOTE}）"
-    if source == FigureSource.BOTH:
-        return f"{total}（一部{TOTALS_NOTE}）"
-    return str(total)
 
 
 def desk_scope(options: DeckOptions) -> str:
@@ -351,7 +345,7 @@ def _trend_slide(deck: _Deck, report: FiscalYearReport) -> None:
     table_rows = [["年度", *TREND_SERIES]] + [
         [
             format_fiscal_year(year.fiscal_year, "ja"),
-            consultations_text(year.consultations, year.consultations_source),
+            consultations_text(year.consultations, year.consultations_source, unit=False),
             figure_text(year.consultations_online),
         ]
         for year in years
@@ -376,7 +370,6 @@ def _distribution_slide(
     name: str,
     heading: str,
     order: list[str],
-    name_of: Callable[[str], str],
     options: DeckOptions,
 ) -> None:
     slide, bottom = deck.slide(name)
@@ -384,7 +377,7 @@ def _distribution_slide(
     figures = years[-1]
     count_text = consultations_text(figures.total, figures.source)
     notes = [
-        f"{format_fiscal_year(report.fiscal_year, 'ja')}　相談件数 {count_text}件　"
+        f"{format_fiscal_year(report.fiscal_year, 'ja')}　相談件数 {count_text}　"
         f"{desk_scope(options)}"
     ]
     if name == "step":
@@ -406,7 +399,9 @@ def _distribution_slide(
         return
     chart_width = Inches(6.1)
     if counts:
-        categories = ["不明" if value == UNKNOWN else name_of(value) for value, _ in counts]
+        categories = [
+            "不明" if value == UNKNOWN else category_name(name, value) for value, _ in counts
+        ]
         chart = _chart(
             slide,
             XL_CHART_TYPE.BAR_CLUSTERED,
@@ -435,7 +430,7 @@ def _distribution_slide(
             GREY,
             align=PP_ALIGN.CENTER,
         )
-    _years_table(slide, report.fiscal_year, years, name, order, name_of, bottom)
+    _years_table(slide, report.fiscal_year, years, name, order, bottom)
 
 
 def _years_table(
@@ -444,7 +439,6 @@ def _years_table(
     years: Sequence[ConsultationFigures],
     name: str,
     order: list[str],
-    name_of: Callable[[str], str],
     bottom: Length,
 ) -> None:
     """The breakdown for the year and the two before side by side: count and share."""
@@ -466,7 +460,7 @@ def _years_table(
     ]
     rows = [header]
     for value in values:
-        cells = ["不明" if value == UNKNOWN else name_of(value)]
+        cells = ["不明" if value == UNKNOWN else category_name(name, value)]
         for year in years:
             counts = year.breakdown(name)
             whole = year.steps.clients if name == "step" else year.recorded
@@ -554,18 +548,21 @@ def _programme_line(row: SeminarRow) -> list[str]:
     ]
 
 
+def _people(count: Figure) -> str:
+    """A number of people with its unit (12名); "—" alone where nobody counted them."""
+    return NOT_RECORDED if count is None else f"{count}名"
+
+
 def _summary_slide(deck: _Deck, report: FiscalYearReport) -> None:
     slide, _bottom = deck.slide("summary")
     seminars, people = report.figures.seminars, report.figures.attendees
     by_host = seminars.by_host_type
     agency, in_company = by_host[HostType.AGENCY], by_host[HostType.IN_COMPANY]
 
-    total_people = NOT_RECORDED if seminars.attendees_unknown else f"{people.total}名"
+    total_people = _people(None if seminars.attendees_unknown else people.total)
 
     def people_of(host: HostType) -> str:
-        if by_host[host].attendees_unknown:
-            return NOT_RECORDED
-        return f"{people.by_host_type[host]}名"
+        return _people(None if by_host[host].attendees_unknown else people.by_host_type[host])
 
     table_rows = [
         ["区分", "回数", "参加者数"],
@@ -599,7 +596,7 @@ def _summary_slide(deck: _Deck, report: FiscalYearReport) -> None:
         Inches(1.0),
         [
             f"参加者合計 {total_people}",
-            f"オンラインセミナー参加者（主催） {report.online_agency_attendees}名",
+            f"オンラインセミナー参加者（主催） {_people(report.online_agency_attendees)}",
         ],
         20,
         NAVY,
@@ -641,9 +638,13 @@ def _satisfaction_slide(deck: _Deck, report: FiscalYearReport) -> None:
             rows.append(
                 [f"{prefix}：{name}", str(numbers.answers), percent_text(numbers.satisfied_share)]
             )
+    if len(rows) > SATISFACTION_ROWS:
+        # What does not fit is said, never dropped unseen: the report's page has every row.
+        hidden = len(rows) - SATISFACTION_ROWS + 1
+        rows[SATISFACTION_ROWS - 1 :] = [[f"（ほか{hidden}区分）", "", ""]]
     _table(
         slide,
-        rows[:11],
+        rows,
         MARGIN,
         Inches(2.15),
         [7.0, 2.0, 2.0],

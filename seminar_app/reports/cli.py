@@ -21,7 +21,7 @@ from ..imports import ReportError
 from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, jst_today, utcnow
 from . import activity, historic, plans
 from .services import desk_names, fiscal_year_figures, fiscal_year_report
-from .tables import figure_text
+from .tables import figure_text, percent_text
 
 #: Files with more rows than this show a progress bar on a terminal.
 PROGRESS_FROM_ROWS = 500
@@ -48,25 +48,26 @@ def fiscal_year_command(fiscal_year: int) -> None:
         f"Seminars held: {seminars.total} (online {seminars.online}, hybrid {seminars.hybrid})"
     )
     for host_type, counts in seminars.by_host_type.items():
+        attendees = None if counts.attendees_unknown else people.by_host_type[host_type]
         click.echo(
             f"  {host_type:<12} {counts.total:>5}  online {counts.online:>4}  "
-            f"attendees {people.by_host_type[host_type]:>6}"
+            f"attendees {figure_text(attendees):>6}"
         )
-    click.echo(f"Attendees: {people.total}")
+    click.echo(f"Attendees: {figure_text(None if seminars.attendees_unknown else people.total)}")
     click.echo(
         f"Registrations: {registrations.total} (confirmed {registrations.confirmed}, "
         f"waitlisted {registrations.waitlisted}, cancelled {registrations.cancelled})"
     )
     click.echo(
-        f"Attendance rate: {registrations.attendance_rate:.1%}, no-shows {registrations.no_shows}"
+        f"Attendance rate: {percent_text(registrations.attendance_rate)}, "
+        f"no-shows {registrations.no_shows}"
     )
     click.echo(f"Recordings opened: {figures.recordings.opened}")
     source = f" [{desk.source}]" if desk.source else ""
     click.echo(
         f"Consultations: {figure_text(desk.total)} (online {figure_text(desk.online)}){source}"
     )
-    satisfaction = "—" if figures.satisfaction is None else f"{figures.satisfaction:.1%}"
-    click.echo(f"Satisfaction (4 or 5): {satisfaction}")
+    click.echo(f"Satisfaction (4 or 5): {percent_text(figures.satisfaction)}")
 
 
 @report_cli.command("activity")

@@ -86,8 +86,8 @@ class RegistrationFigures:
     cancelled: int
     attended: int
     no_shows: int
-    #: attended / (attended + no-shows), to four places; 0.0 when nobody was expected.
-    attendance_rate: float
+    #: attended / (attended + no-shows), to four places; None when nobody was expected.
+    attendance_rate: Share
 
     @property
     def counted(self) -> int:
@@ -185,14 +185,15 @@ class YearRow:
 
     fiscal_year: int
     seminars: int
-    attendees: int
+    #: None where seminars were held and nobody counted the attendees of any of them.
+    attendees: Figure
     #: None where the year has neither consultation rows nor recorded totals.
     consultations: Figure
     consultations_online: Figure
     #: Where the consultations come from: "records", "totals", "both"; None: unknown.
     consultations_source: str | None
     seminars_change: int | None
-    attendees_change: int | None
+    attendees_change: Figure
     consultations_change: int | None
 
 
@@ -217,23 +218,15 @@ class FiscalYearReport:
         return self.figures.fiscal_year
 
     @property
-    def online_agency_attendees(self) -> int:
+    def online_agency_attendees(self) -> Figure:
         """Attendees of the agency's own seminars held online, as the agency counts them;
-        unknown ones add nothing."""
-        return sum(
+        unknown ones add nothing, and None where nobody counted any of them (or none was
+        held)."""
+        counted = [
             row.attendees
             for row in self.programme
             if row.host_type == HostType.AGENCY
             and row.delivery == Delivery.ONLINE
             and row.attendees is not None
-        )
-
-    @property
-    def online_attendees(self) -> int:
-        """Attendees of the seminars held online (of every host type); unknown ones add
-        nothing."""
-        return sum(
-            row.attendees
-            for row in self.programme
-            if row.delivery == Delivery.ONLINE and row.attendees is not None
-        )
+        ]
+        return sum(counted) if counted else None

@@ -103,10 +103,15 @@ class DeskNames(TypedDict):
     desk_names: tuple[str, ...]
 
 
+def report_desks(session: DbSession) -> list[Desk]:
+    """Every desk, closed ones too (a past year's figures may be a closed desk's), in order."""
+    return list(session.scalars(select(Desk).order_by(Desk.position, Desk.id)))
+
+
 def desk_names(session: DbSession, code: str | None) -> DeskNames:
     """The deck's desk choices: the chosen desk's Japanese name (None: every desk) and the
     names of the active desks, in their order."""
-    desks = session.scalars(select(Desk).order_by(Desk.position, Desk.id)).all()
+    desks = report_desks(session)
     chosen = next((desk.name_ja for desk in desks if desk.code == code), None)
     return DeskNames(
         desk_name=chosen, desk_names=tuple(desk.name_ja for desk in desks if desk.active)
@@ -344,7 +349,7 @@ def _registration_figures(
         cancelled=status_counts.get(RegistrationStatus.CANCELLED, 0),
         attended=attended,
         no_shows=expected - attended,
-        attendance_rate=round(attended / expected, 4) if expected else 0.0,
+        attendance_rate=round(attended / expected, 4) if expected else None,
     )
 
 
@@ -429,7 +434,7 @@ def years_side_by_side(
 
 
 def _year_row(year: FiscalYearFigures, before: FiscalYearFigures) -> YearRow:
-    seminars, attendees = year.seminars.total, year.attendees.total
+    seminars, attendees = year.seminars.total, _attendees(year)
     consultations = year.consultations.total
     return YearRow(
         fiscal_year=year.fiscal_year,
@@ -439,9 +444,14 @@ def _year_row(year: FiscalYearFigures, before: FiscalYearFigures) -> YearRow:
         consultations_online=year.consultations.online,
         consultations_source=year.consultations.source,
         seminars_change=seminars - before.seminars.total,
-        attendees_change=attendees - before.attendees.total,
+        attendees_change=_change(attendees, _attendees(before)),
         consultations_change=_change(consultations, before.consultations.total),
     )
+
+
+def _attendees(year: FiscalYearFigures) -> Figure:
+    """The year's attendees; None where seminars were held and nobody counted any."""
+    return None if year.seminars.attendees_unknown else year.attendees.total
 
 
 def _change(now: Figure, before: Figure) -> Figure:

@@ -5,10 +5,22 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..consultations.figures import UNKNOWN
-from ..consultations.models import STEPS
-from ..domain import FigureSource, HostType, Referral, label
+from ..consultations.models import step_label
+from ..domain import (
+    Attribute,
+    Channel,
+    EmployeeBand,
+    FigureSource,
+    HostType,
+    Referral,
+    Source,
+    Topic,
+    Vocabulary,
+    label,
+)
 from ..exports import Table
 from ..i18n import current_language, format_fiscal_year
 from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES, reference_name
@@ -39,7 +51,7 @@ CONSULTATION_NAMES = {
     "step": _l("Clients by highest step reached"),
 }
 
-TARGET_NAMES = {
+TARGET_LABELS = {
     "consultations": _l("Consultations (all desks)"),
     "seminars": _l("Seminars held"),
     "participants": _l("Participants"),
@@ -66,10 +78,15 @@ def totals_note(source: str | None) -> str:
     return ""
 
 
-def consultations_text(total: Figure, source: str | None) -> str:
-    """A count of consultations with its note where it rests on recorded totals."""
+def consultations_text(total: Figure, source: str | None, *, unit: bool = True) -> str:
+    """A count of consultations with its unit and, after it, its note where it rests on
+    recorded totals: 「12件（集計値）」; "—" alone where nobody recorded it. Without the
+    unit for a table whose heading gives it."""
+    if total is None:
+        return NOT_RECORDED
+    count = ngettext("%(num)d consultation", "%(num)d consultations", total) if unit else str(total)
     note = totals_note(source)
-    return f"{figure_text(total)} ({note})" if note and total is not None else figure_text(total)
+    return _("%(figure)s (%(note)s)", figure=count, note=note) if note else count
 
 
 def seminar_kind(row: SeminarRow) -> str:
@@ -84,22 +101,37 @@ def _figure_cell(value: float | int | None) -> object:
     return NOT_RECORDED if value is None else value
 
 
+#: The vocabulary of each breakdown of coded values, so that a value shared by two
+#: vocabularies ("other") gets its own breakdown's label.
+VOCABULARIES: dict[str, type[Vocabulary]] = {
+    "channel": Channel,
+    "attribute": Attribute,
+    "employee_band": EmployeeBand,
+    "topic": Topic,
+    "source": Source,
+    "referral": Referral,
+}
+#: The reference data of each breakdown of codes (JIS prefectures, JSIC industries).
+REFERENCES = {
+    "prefecture": PREFECTURES,
+    "industry": INDUSTRIES,
+    "referring_desk": PREFECTURAL_DESKS,
+}
+
+
 def value_label(name: str, value: str) -> str:
     """What a person reads for a value of a breakdown (a profile column or the desk's)."""
-    language = current_language()
-    if name == "prefecture":
-        return reference_name(PREFECTURES, value, language) or _("Unknown")
-    if name == "industry":
-        return reference_name(INDUSTRIES, value, language) or _("Unknown")
-    if name == "referring_desk":
-        return reference_name(PREFECTURAL_DESKS, value, language) or _("Unknown")
     if value == UNKNOWN:
         return _("Unknown")
-    if name == "referral":
-        return label(Referral(value))
+    if name in REFERENCES:
+        return reference_name(REFERENCES[name], value, current_language()) or _("Unknown")
     if name == "step":
-        return f"{value}. {STEPS[int(value)]}"
-    return label(value)
+        return step_label(int(value))
+    vocabulary = VOCABULARIES.get(name)
+    try:
+        return label(vocabulary(value) if vocabulary is not None else value)
+    except ValueError:  # a value from before the vocabulary changed: shown as it is
+        return value
 
 
 def series_or_level_label(value: str) -> str:
@@ -151,7 +183,7 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
         [_("Attendees online (hybrid)"), attendees.hybrid.online, ""],
         [_("Seminars without a head-count"), seminars.without_head_count, ""],
         [_("Registrations"), registrations.total, ""],
-        [_("Attendance rate"), registrations.attendance_rate, ""],
+        [_("Attendance rate"), _share_cell(registrations.attendance_rate), ""],
         [_("No-shows"), registrations.no_shows, ""],
         [_("Recordings opened"), figures.recordings.opened, ""],
         [_("Satisfaction (share answering 4 or 5)"), _share_cell(figures.satisfaction), ""],
@@ -159,7 +191,6 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
         [_("of which online"), _figure_cell(desk.online), desk_note],
     ]
     years = [year.fiscal_year for year in report.consultation_years]
-    scope = _("Desk %(code)s", code=report.desk) if report.desk else _("All desks")
     return {
         "summary": Table(
             _("Summary"),
@@ -171,7 +202,7 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
             [_("Target"), _("Target value"), _("Result"), _("Rate")],
             [
                 [
-                    str(TARGET_NAMES[name]),
+                    str(TARGET_LABELS[name]),
                     *(
                         (_share_cell(item.target), _share_cell(item.result))
                         if name == "satisfaction"
@@ -234,14 +265,14 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
             ],
         ),
         "consultations": Table(
-            _("Consultations"),
+            # The breakdowns' scope, which the summary's all-desk totals do not share.
+            _("Consultations (%(desk)s)", desk=report.desk) if report.desk else _("Consultations"),
             [_("Breakdown"), _("Value"), *(format_fiscal_year(year) for year in years)],
             [
                 [str(CONSULTATION_NAMES[name]), text, *(_figure_cell(count) for count in counts)]
                 for name, rows in consultation_breakdowns(report)
                 for text, counts in rows
-            ]
-            + [[_("Desks"), scope, *("" for _year in years)]],
+            ],
         ),
         "surveys": Table(
             _("Surveys"),
@@ -277,7 +308,7 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
                 [
                     format_fiscal_year(year.fiscal_year),
                     year.seminars,
-                    year.attendees,
+                    _figure_cell(year.attendees),
                     _figure_cell(year.consultations),
                     _figure_cell(year.consultations_online),
                     totals_note(year.consultations_source),

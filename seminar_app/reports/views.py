@@ -21,7 +21,6 @@ from flask_login import current_user
 from ..audit.services import record
 from ..auth.access import require_roles_for_blueprint
 from ..consultations.figures import UnknownDesk
-from ..consultations.services import active_desks
 from ..consultations.views import form_fiscal_year, requested_fiscal_year
 from ..domain import Role
 from ..exports import PPTX_MIMETYPE, attachment, table_download
@@ -59,8 +58,9 @@ def fiscal_year() -> str:
         fy=report.fiscal_year,
         report=report,
         figures=report.figures,
-        desks=active_desks(db.session),
+        desks=services.report_desks(db.session),
         figure_text=tables.figure_text,
+        not_recorded=tables.NOT_RECORDED,
         percent_text=tables.percent_text,
         consultations_text=tables.consultations_text,
         totals_note=tables.totals_note,
@@ -69,7 +69,7 @@ def fiscal_year() -> str:
         series_or_level_label=tables.series_or_level_label,
         profile_names=tables.PROFILE_NAMES,
         consultation_names=tables.CONSULTATION_NAMES,
-        target_names=tables.TARGET_NAMES,
+        target_labels=tables.TARGET_LABELS,
         consultation_breakdowns=tables.consultation_breakdowns(report),
     )
 
@@ -104,10 +104,13 @@ def export(fy: int, extension: str, table: str = "seminars") -> Response:
         },
     )
     db.session.commit()
+    # The desk whose breakdowns the file holds is in its name (report-fy2024-desk-kansai).
+    scope = f"-desk-{_requested_desk()}" if _requested_desk() else ""
     if extension == "xlsx":
-        return table_download(extension, f"report-fy{fy}", *every_table.values())
-    suffix = "" if table == "seminars" else f"-{table}"
-    return table_download(extension, f"report-fy{fy}{suffix}", every_table[table])
+        return table_download(extension, f"report-fy{fy}{scope}", *every_table.values())
+    if table == "seminars":
+        return table_download(extension, f"report-fy{fy}", every_table[table])
+    return table_download(extension, f"report-fy{fy}-{table}{scope}", every_table[table])
 
 
 @bp.get("/<fy:fy>/activity.pptx")
