@@ -127,3 +127,16 @@ def test_attendees_that_are_not_a_count_are_still_refused(app, db_session, tmp_p
     result = run(app, path)
     assert result.exit_code != 0 and "or empty where unknown" in result.output
     assert seminars(db_session) == 0
+
+
+def test_attendees_of_thousands_of_digits_are_refused_not_converted(app, db_session, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "date,title,series,level,host_type,delivery,attendees,organization\n"
+        f"2019-06-01,回,ip-utilization,,agency,online,{'9' * 5000},\n",
+        encoding="utf-8",
+    )
+    result = run(app, path)
+    assert result.exit_code == 1 and "or empty where unknown" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert seminars(db_session) == 0

@@ -188,3 +188,16 @@ def test_the_rules_refuse_a_slide_the_deck_does_not_have(db_session):
     with pytest.raises(plans.PlanRefused) as refused:
         plans.set_commentary(db_session, FY, {"nowhere": "x"}, {"trend": ""}, by=None)
     assert list(refused.value.problems) == ["nowhere"]
+
+
+def test_a_target_of_thousands_of_digits_is_refused_with_a_message(organizer_client, db_session):
+    """Python refuses to convert more than 4,300 digits: the form judges the length first."""
+    response = post_form(
+        organizer_client,
+        f"/console/reports/{FY}/targets",
+        {"seminars": "9" * 5000, "satisfaction": "0" * 10 + "80"},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    assert "Enter a whole number from 0 to 1000000." in response.get_data(as_text=True)
+    assert db_session.scalar(select(func.count()).select_from(FiscalYearTarget)) == 0

@@ -13,6 +13,7 @@ from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
 from .models import TARGET_NAMES
+from .numbers import whole_number
 from .plans import MAX_COMMENTARY, MAX_PERCENT, MAX_TARGET
 
 
@@ -30,9 +31,9 @@ class WholeNumberField(StringField):
         self.number = None
         if not text:
             return
-        if not (text.isascii() and text.isdigit()) or int(text) > self.most:
+        self.number = whole_number(text, self.most)
+        if self.number is None:
             raise ValidationError(_l("Enter a whole number from 0 to %(most)d.", most=self.most))
-        self.number = int(text)
 
 
 class TargetsForm(FlaskForm):

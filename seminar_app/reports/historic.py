@@ -27,6 +27,7 @@ from ..domain import Delivery, SeminarStatus
 from ..imports import Limits, Problem, ReportError
 from ..text import normalize_text
 from ..timeutil import fiscal_year_of, jst_datetime, utcnow
+from .numbers import whole_number
 
 REQUIRED_COLUMNS = (
     "date",
@@ -89,9 +90,7 @@ def _row_problem(cell: dict[str, str], today: date) -> str | None:
     if day >= today:
         return _("historic seminars must be in the past")
     attendees = cell["attendees"]
-    if attendees and not (
-        attendees.isascii() and attendees.isdigit() and int(attendees) <= MAX_HEAD_COUNT
-    ):
+    if attendees and whole_number(attendees, MAX_HEAD_COUNT) is None:
         return _(
             "attendees must be a whole number, %(most)d at most, or empty where unknown",
             most=MAX_HEAD_COUNT,
@@ -157,7 +156,7 @@ def parse(data: bytes, today: date, now: datetime | None = None) -> list[Histori
         if found:
             problems.extend(Problem(problem, line) for problem in found)
             continue
-        attendees = int(cell["attendees"]) if cell["attendees"] else None
+        attendees = whole_number(cell["attendees"], MAX_HEAD_COUNT)
         seminars.append(HistoricSeminar(line, _fields(cell), attendees))
     if where is None:
         raise ReportError([Problem(_("the file is empty"))])
