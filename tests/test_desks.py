@@ -4,8 +4,8 @@ consultation totals recorded for a desk, through every door (console, CLI, CSV, 
 import html
 import multiprocessing
 import re
-import time
 from datetime import date
+from threading import Barrier
 
 import click
 import pytest
@@ -253,6 +253,19 @@ def test_totals_above_the_most_a_desk_records_are_refused(db_session, organizer,
 
 
 # ---------------------------------------------------------------- the console
+
+
+def test_every_desk_page_declares_that_it_is_for_organizers(app):
+    """The rule stands on each view (roles_required), where the security matrix reads it,
+    not as a call inside it."""
+    endpoints = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/console/consultations/desks")
+    }
+    assert len(endpoints) == 9
+    for endpoint in endpoints:
+        assert hasattr(app.view_functions[endpoint], "__wrapped__"), endpoint
 
 
 def test_an_advisor_does_not_manage_desks(client, make_user):
@@ -520,14 +533,15 @@ def test_the_totals_command_refuses_bad_input_and_writes_nothing(
 YEARS_AT_ONCE = 2060
 
 
-def _record_years_at_once(url: str, consultations: int, start_at: float) -> list[str]:
-    """One organizer's terminal: the totals of every year from FY2000 for the main desk."""
+def _record_years_at_once(url: str, consultations: int, start: Barrier) -> list[str]:
+    """One organizer's terminal: the totals of every year from FY2000 for the main desk,
+    begun when every terminal is ready (spawning and importing the app take unequal time)."""
     app = make_app(url)
     group = click.Group("report")
     group.add_command(totals_command)
     outcomes = []
     with app.app_context():
-        time.sleep(max(0.0, start_at - time.time()))
+        start.wait(timeout=120)
         for year in range(2000, YEARS_AT_ONCE):
             result = app.test_cli_runner().invoke(
                 group, ["totals", str(year), "--consultations", str(consultations)]
@@ -543,10 +557,13 @@ def test_totals_recorded_at_the_same_moment_replace_each_other(backend, tmp_path
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    start_at = time.time() + 3
-    jobs = [(url, consultations, start_at) for consultations in (10, 20, 30, 40, 50, 60)]
-    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
-        parts = pool.starmap(_record_years_at_once, jobs)
+    terminals = (10, 20, 30, 40, 50, 60)
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(len(terminals)) as pool:
+        start = manager.Barrier(len(terminals))
+        parts = pool.starmap(
+            _record_years_at_once, [(url, consultations, start) for consultations in terminals]
+        )
     outcomes = [outcome for part in parts for outcome in part]
     assert set(outcomes) == {"ok"}
     with app.app_context():

@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from ..database import DbSession
 from ..domain import Channel, FigureSource, Referral, Topic, Vocabulary
 from ..timeutil import fiscal_year_dates
+from .desks import desks_in_order
 from .models import (
     STEPS,
     Consultation,
@@ -190,7 +191,7 @@ def figures_per_desk(session: DbSession, fiscal_year: int) -> tuple[Consultation
     inactive one with rows or totals in the year."""
     return tuple(
         figures
-        for desk in session.scalars(select(Desk).order_by(Desk.position, Desk.id))
+        for desk in desks_in_order(session)
         for figures in (consultation_figures(session, fiscal_year, desk.code),)
         if desk.active or figures.source is not None
     )

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..audit.services import record
-from ..auth.access import check_roles
+from ..auth.access import require_roles_for_blueprint, roles_required
 from ..auth.models import User
 from ..auth.services import active_staff
 from ..domain import Role, label
@@ -32,7 +32,9 @@ from .forms import ConsultationForm, DeskForm, TotalsForm
 from .models import Client, Consultation, ConsultationTotal, Desk, step_label
 
 bp = Blueprint("consultations", __name__)
-bp.before_request(lambda: check_roles(Role.ORGANIZER, Role.ADVISOR))
+require_roles_for_blueprint(bp, Role.ORGANIZER, Role.ADVISOR)
+#: The desks and imports are the organizers' (advisors record and read consultations).
+organizers_only = roles_required(Role.ORGANIZER)
 
 #: What the form says when the domain rules refuse a value (the selects allow no other).
 _FIELD_MESSAGES = {
@@ -327,8 +329,8 @@ def _export_table(newest_first: list[Consultation], with_notes: bool) -> Table:
 
 
 @bp.post("/import")
+@organizers_only
 def import_file() -> ResponseReturnValue:
-    check_roles(Role.ORGANIZER)
     return import_upload(
         importer.import_file,
         importer.AlreadyImported,
@@ -363,15 +365,15 @@ def _desks_page(form: DeskForm | None = None, problem: str | None = None, status
 
 
 @bp.get("/desks")
+@organizers_only
 def desks_list() -> ResponseReturnValue:
     """The desks: add, rename, reorder, deactivate; delete one nothing rests on."""
-    check_roles(Role.ORGANIZER)
     return _desks_page()
 
 
 @bp.post("/desks")
+@organizers_only
 def add_desk() -> ResponseReturnValue:
-    check_roles(Role.ORGANIZER)
     form = DeskForm()
     if form.validate_on_submit():
         try:
@@ -414,14 +416,14 @@ def _desk_page(
 
 
 @bp.get("/desks/<desk_code>")
+@organizers_only
 def desk_page(desk_code: str) -> ResponseReturnValue:
-    check_roles(Role.ORGANIZER)
     return _desk_page(_desk_or_404(desk_code))
 
 
 @bp.post("/desks/<desk_code>")
+@organizers_only
 def rename_desk(desk_code: str) -> ResponseReturnValue:
-    check_roles(Role.ORGANIZER)
     desk = _desk_or_404(desk_code)
     form = DeskForm()
     if form.validate_on_submit():
@@ -440,8 +442,8 @@ def rename_desk(desk_code: str) -> ResponseReturnValue:
 
 
 @bp.post("/desks/<desk_code>/move")
+@organizers_only
 def move_desk(desk_code: str) -> ResponseReturnValue:
-    check_roles(Role.ORGANIZER)
     desk = _desk_or_404(desk_code)
     offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if offset is None:
@@ -452,8 +454,8 @@ def move_desk(desk_code: str) -> ResponseReturnValue:
 
 
 @bp.post("/desks/<desk_code>/active")
+@organizers_only
 def set_desk_active(desk_code: str) -> ResponseReturnValue:
-    check_roles(Role.ORGANIZER)
     desk = _desk_or_404(desk_code)
     active = request.form.get("active") == "1"
     try:
@@ -472,8 +474,8 @@ def set_desk_active(desk_code: str) -> ResponseReturnValue:
 
 
 @bp.post("/desks/<desk_code>/delete")
+@organizers_only
 def delete_desk(desk_code: str) -> ResponseReturnValue:
-    check_roles(Role.ORGANIZER)
     desk = _desk_or_404(desk_code)
     name = desk.name
     try:
@@ -487,9 +489,9 @@ def delete_desk(desk_code: str) -> ResponseReturnValue:
 
 
 @bp.post("/desks/<desk_code>/totals")
+@organizers_only
 def record_totals(desk_code: str) -> ResponseReturnValue:
     """A year's consultation totals for the desk; a second record replaces the first."""
-    check_roles(Role.ORGANIZER)
     desk = _desk_or_404(desk_code)
     form = TotalsForm()
     year = form.fiscal_year.data
@@ -520,8 +522,8 @@ def record_totals(desk_code: str) -> ResponseReturnValue:
 
 
 @bp.post("/desks/<desk_code>/totals/<fy:fy>/delete")
+@organizers_only
 def remove_totals(desk_code: str, fy: int) -> ResponseReturnValue:
-    check_roles(Role.ORGANIZER)
     desk = _desk_or_404(desk_code)
     totals = db.session.scalar(
         select(ConsultationTotal).where(
