@@ -168,14 +168,44 @@ def insert_unless_present(
     transaction inserted it a moment earlier (no IntegrityError to catch). `index_where`
     names a partial unique index by its condition.
     """
-    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(model)
+        _insert(session, model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[unique_column], index_where=index_where)
         .returning(*inspect(model).primary_key)
     )
     return session.execute(statement).first() is not None
+
+
+def upsert(
+    session: DbSession,
+    model: type[DeclarativeBase],
+    key: dict[str, Any],
+    values: dict[str, Any],
+) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE SET values, on PostgreSQL and SQLite alike.
+
+    One statement, so that two transactions writing the same row at the same moment both
+    succeed, the later replacing the earlier; a get-then-insert would fail the second with
+    an IntegrityError. `key` names the columns of the primary key or of a unique index.
+    A model with `updated_at` has it set on either path. Objects of the row already in
+    the session keep their old values until read again (populate_existing).
+    """
+    values = dict(values)
+    if "updated_at" in inspect(model).columns:
+        values.setdefault("updated_at", utcnow())
+    session.execute(
+        _insert(session, model)
+        .values(**key, **values)
+        .on_conflict_do_update(index_elements=list(key), set_=values)
+    )
+
+
+def _insert(session: DbSession, model: type[DeclarativeBase]) -> Any:
+    """The INSERT of the session's dialect, which knows ON CONFLICT (PostgreSQL or SQLite)."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(model)
+    return sqlite_insert(model)

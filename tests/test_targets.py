@@ -201,3 +201,103 @@ def test_a_target_of_thousands_of_digits_is_refused_with_a_message(organizer_cli
     assert response.status_code == 422
     assert "Enter a whole number from 0 to 1000000." in response.get_data(as_text=True)
     assert db_session.scalar(select(func.count()).select_from(FiscalYearTarget)) == 0
+
+
+# ---------------------------------------------------------------- two organizers at once
+
+
+@pytest.fixture
+def postgres_app(tmp_path):
+    """An application on an empty PostgreSQL database of its own, migrated; dropped after."""
+    from flask_migrate import upgrade
+
+    from seminar_app.extensions import db
+    from tests.conftest import fresh_database_url, make_app
+
+    url = fresh_database_url("postgresql", tmp_path, "seminar_plans")
+    application = make_app(url)
+    with application.app_context():
+        upgrade()
+        yield application
+        db.engine.dispose()
+    with psycopg_admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def psycopg_admin():
+    import psycopg
+
+    from tests.conftest import PG_HOST, PG_PORT, PG_USER
+
+    return psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True
+    )
+
+
+def _saved_at_the_same_moment(app, first_save, second_save) -> list[str]:
+    """The first organizer's save is written, not yet committed; the second's waits on
+    its row in the database; then the first commits. Each outcome: "ok" or the error."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from seminar_app.extensions import db
+    from tests.waiting import wait_until
+
+    outcomes: dict[str, str] = {}
+
+    def save(name: str, action, session: Session) -> None:
+        try:
+            with app.app_context():
+                action(session)
+                session.commit()
+            outcomes[name] = "ok"
+        except Exception as exc:  # the outcome under test: an error is reported, not raised
+            session.rollback()
+            outcomes[name] = repr(exc)
+
+    def waiting_on_a_lock() -> bool:
+        with db.engine.connect() as connection:
+            return bool(
+                connection.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                ).scalar()
+            )
+
+    with Session(db.engine) as first, Session(db.engine) as second:
+        first_save(first)
+        first.flush()
+        other = threading.Thread(target=save, args=("second", second_save, second))
+        other.start()
+        assert wait_until(waiting_on_a_lock, timeout=30)
+        first.commit()
+        other.join(timeout=30)
+    outcomes["first"] = "ok"
+    return [outcomes["first"], outcomes.get("second", "still waiting")]
+
+
+def test_targets_saved_at_the_same_moment_keep_the_later_ones(postgres_app):
+    outcomes = _saved_at_the_same_moment(
+        postgres_app,
+        lambda session: plans.set_targets(session, FY, {"seminars": 6}, by=None),
+        lambda session: plans.set_targets(session, FY, {"seminars": 9}, by=None),
+    )
+    assert outcomes == ["ok", "ok"]
+    from seminar_app.extensions import db
+
+    assert plans.targets_of(db.session, FY)["seminars"] == 9
+
+
+def test_commentary_saved_at_the_same_moment_keeps_the_later_text(postgres_app):
+    from seminar_app.extensions import db
+    from seminar_app.reports.activity import SLIDES
+
+    def saving(text: str):
+        return lambda session: plans.set_commentary(
+            session, FY, {"trend": text, "summary": ""}, SLIDES, by=None
+        )
+
+    outcomes = _saved_at_the_same_moment(postgres_app, saving("一人目"), saving("二人目"))
+    assert outcomes == ["ok", "ok"]
+    assert plans.commentary_of(db.session, FY) == {"trend": "二人目"}

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..audit.services import record
-from ..database import DbSession
+from ..auth.models import User
+from ..database import DbSession, upsert
 from .models import TARGET_NAMES, FiscalYearTarget, SlideCommentary
 
 #: The largest count a target may set (a year of the agency is far below it).
@@ -44,16 +45,28 @@ def target_problems(values: Mapping[str, int | None]) -> dict[str, str]:
 
 
 def set_targets(
-    session: DbSession, fiscal_year: int, values: Mapping[str, int | None], *, by
+    session: DbSession,
+    fiscal_year: int,
+    values: Mapping[str, int | None],
+    *,
+    by: User | None,
 ) -> FiscalYearTarget:
-    """Keep the year's targets (each None: not set), replacing what was there."""
+    """Keep the year's targets (each None: not set), replacing what was there, also when
+    another organizer saves the same year at the same moment (the later one is kept)."""
     problems = target_problems(values)
     if problems:
         raise PlanRefused(problems)
-    plan = session.get(FiscalYearTarget, fiscal_year) or FiscalYearTarget(fiscal_year=fiscal_year)
-    for name in TARGET_NAMES:
-        setattr(plan, name, values.get(name))
-    session.add(plan)
+    upsert(
+        session,
+        FiscalYearTarget,
+        {"fiscal_year": fiscal_year},
+        {name: values.get(name) for name in TARGET_NAMES},
+    )
+    plan = session.scalars(
+        select(FiscalYearTarget)
+        .where(FiscalYearTarget.fiscal_year == fiscal_year)
+        .execution_options(populate_existing=True)
+    ).one()
     record(
         session,
         "report.targets_set",
@@ -89,10 +102,11 @@ def set_commentary(
     texts: Mapping[str, str],
     slides: Mapping[str, str],
     *,
-    by,
+    by: User | None,
 ) -> None:
     """Keep the year's commentary per slide (`slides`: the deck's keys); a blank text
-    removes a slide's commentary."""
+    removes a slide's commentary. Each slide's text is written by one statement, so two
+    organizers saving at the same moment both succeed (the later text is kept)."""
     cleaned = {
         slide: "\n".join(line.strip() for line in text.splitlines() if line.strip())
         for slide, text in texts.items()
@@ -100,16 +114,20 @@ def set_commentary(
     problems = commentary_problems(cleaned, slides)
     if problems:
         raise PlanRefused(problems)
-    session.execute(
-        delete(SlideCommentary).where(
-            SlideCommentary.fiscal_year == fiscal_year, SlideCommentary.slide.in_(list(cleaned))
-        )
-    )
-    session.add_all(
-        SlideCommentary(fiscal_year=fiscal_year, slide=slide, text=text)
-        for slide, text in cleaned.items()
-        if text
-    )
+    for slide in sorted(cleaned):  # rows locked in one order: two savers cannot deadlock
+        if cleaned[slide]:
+            upsert(
+                session,
+                SlideCommentary,
+                {"fiscal_year": fiscal_year, "slide": slide},
+                {"text": cleaned[slide]},
+            )
+        else:
+            session.execute(
+                delete(SlideCommentary).where(
+                    SlideCommentary.fiscal_year == fiscal_year, SlideCommentary.slide == slide
+                )
+            )
     record(
         session,
         "report.commentary_set",
