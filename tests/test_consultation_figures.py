@@ -93,6 +93,18 @@ def test_rows_of_a_desk_year_win_over_its_totals(db_session, three_years, make_u
     assert (figures.source, figures.total, figures.online) == (FigureSource.RECORDS, 3, 1)
 
 
+def test_totals_set_aside_by_rows_are_flagged_for_the_desk_and_combined(
+    db_session, three_years, make_user
+):
+    main, _kansai = three_years
+    flags = [consultation_figures(db_session, year).totals_set_aside for year in (2022, 2023, 2024)]
+    assert flags == [False, False, False]
+    desks.record_totals(db_session, 2024, main, 99, 99, by=make_user(Role.ORGANIZER))
+    assert consultation_figures(db_session, 2024).totals_set_aside
+    assert consultation_figures(db_session, 2024, "main").totals_set_aside
+    assert not consultation_figures(db_session, 2024, "kansai").totals_set_aside
+
+
 def test_the_year_and_the_two_before_come_oldest_first(db_session, three_years):
     years = consultation_years(db_session, 2024)
     assert [(year.fiscal_year, year.total) for year in years] == [(2022, 60), (2023, 32), (2024, 3)]

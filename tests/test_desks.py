@@ -360,6 +360,29 @@ def test_a_huge_number_of_consultations_on_the_page_is_told_in_japanese(
     assert count(db_session, ConsultationTotal) == 0
 
 
+def test_a_record_in_a_year_kept_as_totals_warns_on_the_form_the_list_and_the_desk_page(
+    client, db_session, organizer
+):
+    desks.record_totals(db_session, 2024, desk(db_session, "main"), 200, None, by=organizer)
+    db_session.commit()
+    login(client, organizer)
+    client.get("/language/ja")
+    saved = post_form(client, "/console/consultations/new", FORM, follow_redirects=True)
+    assert "の本部窓口は集計値（200件）で記録されていました" in saved.get_data(as_text=True)
+    listed = client.get("/console/consultations/?fy=2024").get_data(as_text=True)
+    assert 'data-warning="totals-set-aside"' in listed
+    desk_page = client.get("/console/consultations/desks/main").get_data(as_text=True)
+    assert 'data-warning="totals-set-aside"' in desk_page
+
+
+def test_a_year_without_totals_gives_no_warning(client, db_session, organizer):
+    login(client, organizer)
+    saved = post_form(client, "/console/consultations/new", FORM, follow_redirects=True)
+    assert "flash-warning" not in saved.get_data(as_text=True)
+    listed = client.get("/console/consultations/?fy=2024").get_data(as_text=True)
+    assert "totals-set-aside" not in listed
+
+
 def test_the_consultation_form_records_the_desk_and_the_referrals(
     client, db_session, organizer, kansai
 ):

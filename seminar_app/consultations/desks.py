@@ -329,3 +329,12 @@ def rows_in_year(session: DbSession, desk: Desk, fiscal_year: int) -> int:
         )
         or 0
     )
+
+
+def totals_of_year(session: DbSession, desk: Desk, fiscal_year: int) -> ConsultationTotal | None:
+    """The desk's recorded totals of the year, if any (set aside once the year has rows)."""
+    return session.scalar(
+        select(ConsultationTotal).where(
+            ConsultationTotal.desk_id == desk.id, ConsultationTotal.fiscal_year == fiscal_year
+        )
+    )

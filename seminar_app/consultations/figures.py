@@ -93,6 +93,9 @@ class ConsultationFigures:
     online: int | None
     #: Consultations recorded one by one in the year (what the breakdowns count).
     recorded: int
+    #: Some desk has both records and recorded totals for the year: its totals are not
+    #: counted (the records are), which a reader should be told.
+    totals_set_aside: bool
     by_topic: Mapping[str, int]
     by_channel: Mapping[str, int]
     by_attribute: Mapping[str, int]
@@ -143,7 +146,7 @@ def consultation_figures(
     in_year = and_(Consultation.held_on >= start, Consultation.held_on < end)
     if desk_id is not None:
         in_year = and_(in_year, Consultation.desk_id == desk_id)
-    source, total, online, recorded = _totals(session, fiscal_year, desk_id, in_year)
+    source, total, online, recorded, set_aside = _totals(session, fiscal_year, desk_id, in_year)
     by_column = {
         name: {
             (value or UNKNOWN): count
@@ -161,6 +164,7 @@ def consultation_figures(
         total=total,
         online=online,
         recorded=recorded,
+        totals_set_aside=set_aside,
         by_topic=_per_value(session, ConsultationTopic, ConsultationTopic.topic, Topic, in_year),
         by_channel=by_column["channel"],
         by_attribute=by_column["attribute"],
@@ -199,8 +203,9 @@ def figures_per_desk(session: DbSession, fiscal_year: int) -> tuple[Consultation
 
 def _totals(
     session: DbSession, fiscal_year: int, desk_id: int | None, in_year: ColumnElement[bool]
-) -> tuple[FigureSource | None, int | None, int | None, int]:
-    """(source, total, online, recorded): rows where a desk-year has them, else its totals."""
+) -> tuple[FigureSource | None, int | None, int | None, int, bool]:
+    """(source, total, online, recorded, totals set aside): rows where a desk-year has them,
+    else its totals."""
     counted = {
         desk: (count, online)
         for desk, count, online in session.execute(
@@ -217,10 +222,12 @@ def _totals(
     if desk_id is not None:
         totals_query = totals_query.where(ConsultationTotal.desk_id == desk_id)
     # A desk-year with rows is counted from them; its totals, if any, are set aside.
-    from_totals = [row for row in session.scalars(totals_query) if row.desk_id not in counted]
+    every_total = list(session.scalars(totals_query))
+    from_totals = [row for row in every_total if row.desk_id not in counted]
+    set_aside = len(from_totals) < len(every_total)
     recorded = sum(count for count, _online in counted.values())
     if not counted and not from_totals:
-        return None, None, None, 0
+        return None, None, None, 0, False
     sources = {FigureSource.RECORDS} if counted else set()
     if from_totals:
         sources.add(FigureSource.TOTALS)
@@ -229,7 +236,7 @@ def _totals(
     online: int | None = sum(online for _count, online in counted.values())
     for row in from_totals:
         online = None if online is None or row.online is None else online + row.online
-    return source, total, online, recorded
+    return source, total, online, recorded, set_aside
 
 
 def _per_value(

@@ -29,7 +29,7 @@ from ..uploads import import_upload
 from . import desks, importer, services
 from .figures import UnknownDesk, consultation_figures, desk_by_code
 from .forms import ConsultationForm, DeskForm, TotalsForm
-from .models import Client, Consultation, ConsultationTotal, Desk, step_label
+from .models import Client, Consultation, Desk, step_label
 
 bp = Blueprint("consultations", __name__)
 require_roles_for_blueprint(bp, Role.ORGANIZER, Role.ADVISOR)
@@ -119,7 +119,27 @@ def _save(form: ConsultationForm, consultation: Consultation | None):
         )
         return None
     db.session.commit()
+    _warn_of_set_aside_totals(consultation)
     return consultation
+
+
+def _warn_of_set_aside_totals(consultation: Consultation) -> None:
+    """A desk-year kept as totals is counted from its records once it has one: say so, as
+    the figures drop from the totals to the records."""
+    year = fiscal_year_of(consultation.held_on)
+    kept = desks.totals_of_year(db.session, consultation.desk, year)
+    if kept is not None:
+        flash(
+            _(
+                "%(year)s at %(desk)s was kept as totals (%(n)d consultations). Now that it has "
+                "records, reports count its records instead: record its other consultations, "
+                "or remove the totals on the desk's page.",
+                year=format_fiscal_year(year),
+                desk=consultation.desk.name,
+                n=kept.consultations,
+            ),
+            "warning",
+        )
 
 
 def _years(shown: int) -> range:
@@ -525,11 +545,7 @@ def record_totals(desk_code: str) -> ResponseReturnValue:
 @organizers_only
 def remove_totals(desk_code: str, fy: int) -> ResponseReturnValue:
     desk = _desk_or_404(desk_code)
-    totals = db.session.scalar(
-        select(ConsultationTotal).where(
-            ConsultationTotal.desk_id == desk.id, ConsultationTotal.fiscal_year == fy
-        )
-    )
+    totals = desks.totals_of_year(db.session, desk, fy)
     if totals is None:
         abort(404)
     desks.remove_totals(db.session, totals, by=current_user)
