@@ -557,3 +557,51 @@ def test_the_report_offers_a_closed_desk_and_its_files_keep_the_chosen_desk(
     rows = breakdowns.get_data(as_text=True).splitlines()
     # The scope is in the file's name, not a row among the breakdowns.
     assert not any(row.split(",")[0] in ("Desks", "窓口") for row in rows)
+
+
+def _undocumented(answer, schema, components, path="") -> list[str]:
+    """The paths of the answer's fields that the OpenAPI schema does not describe."""
+    if "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[1]]
+    if isinstance(answer, dict) and "properties" in schema:
+        found = []
+        for key, value in answer.items():
+            if key not in schema["properties"]:
+                found.append(f"{path}.{key}")
+            else:
+                found += _undocumented(
+                    value, schema["properties"][key], components, f"{path}.{key}"
+                )
+        return found
+    if isinstance(answer, dict) and isinstance(schema.get("additionalProperties"), dict):
+        inner = schema["additionalProperties"]
+        return [
+            problem
+            for key, value in answer.items()
+            for problem in _undocumented(value, inner, components, f"{path}[{key}]")
+        ]
+    return []
+
+
+def test_the_api_report_documents_every_field_and_gives_satisfaction_per_series_and_level(
+    client, db_session, make_user, make_seminar, three_years
+):
+    from seminar_app.domain import Level, Series
+    from tests.test_satisfaction import agency_seminar, answer_survey
+
+    answer_survey(db_session, agency_seminar(make_seminar, 10, Level.BEGINNER), [5, 4, 2, 1])
+    utilization = agency_seminar(make_seminar, 11, None, Series.IP_UTILIZATION)
+    answer_survey(db_session, utilization, [5, None])
+    token = issue_api_token(db_session, make_user(Role.ORGANIZER))
+    db_session.commit()
+    answer = client.get(
+        "/api/v1/reports/fiscal-years/2025", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    components = openapi_document("x")["components"]["schemas"]
+    assert _undocumented(answer, components["FiscalYearReport"], components) == []
+    assert answer["satisfaction"] == 0.6  # 3 of the 5 who rated it
+    assert answer["satisfaction_by_series"] == {
+        "trade-secret-ip-strategy": 0.5,
+        "ip-utilization": 1.0,
+    }
+    assert answer["satisfaction_by_level"] == {"beginner": 0.5, "none": 1.0}

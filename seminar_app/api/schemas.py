@@ -322,26 +322,61 @@ class CheckInSchema(ma.Schema):
 
 
 class ReportPartSchema(ma.Schema):
-    """Figures of the report: the ones named here, and more the report may add."""
+    """Figures of the report. Every field the answer carries is described here; a client
+    should still ignore fields it does not know, which a later version may add."""
 
     class Meta:
         unknown = ma.INCLUDE
 
 
+def _counts(description: str, **kwargs: Any) -> fields.Dict:
+    """A breakdown: a coded value (or "unknown") → how many."""
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": description},
+        **kwargs,
+    )
+
+
+def _shares(description: str) -> fields.Dict:
+    """A coded value → a share between 0 and 1 (null where nobody answered)."""
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(allow_none=True),
+        required=True,
+        metadata={"description": description},
+    )
+
+
 class CountsSchema(ReportPartSchema):
     total = fields.Integer(required=True)
     online = fields.Integer(required=True)
+    without_head_count = fields.Integer(
+        required=True, metadata={"description": "of the total, seminars nobody counted"}
+    )
 
 
 class SeminarFiguresSchema(ReportPartSchema):
     total = fields.Integer(required=True)
     online = fields.Integer(required=True)
-    hybrid = fields.Integer()
+    hybrid = fields.Integer(required=True)
     by_host_type = fields.Dict(
         keys=choice(HostType), values=fields.Nested(CountsSchema), required=True
     )
-    by_series = fields.Dict()
-    by_level = fields.Dict()
+    by_series = fields.Dict(
+        keys=choice(Series),
+        values=fields.Nested(CountsSchema),
+        required=True,
+        metadata={"description": "the agency's own seminars by series"},
+    )
+    by_level = fields.Dict(
+        keys=fields.String(validate=validate.OneOf([*(str(level) for level in Level), "none"])),
+        values=fields.Nested(CountsSchema),
+        required=True,
+        metadata={"description": 'the agency\'s own seminars by level ("none": no level)'},
+    )
     without_head_count = fields.Integer(
         required=True,
         metadata={
@@ -351,23 +386,62 @@ class SeminarFiguresSchema(ReportPartSchema):
     )
 
 
+class AttendanceSplitSchema(ReportPartSchema):
+    venue = fields.Integer(required=True, metadata={"description": "checked in at the door"})
+    online = fields.Integer(required=True, metadata={"description": "attended online"})
+
+
 class AttendeeFiguresSchema(ReportPartSchema):
     total = fields.Integer(required=True)
     by_host_type = fields.Dict(keys=choice(HostType), values=fields.Integer(), required=True)
-    registered_attendees_by = fields.Dict()
-    hybrid = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(["venue", "online"])),
-        values=fields.Integer(),
-        metadata={
-            "description": "attendees of hybrid seminars (without a head-count): checked in at "
-            "the door (venue) or attended online"
-        },
+    registered_attendees_by = fields.Dict(
+        keys=fields.String(
+            validate=validate.OneOf(["attribute", "employee_band", "industry", "prefecture"])
+        ),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        required=True,
+        metadata={"description": "registered attendees per profile column: value → count"},
     )
+    hybrid = fields.Nested(
+        AttendanceSplitSchema,
+        required=True,
+        metadata={"description": "attendees of hybrid seminars (without a head-count)"},
+    )
+
+
+class RegistrationFiguresSchema(ReportPartSchema):
+    total = fields.Integer(required=True)
+    confirmed = fields.Integer(required=True)
+    waitlisted = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+    attended = fields.Integer(required=True)
+    no_shows = fields.Integer(required=True)
+    attendance_rate = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "attended / (attended + no-shows); null: nobody was expected"},
+    )
+
+
+class RecordingFiguresSchema(ReportPartSchema):
+    opened = fields.Integer(required=True)
+    registrants_who_opened = fields.Integer(required=True)
+
+
+class StepProgressSchema(ReportPartSchema):
+    clients = fields.Integer(required=True, metadata={"description": "clients of the year"})
+    by_step = _counts('highest step ("1"–"7", "unknown") reached by the year\'s end')
+    moved_up = fields.Integer(required=True)
+    first_step = fields.Integer(required=True)
 
 
 class ReportConsultationsSchema(ReportPartSchema):
     """The desk's figures of the year, every desk together."""
 
+    fiscal_year = fields.Integer(required=True)
+    desk = fields.String(
+        required=True, allow_none=True, metadata={"description": "null: every desk together"}
+    )
     total = fields.Integer(
         required=True, allow_none=True, metadata={"description": "null: nobody recorded them"}
     )
@@ -378,14 +452,23 @@ class ReportConsultationsSchema(ReportPartSchema):
         allow_none=True,
         metadata={"description": "records, totals (集計値) or both; null: nobody recorded"},
     )
-    by_step = fields.Dict(
-        keys=fields.String(),
-        values=fields.Integer(),
-        required=True,
-        metadata={"description": "clients by the highest step (1–7) reached by the year's end"},
+    recorded = fields.Integer(
+        required=True, metadata={"description": "consultations recorded one by one"}
     )
-    by_prefecture = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    by_referring_desk = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    totals_set_aside = fields.Boolean(
+        metadata={"description": "some desk's recorded totals give way to its records"}
+    )
+    by_topic = _counts("topics (a consultation counts under each of its topics)")
+    by_channel = _counts("channel")
+    by_attribute = _counts("type of organization")
+    by_employee_band = _counts("employee band")
+    by_industry = _counts("JSIC major group")
+    by_source = _counts("how the client came")
+    by_prefecture = _counts("the client's prefecture (JIS code)")
+    by_referring_desk = _counts("the prefectural desk that referred the client (JIS code)")
+    by_referral = _counts("where clients were referred on to")
+    steps = fields.Nested(StepProgressSchema, required=True)
+    by_step = _counts("clients by the highest step (1–7) reached by the year's end")
 
 
 class TargetResultSchema(ReportPartSchema):
@@ -398,14 +481,16 @@ class FiscalYearReportSchema(ReportPartSchema):
     fiscal_year = fields.Integer(required=True)
     seminars = fields.Nested(SeminarFiguresSchema, required=True)
     attendees = fields.Nested(AttendeeFiguresSchema, required=True)
-    registrations = fields.Dict(required=True)
-    recordings = fields.Dict(required=True)
+    registrations = fields.Nested(RegistrationFiguresSchema, required=True)
+    recordings = fields.Nested(RecordingFiguresSchema, required=True)
     consultations = fields.Nested(ReportConsultationsSchema, required=True)
     satisfaction = fields.Float(
         required=True,
         allow_none=True,
         metadata={"description": "share of survey answers rating satisfaction 4 or 5"},
     )
+    satisfaction_by_series = _shares("the same share per series of the seminars held")
+    satisfaction_by_level = _shares('the same share per level ("none": no level)')
     targets = fields.Dict(
         keys=choice(TARGET_NAMES),
         values=fields.Nested(TargetResultSchema),

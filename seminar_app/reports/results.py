@@ -125,6 +125,9 @@ class FiscalYearFigures:
     consultations: ConsultationFigures
     #: The share of survey answers rating satisfaction 4 or 5 (None: nobody answered).
     satisfaction: Share
+    #: The same share per series and per level ("none": no level) of the seminars held.
+    satisfaction_by_series: Mapping[str, Share]
+    satisfaction_by_level: Mapping[str, Share]
     #: Every target name (models.TARGET_NAMES) with its target, result and rate.
     targets: Mapping[str, TargetResult]
 

@@ -83,11 +83,12 @@ def fiscal_year_report(
     """Everything the report of the year shows: its figures, its seminars, the survey
     answers and the years before it. The desk's breakdowns cover the desk with code `desk`
     (UnknownDesk if none has it), else every desk; the headline figures cover every desk."""
-    figures = fiscal_year_figures(session, fiscal_year, now)
+    surveys = survey_figures(session, fiscal_year, now)
+    figures = fiscal_year_figures(session, fiscal_year, now, surveys)
     return FiscalYearReport(
         figures=figures,
         programme=seminar_rows(session, fiscal_year, now),
-        surveys=survey_figures(session, fiscal_year, now),
+        surveys=surveys,
         years=years_side_by_side(session, figures, YEARS_SIDE_BY_SIDE, now),
         consultation_years=consultation_years(session, fiscal_year, desk, years=BREAKDOWN_YEARS),
         desk=desk,
@@ -118,12 +119,18 @@ def desk_names(session: DbSession, code: str | None) -> DeskNames:
     )
 
 
-def fiscal_year_figures(session: DbSession, fiscal_year: int, now: datetime) -> FiscalYearFigures:
-    """The year's headline figures (seminars, attendees, registrations, recordings, desk)."""
+def fiscal_year_figures(
+    session: DbSession, fiscal_year: int, now: datetime, surveys: SurveyFigures | None = None
+) -> FiscalYearFigures:
+    """The year's headline figures (seminars, attendees, registrations, recordings, desk,
+    satisfaction in all, per series and per level); `surveys`: the year's survey figures
+    where the caller has them already."""
     seminars, attendees = _seminars_and_attendees(session, fiscal_year, now)
     recordings = _recording_figures(session, fiscal_year, now)
     consultations = consultation_figures(session, fiscal_year)
-    satisfaction = _satisfied_share(session, fiscal_year, now)
+    if surveys is None:
+        surveys = survey_figures(session, fiscal_year, now)
+    satisfaction = surveys.overall.satisfied_share
     results: dict[str, float | int | None] = {
         "consultations": consultations.total,
         "seminars": seminars.total,
@@ -139,6 +146,12 @@ def fiscal_year_figures(session: DbSession, fiscal_year: int, now: datetime) -> 
         recordings=recordings,
         consultations=consultations,
         satisfaction=satisfaction,
+        satisfaction_by_series={
+            series: numbers.satisfied_share for series, numbers in surveys.by_series.items()
+        },
+        satisfaction_by_level={
+            level: numbers.satisfied_share for level, numbers in surveys.by_level.items()
+        },
         targets=targets_against_results(session.get(FiscalYearTarget, fiscal_year), results),
     )
 
@@ -157,17 +170,6 @@ def targets_against_results(
         rate = round(result / target, 4) if target and result is not None else None
         answer[name] = TargetResult(target=target, result=result, rate=rate)
     return answer
-
-
-def _satisfied_share(session: DbSession, fiscal_year: int, now: datetime) -> Share:
-    rated, satisfied = session.execute(
-        select(*_satisfaction_counts())
-        .select_from(SurveyAnswer)
-        .join(Survey, Survey.id == SurveyAnswer.survey_id)
-        .join(Seminar, Seminar.id == Survey.seminar_id)
-        .where(held_in(fiscal_year, now))
-    ).one()
-    return _share(satisfied, rated)
 
 
 def _satisfaction_counts() -> tuple[ColumnElement[int], ColumnElement[int]]:
