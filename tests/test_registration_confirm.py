@@ -4,6 +4,7 @@ only when they confirm (issue 16 item 8)."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -336,3 +337,18 @@ def test_hidden_fields_write_a_form_filled_from_data(app):
     assert again.getlist("several") == ["b"]
     assert (again["way"], again["menu"], again["ticked"]) == ("venue", "13", "y")
     assert "unticked" not in again
+
+
+def test_the_confirmation_lists_the_fields_in_the_order_of_the_form(client, make_seminar):
+    seminar = make_seminar(delivery=Delivery.HYBRID, venue="INPIT 本部 会議室", capacity=5)
+    url = f"/seminars/{seminar.slug}/register"
+    form = client.get(url).text
+    fields = re.findall(r'<(?:input|select|textarea)[^>]* name="(\w+)"', form)
+    on_the_form = list(dict.fromkeys(fields))
+    confirmation = post_form(client, url, {**entered(), "attendance_mode": "venue"}).text
+
+    listed = re.findall(r'<dd data-field="(\w+)">', confirmation)
+
+    assert listed[0] == "attendance_mode"
+    assert listed == [name for name in on_the_form if name in listed]
+    assert set(on_the_form) - set(listed) == {"csrf_token"}

@@ -68,11 +68,13 @@ ENGLISH_SPEAKER = "Emily Carter"
 
 @dataclass(frozen=True)
 class Arranged:
-    """What the pictures show: today's seminar, a seminar open for registration, one
-    participant's management page, and the demo year."""
+    """What the pictures show: today's seminar, a seminar open for registration, a hybrid
+    one (venue or online, each with its seats) open for registration, one participant's
+    management page, and the demo year."""
 
     today_id: int
     open_slug: str
+    hybrid_slug: str
     manage_token: str
     manage_token_en: str
     demo_year: int
@@ -85,9 +87,10 @@ class Shot:
     devices: tuple[str, ...] = ("phone", "desktop")
     languages: tuple[str, ...] = ("ja",)
     staff: bool = False
-    #: What to do on the page before the picture (fill a form, press a button); the
-    #: picture is taken unless it answers False.
-    then: Callable[[Any], bool] | None = None
+    #: What to do on the page before the picture (fill a form, press a button). It answers
+    #: what went wrong when the page is not the one the picture must show, and then no
+    #: picture is taken and the run stops naming the shot.
+    then: Callable[[Any], str | None] | None = None
 
 
 def _flask(env: dict[str, str], *args: str) -> None:
@@ -130,6 +133,7 @@ def _arrange(database_url: str) -> Arranged:
     from seminar_app.catalogue import lifecycle
     from seminar_app.catalogue.models import Seminar
     from seminar_app.catalogue.rules import SeminarFields
+    from seminar_app.catalogue.services import RegistrationState, registration_state
     from seminar_app.demo import SLUG_PREFIX, demo_year
     from seminar_app.domain import CheckInMethod, Delivery, HostType, Level, Series
     from seminar_app.extensions import db
@@ -200,7 +204,7 @@ def _arrange(database_url: str) -> Arranged:
                 now=arrived_at,
             )
         session.commit()
-        open_seminar = session.scalar(
+        upcoming = (
             select(Seminar)
             .where(
                 Seminar.status == "published",
@@ -209,11 +213,23 @@ def _arrange(database_url: str) -> Arranged:
                 ~Seminar.slug.startswith(SLUG_PREFIX),
             )
             .order_by(Seminar.starts_at)
-            .limit(1)
         )
+        open_seminar = session.scalars(upcoming).first()
+        # A hybrid seminar open for registration, whose form asks 会場 or オンライン: one
+        # with a number of seats online too (the choice then shows both counts) if any.
+        hybrids = [
+            candidate
+            for candidate in session.scalars(upcoming.where(Seminar.delivery == Delivery.HYBRID))
+            if registration_state(candidate, now) == RegistrationState.OPEN
+        ]
+        hybrids.sort(key=lambda candidate: candidate.online_capacity is None)
+        if not hybrids:
+            raise SystemExit("content/ has no hybrid seminar open for registration to show")
+        hybrid = hybrids[0]
         arranged = Arranged(
             today_id=seminar.id,
             open_slug=open_seminar.slug if open_seminar is not None else seminar.slug,
+            hybrid_slug=hybrid.slug,
             manage_token=registrations[0].manage_token,
             manage_token_en=registrations[1].manage_token,
             demo_year=demo_year(now),
@@ -258,41 +274,68 @@ def demo_server(folder: Path, password: str) -> Iterator[tuple[str, Arranged]]:
     _flask(env, "users", "create", STAFF_EMAIL, "--name", STAFF_NAME, "--password", password,
            "--role", "organizer", "--role", "advisor", "--role", "admin")  # fmt: skip
     arranged = _arrange(env["DATABASE_URL"])
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    # gunicorn's log goes to a file: a pipe nobody reads while the pictures are taken could
+    # fill up and stall the server.
+    log = folder / "gunicorn.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+             "--workers", "2", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file,
+        )  # fmt: skip
     try:
         deadline = monotonic() + 30
         while not _serving(base):
             if server.poll() is not None or monotonic() > deadline:
-                raise SystemExit(f"the demo did not start: {server.stderr.read()!r}")
+                _stop(server)
+                raise SystemExit(f"the demo did not start:\n{log.read_text(errors='replace')}")
             sleep(0.2)
         yield base, arranged
     finally:
-        server.terminate()
+        _stop(server)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """The server stopped: asked first, killed when it does not stop within ten seconds."""
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
         server.wait(timeout=10)
 
 
-def _confirmation_step(page: Any) -> bool:
-    """The registration form filled in as a participant would and sent: a picture of the
-    step that follows it, when that is a confirmation (入力 → 確認 → 完了) rather than the
-    registration made at once."""
+def _confirmation_step(page: Any) -> str | None:
+    """The registration form filled in as a participant would (online, where the seminar
+    asks how they attend) and sent: the confirmation page (入力 → 確認 → 完了) that follows,
+    where nothing is registered yet."""
+    online = page.locator("input[name=attendance_mode][value=online]")
+    if online.count():
+        online.check()
     page.fill("#name", "知財 一郎")
     page.fill("#name_kana", "ちざい いちろう")
     page.fill("#email", "ichiro.chizai@example.jp")
     page.select_option("#attribute", "sme")
     page.fill("#organization", "株式会社サンプル製作所")
+    page.fill("#department", "総務部")
     page.select_option("#prefecture", "13")
     page.select_option("#employee_band", "21-50")
+    page.select_option("#industry", "E")
+    page.fill("#question", "退職者による情報の持ち出しを防ぐ方法を伺いたいです。")
     page.check("#privacy_notice_agreed")
     with page.expect_navigation():
-        page.locator("main form button[type=submit]").last.click()
-    return "/r/" not in page.url and page.locator(".field-error").count() == 0
+        page.locator("form.form-grid button[type=submit]").click()
+    errors = page.locator(".field-error").all_inner_texts()
+    if errors:
+        return f"the form refused the sample participant: {errors}"
+    if page.locator("button[name=register]").count() != 1:
+        return f"the form led to {page.url}, not to the confirmation page"
+    return None
 
 
-def _ask_to_send_announcement(page: Any) -> bool:
+def _ask_to_send_announcement(page: Any) -> str | None:
     page.fill("#subject", "【ご案内】営業秘密・知財戦略セミナー（中級）の受付を開始しました")
     page.fill(
         "#body",
@@ -302,7 +345,9 @@ def _ask_to_send_announcement(page: Any) -> bool:
     )
     with page.expect_navigation():
         page.locator("button[name=action][value=send]").click()
-    return True
+    if page.locator("input[name=confirmed]").count() != 1:
+        return f"sending led to {page.url}, not to the page that asks before sending"
+    return None
 
 
 def shots(arranged: Arranged) -> list[Shot]:
@@ -310,11 +355,12 @@ def shots(arranged: Arranged) -> list[Shot]:
     return [
         Shot("catalogue", "/", languages=("ja", "en")),
         Shot("seminar", f"/seminars/{arranged.open_slug}"),
-        Shot("registration", f"/seminars/{arranged.open_slug}/register"),
+        # A hybrid seminar's form, which asks first how the person attends (会場 or オンライン).
+        Shot("registration", f"/seminars/{arranged.hybrid_slug}/register"),
         Shot(
             "registration-confirm",
-            f"/seminars/{arranged.open_slug}/register",
-            devices=("phone",),
+            f"/seminars/{arranged.hybrid_slug}/register",
+            languages=("ja", "en"),
             then=_confirmation_step,
         ),
         Shot("manage", f"/r/{arranged.manage_token}"),
@@ -357,20 +403,20 @@ def _log_in(page: Any, base: str, password: str) -> None:
         page.locator("main form button[type=submit]").last.click()
 
 
-def _picture(page: Any, base: str, shot: Shot, device: str, path: Path) -> bool:
-    """The page of `shot` as far as its content goes (at most MAX_HEIGHT), saved at `path`;
-    False when the shot has nothing to show."""
+def _picture(page: Any, base: str, shot: Shot, device: str, path: Path) -> None:
+    """The page of `shot` as far as its content goes (at most MAX_HEIGHT), saved at `path`.
+    A page that is not the one the picture must show stops the run, naming the shot."""
     response = page.goto(f"{base}{shot.path}")
     if response is None or response.status != 200:
-        raise SystemExit(f"{shot.path} answered {response and response.status}")
-    if shot.then is not None and shot.then(page) is False:
-        return False
+        raise SystemExit(f"{path.name}: {shot.path} answered {response and response.status}")
+    problem = shot.then(page) if shot.then is not None else None
+    if problem is not None:
+        raise SystemExit(f"{path.name}: {problem}")
     page.wait_for_load_state("networkidle")
     width = page.viewport_size["width"]
     height = min(page.evaluate(CONTENT_HEIGHT), MAX_HEIGHT[device])
     clip = {"x": 0, "y": 0, "width": width, "height": height}
     save(page.screenshot(full_page=True, clip=clip), path)
-    return True
 
 
 def take(base: str, arranged: Arranged, password: str, out: Path, only: set[str]) -> list[Path]:
@@ -404,9 +450,9 @@ def take(base: str, arranged: Arranged, password: str, out: Path, only: set[str]
                         _log_in(page, base, password)
                         logged_in = True
                     path = out / f"{shot.name}-{language}-{device}.png"
-                    if _picture(page, base, shot, device, path):
-                        written.append(path)
-                        print(f"{path}  {path.stat().st_size // 1024} KB")
+                    _picture(page, base, shot, device, path)
+                    written.append(path)
+                    print(f"{path}  {path.stat().st_size // 1024} KB")
                 context.close()
             browser.close()
     return written
