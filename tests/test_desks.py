@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from seminar_app.audit.models import AuditEvent
 from seminar_app.consultations import desks, importer, services
 from seminar_app.consultations.cli import totals as totals_command
+from seminar_app.consultations.forms import DeskForm, ShowsProblems, TotalsForm
 from seminar_app.consultations.models import Consultation, ConsultationTotal, Desk
+from seminar_app.consultations.problems import FieldProblems
 from seminar_app.domain import Role
 from seminar_app.extensions import db
 from seminar_app.imports import ReportError
@@ -250,6 +252,18 @@ def test_totals_above_the_most_a_desk_records_are_refused(db_session, organizer,
         )
     assert list(caught.value.problems) == ["consultations"]
     assert count(db_session, ConsultationTotal) == 0
+
+
+@pytest.mark.parametrize("refusal", [desks.DeskError, services.ConsultationError])
+def test_the_desks_refusals_have_one_shape_that_every_form_shows(app, refusal):
+    refused = refusal({"name_ja": "Enter the desk's name."})
+    assert isinstance(refused, FieldProblems)
+    with app.test_request_context():
+        for form in (DeskForm(), TotalsForm(), DeskForm(formdata=None)):
+            assert isinstance(form, ShowsProblems)
+        shown = DeskForm()
+        shown.show_problems(refused.problems)
+        assert shown.name_ja.errors == ["Enter the desk's name."]
 
 
 # ---------------------------------------------------------------- the console

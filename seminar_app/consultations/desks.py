@@ -29,6 +29,7 @@ from ..timeutil import (
     utcnow,
 )
 from .models import Consultation, ConsultationTotal, Desk
+from .problems import FieldProblems
 
 #: What scripts and files name a desk by: lower-case letters, digits and hyphens.
 DESK_CODE = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
@@ -38,10 +39,8 @@ _NAME_LENGTH = 100
 MOST_CONSULTATIONS = 1_000_000
 
 
-class DeskError(ValueError):
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
-        self.problems = problems
+class DeskError(FieldProblems):
+    """A desk or a year's totals refused."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -30,7 +32,17 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ConsultationForm(FlaskForm):
+class ShowsProblems:
+    """A form that shows the rules' refusal (FieldProblems.problems) at its fields."""
+
+    def show_problems(self, problems: Mapping[str, str]) -> None:
+        for name, message in problems.items():
+            field = getattr(self, name, None)
+            if field is not None:
+                field.errors = [*field.errors, message]
+
+
+class ConsultationForm(ShowsProblems, FlaskForm):
     held_on = DateField(
         _l("Consultation date"), validators=[InputRequired(message=_l("Enter a date."))]
     )
@@ -130,14 +142,8 @@ class ConsultationForm(FlaskForm):
         self.referring_desk.data = consultation.referring_desk or ""
         self.referrals.data = consultation.referrals
 
-    def show_problems(self, problems: dict[str, str]) -> None:
-        for name, message in problems.items():
-            field = getattr(self, name, None)
-            if field is not None:
-                field.errors = [*field.errors, message]
 
-
-class DeskForm(FlaskForm):
+class DeskForm(ShowsProblems, FlaskForm):
     """A new desk (with its code), or a desk's new names (without)."""
 
     code = StringField(
@@ -148,14 +154,8 @@ class DeskForm(FlaskForm):
     name_ja = StringField(_l("Name in Japanese"), validators=[Optional(), Length(max=100)])
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=100)])
 
-    def show_problems(self, problems: dict[str, str]) -> None:
-        for name, message in problems.items():
-            field = getattr(self, name, None)
-            if field is not None:
-                field.errors = [*field.errors, message]
 
-
-class TotalsForm(FlaskForm):
+class TotalsForm(ShowsProblems, FlaskForm):
     """A fiscal year's consultation totals for the desk, where no records exist."""
 
     # The range is the rules' (desks.record_totals), told with the other fields' problems.
@@ -174,9 +174,3 @@ class TotalsForm(FlaskForm):
         validators=[Optional()],
         render_kw={"inputmode": "numeric"},
     )
-
-    def show_problems(self, problems: dict[str, str]) -> None:
-        for name, message in problems.items():
-            field = getattr(self, name, None)
-            if field is not None:
-                field.errors = [*field.errors, message]

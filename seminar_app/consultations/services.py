@@ -33,15 +33,14 @@ from ..text import organization_key
 from ..timeutil import fiscal_year_dates, fiscal_year_of, is_accepted_fiscal_year, to_jst
 from .desks import default_desk, desks_in_order
 from .models import Client, Consultation, Desk
+from .problems import FieldProblems
 
 #: 法人番号: 13 ASCII digits after NFKC (full-width digits become ASCII; others stay refused).
 _CORPORATE_NUMBER = re.compile(r"^[0-9]{13}$")
 
 
-class ConsultationError(ValueError):
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
-        self.problems = problems
+class ConsultationError(FieldProblems):
+    """A consultation refused."""
 
 
 def find_or_create_client(
