@@ -397,6 +397,28 @@ def test_a_year_without_totals_gives_no_warning(client, db_session, organizer):
     assert "totals-set-aside" not in listed
 
 
+def test_the_desks_japanese_uses_the_agencys_words(client, db_session, organizer):
+    made = services.record_consultation(
+        db_session, values(channel="visit-joint"), advisor=None, by=organizer
+    )
+    db_session.commit()
+    login(client, organizer)
+    client.get("/language/ja")
+    shown = client.get(f"/console/consultations/{made.id}").get_data(as_text=True)
+    assert "訪問支援（知財総合支援窓口と同行）" in shown
+    desk_page = client.get("/console/consultations/desks/main").get_data(as_text=True)
+    assert "年度の始まる年を西暦で入力します" in desk_page
+
+
+def test_the_api_says_an_unknown_parameter_is_not_defined_in_japanese(
+    client,
+    organizer_token,  # noqa: F811
+):
+    answer = call(client, "GET", "/consultations?colour=red", organizer_token, headers=JAPANESE)
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "colour: このパラメータ名は定義されていません。"
+
+
 def test_the_consultation_form_records_the_desk_and_the_referrals(
     client, db_session, organizer, kansai
 ):
