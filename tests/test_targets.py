@@ -301,3 +301,58 @@ def test_commentary_saved_at_the_same_moment_keeps_the_later_text(postgres_app):
     outcomes = _saved_at_the_same_moment(postgres_app, saving("一人目"), saving("二人目"))
     assert outcomes == ["ok", "ok"]
     assert plans.commentary_of(db.session, FY) == {"trend": "二人目"}
+
+
+def test_elearning_views_count_in_the_year_they_were_opened(db_session, make_seminar):
+    """A FY2024 seminar's recording opened on the last evening of FY2024 and just after
+    midnight (Tokyo) on 1 April 2025: one view in each year, whatever the seminar's year."""
+    from seminar_app.domain import RecordingAudience
+    from seminar_app.elearning.models import Recording
+    from seminar_app.elearning.services import record_view
+
+    seminar = agency_seminar(make_seminar, 6, None)
+    seminar.starts_at = seminar.starts_at.replace(year=2024)
+    seminar.ends_at = seminar.ends_at.replace(year=2024)
+    recording = Recording(
+        seminar_id=seminar.id,
+        title="録画",
+        url="https://example.org/recording",
+        audience=RecordingAudience.EVERYONE,
+    )
+    db_session.add(recording)
+    db_session.flush()
+    record_view(db_session, recording, None, datetime(2025, 3, 31, 14, 59, tzinfo=UTC))
+    record_view(db_session, recording, None, datetime(2025, 3, 31, 15, 10, tzinfo=UTC))
+    db_session.flush()
+    plans.set_targets(db_session, 2025, {"elearning_views": 4}, by=None)
+    assert fiscal_year_figures(db_session, 2024, NOW).recordings.opened == 1
+    figures = fiscal_year_figures(db_session, 2025, NOW)
+    assert figures.recordings.opened == 1
+    assert figures.targets["elearning_views"].rate == 0.25
+
+
+def test_the_slide_keys_commentary_is_kept_under_stay_as_they_are():
+    """Commentary is stored under these keys (set_commentary refuses any other): renaming
+    one would orphan what organizers wrote, so a rename needs a migration moving the rows
+    and this list changed with it. New slides only add keys."""
+    from seminar_app.reports.activity import SLIDES
+
+    kept = {
+        "overview",
+        "trend",
+        "attribute",
+        "employee_band",
+        "industry",
+        "topic",
+        "prefecture",
+        "referring_desk",
+        "referral",
+        "step",
+        "programme",
+        "summary",
+        "satisfaction",
+        "targets",
+        "links",
+    }
+    assert kept <= set(SLIDES)
+    assert all(len(key) <= 40 for key in SLIDES)  # slide_commentaries.slide is String(40)

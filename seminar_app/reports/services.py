@@ -31,7 +31,7 @@ from ..consultations.figures import UNKNOWN, consultation_figures, consultation_
 from ..consultations.models import Desk
 from ..database import DbSession
 from ..domain import Delivery, HostType, Level, RegistrationStatus, SeminarStatus, Series
-from ..elearning.models import Recording, RecordingView
+from ..elearning.models import RecordingView
 from ..registration.models import Registration
 from ..surveys.models import Survey, SurveyAnswer
 from ..timeutil import fiscal_year_bounds
@@ -126,7 +126,7 @@ def fiscal_year_figures(
     satisfaction in all, per series and per level); `surveys`: the year's survey figures
     where the caller has them already."""
     seminars, attendees = _seminars_and_attendees(session, fiscal_year, now)
-    recordings = _recording_figures(session, fiscal_year, now)
+    recordings = _recording_figures(session, fiscal_year)
     consultations = consultation_figures(session, fiscal_year)
     if surveys is None:
         surveys = survey_figures(session, fiscal_year, now)
@@ -355,14 +355,14 @@ def _registration_figures(
     )
 
 
-def _recording_figures(session: DbSession, fiscal_year: int, now: datetime) -> RecordingFigures:
+def _recording_figures(session: DbSession, fiscal_year: int) -> RecordingFigures:
+    """Recordings opened in the fiscal year, whichever year their seminar was held in (the
+    plan's e-learning views are the year's views)."""
+    start, end = fiscal_year_bounds(fiscal_year)
     opened, viewers = session.execute(
         select(
             func.count(RecordingView.id), func.count(func.distinct(RecordingView.registration_id))
-        )
-        .join(Recording, Recording.id == RecordingView.recording_id)
-        .join(Seminar, Seminar.id == Recording.seminar_id)
-        .where(held_in(fiscal_year, now))
+        ).where(RecordingView.opened_at >= start, RecordingView.opened_at < end)
     ).one()
     return RecordingFigures(opened=opened, registrants_who_opened=viewers)
 
