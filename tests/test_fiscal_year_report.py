@@ -289,15 +289,27 @@ def test_report_api_xlsx_and_deck_agree_on_every_figure_and_say_which_are_totals
     deck = Presentation(
         io.BytesIO(client.get(f"/console/reports/{SCENARIO_FY}/activity.pptx").data)
     )
-    cells = {
-        cell.text
+    (trend,) = [
+        [[cell.text for cell in row.cells] for row in shape.table.rows]
         for slide in deck.slides
+        if slide.shapes[0].text_frame.text == "相談件数の推移"
+        for shape in slide.shapes
+        if shape.has_table
+    ]
+    assert trend[1:] == [
+        ["2023年度（令和5年度）", "52（集計値）", "12"],
+        ["2024年度（令和6年度）", "18（一部集計値）", "6"],
+        ["2025年度（令和7年度）", "3", "1"],
+    ]
+    programme = [
+        [cell.text for cell in row.cells]
+        for slide in deck.slides
+        if slide.shapes[0].text_frame.text == "セミナー開催実績"
         for shape in slide.shapes
         if shape.has_table
         for row in shape.table.rows
-        for cell in row.cells
-    }
-    assert {"52（集計値）", "18（一部集計値）", "3", "—"} <= cells
+    ]
+    assert {row[3]: row[4] for row in programme[1:]} == {"数えた回": "20", "数えていない回": "—"}
     page = client.get(f"/console/reports/?fy={SCENARIO_FY}").get_data(as_text=True)
     _counted, uncounted = three_years
     assert f'<td data-seminar-attendees="{uncounted.id}">—</td>' in page
