@@ -86,6 +86,24 @@ def arranged(live_server):
     }
 
 
+def _confirm_registration(page, live_server) -> int | None:
+    """The upcoming (hybrid) seminar's form filled in and sent: the confirmation step."""
+    page.goto(f"{live_server}/seminars/{UPCOMING_SLUG}/register")
+    page.check("input[name=attendance_mode][value=online]")
+    page.fill("#name", "画面 確認子")
+    page.fill("#name_kana", "がめん かくにんこ")
+    page.fill("#email", "screen.confirm@example.jp")
+    page.select_option("#attribute", "individual")
+    page.select_option("#prefecture", "13")
+    page.fill("#question", "会場とオンラインのどちらでも資料は受け取れますか。")
+    page.check("#privacy_notice_agreed")
+    with page.expect_navigation() as navigation:
+        page.locator("form.form-grid button[type=submit]").click()
+    errors = page.locator(".field-error").all_inner_texts()
+    assert page.locator("button[name=register]").count() == 1, errors
+    return navigation.value.status
+
+
 def _visit(page, live_server, name: str, arranged: dict) -> int | None:
     """Open page `name`; the status of its response (None when reached by a click)."""
     paths = {
@@ -100,6 +118,8 @@ def _visit(page, live_server, name: str, arranged: dict) -> int | None:
     if name == "desk":
         open_desk(page, live_server)
         return 200 if "/desk/" in page.url else None
+    if name == "registration-confirm":
+        return _confirm_registration(page, live_server)
     if name == "report":
         log_in(page, live_server, "organizer@example.org")
     elif name == "consultations":
@@ -111,6 +131,7 @@ PAGES = (
     "catalogue",
     "seminar",
     "registration-form",
+    "registration-confirm",
     "manage",
     "desk",
     "report",
