@@ -56,7 +56,9 @@ BROKEN_LABELS = """([desktop, words]) => {
   const badges = [...document.querySelectorAll(
     'main .status, main .state, main .tag, main th, main .kana-rows a'
   )];
+  // A cell with a line break of its own (a name above its reading) is two lines on purpose.
   const cells = [...document.querySelectorAll('main td, main .stat-label')].filter(cell => {
+    if (cell.querySelector('br')) return false;
     const value = text(cell);
     return value && (value.length <= 12 || (desktop && date.test(value)));
   });
