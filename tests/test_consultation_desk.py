@@ -119,7 +119,7 @@ def test_a_form_without_a_topic_is_refused_and_writes_nothing(client, db_session
     )
     text = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Choose at least one topic." in text and "A corporate number has 13 digits." in text
+    assert "Choose at least one topic." in text and "Enter 13 digits." in text
     assert db_session.scalar(select(func.count()).select_from(Consultation)) == 0
 
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import delete, func, select
 
 from seminar_app.audit.models import AuditEvent
@@ -209,12 +210,21 @@ def test_the_topics_go_with_their_consultation(db_session, make_user):
 def test_each_refusal_says_what_the_field_must_hold(
     db_session, make_user, overrides, field, must_hold
 ):
-    with pytest.raises(services.ConsultationError) as caught:
+    with pytest.raises(services.ConsultationError) as caught, force_locale("en"):
         services.record_consultation(
             db_session, values(**overrides), advisor=None, by=make_user(Role.ADVISOR)
         )
     assert list(caught.value.problems) == [field]
     assert caught.value.problems[field].startswith(must_hold)
+
+
+def test_a_refusal_says_what_the_field_must_hold_in_the_readers_language(db_session, make_user):
+    """The rules' one wording, which every door words in its own way."""
+    with pytest.raises(services.ConsultationError) as caught, force_locale("ja"):
+        services.record_consultation(
+            db_session, values(corporate_number="12345"), advisor=None, by=make_user(Role.ADVISOR)
+        )
+    assert caught.value.problems == {"corporate_number": "13桁の数字"}
 
 
 def test_every_refusal_is_told_at_once_in_the_order_of_the_form(db_session, make_user):

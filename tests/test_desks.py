@@ -464,9 +464,9 @@ FORM = {
     ("sent", "told"),
     [
         ({"desk": "kansai"}, "受付中の窓口を選んでください。"),
-        ({"organization": "（株）"}, "「株式会社」「(株)」などの会社の種類だけでなく"),
+        ({"organization": "（株）"}, "会社の種類だけでない組織名（「株式会社」だけでは組織"),
         ({"held_on": "1999-05-01"}, "2000年度から2100年度までの日付を入力してください。"),
-        ({"referring_desk": "48"}, "一覧から知財総合支援窓口を選んでください。"),
+        ({"referring_desk": "48"}, "一覧にある知財総合支援窓口を選んでください。"),
     ],
 )
 def test_the_form_refuses_each_field_in_japanese_and_writes_nothing(

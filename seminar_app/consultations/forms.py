@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -34,6 +35,16 @@ class CheckboxesField(SelectMultipleField):
 
 class ShowsProblems:
     """A form that shows the rules' refusal (FieldProblems.problems) at its fields."""
+
+    def word_problems(self, reasons: Mapping[str, str]) -> dict[str, str]:
+        """The rules' reasons (what each field must hold) as the form tells them: a field
+        typed in is asked to be entered, any other to be chosen."""
+        return {
+            name: _("Enter %(reason)s.", reason=reason)
+            if isinstance(getattr(self, name, None), StringField | DateField)
+            else _("Choose %(reason)s.", reason=reason)
+            for name, reason in reasons.items()
+        }
 
     def show_problems(self, problems: Mapping[str, str]) -> None:
         for name, message in problems.items():

@@ -66,11 +66,11 @@ from sqlalchemy import func, insert, select
 from .. import imports
 from ..audit.services import record
 from ..database import DbSession
-from ..domain import Attribute, Channel, EmployeeBand, Referral, Source, Topic
+from ..domain import Topic
 from ..imports import Limits, Problem, ReportError, quoted
 from ..reference import PREFECTURES
 from ..text import normalize_text, organization_key
-from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_of
+from ..timeutil import fiscal_year_of
 from .desks import default_of
 from .models import Client, Consultation, ConsultationReferral, ConsultationTopic
 from .services import ConsultationInput, active_desks, value_problems
@@ -113,27 +113,10 @@ _BAND_AS_DATE = {"1月5日": "1-5", "5-jan": "1-5", "6月20日": "6-20", "20-jun
 _TOPICS = tuple(topic.value for topic in Topic)
 
 
-def _one_of(enum) -> str:
-    return _("one of %(choices)s", choices=", ".join(member.value for member in enum))
-
-
-#: What a column must hold, in the reader's language; services._problems decides.
+#: What a column must hold where the file takes more than the form (services words the
+#: rest): a prefecture may be named.
 _REASONS = {
-    "channel": lambda: _one_of(Channel),
-    "attribute": lambda: _one_of(Attribute),
-    "source": lambda: _one_of(Source),
-    "employee_band": lambda: _one_of(EmployeeBand),
-    "industry": lambda: _("a JSIC major group, A to T"),
-    "prefecture": lambda: _("a JIS X 0401 code, 01 to 47"),
-    "step": lambda: _("a step of the seven-step support, 1 to 7"),
-    "organization": lambda: _("a name beyond the company form (株式会社 alone names no one)"),
     "referring_desk": lambda: _("a prefecture, by its JIS X 0401 code or its name"),
-    "referrals": lambda: _("none or more of %(choices)s", choices=", ".join(Referral)),
-    "held_on": lambda: _(
-        "in a fiscal year from %(first)d to %(last)d",
-        first=FIRST_FISCAL_YEAR,
-        last=LAST_FISCAL_YEAR,
-    ),
 }
 #: The column of the file that holds a field, where their names differ.
 _COLUMN_OF = {"held_on": "date"}

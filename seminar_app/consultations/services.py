@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -30,7 +32,14 @@ from ..domain import (
 from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES
 from ..registration.models import Registration
 from ..text import organization_key
-from ..timeutil import fiscal_year_dates, fiscal_year_of, is_accepted_fiscal_year, to_jst
+from ..timeutil import (
+    FIRST_FISCAL_YEAR,
+    LAST_FISCAL_YEAR,
+    fiscal_year_dates,
+    fiscal_year_of,
+    is_accepted_fiscal_year,
+    to_jst,
+)
 from .desks import default_desk, desks_in_order
 from .models import Client, Consultation, Desk
 from .problems import FieldProblems
@@ -112,8 +121,8 @@ class ConsultationInput:
     referrals: list[str] = field(default_factory=list)
 
 
-def _one_of(enum: type[Vocabulary]) -> str:
-    return f"one of {', '.join(member.value for member in enum)}"
+def _one_of(enum: type[Vocabulary]) -> LazyString:
+    return _l("one of %(choices)s", choices=", ".join(member.value for member in enum))
 
 
 def _coded(enum: type[Vocabulary], *, optional: bool = False) -> Callable[[Any], bool]:
@@ -155,28 +164,45 @@ def _in_accepted_year(held_on: date | None) -> bool:
     return held_on is not None and is_accepted_fiscal_year(fiscal_year_of(held_on))
 
 
-#: Field → whether a value is acceptable, and what the field must hold; in form order.
-_FIELD_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+#: Field → whether a value is acceptable, and what the field must hold (a phrase in the
+#: reader's language that each door words: the form "Enter …" or "Choose …", the importer
+#: "column “value” is not …"); in form order.
+_FIELD_RULES: dict[str, tuple[Callable[[Any], bool], LazyString]] = {
     "channel": (_coded(Channel), _one_of(Channel)),
     "attribute": (_coded(Attribute), _one_of(Attribute)),
     "source": (_coded(Source), _one_of(Source)),
     "employee_band": (_coded(EmployeeBand, optional=True), _one_of(EmployeeBand)),
-    "industry": (_absent_or_in(INDUSTRIES), "a JSIC major group, A to T"),
-    "prefecture": (_absent_or_in(PREFECTURES), "a JIS X 0401 code, 01 to 47"),
-    "topics": (_are_known_topics, "one or more of " + ", ".join(topic.value for topic in Topic)),
-    "step": (_is_step, "a step of the seven-step support, 1 to 7"),
-    "corporate_number": (_is_corporate_number, "13 digits"),
-    "organization": (_names_an_organization, "a name beyond the company form"),
-    "held_on": (_in_accepted_year, "a date in an accepted fiscal year"),
+    "industry": (_absent_or_in(INDUSTRIES), _l("a JSIC major group, A to T")),
+    "prefecture": (_absent_or_in(PREFECTURES), _l("a JIS X 0401 code, 01 to 47")),
+    "topics": (_are_known_topics, _l("at least one topic")),
+    "step": (_is_step, _l("a step of the seven-step support, 1 to 7")),
+    "corporate_number": (_is_corporate_number, _l("13 digits")),
+    "organization": (
+        _names_an_organization,
+        _l("a name beyond the company form (株式会社 alone names no one)"),
+    ),
+    "held_on": (
+        _in_accepted_year,
+        _l(
+            "a date in a fiscal year from %(first)d to %(last)d",
+            first=FIRST_FISCAL_YEAR,
+            last=LAST_FISCAL_YEAR,
+        ),
+    ),
     "referring_desk": (
         _absent_or_in(PREFECTURAL_DESKS),
-        "a prefectural desk's JIS X 0401 code, 01 to 47",
+        _l("a prefectural IP comprehensive support desk from the list"),
     ),
     "referrals": (
         _are_known_referrals,
-        "none or more of " + ", ".join(referral.value for referral in Referral),
+        _l(
+            "none or more of %(choices)s",
+            choices=", ".join(referral.value for referral in Referral),
+        ),
     ),
 }
+#: What the desk must be: given only when a desk is refused.
+_ACTIVE_DESK = _l("an active desk")
 
 
 def active_desks(session: DbSession) -> list[Desk]:
@@ -202,9 +228,10 @@ def _desk_for(
 
 
 def value_problems(values: ConsultationInput) -> dict[str, str]:
-    """Field → what it must hold, for each value the rules refuse (the desk aside)."""
+    """Field → what it must hold, in the reader's language, for each value the rules refuse
+    (the desk aside)."""
     return {
-        name: must_hold
+        name: str(must_hold)
         for name, (acceptable, must_hold) in _FIELD_RULES.items()
         if not acceptable(getattr(values, name))
     }
@@ -217,7 +244,7 @@ def _problems(
     problems = value_problems(values)
     desk = _desk_for(session, values.desk, consultation)
     if desk is None:
-        problems["desk"] = "the code of an active desk"
+        problems["desk"] = str(_ACTIVE_DESK)
     return problems, desk
 
 

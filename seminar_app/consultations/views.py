@@ -18,8 +18,6 @@ from ..extensions import db
 from ..i18n import current_language, format_fiscal_year
 from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES, reference_name
 from ..timeutil import (
-    FIRST_FISCAL_YEAR,
-    LAST_FISCAL_YEAR,
     fiscal_year_of,
     jst_today,
     parse_fiscal_year,
@@ -35,22 +33,6 @@ bp = Blueprint("consultations", __name__)
 require_roles_for_blueprint(bp, Role.ORGANIZER, Role.ADVISOR)
 #: The desks and imports are the organizers' (advisors record and read consultations).
 organizers_only = roles_required(Role.ORGANIZER)
-
-#: What the form says when the domain rules refuse a value (the selects allow no other).
-_FIELD_MESSAGES = {
-    "topics": lambda: _("Choose at least one topic."),
-    "corporate_number": lambda: _("A corporate number has 13 digits."),
-    "organization": lambda: _(
-        "Enter the organization's name, not only its company form (株式会社, (株))."
-    ),
-    "held_on": lambda: _(
-        "Enter a date in a fiscal year from %(first)d to %(last)d.",
-        first=FIRST_FISCAL_YEAR,
-        last=LAST_FISCAL_YEAR,
-    ),
-    "desk": lambda: _("Choose an active desk."),
-    "referring_desk": lambda: _("Choose a prefectural desk from the list."),
-}
 
 
 def form_fiscal_year() -> int | None:
@@ -111,12 +93,7 @@ def _save(form: ConsultationForm, consultation: Consultation | None):
             )
     except services.ConsultationError as exc:
         db.session.rollback()
-        form.show_problems(
-            {
-                name: _FIELD_MESSAGES.get(name, lambda: _("Choose one of the listed values."))()
-                for name in exc.problems
-            }
-        )
+        form.show_problems(form.word_problems(exc.problems))
         return None
     db.session.commit()
     _warn_of_set_aside_totals(consultation)
