@@ -713,18 +713,18 @@ def test_the_api_lists_one_desks_consultations(client, kansai, organizer_token):
     assert refused.get_json()["field"] == "desk"
 
 
-def test_the_api_refuses_a_desk_filter_no_desk_has_as_a_bad_filter(
+def test_the_api_answers_a_desk_filter_no_desk_has_as_the_console_does(
     client,
     db_session,
     organizer_token,  # noqa: F811
 ):
     call(client, "POST", "/consultations", organizer_token, body())
     answer = call(client, "GET", "/consultations?desk=closed", organizer_token, headers=JAPANESE)
-    assert answer.status_code == 400
+    assert answer.status_code == 404
     assert answer.get_json() == {
-        "error": "desk: 窓口のコードを指定してください。",
+        "error": "このコードの窓口はありません。",
         "field": "desk",
-        "status": 400,
+        "status": 404,
     }
     exported = select(func.count(AuditEvent.id)).where(AuditEvent.action == "consultation.exported")
     assert db_session.scalar(exported) == 0

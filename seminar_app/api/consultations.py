@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import g, jsonify
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..auth.models import User
@@ -111,6 +112,7 @@ def _input(body: dict[str, Any], consultation: Consultation | None) -> services.
 @token_required(*DESK)
 @bp.arguments(ConsultationQuerySchema, location="query", error_status_code=400)
 @bp.response(200, ConsultationPageSchema, description="A page of the year's consultations")
+@refusal(404, "No desk has the code given as desk (field desk)")
 def list_consultations(query: dict[str, Any]) -> ResponseReturnValue:
     """A fiscal year's consultations, without notes (staff: organizer or advisor)
 
@@ -123,8 +125,8 @@ def list_consultations(query: dict[str, Any]) -> ResponseReturnValue:
         try:
             desk_id = desk_by_code(db.session, query["desk"]).id
         except UnknownDesk:
-            # Told as a malformed filter is: a code no desk has filters nothing.
-            return jsonify(ConsultationQuerySchema.refusal({"desk": ""}, 400)), 400
+            # As the console answers: a code no desk has names nothing to list.
+            return error(404, _("No desk has this code."), field="desk")
     rows = [
         consultation
         for consultation in services.consultations_of_year(
