@@ -20,6 +20,7 @@ from marshmallow import fields, validate
 from ..catalogue import services as catalogue
 from ..catalogue.rules import MAX_CAPACITY, TEXT_LIMITS
 from ..consultations import services as desk
+from ..consultations.desks import DESK_CODE
 from ..consultations.models import STEPS, Client, Consultation
 from ..database import string_length
 from ..domain import (
@@ -456,7 +457,8 @@ class ReportConsultationsSchema(ReportPartSchema):
         required=True, metadata={"description": "consultations recorded one by one"}
     )
     totals_set_aside = fields.Boolean(
-        metadata={"description": "some desk's recorded totals give way to its records"}
+        required=True,
+        metadata={"description": "some desk's recorded totals give way to its records"},
     )
     by_topic = _counts("topics (a consultation counts under each of its topics)")
     by_channel = _counts("channel")
@@ -1039,7 +1041,7 @@ class ConsultationQuerySchema(DeskQuerySchema):
     )
     channel = choice(Channel, metadata={"description": "how it was held"})
     desk = fields.String(
-        validate=validate.Regexp(r"^[a-z][a-z0-9-]{0,29}$"),
+        validate=validate.Regexp(DESK_CODE),
         metadata={"description": "the code of a desk (相談窓口): its consultations only"},
     )
     page = WholeNumber(

@@ -14,19 +14,16 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..audit.services import record
 from ..auth.models import User
-from ..database import DbSession
+from ..database import DbSession, upsert
 from ..timeutil import (
     FIRST_FISCAL_YEAR,
     LAST_FISCAL_YEAR,
     fiscal_year_dates,
     is_accepted_fiscal_year,
-    utcnow,
 )
 from .models import Consultation, ConsultationTotal, Desk
 from .problems import FieldProblems
@@ -258,18 +255,15 @@ def record_totals(
         raise DeskError(problems)
     # One statement, so that two organizers recording the same year at once cannot both
     # insert: the second replaces the first, as a second record does.
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    now = utcnow()
-    replaced = {
-        "consultations": consultations,
-        "online": online,
-        "recorded_by_id": getattr(by, "id", None),
-        "updated_at": now,
-    }
-    session.execute(
-        insert(ConsultationTotal)
-        .values(fiscal_year=fiscal_year, desk_id=desk.id, created_at=now, **replaced)
-        .on_conflict_do_update(index_elements=["fiscal_year", "desk_id"], set_=replaced)
+    upsert(
+        session,
+        ConsultationTotal,
+        {"fiscal_year": fiscal_year, "desk_id": desk.id},
+        {
+            "consultations": consultations,
+            "online": online,
+            "recorded_by_id": getattr(by, "id", None),
+        },
     )
     totals = session.scalars(
         select(ConsultationTotal)

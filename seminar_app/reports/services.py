@@ -27,6 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from ..attendance.attended import attended_condition, registrations_with_attendance
 from ..attendance.models import CheckIn
 from ..catalogue.models import Seminar
+from ..consultations.desks import desks_in_order
 from ..consultations.figures import UNKNOWN, consultation_figures, consultation_years
 from ..consultations.models import Desk
 from ..database import DbSession
@@ -106,7 +107,7 @@ class DeskNames(TypedDict):
 
 def report_desks(session: DbSession) -> list[Desk]:
     """Every desk, closed ones too (a past year's figures may be a closed desk's), in order."""
-    return list(session.scalars(select(Desk).order_by(Desk.position, Desk.id)))
+    return desks_in_order(session)
 
 
 def desk_names(session: DbSession, code: str | None) -> DeskNames:
