@@ -230,9 +230,9 @@ def test_the_organizer_reads_the_fiscal_year_report_and_downloads_its_files(live
     page.goto(f"{live_server}/console/reports/?fy=2020")
     expect(page.locator("h1")).to_contain_text("事業実績報告")
     stats = page.locator(".stats .stat")
-    counted = report.registrations.counted
-    # A year with nobody to count shows no rate rather than a misleading 0 %.
-    rate = f"{report.registrations.attendance_rate * 100:.0f}%" if counted else "–"
+    # A year with nobody to count shows no rate ("—", as every unknown) rather than 0 %.
+    share = report.registrations.attendance_rate
+    rate = "—" if share is None else f"{share * 100:.0f}%"
     for index, (number, words) in enumerate(
         [
             (str(held), f"開催セミナー（オンライン {report.seminars.online}）"),
