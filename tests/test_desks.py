@@ -2,7 +2,6 @@
 consultation totals recorded for a desk, through every door (console, CLI, CSV, API)."""
 
 import html
-import multiprocessing
 import re
 from datetime import date
 from threading import Barrier
@@ -23,6 +22,7 @@ from seminar_app.consultations.problems import FieldProblems
 from seminar_app.domain import Role
 from seminar_app.extensions import db
 from seminar_app.imports import ReportError
+from tests.concurrency import READY_WITHIN, run_together
 from tests.conftest import fresh_database_url, login, make_app, post_form
 from tests.test_api_consultations import body, call, organizer_token  # noqa: F401
 from tests.test_consultation_import import HEADER, TODAY, csv_text, line
@@ -600,7 +600,7 @@ def _record_years_at_once(url: str, consultations: int, start: Barrier) -> list[
     group.add_command(totals_command)
     outcomes = []
     with app.app_context():
-        start.wait(timeout=120)
+        start.wait(timeout=READY_WITHIN)
         for year in range(2000, YEARS_AT_ONCE):
             result = app.test_cli_runner().invoke(
                 group, ["totals", str(year), "--consultations", str(consultations)]
@@ -617,12 +617,7 @@ def test_totals_recorded_at_the_same_moment_replace_each_other(backend, tmp_path
         upgrade()
         db.engine.dispose()
     terminals = (10, 20, 30, 40, 50, 60)
-    context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager, context.Pool(len(terminals)) as pool:
-        start = manager.Barrier(len(terminals))
-        parts = pool.starmap(
-            _record_years_at_once, [(url, consultations, start) for consultations in terminals]
-        )
+    parts = run_together(_record_years_at_once, [(url, c) for c in terminals])
     outcomes = [outcome for part in parts for outcome in part]
     assert set(outcomes) == {"ok"}
     with app.app_context():

@@ -3,51 +3,20 @@ processes, on both databases: neither the venue nor online is ever oversold."""
 
 from __future__ import annotations
 
-import multiprocessing
-import time
-
 from flask_migrate import upgrade
 from sqlalchemy import select
 
 from seminar_app.domain import AttendanceMode, Delivery, RegistrationStatus
 from seminar_app.extensions import db
 from seminar_app.registration import services
-from seminar_app.registration.details import parse_details
 from seminar_app.registration.models import Registration
-from seminar_app.timeutil import utcnow
+from tests.concurrency import register_many, run_together
 from tests.conftest import fresh_database_url, make_app
-from tests.registration_helpers import add_open_seminar, details_data
+from tests.registration_helpers import add_open_seminar
 
 PROCESSES = 6
 PER_PROCESS = 10
 CAPACITY = {AttendanceMode.VENUE: 7, AttendanceMode.ONLINE: 11}
-
-
-def _register_many(
-    url: str, seminar_id: int, people: list[tuple[str, str]], start_at: float
-) -> list[str]:
-    app = make_app(url)
-    outcomes = []
-    with app.app_context():
-        time.sleep(max(0.0, start_at - time.time()))
-        for email, mode in people:
-            details, _ = parse_details(details_data(email=email))
-            try:
-                registration = services.register(
-                    db.session,
-                    seminar_id,
-                    details,
-                    now=utcnow(),
-                    privacy_notice_version="2026-04",
-                    attendance_mode=AttendanceMode(mode),
-                )
-                db.session.commit()
-                outcomes.append(registration.status)
-            except Exception as exc:
-                db.session.rollback()
-                outcomes.append(f"error {type(exc).__name__}: {exc}")
-        db.engine.dispose()
-    return outcomes
 
 
 def test_simultaneous_registrations_oversell_neither_the_venue_nor_online(backend, tmp_path):
@@ -64,7 +33,6 @@ def test_simultaneous_registrations_oversell_neither_the_venue_nor_online(backen
             venue="INPIT 会議室",
         ).id
         db.engine.dispose()
-    start_at = time.time() + 3
     # Every process alternates between the two ways, so both lines fill at the same time.
     jobs = [
         (
@@ -74,13 +42,10 @@ def test_simultaneous_registrations_oversell_neither_the_venue_nor_online(backen
                 (f"p{worker}-{n}@example.jp", ("venue", "online")[(worker + n) % 2])
                 for n in range(PER_PROCESS)
             ],
-            start_at,
         )
         for worker in range(PROCESSES)
     ]
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(len(jobs)) as pool:
-        outcomes = [o for part in pool.starmap(_register_many, jobs) for o in part]
+    outcomes = [o for part in run_together(register_many, jobs) for o in part]
     assert [o for o in outcomes if o.startswith("error")] == []
     with app.app_context():
         rows = db.session.scalars(

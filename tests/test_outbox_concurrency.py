@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import time
 from collections import Counter
+from threading import Barrier
 
 from flask_migrate import upgrade
 from sqlalchemy import func, select
@@ -13,6 +12,7 @@ from seminar_app.domain import OutboxStatus
 from seminar_app.extensions import db
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.notifications.services import compose, deliver_due, queue, renderer
+from tests.concurrency import READY_WITHIN, run_together
 from tests.conftest import fresh_database_url, make_app
 from tests.mailserver import MailServer
 
@@ -24,10 +24,10 @@ def render_note(session, row):
     return compose(row.recipient, "同時送信テスト", f"本文 {row.payload['n']}")
 
 
-def _send(url: str, port: int, start_at: float) -> int:
+def _send(url: str, port: int, start: Barrier) -> int:
     app = make_app(url, SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     with app.app_context():
-        time.sleep(max(0.0, start_at - time.time()))
+        start.wait(timeout=READY_WITHIN)
         sent = 0
         while True:
             report = deliver_due(db.session, limit=5)
@@ -49,10 +49,7 @@ def test_two_senders_never_send_one_message_twice(backend, tmp_path):
         db.engine.dispose()
     server = MailServer().start()
     try:
-        start_at = time.time() + 2
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(2) as pool:
-            counts = pool.starmap(_send, [(url, server.port, start_at)] * 2)
+        counts = run_together(_send, [(url, server.port)] * 2)
         received = Counter(tuple(recipients) for recipients, _ in server.raw)
     finally:
         server.stop()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import time
+from threading import Barrier
 
 from flask_migrate import upgrade
 from sqlalchemy import select
@@ -11,42 +10,22 @@ from sqlalchemy import select
 from seminar_app.domain import RegistrationStatus
 from seminar_app.extensions import db
 from seminar_app.registration import services
-from seminar_app.registration.details import parse_details
 from seminar_app.registration.models import Registration
 from seminar_app.timeutil import utcnow
+from tests.concurrency import READY_WITHIN, register_many, run_together
 from tests.conftest import fresh_database_url, make_app
-from tests.registration_helpers import add_open_seminar, details_data
+from tests.registration_helpers import add_open_seminar
 
 PROCESSES = 6
 PER_PROCESS = 10
 CAPACITY = 17
 
 
-def _register_many(url: str, seminar_id: int, emails: list[str], start_at: float) -> list[str]:
+def _cancel_many(url: str, registration_ids: list[int], start: Barrier) -> list[str]:
     app = make_app(url)
     outcomes = []
     with app.app_context():
-        time.sleep(max(0.0, start_at - time.time()))
-        for email in emails:
-            details, _ = parse_details(details_data(email=email))
-            try:
-                registration = services.register(
-                    db.session, seminar_id, details, now=utcnow(), privacy_notice_version="2026-04"
-                )
-                db.session.commit()
-                outcomes.append(registration.status)
-            except Exception as exc:
-                db.session.rollback()
-                outcomes.append(f"error {type(exc).__name__}: {exc}")
-        db.engine.dispose()
-    return outcomes
-
-
-def _cancel_many(url: str, registration_ids: list[int], start_at: float) -> list[str]:
-    app = make_app(url)
-    outcomes = []
-    with app.app_context():
-        time.sleep(max(0.0, start_at - time.time()))
+        start.wait(timeout=READY_WITHIN)
         for registration_id in registration_ids:
             try:
                 services.cancel(db.session, registration_id, utcnow(), by_participant=True)
@@ -70,12 +49,6 @@ def _prepared_database(backend, tmp_path):
     return app, url, seminar_id
 
 
-def _run(function, jobs):
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(len(jobs)) as pool:
-        return [outcome for part in pool.starmap(function, jobs) for outcome in part]
-
-
 def _statuses(app, seminar_id):
     with app.app_context():
         rows = db.session.scalars(
@@ -91,12 +64,11 @@ def _statuses(app, seminar_id):
 
 def test_simultaneous_registrations_never_oversell(backend, tmp_path):
     app, url, seminar_id = _prepared_database(backend, tmp_path)
-    start_at = time.time() + 3
     jobs = [
-        (url, seminar_id, [f"p{worker}-{n}@example.jp" for n in range(PER_PROCESS)], start_at)
+        (url, seminar_id, [(f"p{worker}-{n}@example.jp", None) for n in range(PER_PROCESS)])
         for worker in range(PROCESSES)
     ]
-    outcomes = _run(_register_many, jobs)
+    outcomes = [o for part in run_together(register_many, jobs) for o in part]
     assert [o for o in outcomes if o.startswith("error")] == []
     rows = _statuses(app, seminar_id)
     confirmed = [r for r in rows if r[0] == RegistrationStatus.CONFIRMED]
@@ -109,7 +81,9 @@ def test_simultaneous_registrations_never_oversell(backend, tmp_path):
 
 def test_simultaneous_cancellations_promote_exactly_the_freed_seats(backend, tmp_path):
     app, url, seminar_id = _prepared_database(backend, tmp_path)
-    outcomes = _run(_register_many, [(url, seminar_id, [f"q{n}@example.jp" for n in range(30)], 0)])
+    (outcomes,) = run_together(
+        register_many, [(url, seminar_id, [(f"q{n}@example.jp", None) for n in range(30)])]
+    )
     assert outcomes.count("confirmed") == CAPACITY
     with app.app_context():
         seated = db.session.scalars(
@@ -118,10 +92,9 @@ def test_simultaneous_cancellations_promote_exactly_the_freed_seats(backend, tmp
             .order_by(Registration.id)
         ).all()
         db.engine.dispose()
-    start_at = time.time() + 3
     cancelled = seated[:8]
-    jobs = [(url, cancelled[i::4], start_at) for i in range(4)]
-    assert set(_run(_cancel_many, jobs)) == {"cancelled"}
+    jobs = [(url, cancelled[i::4]) for i in range(4)]
+    assert {o for part in run_together(_cancel_many, jobs) for o in part} == {"cancelled"}
     rows = _statuses(app, seminar_id)
     assert sum(1 for status, _ in rows if status == RegistrationStatus.CONFIRMED) == CAPACITY
     waiting = sorted(p for status, p in rows if status == RegistrationStatus.WAITLISTED)
