@@ -357,7 +357,7 @@ def test_invalid_announcements_change_nothing(
     with pytest.raises(services.AnnouncementError) as caught:
         services.send(db_session, subject, body, level, series, now=utcnow())
     assert isinstance(caught.value, ValueError)
-    assert set(caught.value.errors) == {field}
+    assert set(caught.value.problems) == {field}
     db_session.rollback()
     assert db_session.scalar(select(func.count(Announcement.id))) == 0
     assert db_session.scalar(select(func.count(OutboxMessage.id))) == 0
@@ -392,7 +392,7 @@ def test_a_double_submit_is_not_sent_twice(db_session, make_seminar):
     announce(db_session)
     with pytest.raises(services.AnnouncementError) as caught:
         announce(db_session)
-    assert "subject" in caught.value.errors
+    assert "subject" in caught.value.problems
     db_session.rollback()
     assert db_session.scalar(select(func.count(Announcement.id))) == 1
     # a different text is a different announcement

@@ -18,10 +18,10 @@ from seminar_app.consultations import desks, importer, services
 from seminar_app.consultations.cli import totals as totals_command
 from seminar_app.consultations.forms import DeskForm, ShowsProblems, TotalsForm
 from seminar_app.consultations.models import Consultation, ConsultationTotal, Desk
-from seminar_app.consultations.problems import FieldProblems
 from seminar_app.domain import Role
 from seminar_app.extensions import db
 from seminar_app.imports import ReportError
+from seminar_app.problems import FieldProblems
 from tests.concurrency import READY_WITHIN, run_together
 from tests.conftest import fresh_database_url, login, make_app, post_form
 from tests.test_api_consultations import body, call, organizer_token  # noqa: F401

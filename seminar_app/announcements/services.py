@@ -36,6 +36,7 @@ from ..database import DbSession, begin_write, insert_unless_present, rows_chang
 from ..domain import Level, OutboxFailure, OutboxStatus, Series
 from ..notifications.models import OutboxMessage
 from ..notifications.services import queue
+from ..problems import FieldProblems
 from ..registration.models import Registration
 from .models import Announcement, Unsubscribe
 
@@ -56,12 +57,8 @@ _TOKEN_SALT = "unsubscribe"  # noqa: S105 - an itsdangerous salt, not a secret
 WITHDRAWN_NOTE = "Withdrawn: the address unsubscribed before delivery."
 
 
-class AnnouncementError(ValueError):
-    """The announcement is not valid; `errors` maps each field to a message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
-        self.errors = errors
+class AnnouncementError(FieldProblems):
+    """The announcement is not valid; `problems` maps each field to a message."""
 
 
 @dataclass(frozen=True)

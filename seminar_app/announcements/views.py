@@ -27,6 +27,7 @@ from ..auth.models import User
 from ..domain import Level, Role, Series, Vocabulary, choices
 from ..extensions import csrf, db
 from ..i18n import current_language
+from ..problems import show_problems
 from ..timeutil import utcnow
 from . import services
 
@@ -92,8 +93,7 @@ class AnnouncementForm(FlaskForm):
 def _refused(form: AnnouncementForm, exc: services.AnnouncementError) -> None:
     """Nothing is sent; each refusal is shown beside its field."""
     db.session.rollback()
-    for name, message in exc.errors.items():
-        getattr(form, name).errors = [*getattr(form, name).errors, message]
+    show_problems(form, exc.problems)
 
 
 def _known(value: str | None, enum: type[Vocabulary]) -> str | None:

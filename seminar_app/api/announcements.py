@@ -41,6 +41,6 @@ def send_announcement(body: dict[str, Any]):
             )
     except announcements.AnnouncementError as exc:
         db.session.rollback()
-        return error(400, AnnouncementRequestSchema.invalid_message, fields=exc.errors)
+        return error(400, AnnouncementRequestSchema.invalid_message, fields=exc.problems)
     db.session.commit()
     return {"announcement_id": announcement.id, "recipients": count}

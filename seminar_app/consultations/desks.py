@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from ..audit.services import record
 from ..auth.models import User
 from ..database import DbSession, upsert
+from ..problems import FieldProblems
 from ..timeutil import (
     FIRST_FISCAL_YEAR,
     LAST_FISCAL_YEAR,
@@ -26,7 +27,6 @@ from ..timeutil import (
     is_accepted_fiscal_year,
 )
 from .models import Consultation, ConsultationTotal, Desk
-from .problems import FieldProblems
 
 #: What scripts and files name a desk by: lower-case letters, digits and hyphens.
 DESK_CODE = re.compile(r"^[a-z][a-z0-9-]{0,29}$")

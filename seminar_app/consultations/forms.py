@@ -19,6 +19,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain import Attribute, Channel, EmployeeBand, Referral, Source, Topic, choices
+from ..problems import show_problems
 from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES, reference_choices
 from .models import STEPS, Consultation, Desk
 from .services import ConsultationInput
@@ -34,7 +35,7 @@ class CheckboxesField(SelectMultipleField):
 
 
 class ShowsProblems:
-    """A form that shows the rules' refusal (FieldProblems.problems) at its fields."""
+    """A desk form: the rules' reasons worded as it asks, and their refusal at its fields."""
 
     def word_problems(self, reasons: Mapping[str, str]) -> dict[str, str]:
         """The rules' reasons (what each field must hold) as the form tells them: a field
@@ -47,10 +48,7 @@ class ShowsProblems:
         }
 
     def show_problems(self, problems: Mapping[str, str]) -> None:
-        for name, message in problems.items():
-            field = getattr(self, name, None)
-            if field is not None:
-                field.errors = [*field.errors, message]
+        show_problems(self, problems)  # type: ignore[arg-type]  # a mixin of FlaskForms
 
 
 class ConsultationForm(ShowsProblems, FlaskForm):

@@ -29,6 +29,7 @@ from ..domain import (
     Topic,
     Vocabulary,
 )
+from ..problems import FieldProblems
 from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES
 from ..registration.models import Registration
 from ..text import organization_key
@@ -42,7 +43,6 @@ from ..timeutil import (
 )
 from .desks import default_desk, desks_in_order
 from .models import Client, Consultation, Desk
-from .problems import FieldProblems
 
 #: 法人番号: 13 ASCII digits after NFKC (full-width digits become ASCII; others stay refused).
 _CORPORATE_NUMBER = re.compile(r"^[0-9]{13}$")

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from ..audit.services import record
 from ..auth.models import User
 from ..database import DbSession, upsert
+from ..problems import FieldProblems
 from .models import TARGET_NAMES, FiscalYearTarget, SlideCommentary
 
 #: The largest count a target may set (a year of the agency is far below it).
@@ -23,12 +24,8 @@ MAX_PERCENT = 100
 MAX_COMMENTARY = 300
 
 
-class PlanRefused(ValueError):
-    """The values were refused: field → message, in the reader's language."""
-
-    def __init__(self, problems: Mapping[str, str]) -> None:
-        super().__init__(dict(problems))
-        self.problems = dict(problems)
+class PlanRefused(FieldProblems):
+    """The targets or the commentary were refused: field → message, nothing kept."""
 
 
 def target_problems(values: Mapping[str, int | None]) -> dict[str, str]:

@@ -25,6 +25,7 @@ from ..consultations.views import form_fiscal_year, requested_fiscal_year
 from ..domain import Role
 from ..exports import PPTX_MIMETYPE, attachment, table_download
 from ..extensions import db
+from ..problems import show_problems
 from ..timeutil import utcnow
 from ..uploads import import_upload
 from . import activity, historic, plans, services, tables
@@ -149,8 +150,7 @@ def targets(fy: int) -> ResponseReturnValue:
                 plans.set_targets(db.session, fy, form.values(), by=current_user)
             except plans.PlanRefused as refused:
                 db.session.rollback()
-                for name, message in refused.problems.items():
-                    form[name].errors = [*form[name].errors, message]
+                show_problems(form, refused.problems)
             else:
                 db.session.commit()
                 flash(_("The targets were saved."), "success")
@@ -169,8 +169,7 @@ def commentary(fy: int) -> ResponseReturnValue:
                 plans.set_commentary(db.session, fy, texts, activity.SLIDES, by=current_user)
             except plans.PlanRefused as refused:
                 db.session.rollback()
-                for key, message in refused.problems.items():
-                    form[key].errors = [*form[key].errors, message]
+                show_problems(form, refused.problems)
             else:
                 db.session.commit()
                 flash(_("The commentary was saved."), "success")

@@ -66,14 +66,3 @@ class QuestionForm(FlaskForm):
             "choices": self.choices.data,
             "required": self.required.data,
         }
-
-    def show_problems(self, problems: dict[str, str]) -> str | None:
-        """Put each problem under its field; returns the one that belongs to no field."""
-        other = None
-        for name, message in problems.items():
-            field = self._fields.get(name)
-            if field is not None and name != "csrf_token":
-                field.errors = [*field.errors, message]
-            else:
-                other = message
-        return other

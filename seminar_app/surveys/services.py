@@ -22,6 +22,7 @@ from ..consultations.models import STEPS
 from ..database import DbSession, begin_write, rows_changed
 from ..domain import SeminarStatus
 from ..notifications.services import queue
+from ..problems import FieldProblems
 from ..registration.models import Registration
 from ..timeutil import to_jst
 from .models import Survey, SurveyAnswer
@@ -183,12 +184,8 @@ MAX_CHOICE_LABEL = 100
 REPORTED_KEYS = ("satisfaction", "understanding")
 
 
-class QuestionError(ValueError):
+class QuestionError(FieldProblems):
     """A change to the questions that cannot be made; `problems` is field → message."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in problems.items()))
-        self.problems = problems
 
 
 def has_answers(session: DbSession, survey: Survey) -> bool:

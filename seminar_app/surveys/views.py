@@ -17,6 +17,7 @@ from ..domain import RegistrationStatus, Role
 from ..exports import Table, table_download
 from ..extensions import db
 from ..i18n import current_language
+from ..problems import show_problems
 from ..registration.models import Registration
 from ..registration.services import by_manage_token
 from ..timeutil import to_jst, utcnow
@@ -198,9 +199,8 @@ def add_question(seminar_id: int):
         services.add_question(db.session, survey, form.spec(), by=current_user)
     except services.QuestionError as exc:
         db.session.rollback()
-        other = form.show_problems(exc.problems)
-        if other:
-            flash(other, "error")
+        for message in show_problems(form, exc.problems):
+            flash(message, "error")
         return _console_page(seminar, form, 400)
     db.session.commit()
     flash(_("The question was added."), "success")
