@@ -66,7 +66,7 @@ def test_the_seminar_page_counts_the_venue_and_online_apart(
         as_text=True
     )
     assert "会場 2/2" in html and "オンライン 3/3" in html
-    assert "会場: 来場予定 2 名のうち 1 名受付済み" in html
+    assert "会場：来場予定 2 名のうち 1 名受付済み" in html
 
 
 def test_the_registrations_list_has_a_column_and_counts_for_each_way(
@@ -79,9 +79,9 @@ def test_the_registrations_list_has_a_column_and_counts_for_each_way(
     ).get_data(as_text=True)
     assert '<th scope="col">参加方法</th>' in html
     assert html.count("<td>オンライン</td>") == 4 and html.count("<td>会場</td>") == 2
-    assert "会場: 参加確定（定員2名）" in html
-    assert "オンライン: 参加確定（定員定員なし名）" not in html
-    assert "オンライン: 参加確定（定員なし）" in html
+    assert "会場：参加確定（定員2名）" in html
+    assert "オンライン：参加確定（定員定員なし名）" not in html
+    assert "オンライン：参加確定（定員なし）" in html
 
 
 def test_the_exports_write_how_each_person_attends(organizer_client, make_seminar, db_session):
@@ -216,7 +216,7 @@ def test_the_report_counts_a_hybrid_seminars_attendees_at_the_venue_and_online(
     html = organizer_client.get(f"/console/reports/?fy={seminar.fiscal_year}", headers=JA).get_data(
         as_text=True
     )
-    assert "うちハイブリッド開催: 会場 2名・オンライン 2名" in html
+    assert "うちハイブリッド開催（会場 2名・オンライン 2名）" in html
     assert "（会場 2 · オンライン 2）" in html
 
 
