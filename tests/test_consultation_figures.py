@@ -11,7 +11,6 @@ from seminar_app.consultations.figures import (
     UnknownDesk,
     consultation_figures,
     consultation_years,
-    figures_per_desk,
 )
 from seminar_app.consultations.models import Desk
 from seminar_app.domain import FigureSource, Role
@@ -109,25 +108,6 @@ def test_the_year_and_the_two_before_come_oldest_first(db_session, three_years):
     years = consultation_years(db_session, 2024)
     assert [(year.fiscal_year, year.total) for year in years] == [(2022, 60), (2023, 32), (2024, 3)]
     assert [year.desk for year in consultation_years(db_session, 2024, "kansai")] == ["kansai"] * 3
-
-
-def test_figures_per_desk_follow_the_desks_order(db_session, three_years, make_user):
-    _main, kansai = three_years
-    desks.move_desk(db_session, kansai, -1, by=make_user(Role.ORGANIZER))
-    per_desk = figures_per_desk(db_session, 2023)
-    assert [(figures.desk, figures.total) for figures in per_desk] == [
-        ("kansai", 2),
-        ("main", 30),
-    ]
-
-
-def test_an_inactive_desk_without_figures_in_the_year_is_left_out(
-    db_session, three_years, make_user
-):
-    _main, kansai = three_years
-    desks.set_desk_active(db_session, kansai, False, by=make_user(Role.ORGANIZER))
-    assert [figures.desk for figures in figures_per_desk(db_session, 2024)] == ["main"]
-    assert [figures.desk for figures in figures_per_desk(db_session, 2023)] == ["main", "kansai"]
 
 
 def test_an_unknown_desk_code_is_an_error_not_an_empty_figure(db_session):

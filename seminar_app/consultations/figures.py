@@ -18,7 +18,6 @@ from sqlalchemy.orm import InstrumentedAttribute
 from ..database import DbSession
 from ..domain import Channel, FigureSource, Referral, Topic, Vocabulary
 from ..timeutil import fiscal_year_dates
-from .desks import desks_in_order
 from .models import (
     STEPS,
     Consultation,
@@ -190,17 +189,6 @@ def consultation_years(
     )
 
 
-def figures_per_desk(session: DbSession, fiscal_year: int) -> tuple[ConsultationFigures, ...]:
-    """The year's figures of each desk, in the desks' order: the active desks and any
-    inactive one with rows or totals in the year."""
-    return tuple(
-        figures
-        for desk in desks_in_order(session)
-        for figures in (consultation_figures(session, fiscal_year, desk.code),)
-        if desk.active or figures.source is not None
-    )
-
-
 def _totals(
     session: DbSession, fiscal_year: int, desk_id: int | None, in_year: ColumnElement[bool]
 ) -> tuple[FigureSource | None, int | None, int | None, int, bool]:
@@ -274,16 +262,15 @@ def step_progress(
             Consultation.client_id,
             func.max(case((Consultation.held_on < start, Consultation.step))),
             func.max(Consultation.step),
-            func.count(case((Consultation.held_on >= start, Consultation.id))),
         )
         .where(Consultation.client_id.is_not(None), Consultation.held_on < end, at_desk)
         .group_by(Consultation.client_id)
+        # Only the year's clients: those with a consultation on or after 1 April.
+        .having(func.max(Consultation.held_on) >= start)
     ).all()
     by_step = {str(step): 0 for step in STEPS} | {UNKNOWN: 0}
     clients = moved_up = first_step = 0
-    for _client, before, by_end, in_year in rows:
-        if not in_year:
-            continue
+    for _client, before, by_end in rows:
         clients += 1
         by_step[UNKNOWN if by_end is None else str(by_end)] += 1
         if by_end is not None and (before is None or by_end > before):
