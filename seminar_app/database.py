@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeAlias
+from functools import cache
+from typing import Any, TypeAlias, TypeVar
 
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import CheckConstraint, DateTime, String, event, inspect
-from sqlalchemy.engine import Connection, CursorResult, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    String,
+    Table,
+    bindparam,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy import insert as sql_insert
+from sqlalchemy.engine import BindTyping, Connection, CursorResult, Dialect, Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    make_transient_to_detached,
+    mapped_column,
+    scoped_session,
+)
 from sqlalchemy.sql.dml import UpdateBase
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, TextClause
 from sqlalchemy.types import TypeDecorator
 
 from .timeutil import utcnow
@@ -19,6 +41,9 @@ from .timeutil import utcnow
 #: The session a service works in: the request's `db.session` (a scoped_session, which
 #: passes Session's methods through with their types) or a plain Session (a worker's, a test's).
 DbSession: TypeAlias = Session | scoped_session[FlaskSession]
+
+
+Model_T = TypeVar("Model_T", bound=DeclarativeBase)
 
 
 def unscoped(session: DbSession) -> Session:
@@ -112,10 +137,23 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     # pysqlite's implicit BEGIN breaks SAVEPOINT; SQLAlchemy emits BEGIN itself (see below).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # First, so that the pragmas after it wait for a lock too instead of failing at once.
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+#: How long a SQLite connection waits for the write lock before it gives up ("database is
+#: locked", a 503): far longer than any transaction of the app holds it.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+#: connection.info key, set while the connection's SQLite transaction has begun deferred and
+#: has written nothing yet: its first write takes the write lock (see _lock_at_first_write).
+_READ_SO_FAR = "sqlite_transaction_read_so_far"
+
+#: The statements that write (INSERT … RETURNING and REPLACE included); anything else reads.
+_WRITING_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
 @event.listens_for(Engine, "begin")
@@ -125,6 +163,60 @@ def _begin_sqlite(connection) -> None:
     # A transaction that will write under contention asks for the lock up front.
     immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if immediate:
+        connection.info.pop(_READ_SO_FAR, None)
+    else:
+        connection.info[_READ_SO_FAR] = True
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _end_sqlite(connection) -> None:
+    connection.info.pop(_READ_SO_FAR, None)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _lock_at_first_write(connection, cursor, statement, parameters, context, executemany) -> None:
+    """The first write of a deferred SQLite transaction waits for the write lock.
+
+    A deferred transaction that has read holds a snapshot; SQLite refuses at once, without
+    waiting (the busy timeout does not apply), to let it write when another connection holds
+    the write lock or has committed since that snapshot: "database is locked", a 503 to the
+    person. A GET that reads and then writes an audit record (an export of personal data),
+    a CLI command that looks something up and then inserts, met that whenever a lottery draw,
+    the outbox sender or another request was writing. So a transaction that has only read
+    ends its read (it wrote nothing, there is nothing to lose) and begins again with BEGIN
+    IMMEDIATE, which waits for the lock, before its first write. Its later statements see
+    what others committed meanwhile, as every statement does under PostgreSQL's READ
+    COMMITTED; a unit of work whose decision must rest on what it read (a seat, a claim)
+    holds the lock from its start with begin_write(), as on PostgreSQL it locks rows.
+
+    A write inside a SAVEPOINT cannot end the transaction around it: it goes ahead as before.
+    """
+    if not connection.info.get(_READ_SO_FAR):
+        return  # not SQLite, begun immediately, written already, or no transaction
+    if not statement.lstrip()[:7].upper().startswith(_WRITING_STATEMENTS):
+        return
+    del connection.info[_READ_SO_FAR]  # from here on the transaction has written
+    if connection.in_nested_transaction() or not cursor.connection.in_transaction:
+        return
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        cursor.execute("COMMIT")
+        cursor.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        # Raised here SQLAlchemy would not wrap it: an OperationalError like any other.
+        raise DBAPIError.instance(
+            statement,
+            parameters,
+            exc,
+            sqlite3.Error,
+            hide_parameters=connection.engine.hide_parameters,
+            dialect=connection.dialect,
+        ) from exc
 
 
 def begin_write(session: DbSession) -> None:
@@ -161,20 +253,57 @@ def insert_unless_present(
     *,
     index_where: ColumnElement[bool] | None = None,
     **values: Any,
-) -> bool:
+) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING on a unique column, on PostgreSQL and SQLite alike.
 
-    True when this call inserted the row; False when it existed, also when another
+    The new row's id when this call inserted it; None when it existed, also when another
     transaction inserted it a moment earlier (no IntegrityError to catch). `index_where`
     names a partial unique index by its condition.
     """
+    if index_where is None:
+        dialect = session.get_bind().dialect
+        statement = _unless_present(dialect, model, tuple(sorted(values)), unique_column)
+        return session.execute(statement, values).scalar()
     statement = (
         _insert(session, model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[unique_column], index_where=index_where)
         .returning(*inspect(model).primary_key)
     )
-    return session.execute(statement).first() is not None
+    return session.execute(statement).scalar()
+
+
+@cache
+def _unless_present(
+    dialect: Dialect, model: type[DeclarativeBase], names: tuple[str, ...], unique_column: str
+) -> TextClause:
+    """insert_unless_present's statement, compiled once. SQLAlchemy does not cache the
+    compiled form of an ON CONFLICT insert, and compiling it costs more than running it:
+    a check-in at the door and every registration run one."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    table = _table(model)
+    key = table.primary_key.columns[0]
+    insert = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
+    binds = [bindparam(name, type_=table.c[name].type) for name in names]
+    statement = (
+        insert(table)
+        .values({bind.key: bind for bind in binds})
+        .on_conflict_do_nothing(index_elements=[unique_column])
+        .returning(key)
+    )
+    # Written with :name parameters and no casts after them, which text() takes as they are;
+    # the parameters keep their column types.
+    plain = type(dialect)(paramstyle="named")  # type: ignore[call-arg]
+    plain.bind_typing = BindTyping.NONE
+    return text(str(statement.compile(dialect=plain))).bindparams(*binds)
+
+
+def _table(model: type[DeclarativeBase]) -> Table:
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 def upsert(
@@ -209,3 +338,117 @@ def _insert(session: DbSession, model: type[DeclarativeBase]) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql_insert(model)
     return sqlite_insert(model)
+
+
+@dataclass(frozen=True)
+class NewRow:
+    """One row for insert_rows: its model and its values."""
+
+    model: type[DeclarativeBase]
+    values: dict[str, Any]
+
+
+def reserve_id(session: DbSession, model: type[DeclarativeBase]) -> int | None:
+    """The id the next row of `model` will have, taken from its sequence now (PostgreSQL),
+    so that the rows naming it can be written in the same statement as the row itself;
+    None where ids come only from the insert (SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.scalar(select(func.nextval(f"{_table(model).name}_id_seq")))
+
+
+def insert_rows(session: DbSession, first: NewRow, then: Callable[[int], list[NewRow]]) -> int:
+    """Insert a row and the rows that name its id (`then(id)`); the id is returned.
+
+    With an id reserved (reserve_id) on PostgreSQL this is one statement, the other rows
+    in data-modifying WITH clauses: one round trip, for the work done under a lock.
+    Elsewhere the rows go one statement each, the first telling the id. Core statements,
+    built once for each shape of rows and then only given their values; column defaults
+    are filled in here as the ORM would."""
+    key = _table(first.model).primary_key.columns[0]
+    reserved = first.values.get(key.key)
+    if reserved is None or session.get_bind().dialect.name != "postgresql":
+        shape, values = _shaped(first, 0)
+        new_id = session.execute(_statement((shape,), returning=True), values).scalar_one()
+        for row in then(new_id):
+            shape, values = _shaped(row, 0)
+            session.execute(_statement((shape,)), values)
+        return new_id
+    shapes: list[_Shape] = []
+    parameters: dict[str, Any] = {}
+    for n, row in enumerate([first, *then(reserved)]):
+        shape, values = _shaped(row, n)
+        shapes.append(shape)
+        parameters.update(values)
+    session.execute(_statement(tuple(shapes)), parameters)
+    return reserved
+
+
+#: A row's shape: its model and the columns it gives.
+_Shape: TypeAlias = tuple[type[DeclarativeBase], tuple[str, ...]]
+
+
+def _shaped(row: NewRow, n: int) -> tuple[_Shape, dict[str, Any]]:
+    """The row's shape, and its values named as the n-th row's parameters."""
+    values = with_defaults(row.model, row.values)
+    return (row.model, tuple(sorted(values))), {f"r{n}_{k}": v for k, v in values.items()}
+
+
+@cache
+def _statement(shapes: tuple[_Shape, ...], returning: bool = False) -> Any:
+    """INSERT of the first shape's row with the others' in WITH clauses, made once (and its
+    compiled form cached by SQLAlchemy)."""
+    first, *others = (_one_insert(shape, n) for n, shape in enumerate(shapes))
+    if returning:
+        first = first.returning(_table(shapes[0][0]).primary_key.columns[0])
+    return first.add_cte(*(other.cte(f"row_{n}") for n, other in enumerate(others, 1)))
+
+
+def _one_insert(shape: _Shape, n: int) -> Any:
+    model, names = shape
+    table = _table(model)
+    return sql_insert(table).values(
+        {name: bindparam(f"r{n}_{name}", type_=table.c[name].type) for name in names}
+    )
+
+
+def with_defaults(model: type[DeclarativeBase], values: dict[str, Any]) -> dict[str, Any]:
+    """The values with each missing column's Python default, as the ORM's insert would fill
+    it (several INSERTs in one statement cannot fill defaults themselves)."""
+    filled = dict(values)
+    for column in _table(model).columns:
+        default = column.default
+        if column.key in filled or default is None:
+            continue
+        if default.is_callable:
+            filled[column.key] = default.arg(None)  # type: ignore[attr-defined]
+        elif default.is_scalar:
+            filled[column.key] = default.arg  # type: ignore[attr-defined]
+    return filled
+
+
+def insert_new(session: DbSession, new: DeclarativeBase, then: Callable[[], list[NewRow]]) -> None:
+    """insert_rows for a new ORM object and the rows `then()` builds from it (it has its id
+    and defaults by then); the object joins the session as a loaded row that no flush will
+    insert again. For the short work under a lock; anywhere else session.add is simpler."""
+    mapper = inspect(new).mapper
+    given = {a.key: vars(new)[a.key] for a in mapper.column_attrs if a.key in vars(new)}
+    filled = with_defaults(type(new), given)
+    for name, value in filled.items():
+        setattr(new, name, value)
+    key = _table(type(new)).primary_key.columns[0].key
+
+    def rows_naming(new_id: int) -> list[NewRow]:
+        setattr(new, key, new_id)
+        return then()
+
+    insert_rows(session, NewRow(type(new), filled), rows_naming)
+    as_inserted(session, new)
+
+
+def as_inserted(session: DbSession, new: Model_T) -> Model_T:
+    """Make `new`, whose row a Core statement inserted with these values and this id, a
+    loaded object of the session (not one a flush would insert)."""
+    make_transient_to_detached(new)
+    session.add(new)
+    return new

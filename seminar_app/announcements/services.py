@@ -298,9 +298,10 @@ def unsubscribe(session: DbSession, email_key: str, now: datetime) -> bool:
     Announcement mails queued for the address and not yet sent are withdrawn as well.
     """
     email_key = email_key.strip().lower()
-    added = insert_unless_present(
+    new_id = insert_unless_present(
         session, Unsubscribe, "email_key", email_key=email_key, unsubscribed_at=now
     )
+    added = new_id is not None
     withdrawn = rows_changed(
         session,
         update(OutboxMessage)

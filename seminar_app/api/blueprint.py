@@ -123,9 +123,10 @@ class Blueprint(flask_smorest.Blueprint):
     }
 
     def arguments(self, schema: type[ApiSchema], *, location: str = "json", **kwargs: Any):
-        """Read the request with `schema`, and document its refusals with it."""
+        """Read the request with `schema`, and document its refusals with it. One instance
+        reads every request (webargs would make one anew for each from the class)."""
         status = kwargs.get("error_status_code", 422)
-        parse = super().arguments(schema, location=location, **kwargs)
+        parse = super().arguments(schema(), location=location, **kwargs)
         refused = self.alt_response(
             status, schema=schema.refusal_schema, description="A field is not valid"
         )

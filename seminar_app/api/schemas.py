@@ -631,15 +631,19 @@ class RegistrationRequestSchema(ApiSchema):
     @ma.validates_schema(pass_original=True, skip_on_field_errors=False)
     def participant_details(self, data, original, **kwargs: Any) -> None:
         with force_locale(self._locale(original)):
-            _details, problems = parse_details(original)
+            details, problems = parse_details(original)
         if problems:
             raise ma.ValidationError(problems)
+        # Checked once: post_load takes these details instead of checking them again.
+        g.participant_details = (original, details)
 
     @ma.post_load(pass_original=True)
     def details(self, data, original, **kwargs: Any) -> dict[str, Any]:
         locale = self._locale(original)
-        with force_locale(locale):
-            details, _problems = parse_details(original)
+        checked, details = g.pop("participant_details", (None, None))
+        if checked is not original:
+            with force_locale(locale):
+                details, _problems = parse_details(original)
         return {
             "details": details,
             "locale": locale,

@@ -205,19 +205,18 @@ def list_attendance(seminar_id: int):
 @refusal(409, "Cancelled, waitlisted, or another seminar's ticket (see code)")
 def create_checkin(body: dict[str, Any]):
     """Check in a ticket (staff: organizer or reception); safe to retry"""
-    seminar = db.session.get(Seminar, body["seminar_id"])
-    if seminar is None or seminar.status != SeminarStatus.PUBLISHED:
+    status = db.session.scalar(select(Seminar.status).where(Seminar.id == body["seminar_id"]))
+    if status != SeminarStatus.PUBLISHED:
         return error(404, "No published seminar has this id.")
     result = attendance.check_in_code(
         db.session,
-        seminar.id,
+        body["seminar_id"],
         body["code"],
         by=g.api_user,
         method=CheckInMethod.API,
         desk="api",
         now=utcnow(),
     )
-    db.session.commit()
     if result.outcome == attendance.Outcome.UNKNOWN:
         return error(404, "No ticket has this code.", code=result.outcome.value)
     if not result.admitted:
@@ -225,6 +224,7 @@ def create_checkin(body: dict[str, Any]):
     registration, check_in = result.registration, result.check_in
     assert registration is not None and check_in is not None  # admitted: both are known
     already = result.outcome == attendance.Outcome.ALREADY
+    # Read before the commit, which would expire the objects and cost a query each.
     answer = {
         "registration_id": registration.id,
         "name": registration.name,
@@ -232,6 +232,7 @@ def create_checkin(body: dict[str, Any]):
         "checked_in_at": check_in.checked_in_at,
         "already_checked_in": already,
     }
+    db.session.commit()
     return answer, (200 if already else 201)
 
 

@@ -26,13 +26,14 @@ def record_join(session: DbSession, registration: Registration, now) -> bool:
     seminar = registration.seminar
     if not seminar.starts_at - EARLY_JOIN <= now <= seminar.ends_at:
         return False
-    recorded = insert_unless_present(
+    new_id = insert_unless_present(
         session,
         OnlineAttendance,
         "registration_id",
         registration_id=registration.id,
         first_joined_at=now,
     )
+    recorded = new_id is not None
     if recorded:
         record(
             session,

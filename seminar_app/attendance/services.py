@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, func, or_, select, true
 from ..audit.services import record
 from ..catalogue.models import Seminar
 from ..codes import TICKET, ticket_code_of
-from ..database import DbSession, begin_write, insert_unless_present
+from ..database import DbSession, as_inserted, begin_write, insert_unless_present
 from ..domain import AttendanceMode, CheckInMethod, RegistrationStatus
 from ..registration import services as registrations
 from ..registration.details import ParticipantDetails
@@ -36,6 +36,10 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
+#: What a check-in records.
+_CHECK_IN_FIELDS = ("registration_id", "checked_in_at", "checked_in_by_id", "method", "desk")
+
+
 @dataclass
 class CheckInResult:
     outcome: Outcome
@@ -47,26 +51,30 @@ class CheckInResult:
         return self.outcome in (Outcome.CHECKED_IN, Outcome.ALREADY)
 
 
-def _insert_check_in(
+def _record_check_in(
     session: DbSession,
     registration: Registration,
     *,
-    by_id: int | None,
+    by,
     method: CheckInMethod,
     desk: str | None,
     now: datetime,
-) -> bool:
-    """True if this call recorded the check-in; False if one existed (another desk won)."""
-    return insert_unless_present(
-        session,
-        CheckIn,
-        "registration_id",
+) -> CheckIn | None:
+    """The check-in this call recorded; None if one existed. The first desk wins: a second
+    scan anywhere, even at the same moment, finds the first one's row."""
+    made = CheckIn(
         registration_id=registration.id,
         checked_in_at=now,
-        checked_in_by_id=by_id,
+        checked_in_by_id=getattr(by, "id", None),
         method=method,
         desk=desk,
     )
+    fields = {name: getattr(made, name) for name in _CHECK_IN_FIELDS}
+    new_id = insert_unless_present(session, CheckIn, "registration_id", **fields)
+    if new_id is None:
+        return None
+    made.id = new_id
+    return as_inserted(session, made)
 
 
 def _existing(session: DbSession, registration_id: int) -> CheckIn | None:
@@ -95,8 +103,8 @@ def admit(
     if registration.status in (RegistrationStatus.WAITLISTED, RegistrationStatus.APPLIED):
         # No seat: waiting in line, or an application to a lottery not (yet) drawn.
         return CheckInResult(Outcome.WAITLISTED, registration)
-    by_id = getattr(by, "id", None)
-    if _insert_check_in(session, registration, by_id=by_id, method=method, desk=desk, now=now):
+    made = _record_check_in(session, registration, by=by, method=method, desk=desk, now=now)
+    if made is not None:
         record(
             session,
             "attendance.checked_in",
@@ -105,7 +113,7 @@ def admit(
             actor=by,
             details={"seminar_id": seminar_id, "method": method, "desk": desk},
         )
-        return CheckInResult(Outcome.CHECKED_IN, registration, _existing(session, registration.id))
+        return CheckInResult(Outcome.CHECKED_IN, registration, made)
     return CheckInResult(Outcome.ALREADY, registration, _existing(session, registration.id))
 
 
@@ -264,14 +272,7 @@ def walk_in(
         actor=by,
         details={"seminar_id": seminar_id, "status": "confirmed", "source": "desk"},
     )
-    _insert_check_in(
-        session,
-        registration,
-        by_id=getattr(by, "id", None),
-        method=CheckInMethod.WALK_IN,
-        desk=desk,
-        now=now,
-    )
+    _record_check_in(session, registration, by=by, method=CheckInMethod.WALK_IN, desk=desk, now=now)
     record(
         session,
         "attendance.checked_in",

@@ -26,17 +26,39 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an audit event; it commits or rolls back with the change it describes."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user
-    source = request.remote_addr if has_request_context() else None
     event = AuditEvent(
-        actor_id=getattr(actor, "id", None),
-        actor_label=actor_label or getattr(actor, "email", None) or "system",
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        source=source,
-        details=details or {},
+        **event_values(
+            action,
+            subject_type,
+            subject_id,
+            actor=actor,
+            actor_label=actor_label,
+            details=details,
+        )
     )
     session.add(event)
     return event
+
+
+def event_values(
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    *,
+    actor: Any = None,
+    actor_label: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of an audit event (who, from where, what), for record() or for an insert
+    of several rows at once. The actor is the signed-in person unless given."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    return {
+        "actor_id": getattr(actor, "id", None),
+        "actor_label": actor_label or getattr(actor, "email", None) or "system",
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "source": request.remote_addr if has_request_context() else None,
+        "details": details or {},
+    }

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..audit.services import record
 from ..auth.models import User
@@ -87,12 +87,16 @@ def find_and_lock_seminar(session: DbSession, seminar_id: int) -> Seminar | None
     None when no seminar has this id (an id from outside: a form, the API).
     """
     begin_write(session)
-    return session.scalar(
-        select(Seminar)
-        .where(Seminar.id == seminar_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return session.scalar(_LOCK_SEMINAR, {"seminar_id": seminar_id})
+
+
+#: The seminar read afresh with its row locked (built once: it runs on every registration).
+_LOCK_SEMINAR = (
+    select(Seminar)
+    .where(Seminar.id == bindparam("seminar_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def lock_seminar(session: DbSession, seminar_id: int) -> Seminar:

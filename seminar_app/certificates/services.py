@@ -151,7 +151,7 @@ def issue(session: DbSession, registration: Registration, now: datetime) -> Cert
         if current is not None and not _retire(session, current, now):
             continue  # another download replaced it a moment ago: look again
         code = new_code()
-        inserted = insert_unless_present(
+        new_id = insert_unless_present(
             session,
             Certificate,
             "registration_id",
@@ -161,6 +161,7 @@ def issue(session: DbSession, registration: Registration, now: datetime) -> Cert
             issued_at=now,
             **statement,
         )
+        inserted = new_id is not None
         if not inserted:
             continue  # another download issued it a moment ago: take that one
         details: dict[str, Any] = {"seminar_id": registration.seminar_id, "code": code}

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any
 
 from flask_babel import gettext as _
@@ -54,7 +55,7 @@ class ParticipantDetails:
     announcements_opt_in: bool = False
     locale: str = "ja"
 
-    @property
+    @cached_property
     def email_key(self) -> str:
         return normalize_email(self.email)
 

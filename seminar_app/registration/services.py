@@ -11,19 +11,42 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 
-from ..audit.services import PARTICIPANT, record
+from ..audit.models import AuditEvent
+from ..audit.services import PARTICIPANT, event_values, record
 from ..catalogue import lifecycle
 from ..catalogue.lifecycle import find_and_lock_seminar, lock_seminar
 from ..catalogue.models import Seminar
 from ..catalogue.services import RegistrationState, registration_state, seats_left_by_mode
 from ..codes import TICKET
-from ..database import DbSession, begin_write, insert_unless_present, rows_changed
+from ..database import (
+    DbSession,
+    NewRow,
+    begin_write,
+    insert_new,
+    insert_unless_present,
+    reserve_id,
+    rows_changed,
+)
 from ..domain import Admission, AttendanceMode, Delivery, RegistrationStatus, SeminarStatus
-from ..notifications.services import queue
+from ..notifications.models import OutboxMessage
+from ..notifications.services import outbox_values
 from ..timeutil import utcnow
 from .details import ParticipantDetails
 from .models import CalendarFeed, Registration, attendance_of
@@ -91,7 +114,11 @@ def attending_in(seminar: Seminar, mode: AttendanceMode) -> ColumnElement[bool]:
     """SQL: the seminar's registrations that attend in `mode` (Registration.attendance):
     at a hybrid seminar by their choice, a registration without one at the venue; at any
     other seminar every registration attends the one way its delivery offers."""
-    if not seminar.is_hybrid:
+    return _attending(seminar.is_hybrid, mode)
+
+
+def _attending(hybrid: bool, mode: AttendanceMode) -> ColumnElement[bool]:
+    if not hybrid:
         return true()
     if mode == AttendanceMode.ONLINE:
         return Registration.attendance_mode == AttendanceMode.ONLINE
@@ -228,8 +255,12 @@ def calendar_sequence(registration: Registration) -> int:
 
 
 def queue_for(session: DbSession, kind: str, registration: Registration, **payload) -> None:
-    queue(
-        session,
+    session.add(OutboxMessage(**mail_for(kind, registration, **payload)))
+
+
+def mail_for(kind: str, registration: Registration, **payload) -> dict[str, object]:
+    """The outbox row of a mail about a registration, in the person's language."""
+    return outbox_values(
         kind,
         registration.email,
         {
@@ -273,29 +304,35 @@ class _Tally:
 
 
 def _tally(session: DbSession, seminar: Seminar, email_key: str) -> _Tally:
-    online = attending_in(seminar, AttendanceMode.ONLINE) if seminar.is_hybrid else false()
-    confirmed = Registration.status == RegistrationStatus.CONFIRMED
-    waiting = Registration.status == RegistrationStatus.WAITLISTED
     row = session.execute(
-        select(
-            func.count().filter(confirmed),
-            func.count().filter(and_(confirmed, online)),
-            func.count().filter(waiting),
-            func.count().filter(and_(waiting, online)),
-            func.max(
-                case(
-                    (
-                        and_(
-                            Registration.email_key == email_key,
-                            Registration.status.in_(_ACTIVE_STATUSES),
-                        ),
-                        Registration.id,
-                    )
-                )
-            ),
-        ).where(Registration.seminar_id == seminar.id)
+        _tally_statement(seminar.is_hybrid), {"seminar_id": seminar.id, "email_key": email_key}
     ).one()
     return _Tally(*row)
+
+
+@cache
+def _tally_statement(hybrid: bool) -> Select:
+    """The tally's query, built once (it runs under the lock: no time spent building it)."""
+    online = _attending(hybrid, AttendanceMode.ONLINE) if hybrid else false()
+    confirmed = Registration.status == RegistrationStatus.CONFIRMED
+    waiting = Registration.status == RegistrationStatus.WAITLISTED
+    return select(
+        func.count().filter(confirmed),
+        func.count().filter(and_(confirmed, online)),
+        func.count().filter(waiting),
+        func.count().filter(and_(waiting, online)),
+        func.max(
+            case(
+                (
+                    and_(
+                        Registration.email_key == bindparam("email_key"),
+                        Registration.status.in_(_ACTIVE_STATUSES),
+                    ),
+                    Registration.id,
+                )
+            )
+        ),
+    ).where(Registration.seminar_id == bindparam("seminar_id"))
 
 
 _REFUSALS = {
@@ -322,6 +359,7 @@ def new_registration(
     person attends is kept for a hybrid seminar only (the others offer one way)."""
     return Registration(
         seminar=seminar,
+        seminar_id=seminar.id,
         status=status,
         attendance_mode=attendance_mode if seminar.is_hybrid else None,
         manage_token=new_token(),
@@ -357,10 +395,17 @@ def register(
     The seminar's lock is held from the first read to the commit, so the work inside it
     is kept to a few statements: one tally, then the inserts.
     """
+    # Before the lock: the id the row will have (so that one statement writes it with its
+    # mail and audit row), and the address's calendar feed, which a refusal rolls back
+    # with the rest (a refused registration keeps no trace of the address).
+    begin_write(session)
+    reserved_id = reserve_id(session, Registration)
+    email_key = details.email_key
+    ensure_calendar_feed(session, email_key)
     seminar = find_and_lock_seminar(session, seminar_id)
     if seminar is None or not seminar.is_public:
         raise RegistrationError("not-found", _("This seminar is not open for registration."))
-    tally = _tally(session, seminar, details.email_key)
+    tally = _tally(session, seminar, email_key)
     state = registration_state(
         seminar, now, taken=tally.confirmed, taken_online=tally.confirmed_online
     )
@@ -371,7 +416,6 @@ def register(
     mode = _chosen_mode(seminar, attendance_mode)
     waiting = tally.waiting_for(seminar, mode)
     if seminar.admission == Admission.LOTTERY:
-        confirmed = False
         status, mail = RegistrationStatus.APPLIED, "registration.applied"
     else:
         left = seats_left_by_mode(
@@ -380,8 +424,6 @@ def register(
         confirmed = (left is None or left > 0) and waiting == 0
         status = RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED
         mail = "registration.confirmed" if confirmed else "registration.waitlisted"
-    # Only for a registration that is made: a refused one keeps no trace of the address.
-    ensure_calendar_feed(session, details.email_key)
     registration = new_registration(
         seminar,
         details,
@@ -391,24 +433,35 @@ def register(
         source=source,
         attendance_mode=mode,
     )
+    if reserved_id is not None:
+        registration.id = reserved_id
     registration.position_when_registered = (
         waiting + 1 if status == RegistrationStatus.WAITLISTED else None
     )
-    session.add(registration)
-    session.flush()
-    queue_for(session, mail, registration)
-    record(
+    audited = {
+        "seminar_id": seminar.id,
+        "status": status,
+        "source": source,
+        **({"attendance_mode": mode.value} if seminar.is_hybrid else {}),
+    }
+    # The registration, its mail and its audit row: one statement where the database can,
+    # so that the lock is let go one round trip after the tally.
+    insert_new(
         session,
-        "registration.created",
-        "registration",
-        registration.id,
-        actor_label=PARTICIPANT if source != "desk" else None,
-        details={
-            "seminar_id": seminar.id,
-            "status": registration.status,
-            "source": source,
-            **({"attendance_mode": mode.value} if seminar.is_hybrid else {}),
-        },
+        registration,
+        lambda: [
+            NewRow(OutboxMessage, mail_for(mail, registration)),
+            NewRow(
+                AuditEvent,
+                event_values(
+                    "registration.created",
+                    "registration",
+                    registration.id,
+                    actor_label=PARTICIPANT if source != "desk" else None,
+                    details=audited,
+                ),
+            ),
+        ],
     )
     return registration
 
