@@ -175,7 +175,7 @@ def test_an_old_unicode_domain_is_sent_in_its_ascii_form_with_a_correct_to_heade
     envelopes = [recipients for recipients, _ in mail_server.raw]
     assert ["taro@xn--r8jz45g.jp"] in envelopes
     [data] = [data for recipients, data in mail_server.raw if recipients == ["taro@xn--r8jz45g.jp"]]
-    assert b"\r\nTo: taro@xn--r8jz45g.jp\r\n" in data
+    assert b"\r\nTo: <taro@xn--r8jz45g.jp>\r\n" in data
 
 
 def test_an_address_no_server_takes_is_failed_with_its_reason(db_session, smtp_app, mail_server):
@@ -234,7 +234,7 @@ def test_compose_writes_an_internationalized_domain_in_ascii(app):
     with app.test_request_context():
         message = compose("Taro@例え.JP", "件名", "本文")
     assert message["To"] == "Taro@xn--r8jz45g.jp"
-    assert b"\r\nTo: Taro@xn--r8jz45g.jp\r\n" in message.as_bytes()
+    assert b"\r\nTo: <Taro@xn--r8jz45g.jp>\r\n" in message.as_bytes()
 
 
 def test_a_mail_server_refusing_our_login_delays_every_mail_and_fails_none(app, db_session):
@@ -274,4 +274,4 @@ def test_an_old_japanese_mobile_address_is_still_delivered(db_session, smtp_app,
     assert deliver_due(db_session).sent == 1
     [(envelope, data)] = mail_server.raw
     assert envelope == ["taro..yamada.@docomo.ne.jp"]
-    assert b"\r\nTo: taro..yamada.@docomo.ne.jp\r\n" in data
+    assert b"\r\nTo: <taro..yamada.@docomo.ne.jp>\r\n" in data

@@ -305,7 +305,7 @@ def test_the_form_stores_the_ascii_form_and_the_mail_arrives_addressed_to_it(
     assert deliver_due(db_session).sent == 1
     [(envelope, data)] = mail_server.raw
     assert envelope == ["taro@xn--r8jz45g.jp"]
-    assert b"\r\nTo: taro@xn--r8jz45g.jp\r\n" in data
+    assert b"\r\nTo: <taro@xn--r8jz45g.jp>\r\n" in data
     assert mail_server.parsed()[0]["To"] == "taro@xn--r8jz45g.jp"
 
 
