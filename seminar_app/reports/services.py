@@ -1,10 +1,16 @@
-"""Fiscal-year figures, aggregated by the database (GROUP BY), never row by row in Python.
+"""Fiscal-year figures: registrations and answers aggregated by the database (GROUP BY),
+never row by row in Python.
 
 A seminar is *held* in a fiscal year when it is published (not cancelled, not a draft),
-starts within the year in Tokyo time, and has ended. Its attendees are its head-count
-when an organizer recorded one, else its registrations that attended (the rule of
-attendance.attended); with neither a head-count nor a registration nobody knows them: the
-seminar counts as held and its attendees are None, adding nothing to any total.
+starts within the year in Tokyo time, and has ended (held.held_in). Its attendees are its
+head-count when an organizer recorded one, else its registrations that attended (the rule
+of attendance.attended); with neither a head-count nor a registration nobody knows them:
+the seminar counts as held and its attendees are None, adding nothing to any total.
+
+The year's registrations are counted in one grouped query (held.held_registrations), per
+seminar and per profile value; the figures of seminars, attendees and registrations add up
+its rows for the year's few hundred seminars, and the report's table of seminars reads the
+same rows.
 
 Satisfaction as the agency states it is the share of survey answers rating it 4 or 5 among
 the answers that rated it.
@@ -15,27 +21,33 @@ the deck and the API read those and compute nothing of their own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any, TypedDict
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, select
+from sqlalchemy import ColumnElement, Row, Select, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ..attendance.attended import attended_condition, registrations_with_attendance
-from ..attendance.models import CheckIn
 from ..catalogue.models import Seminar
 from ..consultations.desks import desks_in_order
-from ..consultations.figures import UNKNOWN, consultation_figures, consultation_years
+from ..consultations.figures import ConsultationFigures, consultation_figures, consultation_years
 from ..consultations.models import Desk
 from ..database import DbSession
-from ..domain import Delivery, HostType, Level, RegistrationStatus, SeminarStatus, Series
+from ..domain import Delivery, HostType, Level, RegistrationStatus, Series, Vocabulary
 from ..elearning.models import RecordingView
-from ..registration.models import Registration
 from ..surveys.models import Survey, SurveyAnswer
 from ..timeutil import fiscal_year_bounds
+from .held import (
+    HeldRegistrations,
+    SeminarRegistrations,
+    YearAttendees,
+    attendees_of,
+    attendees_per_year,
+    held_in,
+    held_registrations,
+)
 from .models import TARGET_NAMES, FiscalYearTarget
 from .results import (
     AttendanceSplit,
@@ -59,23 +71,10 @@ from .results import (
 YEARS_SIDE_BY_SIDE = 5
 #: Each breakdown of the desk's figures: the report's year and the two before it.
 BREAKDOWN_YEARS = 3
-#: The registered attendees' profile, by these columns of their registrations.
-PROFILE = ("attribute", "employee_band", "industry", "prefecture")
 #: What an agency seminar without a level is counted under.
 NO_LEVEL = "none"
 #: The ratings (1–5) that count as satisfied.
 SATISFIED_FROM = 4
-
-
-def held_in(fiscal_year: int, now: datetime) -> ColumnElement[bool]:
-    """The condition on Seminar of being held in the fiscal year (see the module's rule)."""
-    start, end = fiscal_year_bounds(fiscal_year)
-    return and_(
-        Seminar.status == SeminarStatus.PUBLISHED,
-        Seminar.starts_at >= start,
-        Seminar.starts_at < end,
-        Seminar.ends_at <= now,
-    )
 
 
 def fiscal_year_report(
@@ -85,10 +84,11 @@ def fiscal_year_report(
     answers and the years before it. The desk's breakdowns cover the desk with code `desk`
     (UnknownDesk if none has it), else every desk; the headline figures cover every desk."""
     surveys = survey_figures(session, fiscal_year, now)
-    figures = fiscal_year_figures(session, fiscal_year, now, surveys)
+    registrations = held_registrations(session, fiscal_year, now)
+    figures = fiscal_year_figures(session, fiscal_year, now, surveys, registrations)
     return FiscalYearReport(
         figures=figures,
-        programme=seminar_rows(session, fiscal_year, now),
+        programme=seminar_rows(session, fiscal_year, now, registrations),
         surveys=surveys,
         years=years_side_by_side(session, figures, YEARS_SIDE_BY_SIDE, now),
         consultation_years=consultation_years(session, fiscal_year, desk, years=BREAKDOWN_YEARS),
@@ -121,12 +121,19 @@ def desk_names(session: DbSession, code: str | None) -> DeskNames:
 
 
 def fiscal_year_figures(
-    session: DbSession, fiscal_year: int, now: datetime, surveys: SurveyFigures | None = None
+    session: DbSession,
+    fiscal_year: int,
+    now: datetime,
+    surveys: SurveyFigures | None = None,
+    registrations: HeldRegistrations | None = None,
 ) -> FiscalYearFigures:
     """The year's headline figures (seminars, attendees, registrations, recordings, desk,
-    satisfaction in all, per series and per level); `surveys`: the year's survey figures
-    where the caller has them already."""
-    seminars, attendees = _seminars_and_attendees(session, fiscal_year, now)
+    satisfaction in all, per series and per level); `surveys` and `registrations`: the
+    year's survey figures and registrations where the caller has them already."""
+    held = _held_seminars(session, fiscal_year, now)
+    if registrations is None:
+        registrations = held_registrations(session, fiscal_year, now)
+    seminars, attendees = _seminars_and_attendees(held, registrations)
     recordings = _recording_figures(session, fiscal_year)
     consultations = consultation_figures(session, fiscal_year)
     if surveys is None:
@@ -143,7 +150,7 @@ def fiscal_year_figures(
         fiscal_year=fiscal_year,
         seminars=seminars,
         attendees=attendees,
-        registrations=_registration_figures(session, fiscal_year, now),
+        registrations=_registration_figures(held, registrations),
         recordings=recordings,
         consultations=consultations,
         satisfaction=satisfaction,
@@ -186,165 +193,106 @@ def _share(part: int, whole: int) -> Share:
     return round(part / whole, 4) if whole else None
 
 
-def _attendance_per_seminar(fiscal_year: int, now: datetime) -> Subquery:
-    """seminar_id → attended registrations, as a subquery (a plain count: no DISTINCT)."""
-    attended = func.count(case((attended_condition(), Registration.id)))
-    return (
-        registrations_with_attendance()
-        .with_only_columns(Registration.seminar_id.label("seminar_id"), attended.label("attended"))
-        .where(held_in(fiscal_year, now))
-        .group_by(Registration.seminar_id)
-        .subquery()
-    )
-
-
-def hybrid_attendees(
-    session: DbSession, fiscal_year: int, now: datetime
-) -> dict[int, AttendanceSplit]:
-    """Hybrid seminars held in the year → their registered attendees at the venue and online.
-
-    Counted by how each person attended, not how they said they would: checked in at the
-    door is at the venue (also someone who chose online but came), attended otherwise (the
-    join link, long enough) is online. A seminar with a head-count has no split."""
-    attended = attended_condition()
-    rows = session.execute(
-        registrations_with_attendance()
-        .with_only_columns(
-            Registration.seminar_id,
-            func.count(case((and_(attended, CheckIn.id.is_not(None)), Registration.id))),
-            func.count(case((and_(attended, CheckIn.id.is_(None)), Registration.id))),
-        )
-        .where(
-            held_in(fiscal_year, now),
-            Seminar.delivery == Delivery.HYBRID,
-            Seminar.head_count.is_(None),
-        )
-        .group_by(Registration.seminar_id)
+def _held_seminars(session: DbSession, fiscal_year: int, now: datetime) -> Sequence[Row[Any]]:
+    """The seminars held in the year: what their figures are counted by (no ORM objects)."""
+    return session.execute(
+        select(
+            Seminar.id,
+            Seminar.host_type,
+            Seminar.delivery,
+            Seminar.series,
+            Seminar.level,
+            Seminar.head_count,
+        ).where(held_in(fiscal_year, now))
     ).all()
-    return {
-        seminar_id: AttendanceSplit(venue=venue, online=online)
-        for seminar_id, venue, online in rows
-    }
+
+
+def _attendees_of(head_count: int | None, registrations: SeminarRegistrations | None) -> Figure:
+    return attendees_of(head_count, registrations.attended if registrations is not None else None)
+
+
+def _split_of(
+    delivery: str, head_count: int | None, registrations: SeminarRegistrations | None
+) -> AttendanceSplit | None:
+    """A hybrid seminar's registered attendees by how they attended: checked in at the door
+    is at the venue (also someone who chose online but came), attended otherwise is online.
+    A seminar with a head-count, or without registrations, has no split."""
+    if delivery != Delivery.HYBRID or head_count is not None or registrations is None:
+        return None
+    return AttendanceSplit(venue=registrations.checked_in, online=registrations.online)
 
 
 def _seminars_and_attendees(
-    session: DbSession, fiscal_year: int, now: datetime
+    held: Sequence[Row[Any]], registrations: HeldRegistrations
 ) -> tuple[SeminarFigures, AttendeeFigures]:
-    per_seminar = _attendance_per_seminar(fiscal_year, now)
-    # NULL for a seminar with neither a head-count nor registrations: SUM passes it over.
-    attendees = func.coalesce(Seminar.head_count, per_seminar.c.attended)
     hosts = {host.value: {"total": 0, "online": 0, "without_head_count": 0} for host in HostType}
     people = {host.value: 0 for host in HostType}
-    hybrid = unknown = 0
-    for host_type, delivery, count, attended, not_known in session.execute(
-        select(
-            Seminar.host_type,
-            Seminar.delivery,
-            func.count(Seminar.id),
-            func.sum(attendees),
-            func.count(case((attendees.is_(None), Seminar.id))),
-        )
-        .outerjoin(per_seminar, per_seminar.c.seminar_id == Seminar.id)
-        .where(held_in(fiscal_year, now))
-        .group_by(Seminar.host_type, Seminar.delivery)
-    ):
-        unknown += not_known
-        hosts[host_type]["without_head_count"] += not_known
-        hosts[host_type]["total"] += count
-        if delivery == Delivery.ONLINE:
-            hosts[host_type]["online"] += count
-        elif delivery == Delivery.HYBRID:
-            hybrid += count
-        people[host_type] += int(attended or 0)
+    venue = online = 0
+    for seminar in held:
+        counted = registrations.per_seminar.get(seminar.id)
+        attendees = _attendees_of(seminar.head_count, counted)
+        bucket = hosts[seminar.host_type]
+        bucket["total"] += 1
+        bucket["online"] += seminar.delivery == Delivery.ONLINE
+        bucket["without_head_count"] += attendees is None
+        people[seminar.host_type] += attendees or 0
+        split = _split_of(seminar.delivery, seminar.head_count, counted)
+        if split is not None:
+            venue += split.venue
+            online += split.online
+    agency = [seminar for seminar in held if seminar.host_type == HostType.AGENCY]
     seminars = SeminarFigures(
-        total=sum(bucket["total"] for bucket in hosts.values()),
+        total=len(held),
         online=sum(bucket["online"] for bucket in hosts.values()),
-        hybrid=hybrid,
+        hybrid=sum(seminar.delivery == Delivery.HYBRID for seminar in held),
         by_host_type={host: SeminarCounts(**bucket) for host, bucket in hosts.items()},
-        by_series=_agency_seminars_by(session, Seminar.series, fiscal_year, now),
-        by_level=_agency_seminars_by(session, Seminar.level, fiscal_year, now),
-        without_head_count=unknown,
+        by_series=_seminars_by(((s.series, s.delivery) for s in agency), Series),
+        by_level=_seminars_by(((s.level or NO_LEVEL, s.delivery) for s in agency), Level),
+        without_head_count=sum(bucket["without_head_count"] for bucket in hosts.values()),
     )
-    splits = hybrid_attendees(session, fiscal_year, now).values()
     return seminars, AttendeeFigures(
         total=sum(people.values()),
         by_host_type=people,
-        registered_attendees_by=_attendee_profile(session, fiscal_year, now),
-        hybrid=AttendanceSplit(
-            venue=sum(split.venue for split in splits),
-            online=sum(split.online for split in splits),
-        ),
+        registered_attendees_by=registrations.profile,
+        hybrid=AttendanceSplit(venue=venue, online=online),
     )
 
 
-def _agency_seminars_by(
-    session: DbSession,
-    column: InstrumentedAttribute[Series] | InstrumentedAttribute[Level | None],
-    fiscal_year: int,
-    now: datetime,
+def _seminars_by(
+    values: Iterable[tuple[str, str]], vocabulary: type[Vocabulary]
 ) -> dict[str, SeminarCounts]:
-    online = case((Seminar.delivery == Delivery.ONLINE, Seminar.id))
+    """Seminars (value, delivery) counted per value, in the vocabulary's order ("none" last)."""
+    counts: dict[str, list[int]] = {}
+    for value, delivery in values:
+        bucket = counts.setdefault(value, [0, 0])
+        bucket[0] += 1
+        bucket[1] += delivery == Delivery.ONLINE
+    order = [member.value for member in vocabulary]
     return {
-        (value or NO_LEVEL): SeminarCounts(total=count, online=count_online)
-        for value, count, count_online in session.execute(
-            select(column, func.count(Seminar.id), func.count(online))
-            .where(held_in(fiscal_year, now), Seminar.host_type == HostType.AGENCY)
-            .group_by(column)
+        value: SeminarCounts(total=total, online=count_online)
+        for value, (total, count_online) in sorted(
+            counts.items(),
+            key=lambda item: order.index(item[0]) if item[0] in order else len(order),
         )
     }
-
-
-def _attendee_profile(
-    session: DbSession, fiscal_year: int, now: datetime
-) -> dict[str, Mapping[str, int]]:
-    profile: dict[str, Mapping[str, int]] = {}
-    for name in PROFILE:
-        column = getattr(Registration, name)
-        profile[name] = {
-            (value or UNKNOWN): count
-            for value, count in session.execute(
-                registrations_with_attendance()
-                .with_only_columns(column, func.count(Registration.id))
-                .where(held_in(fiscal_year, now), attended_condition())
-                .group_by(column)
-            )
-        }
-    return profile
 
 
 def _registration_figures(
-    session: DbSession, fiscal_year: int, now: datetime
+    held: Sequence[Row[Any]], registrations: HeldRegistrations
 ) -> RegistrationFigures:
-    status_counts: dict[str, int] = {
-        status: count
-        for status, count in session.execute(
-            select(Registration.status, func.count(Registration.id))
-            .join(Seminar, Seminar.id == Registration.seminar_id)
-            .where(held_in(fiscal_year, now))
-            .group_by(Registration.status)
-        )
-    }
-    # Attendance is counted only where no head-count stands in for the registrations.
-    attended = (
-        session.scalar(
-            registrations_with_attendance()
-            .with_only_columns(func.count(Registration.id))
-            .where(held_in(fiscal_year, now), Seminar.head_count.is_(None), attended_condition())
-        )
-        or 0
-    )
-    expected = (
-        session.scalar(
-            select(func.count(Registration.id))
-            .join(Seminar, Seminar.id == Registration.seminar_id)
-            .where(
-                held_in(fiscal_year, now),
-                Seminar.head_count.is_(None),
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-        )
-        or 0
-    )
+    """Registrations by status; attendance is counted only where no head-count stands in
+    for the registrations."""
+    status_counts: dict[str, int] = {}
+    attended = expected = 0
+    for seminar in held:
+        counted = registrations.per_seminar.get(seminar.id)
+        if counted is None:
+            continue
+        for status, count in counted.by_status.items():
+            status_counts[status] = status_counts.get(status, 0) + count
+        if seminar.head_count is None:
+            attended += counted.attended
+            expected += counted.confirmed
     return RegistrationFigures(
         total=sum(status_counts.values()),
         confirmed=status_counts.get(RegistrationStatus.CONFIRMED, 0),
@@ -368,15 +316,16 @@ def _recording_figures(session: DbSession, fiscal_year: int) -> RecordingFigures
     return RecordingFigures(opened=opened, registrants_who_opened=viewers)
 
 
-def seminar_rows(session: DbSession, fiscal_year: int, now: datetime) -> tuple[SeminarRow, ...]:
-    """Every held seminar of the year with its figures, one aggregated query."""
-    per_seminar = _attendance_per_seminar(fiscal_year, now)
-    confirmed = (
-        select(Registration.seminar_id, func.count(Registration.id).label("confirmed"))
-        .where(Registration.status == RegistrationStatus.CONFIRMED)
-        .group_by(Registration.seminar_id)
-        .subquery()
-    )
+def seminar_rows(
+    session: DbSession,
+    fiscal_year: int,
+    now: datetime,
+    registrations: HeldRegistrations | None = None,
+) -> tuple[SeminarRow, ...]:
+    """Every held seminar of the year with its figures; `registrations`: the year's
+    registrations where the caller has them already."""
+    if registrations is None:
+        registrations = held_registrations(session, fiscal_year, now)
     rated, satisfied = _satisfaction_counts()
     satisfaction = (
         select(
@@ -390,35 +339,38 @@ def seminar_rows(session: DbSession, fiscal_year: int, now: datetime) -> tuple[S
     )
     rows = session.execute(
         select(
-            Seminar,
-            func.coalesce(confirmed.c.confirmed, 0),
-            func.coalesce(Seminar.head_count, per_seminar.c.attended),
-            func.coalesce(satisfaction.c.rated, 0),
-            func.coalesce(satisfaction.c.satisfied, 0),
+            Seminar.id,
+            Seminar.starts_at,
+            Seminar.title,
+            Seminar.host_type,
+            Seminar.delivery,
+            Seminar.series,
+            Seminar.level,
+            Seminar.head_count,
+            func.coalesce(satisfaction.c.rated, 0).label("rated"),
+            func.coalesce(satisfaction.c.satisfied, 0).label("satisfied"),
         )
-        .outerjoin(per_seminar, per_seminar.c.seminar_id == Seminar.id)
-        .outerjoin(confirmed, confirmed.c.seminar_id == Seminar.id)
         .outerjoin(satisfaction, satisfaction.c.seminar_id == Seminar.id)
         .where(held_in(fiscal_year, now))
         .order_by(Seminar.starts_at)
     ).all()
-    splits = hybrid_attendees(session, fiscal_year, now)
-    return tuple(
-        SeminarRow(
-            seminar_id=seminar.id,
-            starts_at=seminar.starts_at,
-            title=seminar.title,
-            host_type=seminar.host_type,
-            delivery=seminar.delivery,
-            series=seminar.series,
-            level=seminar.level,
-            confirmed=seated,
-            attendees=came,
-            head_counted=seminar.head_count is not None,
-            satisfaction=_share(happy, answered),
-            split=splits.get(seminar.id),
-        )
-        for seminar, seated, came, answered, happy in rows
+    return tuple(_seminar_row(row, registrations.per_seminar.get(row.id)) for row in rows)
+
+
+def _seminar_row(seminar: Row[Any], registrations: SeminarRegistrations | None) -> SeminarRow:
+    return SeminarRow(
+        seminar_id=seminar.id,
+        starts_at=seminar.starts_at,
+        title=seminar.title,
+        host_type=seminar.host_type,
+        delivery=seminar.delivery,
+        series=seminar.series,
+        level=seminar.level,
+        confirmed=registrations.confirmed if registrations is not None else 0,
+        attendees=_attendees_of(seminar.head_count, registrations),
+        head_counted=seminar.head_count is not None,
+        satisfaction=_share(seminar.satisfied, seminar.rated),
+        split=_split_of(seminar.delivery, seminar.head_count, registrations),
     )
 
 
@@ -429,32 +381,46 @@ def years_side_by_side(
     year before."""
     first = last.fiscal_year - count + 1
     # One year more than shown: the first shown year's change is from the year before it.
-    figures = [
-        fiscal_year_figures(session, year, now) for year in range(first - 1, last.fiscal_year)
+    earlier = attendees_per_year(session, first - 1, last.fiscal_year - 1, now)
+    years = [
+        (year, seminars, consultation_figures(session, year))
+        for year, seminars in sorted(earlier.items())
     ]
-    figures.append(last)
-    return tuple(_year_row(year, before) for before, year in pairwise(figures))
+    years.append((last.fiscal_year, _year_attendees(last), last.consultations))
+    return tuple(_year_row(*year, before) for before, year in pairwise(years))
 
 
-def _year_row(year: FiscalYearFigures, before: FiscalYearFigures) -> YearRow:
-    seminars, attendees = year.seminars.total, _attendees(year)
-    consultations = year.consultations.total
-    return YearRow(
-        fiscal_year=year.fiscal_year,
-        seminars=seminars,
-        attendees=attendees,
-        consultations=consultations,
-        consultations_online=year.consultations.online,
-        consultations_source=year.consultations.source,
-        seminars_change=seminars - before.seminars.total,
-        attendees_change=_change(attendees, _attendees(before)),
-        consultations_change=_change(consultations, before.consultations.total),
+_Year = tuple[int, YearAttendees, ConsultationFigures]
+
+
+def _year_attendees(figures: FiscalYearFigures) -> YearAttendees:
+    """The year's seminars and attendees; None where seminars were held and nobody counted
+    any."""
+    seminars = figures.seminars
+    return YearAttendees(
+        seminars=seminars.total,
+        attendees=None if seminars.attendees_unknown else figures.attendees.total,
     )
 
 
-def _attendees(year: FiscalYearFigures) -> Figure:
-    """The year's attendees; None where seminars were held and nobody counted any."""
-    return None if year.seminars.attendees_unknown else year.attendees.total
+def _year_row(
+    fiscal_year: int,
+    seminars: YearAttendees,
+    consultations: ConsultationFigures,
+    before: _Year,
+) -> YearRow:
+    _year, seminars_before, consultations_before = before
+    return YearRow(
+        fiscal_year=fiscal_year,
+        seminars=seminars.seminars,
+        attendees=seminars.attendees,
+        consultations=consultations.total,
+        consultations_online=consultations.online,
+        consultations_source=consultations.source,
+        seminars_change=seminars.seminars - seminars_before.seminars,
+        attendees_change=_change(seminars.attendees, seminars_before.attendees),
+        consultations_change=_change(consultations.total, consultations_before.total),
+    )
 
 
 def _change(now: Figure, before: Figure) -> Figure:
