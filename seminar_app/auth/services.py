@@ -12,7 +12,7 @@ from functools import cache
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -319,12 +319,15 @@ def revoke_api_tokens(session: DbSession, user: User) -> int:
     return len(tokens)
 
 
-#: A token with its account and the account's roles, in one query (every API call runs it).
-_TOKEN_WITH_USER = (
-    select(ApiToken)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
-    .options(joinedload(ApiToken.user).joinedload(User.role_rows))
-)
+@cache
+def _token_with_user() -> Select:
+    """A token with its account and the account's roles, in one query (every API call runs
+    it); built on first use, once every model is mapped."""
+    return (
+        select(ApiToken)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+        .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+    )
 
 
 def user_for_api_token(session: DbSession, token: str) -> User | None:
@@ -336,7 +339,7 @@ def user_for_api_token(session: DbSession, token: str) -> User | None:
     if not token.startswith(API_TOKEN_PREFIX):
         return None
     now = utcnow()
-    row = session.scalars(_TOKEN_WITH_USER, {"token_hash": _token_hash(token)}).unique().first()
+    row = session.scalars(_token_with_user(), {"token_hash": _token_hash(token)}).unique().first()
     if row is None or not api_token_is_valid(row, now) or not row.user.active:
         return None
     if last_use_due(row.last_used_at, now):
