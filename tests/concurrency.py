@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from threading import Barrier
 from typing import Any
 
@@ -19,18 +20,30 @@ from seminar_app.registration.details import parse_details
 from seminar_app.timeutil import utcnow
 from tests.conftest import make_app
 from tests.registration_helpers import details_data
+from tests.waiting import patience
 
 #: How long a process waits for the others at the barrier before the test fails.
-READY_WITHIN = 120
+READY_WITHIN = patience(180)
+#: How long the processes may take, from their start to the last result.
+FINISHED_WITHIN = patience(600)
 
 
 def run_together(function: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:
     """function(*job, start) for each job, each in its own process, all begun together once
-    every process has called start.wait(); their results in the order of the jobs."""
+    every process has called start.wait(); their results in the order of the jobs.
+
+    A process that dies fails the test (BrokenProcessPool) instead of leaving it waiting
+    for a result that never comes, as a multiprocessing.Pool would.
+    """
     context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager, context.Pool(len(jobs)) as pool:
+    with context.Manager() as manager:
         start = manager.Barrier(len(jobs))
-        return pool.starmap(function, [(*job, start) for job in jobs])
+        pool = ProcessPoolExecutor(max_workers=len(jobs), mp_context=context)
+        try:
+            futures = [pool.submit(function, *job, start) for job in jobs]
+            return [future.result(timeout=FINISHED_WITHIN) for future in futures]
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def register_many(

@@ -47,7 +47,7 @@ def postgres_available() -> str | None:
     """None when PostgreSQL answers, else why not."""
     try:
         with psycopg.connect(
-            host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", connect_timeout=3
+            host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", connect_timeout=10
         ):
             return None
     except psycopg.OperationalError as exc:

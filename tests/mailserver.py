@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import socket
-import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+from tests.waiting import wait_until
 
 
 class _Collector:
@@ -46,8 +47,7 @@ class MailServer:
     def parsed(self) -> list[EmailMessage]:
         return [message_from_bytes(data, policy=policy.default) for _, data in self.raw]
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
-        deadline = time.monotonic() + timeout
-        while len(self.handler.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[EmailMessage]:
+        """What arrived once there are `count` messages (or the deadline passed)."""
+        wait_until(lambda: len(self.handler.messages) >= count, timeout)
         return self.parsed()

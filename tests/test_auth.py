@@ -227,7 +227,7 @@ def test_users_create_asks_for_the_password(app, db_session):
 def test_login_limit_counts_in_redis_across_app_instances(db_session, app):
     """With several hosts the counters live in Redis, so every process sees the same count."""
     try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2).ping()
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=10).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("Redis not reachable at 127.0.0.1:6379: the shared rate-limit test is skipped")
     url = app.config["SQLALCHEMY_DATABASE_URI"]

@@ -37,7 +37,7 @@ from seminar_app.registration.models import Registration
 from seminar_app.timeutil import fiscal_year_of, to_jst, utcnow
 from tests.conftest import fresh_database_url, make_app, post_form
 from tests.registration_helpers import add_open_seminar, details_data, register
-from tests.waiting import wait_until
+from tests.waiting import patience, wait_until
 
 PDFTOTEXT = "/usr/bin/pdftotext"
 NAME = "知財 花子"
@@ -93,7 +93,7 @@ def pdf_text(data: bytes, tmp_path) -> str:
         [PDFTOTEXT, "-enc", "UTF-8", str(path), "-"],
         capture_output=True,
         check=True,
-        timeout=30,
+        timeout=patience(120),
     )
     # Lines and spaces fall wherever the layout puts them: compare without them.
     return "".join(result.stdout.decode("utf-8").split())
@@ -367,7 +367,7 @@ def test_qr_code_on_the_certificate_opens_the_verify_page(client, db_session, at
             str(tmp_path / "page"),
         ],
         check=True,
-        timeout=60,
+        timeout=patience(120),
     )
     found = codes_in_photo((tmp_path / "page.png").read_bytes())
     assert found == [f"http://seminars.test/certificates/verify/{code}"]
@@ -702,7 +702,7 @@ def test_two_downloads_at_once_issue_one_certificate(backend, tmp_path, change_f
         racer.start()
         _wait_for_lock_wait(db.engine)
         first.commit()
-        racer.join(timeout=60)
+        racer.join(timeout=patience(120))
         assert not racer.is_alive()
         assert "error" not in outcome, outcome
         assert outcome["code"] == code
@@ -736,7 +736,7 @@ def test_simultaneous_first_downloads_through_the_page_get_one_code(backend, tmp
 
     def download() -> None:
         client = app.test_client()
-        start.wait(timeout=60)
+        start.wait(timeout=patience(120))
         response = client.get(f"/r/{token}/certificate.pdf")
         if response.status_code != 200:
             problems.append(response.status_code)
@@ -748,7 +748,8 @@ def test_simultaneous_first_downloads_through_the_page_get_one_code(backend, tmp
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
+        thread.join(timeout=patience(240))
+    assert not any(thread.is_alive() for thread in threads)
     assert not problems
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1

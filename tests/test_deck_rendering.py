@@ -28,6 +28,7 @@ from seminar_app.reports.services import fiscal_year_report
 from tests.test_activity_deck import AGENCY, FY, NOW, held_seminar
 from tests.test_fiscal_year_report import three_years  # noqa: F401  (a fixture)
 from tests.test_satisfaction import answer_survey
+from tests.waiting import patience
 
 SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
 PICTURES = Path(__file__).resolve().parents[1] / "test-output" / "deck"
@@ -111,7 +112,7 @@ def render(data: bytes, directory: Path) -> tuple[list[str], list[str], list[Pat
         ],
         check=True,
         capture_output=True,
-        timeout=180,
+        timeout=patience(600),
     )
     pdf = directory / "activity.pdf"
     text, layout = (

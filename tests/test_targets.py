@@ -242,7 +242,7 @@ def _saved_at_the_same_moment(app, first_save, second_save) -> list[str]:
     from sqlalchemy.orm import Session
 
     from seminar_app.extensions import db
-    from tests.waiting import wait_until
+    from tests.waiting import patience, wait_until
 
     outcomes: dict[str, str] = {}
 
@@ -272,7 +272,7 @@ def _saved_at_the_same_moment(app, first_save, second_save) -> list[str]:
         other.start()
         assert wait_until(waiting_on_a_lock, timeout=30)
         first.commit()
-        other.join(timeout=30)
+        other.join(timeout=patience(120))
     outcomes["first"] = "ok"
     return [outcomes["first"], outcomes.get("second", "still waiting")]
 

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.mailserver import MailServer, free_port
-from tests.waiting import wait_until
+from tests.waiting import patience, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -28,6 +27,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+#: Playwright's own deadlines (30 s for an action or a page, 5 s for an expect()) would fail
+#: a journey on a machine busy with other work; like every deadline of the suite they only
+#: bound a failure (tests/waiting.py).
+ACTION_TIMEOUT_MS = patience(90) * 1000
+EXPECT_TIMEOUT_MS = patience(30) * 1000
 
 
 def _flask(env: dict[str, str], *args: str) -> None:
@@ -89,29 +93,48 @@ class LiveServer(str):
         server.mail = mail
         return server
 
-    def mails_to(self, address: str, count: int = 1, timeout: float = 20.0) -> list:
+    def received_by(self, address: str) -> list:
+        """The mails received for `address` so far."""
+        return [
+            message
+            for message in self.mail.parsed()
+            if address.lower() in str(message["To"]).lower()
+        ]
+
+    def mails_to(self, address: str, count: int = 1, timeout: float = 60.0) -> list:
         """The mails received for `address`, waiting until there are `count` of them."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [
-                message
-                for message in self.mail.parsed()
-                if address.lower() in str(message["To"]).lower()
-            ]
-            if len(found) >= count or time.monotonic() > deadline:
-                return found
-            time.sleep(0.1)
+        wait_until(lambda: len(self.received_by(address)) >= count, timeout, interval=0.1)
+        return self.received_by(address)
+
+    def outbox_delivered(self, kind: str, timeout: float = 60.0) -> bool:
+        """Whether every queued mail of `kind` left the outbox in time (sent, or given up):
+        after it, a mail of that kind that has not arrived is one that was never queued."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.db_url)
+        pending = text(
+            "SELECT count(*) FROM outbox_messages WHERE kind = :k AND status = 'pending'"
+        )
+
+        def none_pending() -> bool:
+            with engine.connect() as connection:
+                return connection.execute(pending, {"k": kind}).scalar() == 0
+
+        try:
+            return wait_until(none_pending, timeout, interval=0.1)
+        finally:
+            engine.dispose()
 
 
 def _healthy(base: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+        with urllib.request.urlopen(f"{base}/healthz", timeout=patience(10)) as response:  # noqa: S310
             return response.status == 200
     except OSError:
         return False
 
 
-def wait_until_serving(server: subprocess.Popen, base: str, timeout: float = 30) -> bool:
+def wait_until_serving(server: subprocess.Popen, base: str, timeout: float = 120) -> bool:
     """Whether the server at `base` answers its health check in time; killed if not."""
     serving = wait_until(lambda: server.poll() is not None or _healthy(base), timeout)
     if serving and server.poll() is None:
@@ -201,9 +224,18 @@ def live_server(tmp_path_factory):
         raise RuntimeError(f"gunicorn did not start: {server.stderr.read()!r}")
     yield LiveServer(base, db_url=env["DATABASE_URL"], mail=mail)
     for process in (sender, server):
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
     mail.stop()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ask a server or sender to stop, and kill it if it does not in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=patience(30))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
@@ -233,6 +265,15 @@ def live_database(live: LiveServer):
             db.engine.dispose()
 
 
+def new_context(browser, **options):
+    """A browser context whose actions, pages and downloads wait as patiently as the rest
+    of the suite; every test's pages come from one of these."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
+    return context
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
@@ -240,11 +281,12 @@ def browser():
             f"chromium not found at {CHROMIUM}: browser tests are skipped "
             "(apt-get install chromium fonts-noto-cjk)"
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=ACTION_TIMEOUT_MS
         )
         yield instance
         instance.close()
@@ -256,7 +298,8 @@ def open_page(browser):
     contexts = []
 
     def factory(language: str = "ja", width: int = 1280, height: int = 900):
-        context = browser.new_context(
+        context = new_context(
+            browser,
             viewport={"width": width, "height": height},
             locale=language,
             extra_http_headers={"Accept-Language": language},

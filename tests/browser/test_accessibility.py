@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import UPCOMING_SLUG, live_database, log_in
+from tests.browser.conftest import UPCOMING_SLUG, live_database, log_in, new_context
 
 pytestmark = pytest.mark.browser
 
@@ -110,7 +110,8 @@ def axe_page(browser):
     contexts = []
 
     def factory(language: str = "ja", width: int = 1280, height: int = 900):
-        context = browser.new_context(
+        context = new_context(
+            browser,
             viewport={"width": width, "height": height},
             locale=language,
             extra_http_headers={"Accept-Language": language},

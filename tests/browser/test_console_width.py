@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import UPCOMING_SLUG, live_database, log_in
+from tests.browser.conftest import UPCOMING_SLUG, live_database, log_in, new_context
 from tests.browser.test_accessibility import register_for_upcoming
 from tests.browser.test_screenshots import add_consultations
 
@@ -130,7 +130,8 @@ def staff_page(browser, live_server):
     def factory(device: str):
         if device not in contexts:
             width, height = SIZES[device]
-            context = browser.new_context(
+            context = new_context(
+                browser,
                 viewport={"width": width, "height": height},
                 locale="ja",
                 extra_http_headers={"Accept-Language": "ja"},

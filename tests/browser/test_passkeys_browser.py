@@ -16,7 +16,14 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from tests.browser.conftest import _flask, _start, screenshot, wait_until_serving
+from tests.browser.conftest import (
+    _flask,
+    _start,
+    new_context,
+    screenshot,
+    stop,
+    wait_until_serving,
+)
 from tests.mailserver import MailServer, free_port
 
 pytestmark = pytest.mark.browser
@@ -59,8 +66,7 @@ def localhost_server(tmp_path_factory):
     if not wait_until_serving(server, f"http://127.0.0.1:{port}"):
         raise RuntimeError(f"gunicorn did not start: {server.stderr.read()!r}")
     yield base, env
-    server.terminate()
-    server.wait(timeout=10)
+    stop(server)
     mail.stop()
 
 
@@ -108,7 +114,8 @@ def open_page(browser):
     contexts = []
 
     def factory(language: str, width: int, height: int):
-        context = browser.new_context(
+        context = new_context(
+            browser,
             viewport={"width": width, "height": height},
             locale=language,
             extra_http_headers={"Accept-Language": language},
