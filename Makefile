@@ -59,6 +59,13 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 test: lint $(AXE)
 	$(BIN)/python -m pytest
 
+# The suite's test of itself (not part of `make test`: it takes long): the timing-sensitive
+# tests (browser, certificates, concurrency, outbox, faults, two servers) run beside
+# stress-ng keeping every core busy, and must all pass. UNDER_LOAD_TESTS=tests: the whole suite.
+.PHONY: test-under-load
+test-under-load: install $(AXE)
+	$(BIN)/python -m pytest -m under_load -s tests/load
+
 # The README's pictures (docs/screenshots/): the demo served for real and photographed by
 # Debian's chromium (apt-get install chromium chromium-l10n fonts-noto-cjk) at phone and desktop size.
 screenshots: install
