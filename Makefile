@@ -76,6 +76,8 @@ bench: install
 	$(BIN)/python bench/registration_rush.py
 	$(BIN)/python bench/checkin_rush.py
 	$(BIN)/python bench/report_fy.py
+	$(BIN)/python bench/announcement_burst.py
+	$(BIN)/python bench/soak.py --minutes 3
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-output tests/browser/node_modules

@@ -127,6 +127,26 @@ class Config:
         self.LANGUAGES = ("ja", "en")
         self.CATALOGUE_PAGE_SIZE = _int("CATALOGUE_PAGE_SIZE", 12)
 
+        #: Seconds that the public pages that are the same for everyone of a language (the
+        #: catalogue, a seminar's page) are kept for visitors without a session; the seats
+        #: left they show are at most this old. 0: never. Unset: 5, and none in an app built
+        #: for tests (TESTING), where one test's page must not answer the next one.
+        raw_seconds = env.get("PUBLIC_PAGE_CACHE_SECONDS", "")
+        self.PUBLIC_PAGE_CACHE_SECONDS = (
+            _int("PUBLIC_PAGE_CACHE_SECONDS", 5) if raw_seconds.strip() else None
+        )
+        #: Where they are kept (Flask-Caching): Redis at CACHE_URL (else REDIS_URL) when set,
+        #: shared by every process and host; otherwise each process's own memory.
+        cache_url = env.get("CACHE_URL") or env.get("REDIS_URL") or ""
+        self.CACHE_TYPE = "RedisCache" if cache_url else "SimpleCache"
+        self.CACHE_REDIS_URL = cache_url or None
+        #: A Redis that does not answer at once is passed by (the page is rendered), not
+        #: waited for.
+        self.CACHE_OPTIONS = (
+            {"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if cache_url else None
+        )
+        self.CACHE_KEY_PREFIX = env.get("CACHE_KEY_PREFIX", "seminar-app:")
+
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = False

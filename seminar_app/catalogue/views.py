@@ -1,23 +1,115 @@
-"""Public catalogue pages: the listing with its filters and one page per seminar."""
+"""Public catalogue pages: the listing with its filters and one page per seminar.
+
+Both are the same for every visitor of a language who is signed in to nothing, so such
+visitors get them from a short-lived cache (PUBLIC_PAGE_CACHE_SECONDS, Flask-Caching):
+an announcement sends thousands to the same few pages within minutes. Anyone else
+(staff, a visitor with a message waiting or a form's token in their session) gets the
+page rendered for them, and a rendering that touched the session is never kept.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
+from flask_caching import Cache
+from flask_login import current_user
 
 from ..domain import Delivery, Level, Series
 from ..extensions import db
+from ..i18n import SESSION_KEY as LANGUAGE_KEY
+from ..i18n import current_language
 from ..timeutil import utcnow
 from . import services
 
 bp = Blueprint("catalogue", __name__)
 
+#: The public pages kept for visitors without a session (see the module's docstring).
+page_cache = Cache()
+
+#: Seconds a page is kept when PUBLIC_PAGE_CACHE_SECONDS is not set (none under TESTING).
+DEFAULT_CACHE_SECONDS = 5
+
+#: What a session may hold for its pages still to be everyone's: the language chosen.
+_NEUTRAL_SESSION_KEYS = frozenset({LANGUAGE_KEY})
+
+
+@bp.record_once
+def _bind_cache(state: BlueprintSetupState) -> None:
+    if isinstance(state.app, Flask):
+        page_cache.init_app(state.app)
+
+
+def _cache_seconds() -> int:
+    seconds = current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS")
+    if seconds is None:  # unset: the default, except in an app built for tests
+        return 0 if current_app.testing else DEFAULT_CACHE_SECONDS
+    return max(int(seconds), 0)
+
+
+def _same_for_everyone() -> bool:
+    """Whether this visitor sees what every visitor of their language sees: signed in to
+    nothing, remembered by no cookie, no message or form token waiting in their session."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if any(key not in _NEUTRAL_SESSION_KEYS for key in session):
+        return False
+    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return False
+    return not current_user.is_authenticated
+
+
+def _cache_key() -> str:
+    address = hashlib.sha256(request.full_path.encode()).hexdigest()
+    return f"public-page:{request.endpoint}:{current_language()}:{address}"
+
+
+def _cached(render: Callable[[], tuple[str, int]]) -> tuple[str, int]:
+    """The page from the cache, or rendered (and kept when it is everyone's and a 200).
+
+    The cache is a help, never a dependency: when its Redis is away the page is rendered.
+    """
+    seconds = _cache_seconds()
+    if not seconds or not _same_for_everyone():
+        return render()
+    key = _cache_key()
+    try:
+        page = page_cache.get(key)
+    except Exception as exc:  # a cache outage must not take the catalogue down
+        current_app.logger.warning("page cache unavailable: %s", type(exc).__name__)
+        return render()
+    if isinstance(page, str):
+        return page, 200
+    body, status = render()
+    # A rendering that wrote to the session (a CSRF token, a message shown) is personal.
+    if status == 200 and not session.modified:
+        try:
+            page_cache.set(key, body, timeout=seconds)
+        except Exception as exc:
+            current_app.logger.warning("page cache unavailable: %s", type(exc).__name__)
+    return body, status
+
 
 @bp.get("/")
 def index():
+    return _cached(_render_index)
+
+
+def _render_index() -> tuple[str, int]:
     error = None
     try:
         filters = services.parse_filters(request.args)
@@ -59,6 +151,10 @@ def _tabs(filters: services.CatalogueFilter) -> list[tuple[str, str, bool]]:
 
 @bp.get("/seminars/<slug>")
 def detail(slug: str):
+    return _cached(lambda: _render_detail(slug))
+
+
+def _render_detail(slug: str) -> tuple[str, int]:
     seminar = services.public_seminar_by_slug(db.session, slug)
     if seminar is None:
         abort(404)
@@ -70,7 +166,7 @@ def detail(slug: str):
         seats_left=services.seats_left(seminar),
         register_url=_register_url(seminar),
         now=now,
-    )
+    ), 200
 
 
 def _register_url(seminar) -> str | None:
