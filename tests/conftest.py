@@ -231,6 +231,16 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD):
 
 
 @pytest.fixture
+def desk_token(make_user, db_session) -> dict[str, str]:
+    """The Authorization header of a reception account's API token (the door's scanners)."""
+    from seminar_app.auth.services import issue_api_token
+
+    token = issue_api_token(db_session, make_user(Role.RECEPTION))
+    db_session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
 def organizer_client(client, make_user) -> FlaskClient:
     login(client, make_user(Role.ORGANIZER))
     return client

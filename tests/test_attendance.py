@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from seminar_app.attendance import services
 from seminar_app.attendance.models import CheckIn
 from seminar_app.audit.models import AuditEvent
-from seminar_app.auth.services import issue_api_token
 from seminar_app.domain import CheckInMethod, Role
 from seminar_app.qr import qr_png
 from seminar_app.registration import services as registrations
@@ -241,13 +240,6 @@ def test_walk_in_page(client, make_user, make_seminar, db_session):
 
 
 # --- the API ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def desk_token(make_user, db_session):
-    token = issue_api_token(db_session, make_user(Role.RECEPTION))
-    db_session.commit()
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_api_check_in_is_safe_to_retry(client, desk_token, make_seminar, db_session):

@@ -8,13 +8,11 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import event, select
 
 from seminar_app.attendance.models import CheckIn
 from seminar_app.audit.models import AuditEvent
-from seminar_app.auth.services import issue_api_token
-from seminar_app.domain import OutboxStatus, RegistrationStatus, Role
+from seminar_app.domain import OutboxStatus, RegistrationStatus
 from seminar_app.extensions import db
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.registration.models import CalendarFeed, Registration
@@ -136,23 +134,16 @@ def test_a_refused_registration_leaves_no_calendar_feed(client, make_seminar, db
     assert "nobody-yet@example.jp" not in feeds and "twice@example.jp" in feeds
 
 
-@pytest.fixture
-def desk_headers(make_user, db_session) -> dict[str, str]:
-    token = issue_api_token(db_session, make_user(Role.RECEPTION))
-    db_session.commit()
-    return {"Authorization": f"Bearer {token}"}
-
-
-def test_a_scan_is_a_lookup_and_an_insert(client, desk_headers, make_seminar, db_session):
+def test_a_scan_is_a_lookup_and_an_insert(client, desk_token, make_seminar, db_session):
     seminar = make_seminar()
     registration = register(db_session, seminar)
     db_session.commit()
     body = {"seminar_id": seminar.id, "code": registration.ticket_code}
-    client.post("/api/v1/checkins", json=body, headers=desk_headers)  # the token's last use
+    client.post("/api/v1/checkins", json=body, headers=desk_token)  # the token's last use
     db_session.execute(CheckIn.__table__.delete())
     db_session.commit()
     with statements() as first:
-        admitted = client.post("/api/v1/checkins", json=body, headers=desk_headers)
+        admitted = client.post("/api/v1/checkins", json=body, headers=desk_token)
     assert admitted.status_code == 201, admitted.get_json()
     reads = [sql for sql in first if sql.startswith("SELECT")]
     writes = [sql for sql in first if sql.startswith("INSERT")]
@@ -166,7 +157,7 @@ def test_a_scan_is_a_lookup_and_an_insert(client, desk_headers, make_seminar, db
     ], writes
     assert "ON CONFLICT (registration_id) DO NOTHING" in writes[0]
     with statements() as again:
-        repeated = client.post("/api/v1/checkins", json=body, headers=desk_headers)
+        repeated = client.post("/api/v1/checkins", json=body, headers=desk_token)
     assert repeated.status_code == 200 and repeated.get_json()["already_checked_in"] is True
     assert repeated.get_json()["checked_in_at"] == admitted.get_json()["checked_in_at"]
     # A second scan writes nothing but reads the first desk's row.
