@@ -113,7 +113,7 @@ def main() -> int:
     n_desks, requests = args.desks, 2 * args.tickets
 
     app_url = fresh_database(APP_DB)
-    seminar_id = prepare_app_database(app_url)
+    seminar_id, _ = prepare_app_database(app_url)
     codes, token = seed(app_url, seminar_id, args.tickets)
     base_url = fresh_database(APP_DB + "_baseline")
     prepare_baseline_database(base_url)

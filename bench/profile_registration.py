@@ -67,7 +67,7 @@ def main() -> int:
     from seminar_app.extensions import db
 
     url = fresh_database("seminar_bench_profile")
-    seminar_id = prepare_app_database(url)
+    seminar_id, _ = prepare_app_database(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     client = app.test_client()
     path = f"/api/v1/seminars/{seminar_id}/registrations"

@@ -5,6 +5,13 @@ beside a minimal Flask endpoint in the same stack (gunicorn, same workers, same
 database) that does one INSERT per request, measured in the same run.
 
     .venv/bin/python bench/registration_rush.py [--requests 500] [--workers N (default: cores)]
+        [--py-spy FILE]
+
+Each server first answers WARM_UP requests (a second seminar's registrations, other rows
+of the minimal table), as workers that have served before an announcement would be; the
+rush itself is then timed. With --py-spy, the registration servers' workers are sampled
+by py-spy during the rush and the collapsed stacks written to FILE (bench/stacks.py
+reads them).
 
 Exits non-zero unless exactly 100 are confirmed and no request failed.
 """
@@ -14,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -30,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 CAPACITY = 100
+#: Requests each server answers before the timed rush (a few per worker).
+WARM_UP = 40
 
 
 def free_port() -> int:
@@ -45,7 +55,7 @@ def fresh_database(name: str) -> str:
     return f"postgresql+psycopg://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
 
 
-def prepare_app_database(url: str) -> int:
+def prepare_app_database(url: str) -> tuple[int, int]:
     from flask_migrate import upgrade
 
     from seminar_app import create_app
@@ -58,22 +68,25 @@ def prepare_app_database(url: str) -> int:
     with app.app_context():
         upgrade()
         starts = utcnow() + timedelta(days=14)
-        seminar = Seminar(
-            slug="bench-rush",
-            title="ベンチマーク用セミナー",
-            series=Series.TRADE_SECRET_IP_STRATEGY,
-            delivery=Delivery.ONLINE,
-            status=SeminarStatus.PUBLISHED,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            meeting_url="https://meet.example.org/j/bench",
-            capacity=CAPACITY,
-        )
-        db.session.add(seminar)
+        seminars = [
+            Seminar(
+                slug=slug,
+                title="ベンチマーク用セミナー",
+                series=Series.TRADE_SECRET_IP_STRATEGY,
+                delivery=Delivery.ONLINE,
+                status=SeminarStatus.PUBLISHED,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                meeting_url="https://meet.example.org/j/bench",
+                capacity=capacity,
+            )
+            for slug, capacity in (("bench-rush", CAPACITY), ("bench-warm-up", WARM_UP))
+        ]
+        db.session.add_all(seminars)
         db.session.commit()
-        seminar_id = seminar.id
+        rush, warm_up = (seminar.id for seminar in seminars)
         db.engine.dispose()
-    return seminar_id
+    return rush, warm_up
 
 
 def prepare_baseline_database(url: str) -> None:
@@ -137,6 +150,15 @@ async def fire(
     return [r[0] for r in results], [r[1] for r in results], elapsed
 
 
+def py_spy(pid: int, out: str) -> subprocess.Popen:
+    """py-spy sampling a server's workers (collapsed stacks) until it is sent SIGINT."""
+    command = [str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses"]
+    command += ["--pid", str(pid), "--rate", "250", "--format", "raw", "-o", out]
+    sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    time.sleep(1)  # py-spy attaches to each worker before the first request is sent
+    return sampler
+
+
 def summary(latencies: list[float], elapsed: float, count: int) -> dict[str, float]:
     ordered = sorted(latencies)
     return {
@@ -165,10 +187,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--py-spy", metavar="FILE", help="sample the registration workers")
     args = parser.parse_args()
 
     app_url = fresh_database("seminar_bench")
-    seminar_id = prepare_app_database(app_url)
+    seminar_id, warm_up_id = prepare_app_database(app_url)
     base_url = fresh_database("seminar_bench_baseline")
     prepare_baseline_database(base_url)
 
@@ -176,12 +199,18 @@ def main() -> int:
     base_server, base_base = serve("bench.minimal_app:app", base_url, args.workers)
     try:
         bodies = [registration_body(n) for n in range(args.requests)]
+        warm = [{**registration_body(n), "email": f"warm{n}@example.jp"} for n in range(WARM_UP)]
+        registrations = f"{app_base}/api/v1/seminars/{{}}/registrations"
+        asyncio.run(fire(f"{base_base}/insert", [{"email": b["email"]} for b in warm]))
         base_lat, base_res, base_elapsed = asyncio.run(
             fire(f"{base_base}/insert", [{"email": b["email"]} for b in bodies])
         )
-        app_lat, app_res, app_elapsed = asyncio.run(
-            fire(f"{app_base}/api/v1/seminars/{seminar_id}/registrations", bodies)
-        )
+        asyncio.run(fire(registrations.format(warm_up_id), warm))
+        sampler = py_spy(app_server.pid, args.py_spy) if args.py_spy else None
+        app_lat, app_res, app_elapsed = asyncio.run(fire(registrations.format(seminar_id), bodies))
+        if sampler is not None:
+            sampler.send_signal(signal.SIGINT)
+            sampler.wait(timeout=60)
     finally:
         for server in (app_server, base_server):
             server.terminate()
@@ -199,6 +228,8 @@ def main() -> int:
         confirmed, waitlisted = conn.execute(
             "SELECT count(*) FILTER (WHERE status = 'confirmed'),"
             " count(*) FILTER (WHERE status = 'waitlisted') FROM registrations"
+            " WHERE seminar_id = %s",
+            (seminar_id,),
         ).fetchone()
     app_stats = summary(app_lat, app_elapsed, args.requests)
     base_stats = summary(base_lat, base_elapsed, args.requests)

@@ -13,12 +13,14 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import (
     CheckConstraint,
     DateTime,
+    Select,
     String,
     Table,
     bindparam,
     event,
     func,
     inspect,
+    literal_column,
     select,
     text,
 )
@@ -277,27 +279,41 @@ def insert_unless_present(
 def _unless_present(
     dialect: Dialect, model: type[DeclarativeBase], names: tuple[str, ...], unique_column: str
 ) -> TextClause:
-    """insert_unless_present's statement, compiled once. SQLAlchemy does not cache the
-    compiled form of an ON CONFLICT insert, and compiling it costs more than running it:
-    a check-in at the door and every registration run one."""
-    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
+    """insert_unless_present's statement, compiled once (SQLAlchemy does not cache the
+    compiled form of an ON CONFLICT insert: a check-in at the door and every registration
+    run one)."""
     table = _table(model)
-    key = table.primary_key.columns[0]
-    insert = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
-    binds = [bindparam(name, type_=table.c[name].type) for name in names]
     statement = (
-        insert(table)
-        .values({bind.key: bind for bind in binds})
+        _dialect_insert(dialect, model)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in names})
         .on_conflict_do_nothing(index_elements=[unique_column])
-        .returning(key)
+        .returning(table.primary_key.columns[0])
     )
-    # Written with :name parameters and no casts after them, which text() takes as they are;
-    # the parameters keep their column types.
+    return compiled_once(dialect, statement)
+
+
+def compiled_once(dialect: Dialect, statement: Any) -> TextClause:
+    """`statement` as text for `dialect`, to be built once and run many times.
+
+    SQLAlchemy caches the compiled form of most statements, but not of one that holds a
+    dialect's own construct (ON CONFLICT, also inside a WITH clause), and compiling such a
+    statement costs more than running it. The text keeps the parameters' names and types
+    (:name, no casts after them); a SELECT's text also keeps its columns, so that
+    `select(...).from_statement()` loads ORM objects from it."""
     plain = type(dialect)(paramstyle="named")  # type: ignore[call-arg]
     plain.bind_typing = BindTyping.NONE
-    return text(str(statement.compile(dialect=plain))).bindparams(*binds)
+    compiled = statement.compile(dialect=plain)
+    binds = [bindparam(name, type_=bind.type) for name, bind in compiled.binds.items()]
+    textual = text(str(compiled)).bindparams(*binds)
+    if isinstance(statement, Select):
+        return textual.columns(*statement.selected_columns)  # type: ignore[return-value]
+    return textual
+
+
+def next_id(model: type[DeclarativeBase]) -> ColumnElement[int]:
+    """The id the next row of `model` will have, taken from its sequence (PostgreSQL), as a
+    column that a statement doing other work can return (see reserve_id)."""
+    return func.nextval(literal_column(f"'{_table(model).name}_id_seq'"))
 
 
 def _table(model: type[DeclarativeBase]) -> Table:
@@ -332,10 +348,14 @@ def upsert(
 
 def _insert(session: DbSession, model: type[DeclarativeBase]) -> Any:
     """The INSERT of the session's dialect, which knows ON CONFLICT (PostgreSQL or SQLite)."""
+    return _dialect_insert(session.get_bind().dialect, model)
+
+
+def _dialect_insert(dialect: Dialect, model: type[DeclarativeBase]) -> Any:
     from sqlalchemy.dialects.postgresql import insert as postgresql_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect.name == "postgresql":
         return postgresql_insert(model)
     return sqlite_insert(model)
 
@@ -354,7 +374,7 @@ def reserve_id(session: DbSession, model: type[DeclarativeBase]) -> int | None:
     None where ids come only from the insert (SQLite)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    return session.scalar(select(func.nextval(f"{_table(model).name}_id_seq")))
+    return session.scalar(select(next_id(model)))
 
 
 def insert_rows(session: DbSession, first: NewRow, then: Callable[[int], list[NewRow]]) -> int:

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 
 from ..audit.services import record
 from ..auth.models import User
@@ -90,13 +90,19 @@ def find_and_lock_seminar(session: DbSession, seminar_id: int) -> Seminar | None
     return session.scalar(_LOCK_SEMINAR, {"seminar_id": seminar_id})
 
 
-#: The seminar read afresh with its row locked (built once: it runs on every registration).
-_LOCK_SEMINAR = (
-    select(Seminar)
-    .where(Seminar.id == bindparam("seminar_id"))
-    .with_for_update()
-    .execution_options(populate_existing=True)
-)
+def seminar_lock(*also: ColumnElement[Any]) -> Select[Any]:
+    """The statement that reads the seminar (:seminar_id) afresh with its row locked, and
+    `also` these columns in the same round trip (work that needs no lock of its own)."""
+    return (
+        select(Seminar, *also)
+        .where(Seminar.id == bindparam("seminar_id"))
+        .with_for_update(of=Seminar)
+        .execution_options(populate_existing=True)
+    )
+
+
+#: Built once: it runs on every registration.
+_LOCK_SEMINAR = seminar_lock()
 
 
 def lock_seminar(session: DbSession, seminar_id: int) -> Seminar:

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -27,6 +28,8 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import Executable
 
 from ..audit.models import AuditEvent
 from ..audit.services import PARTICIPANT, event_values, record
@@ -39,9 +42,10 @@ from ..database import (
     DbSession,
     NewRow,
     begin_write,
+    compiled_once,
     insert_new,
     insert_unless_present,
-    reserve_id,
+    next_id,
     rows_changed,
 )
 from ..domain import Admission, AttendanceMode, Delivery, RegistrationStatus, SeminarStatus
@@ -274,13 +278,49 @@ def mail_for(kind: str, registration: Registration, **payload) -> dict[str, obje
 
 def ensure_calendar_feed(session: DbSession, email_key: str) -> None:
     """Give the address its private feed once; two registrations at once both succeed."""
-    insert_unless_present(
-        session,
-        CalendarFeed,
-        "email_key",
-        email_key=email_key,
-        token=new_token(),
-        created_at=utcnow(),
+    insert_unless_present(session, CalendarFeed, "email_key", **_new_feed(email_key))
+
+
+def _new_feed(email_key: str) -> dict[str, Any]:
+    return {"email_key": email_key, "token": new_token(), "created_at": utcnow()}
+
+
+def _lock_to_register(
+    session: DbSession, seminar_id: int, email_key: str
+) -> tuple[Seminar | None, int | None]:
+    """The seminar's lock (lifecycle), and with it what needs no lock but belongs to the
+    same transaction: the address's calendar feed, which a refusal rolls back with the
+    rest (a refused registration keeps no trace of the address), and on PostgreSQL the id
+    the registration will have, so that one statement writes it with its mail and audit
+    row. On PostgreSQL the three are one statement, one round trip."""
+    begin_write(session)
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        ensure_calendar_feed(session, email_key)
+        return find_and_lock_seminar(session, seminar_id), None
+    row = session.execute(
+        _lock_with_feed(dialect), {"seminar_id": seminar_id, **_new_feed(email_key)}
+    ).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+@cache
+def _lock_with_feed(dialect: Dialect) -> Executable:
+    """_lock_to_register's statement on PostgreSQL, compiled once: the feed's INSERT …
+    ON CONFLICT DO NOTHING in a WITH clause of the seminar's locking SELECT, which also
+    takes the registration's id. The INSERT runs whether or not the seminar exists."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+    columns = CalendarFeed.__table__.c
+    feed = (
+        postgresql_insert(CalendarFeed)
+        .values({name: bindparam(name, type_=columns[name].type) for name in _new_feed("")})
+        .on_conflict_do_nothing(index_elements=["email_key"])
+        .cte("feed")
+    )
+    statement = lifecycle.seminar_lock(next_id(Registration)).add_cte(feed)
+    return statement.from_statement(compiled_once(dialect, statement)).execution_options(
+        populate_existing=True
     )
 
 
@@ -395,14 +435,8 @@ def register(
     The seminar's lock is held from the first read to the commit, so the work inside it
     is kept to a few statements: one tally, then the inserts.
     """
-    # Before the lock: the id the row will have (so that one statement writes it with its
-    # mail and audit row), and the address's calendar feed, which a refusal rolls back
-    # with the rest (a refused registration keeps no trace of the address).
-    begin_write(session)
-    reserved_id = reserve_id(session, Registration)
     email_key = details.email_key
-    ensure_calendar_feed(session, email_key)
-    seminar = find_and_lock_seminar(session, seminar_id)
+    seminar, reserved_id = _lock_to_register(session, seminar_id, email_key)
     if seminar is None or not seminar.is_public:
         raise RegistrationError("not-found", _("This seminar is not open for registration."))
     tally = _tally(session, seminar, email_key)
