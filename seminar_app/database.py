@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -254,42 +254,75 @@ def insert_unless_present(
     unique_column: str,
     *,
     index_where: ColumnElement[bool] | None = None,
+    along: Sequence[NewRow] = (),
     **values: Any,
 ) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING on a unique column, on PostgreSQL and SQLite alike.
 
     The new row's id when this call inserted it; None when it existed, also when another
     transaction inserted it a moment earlier (no IntegrityError to catch). `index_where`
-    names a partial unique index by its condition.
+    names a partial unique index by its condition. The rows `along` are written only with
+    the new row (its audit record, say): in the same statement on PostgreSQL, one round
+    trip; after it elsewhere.
     """
-    if index_where is None:
-        dialect = session.get_bind().dialect
-        statement = _unless_present(dialect, model, tuple(sorted(values)), unique_column)
-        return session.execute(statement, values).scalar()
-    statement = (
-        _insert(session, model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[unique_column], index_where=index_where)
-        .returning(*inspect(model).primary_key)
-    )
-    return session.execute(statement).scalar()
+    if index_where is not None:
+        assert not along, "along is for a plain unique column"
+        statement = (
+            _insert(session, model)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[unique_column], index_where=index_where)
+            .returning(*inspect(model).primary_key)
+        )
+        return session.execute(statement).scalar()
+    dialect = session.get_bind().dialect
+    names = tuple(sorted(values))
+    if along and dialect.name == "postgresql":
+        shaped = [_shaped(row, n) for n, row in enumerate(along, 1)]
+        statement = _unless_present(
+            dialect, model, names, unique_column, tuple(shape for shape, _ in shaped)
+        )
+        parameters = dict(values)
+        for _, row_values in shaped:
+            parameters.update(row_values)
+        return session.execute(statement, parameters).scalar()
+    new_id = session.execute(_unless_present(dialect, model, names, unique_column), values).scalar()
+    if new_id is not None:
+        for row in along:
+            shape, row_values = _shaped(row, 0)
+            session.execute(_statement((shape,)), row_values)
+    return new_id
 
 
 @cache
 def _unless_present(
-    dialect: Dialect, model: type[DeclarativeBase], names: tuple[str, ...], unique_column: str
+    dialect: Dialect,
+    model: type[DeclarativeBase],
+    names: tuple[str, ...],
+    unique_column: str,
+    along: tuple[_Shape, ...] = (),
 ) -> TextClause:
     """insert_unless_present's statement, compiled once (SQLAlchemy does not cache the
     compiled form of an ON CONFLICT insert: a check-in at the door and every registration
-    run one)."""
+    run one). With rows `along`, each is an INSERT … SELECT from the first row's WITH
+    clause: written only when that row was."""
     table = _table(model)
-    statement = (
+    insert = (
         _dialect_insert(dialect, model)
         .values({name: bindparam(name, type_=table.c[name].type) for name in names})
         .on_conflict_do_nothing(index_elements=[unique_column])
         .returning(table.primary_key.columns[0])
     )
-    return compiled_once(dialect, statement)
+    if not along:
+        return compiled_once(dialect, insert)
+    first = insert.cte("new_row")
+    rows = []
+    for n, (row_model, row_names) in enumerate(along, 1):
+        row_table = _table(row_model)
+        chosen = select(
+            *(bindparam(f"r{n}_{name}", type_=row_table.c[name].type) for name in row_names)
+        ).select_from(first)
+        rows.append(sql_insert(row_table).from_select(list(row_names), chosen).cte(f"row_{n}"))
+    return compiled_once(dialect, select(first.c[0]).add_cte(*rows))
 
 
 def compiled_once(dialect: Dialect, statement: Any) -> TextClause:

@@ -205,9 +205,6 @@ def list_attendance(seminar_id: int):
 @refusal(409, "Cancelled, waitlisted, or another seminar's ticket (see code)")
 def create_checkin(body: dict[str, Any]):
     """Check in a ticket (staff: organizer or reception); safe to retry"""
-    status = db.session.scalar(select(Seminar.status).where(Seminar.id == body["seminar_id"]))
-    if status != SeminarStatus.PUBLISHED:
-        return error(404, "No published seminar has this id.")
     result = attendance.check_in_code(
         db.session,
         body["seminar_id"],
@@ -217,6 +214,8 @@ def create_checkin(body: dict[str, Any]):
         desk="api",
         now=utcnow(),
     )
+    if result.outcome == attendance.Outcome.NO_SEMINAR:
+        return error(404, "No published seminar has this id.")
     if result.outcome == attendance.Outcome.UNKNOWN:
         return error(404, "No ticket has this code.", code=result.outcome.value)
     if not result.admitted:

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 
-from ..audit.services import record
+from ..audit.models import AuditEvent
+from ..audit.services import event_values, record
 from ..catalogue.models import Seminar
 from ..codes import TICKET, ticket_code_of
-from ..database import DbSession, as_inserted, begin_write, insert_unless_present
-from ..domain import AttendanceMode, CheckInMethod, RegistrationStatus
+from ..database import DbSession, NewRow, as_inserted, begin_write, insert_unless_present
+from ..domain import AttendanceMode, CheckInMethod, RegistrationStatus, SeminarStatus
 from ..registration import services as registrations
 from ..registration.details import ParticipantDetails
 from ..registration.models import Registration
@@ -34,6 +35,8 @@ class Outcome(StrEnum):
     WAITLISTED = "waitlisted"
     OTHER_SEMINAR = "other-seminar"
     UNKNOWN = "unknown"
+    #: The seminar scanned for takes no check-ins (none has this id, or it is not published).
+    NO_SEMINAR = "no-seminar"
 
 
 #: What a check-in records.
@@ -60,8 +63,9 @@ def _record_check_in(
     desk: str | None,
     now: datetime,
 ) -> CheckIn | None:
-    """The check-in this call recorded; None if one existed. The first desk wins: a second
-    scan anywhere, even at the same moment, finds the first one's row."""
+    """The check-in this call recorded, with its audit record; None if one existed. The
+    first desk wins: a second scan anywhere, even at the same moment, finds the first
+    one's row (and writes no audit record)."""
     made = CheckIn(
         registration_id=registration.id,
         checked_in_at=now,
@@ -70,7 +74,16 @@ def _record_check_in(
         desk=desk,
     )
     fields = {name: getattr(made, name) for name in _CHECK_IN_FIELDS}
-    new_id = insert_unless_present(session, CheckIn, "registration_id", **fields)
+    audited = event_values(
+        "attendance.checked_in",
+        "registration",
+        registration.id,
+        actor=by,
+        details={"seminar_id": registration.seminar_id, "method": method, "desk": desk},
+    )
+    new_id = insert_unless_present(
+        session, CheckIn, "registration_id", along=[NewRow(AuditEvent, audited)], **fields
+    )
     if new_id is None:
         return None
     made.id = new_id
@@ -105,14 +118,6 @@ def admit(
         return CheckInResult(Outcome.WAITLISTED, registration)
     made = _record_check_in(session, registration, by=by, method=method, desk=desk, now=now)
     if made is not None:
-        record(
-            session,
-            "attendance.checked_in",
-            "registration",
-            registration.id,
-            actor=by,
-            details={"seminar_id": seminar_id, "method": method, "desk": desk},
-        )
         return CheckInResult(Outcome.CHECKED_IN, registration, made)
     return CheckInResult(Outcome.ALREADY, registration, _existing(session, registration.id))
 
@@ -127,13 +132,19 @@ def check_in_code(
     desk: str | None,
     now: datetime,
 ) -> CheckInResult:
+    """A scanned or typed code at a desk of the seminar: the seminar's state and the ticket
+    are read in one query, then admit() decides."""
     begin_write(session)  # SQLite: read then write, so hold the write lock from the start
     code = ticket_code_of(raw_code)
-    registration = (
-        None
-        if code is None
-        else session.scalar(select(Registration).where(Registration.ticket_code == code))
-    )
+    found = session.execute(
+        select(Seminar.status, Registration)
+        .select_from(Seminar)
+        .outerjoin(Registration, Registration.ticket_code == code if code else false())
+        .where(Seminar.id == seminar_id)
+    ).first()
+    if found is None or found[0] != SeminarStatus.PUBLISHED:
+        return CheckInResult(Outcome.NO_SEMINAR)
+    registration = found[1]
     if registration is None:
         return CheckInResult(Outcome.UNKNOWN)
     return admit(session, registration, seminar_id, by=by, method=method, desk=desk, now=now)
