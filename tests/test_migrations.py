@@ -254,3 +254,27 @@ def test_registrations_of_hybrid_seminars_become_venue_and_back(backend, tmp_pat
             count = connection.execute(text("SELECT count(*) FROM registrations")).scalar()
         assert "attendance_mode" not in columns and count == 2
         db.engine.dispose()
+
+
+def test_mail_waiting_in_the_outbox_is_marked_bulk_by_its_kind(backend, tmp_path):
+    app = make_app(fresh_database_url(backend, tmp_path, "seminar_outbox_bulk"))
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    with app.app_context():
+        upgrade(revision="e18a9c2d0010")
+        with db.engine.begin() as connection:
+            for number, kind in ((1, "announcement"), (2, "registration.confirmed")):
+                connection.execute(
+                    text(
+                        "INSERT INTO outbox_messages (id, created_at, kind, recipient, payload, "
+                        "status, attempts, next_attempt_at) VALUES (:id, :at, :kind, "
+                        "'a@example.jp', '{}', 'pending', 0, :at)"
+                    ),
+                    {"id": number, "kind": kind, "at": at},
+                )
+        upgrade(revision="e18b1f2a0011")
+        with db.engine.connect() as connection:
+            marked = connection.execute(
+                text("SELECT id, bulk FROM outbox_messages ORDER BY id")
+            ).all()
+        assert [(number, bool(bulk)) for number, bulk in marked] == [(1, True), (2, False)]
+        db.engine.dispose()

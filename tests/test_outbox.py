@@ -275,3 +275,36 @@ def test_an_old_japanese_mobile_address_is_still_delivered(db_session, smtp_app,
     [(envelope, data)] = mail_server.raw
     assert envelope == ["taro..yamada.@docomo.ne.jp"]
     assert b"\r\nTo: <taro..yamada.@docomo.ne.jp>\r\n" in data
+
+
+@renderer("test-bulk", bulk=True)
+def render_bulk(session, row):
+    return compose(row.recipient, "お知らせ", "皆さまへのお知らせです。")
+
+
+def test_the_mail_a_person_waits_for_goes_before_bulk_mail(db_session, smtp_app, mail_server):
+    """Ten thousand announcements queued a minute earlier do not hold a confirmation back:
+    the sender takes every due message that is not bulk first, then the bulk ones, each the
+    longest due first."""
+    earlier = utcnow() - timedelta(minutes=1)
+    bulk = [queue(db_session, "test-bulk", f"many{n}@example.jp") for n in range(3)]
+    for row in bulk:
+        row.next_attempt_at = earlier
+    db_session.commit()
+    [personal] = queue_notes(db_session)
+    assert [row.bulk for row in bulk] == [True] * 3 and personal.bulk is False
+    assert deliver_due(db_session, limit=1).sent == 1
+    assert mail_server.wait_for(1)[0]["To"] == "person0@example.jp"
+    assert deliver_due(db_session, limit=10).sent == 3
+    mails = mail_server.wait_for(4)
+    assert [m["To"] for m in mails[1:]] == [f"many{n}@example.jp" for n in range(3)]
+
+
+def test_announcements_and_messages_to_every_registrant_are_bulk(app):
+    from seminar_app.notifications.services import outbox_values
+
+    with app.app_context():
+        for kind in ("announcement", "survey.invitation", "seminar.message", "seminar.changed"):
+            assert outbox_values(kind, "a@example.jp")["bulk"] is True, kind
+        for kind in ("registration.confirmed", "registration.link", "password-reset"):
+            assert outbox_values(kind, "a@example.jp")["bulk"] is False, kind

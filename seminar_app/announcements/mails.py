@@ -58,7 +58,7 @@ def add_unsubscribe_headers(message: EmailMessage, url: str) -> None:
     message["Precedence"] = "bulk"  # no vacation auto-replies to the agency
 
 
-@renderer(MAIL_KIND)
+@renderer(MAIL_KIND, bulk=True)
 def render_announcement(session: DbSession, row: OutboxMessage) -> EmailMessage:
     email_key = row.payload.get("email_key") or row.recipient.lower()
     announcement = session.get(Announcement, row.payload["announcement_id"])

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import Coded, UTCDateTime, enum_check
@@ -24,7 +34,7 @@ class OutboxMessage(Model):
             "(status = 'failed') = (failure IS NOT NULL AND failed_at IS NOT NULL)",
             name="failure_iff_failed",
         ),
-        Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_due", "status", "bulk", "next_attempt_at"),
         Index("ix_outbox_messages_failed_at", "failed_at"),
     )
 
@@ -44,6 +54,9 @@ class OutboxMessage(Model):
     status: Mapped[OutboxStatus] = mapped_column(
         Coded(OutboxStatus, 10), default=OutboxStatus.PENDING
     )
+    #: Sent to many at once (notifications.services.renderer(bulk=True)): sent after the
+    #: mail a person waits for.
+    bulk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: Not to be tried before this moment (backoff after a failure).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -52,13 +52,22 @@ class UndeliverableAddress(ValueError):
 
 
 _RENDERERS: dict[str, Renderer] = {}
+#: The kinds of mail sent to many people at once (an announcement, a reminder to every
+#: registrant): the sender takes every other due mail before them, so that a person's own
+#: confirmation never waits behind ten thousand announcements.
+_BULK: set[str] = set()
 
 
-def renderer(kind: str) -> Callable[[Renderer], Renderer]:
-    """Register the function that turns an outbox row of `kind` into a message."""
+def renderer(kind: str, *, bulk: bool = False) -> Callable[[Renderer], Renderer]:
+    """Register the function that turns an outbox row of `kind` into a message; `bulk` for
+    a kind that goes to many people at once (sent after the mail people wait for)."""
 
     def decorator(function: Renderer) -> Renderer:
         _RENDERERS[kind] = function
+        if bulk:
+            _BULK.add(kind)
+        else:
+            _BULK.discard(kind)
         return function
 
     return decorator
@@ -123,6 +132,7 @@ def outbox_values(
         "kind": kind,
         "recipient": recipient,
         "payload": {**(payload or {}), "language": language},
+        "bulk": kind in _BULK,
     }
 
 
@@ -238,11 +248,12 @@ class DeliveryReport:
 
 
 def _claim_next(session: DbSession, now: datetime) -> OutboxMessage | None:
-    """Lock one due message so that no other sender takes it at the same time."""
+    """Lock one due message so that no other sender takes it at the same time: the mail a
+    person waits for first, then bulk mail, each the longest due first."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(OutboxMessage.bulk, OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(1)
     )
     if session.get_bind().dialect.name == "postgresql":

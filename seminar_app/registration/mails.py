@@ -166,5 +166,17 @@ def _render_registration_mail(session: DbSession, row: OutboxMessage) -> EmailMe
     return message
 
 
+#: The kinds sent to every registrant of a seminar at once (bulk: after the mail people wait
+#: for, such as a confirmation).
+BULK_KINDS = frozenset(
+    {
+        "registration.reminder",
+        "seminar.changed",
+        "seminar.cancelled",
+        "seminar.message",
+        "recording.published",
+    }
+)
+
 for _kind in SUBJECTS:
-    renderer(_kind)(_render_registration_mail)
+    renderer(_kind, bulk=_kind in BULK_KINDS)(_render_registration_mail)

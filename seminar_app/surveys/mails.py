@@ -20,7 +20,7 @@ def survey_url(registration: Registration) -> str:
     return absolute_url("surveys.answer", token=registration.manage_token)
 
 
-@renderer("survey.invitation")
+@renderer("survey.invitation", bulk=True)
 def render_invitation(session: DbSession, row: OutboxMessage) -> EmailMessage:
     registration = session.get_one(Registration, row.payload["registration_id"])
     survey = session.get_one(Survey, row.payload["survey_id"])
