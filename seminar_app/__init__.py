@@ -118,6 +118,8 @@ def _register_blueprints(app: Flask) -> None:
     from .consultations.views import bp as consultations_bp
     from .devmail.views import bp as devmail_bp
     from .devmail.views import enabled as devmail_enabled
+    from .dispatch import mails as _dispatch_mails  # noqa: F401  (mail renderers)
+    from .dispatch.views import bp as dispatch_bp
     from .elearning.views import bp as elearning_bp
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
@@ -145,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/console/reports")
     app.register_blueprint(consultations_bp, url_prefix="/console/consultations")
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(dispatch_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(announcements_bp)
     app.register_blueprint(privacy_bp, url_prefix="/console/privacy")

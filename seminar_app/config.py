@@ -94,6 +94,11 @@ class Config:
         #: The first wait after a failed delivery; it doubles with each attempt, to an hour.
         self.OUTBOX_BACKOFF_SECONDS = _int("OUTBOX_BACKOFF_SECONDS", 30)
         self.REGISTRATION_RATE_LIMIT = env.get("REGISTRATION_RATE_LIMIT", "20 per minute")
+        #: Minutes kept free for travel between two assignments of one lecturer or advisor
+        #: (dispatch.services refuses an assignment that leaves less).
+        self.DISPATCH_TRAVEL_MARGIN_MINUTES = _int("DISPATCH_TRAVEL_MARGIN_MINUTES", 60)
+        if self.DISPATCH_TRAVEL_MARGIN_MINUTES < 0:
+            raise ConfigurationError("DISPATCH_TRAVEL_MARGIN_MINUTES cannot be negative.")
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
 
         #: `flask demo load` fills a fictional past fiscal year (development only by default).

@@ -211,6 +211,19 @@ class Referral(Vocabulary):
     OTHER = "other", _l("Other referral")
 
 
+class DispatchState(Vocabulary):
+    """Where a company's request for a lecturer (講師派遣) stands (dispatch.services)."""
+
+    RECEIVED = "received", _l("Received")
+    UNDER_REVIEW = "under-review", _l("Under review")
+    #: A date and the staff are fixed: its in-company seminar exists.
+    SCHEDULED = "scheduled", _l("Scheduled")
+    DECLINED = "declined", _l("Declined")
+    DELIVERED = "delivered", _l("Delivered")
+    #: The company took its request back (or an organizer did, on its word).
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
+
+
 class FigureSource(Vocabulary):
     """Where a fiscal year's consultation figure comes from (consultations/figures.py)."""
 

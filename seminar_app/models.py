@@ -8,6 +8,13 @@ from .auth.models import ApiToken, User, UserRole
 from .catalogue.models import Seminar, seminar_lecturers
 from .certificates.models import Certificate
 from .consultations.models import Client, Consultation
+from .dispatch.models import (
+    DispatchPreferredDate,
+    DispatchRequest,
+    DispatchStateChange,
+    DispatchTheme,
+    StaffCalendarFeed,
+)
 from .domain import OutboxStatus
 from .elearning.models import Recording, RecordingView
 from .materials.models import Material, MaterialVersion
@@ -26,6 +33,10 @@ __all__ = [
     "CheckIn",
     "Client",
     "Consultation",
+    "DispatchPreferredDate",
+    "DispatchRequest",
+    "DispatchStateChange",
+    "DispatchTheme",
     "FiscalYearTarget",
     "Material",
     "MaterialVersion",
@@ -39,6 +50,7 @@ __all__ = [
     "Registration",
     "Seminar",
     "SlideCommentary",
+    "StaffCalendarFeed",
     "Survey",
     "SurveyAnswer",
     "Unsubscribe",

@@ -124,6 +124,65 @@ def normalize_email(value: str | None) -> str:
     return (address or unicodedata.normalize("NFKC", value or "").strip()).lower()
 
 
+# --- 法人番号 and telephone numbers ----------------------------------------------------------
+
+#: What people type between the digits of a number: hyphens and dashes of every width,
+#: spaces, and the katakana prolonged sound mark a Japanese input method gives for "-".
+_NUMBER_SEPARATORS = dict.fromkeys(map(ord, " \t-‐‑‒–—―−ーｰ"), None)
+
+
+def corporate_number_check_digit(base: str) -> int:
+    """The first digit of a 法人番号, computed from the twelve after it (the National Tax
+    Agency's rule: 9 minus the sum of the digits, from the last, weighted 1, 2, 1, 2 …,
+    modulo 9)."""
+    total = sum(int(digit) * (1 if n % 2 else 2) for n, digit in enumerate(reversed(base), 1))
+    return 9 - total % 9
+
+
+def normalize_corporate_number(raw: str | None) -> tuple[str | None, str | None]:
+    """(13 digits, None), (None, None) when nothing was typed, or (None, why not in the
+    reader's language): full-width digits, hyphens and spaces are accepted, and the check
+    digit must match, so that a mistyped number links to no other company."""
+    number = unicodedata.normalize("NFKC", raw or "").translate(_NUMBER_SEPARATORS)
+    if not number:
+        return None, None
+    if not (len(number) == 13 and number.isascii() and number.isdigit()):
+        return None, str(_l("A corporate number has 13 digits."))
+    if int(number[0]) != corporate_number_check_digit(number[1:]):
+        return None, str(
+            _l(
+                "This is not a valid corporate number: please check its digits "
+                "(the National Tax Agency's corporate number site shows it)."
+            )
+        )
+    return number, None
+
+
+#: The longest telephone number kept, as written with its separators.
+PHONE_MAX_LENGTH = 30
+#: A telephone number as it is written: digits, separators, brackets and a leading +.
+_PHONE = re.compile(r"^\+?[0-9()]+$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー]+")
+
+
+def normalize_phone(raw: str | None) -> tuple[str | None, str | None]:
+    """(the number as typed, in half-width and with single hyphens), or (None, why not): a
+    Japanese number has 10 or 11 digits, an international one (+) up to 15."""
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    if not text:
+        return None, str(_l("Enter a telephone number."))
+    compact = text.translate(_NUMBER_SEPARATORS)
+    digits = "".join(char for char in compact if char.isdigit())
+    if compact.startswith("+"):
+        plausible = 8 <= len(digits) <= 15
+    else:
+        plausible = 10 <= len(digits) <= 11 and digits.startswith("0")
+    number = "-".join(part for part in _PHONE_SEPARATORS.split(text) if part)
+    if not (plausible and _PHONE.match(compact) and len(number) <= PHONE_MAX_LENGTH):
+        return None, str(_l("Enter a telephone number, such as 03-1234-5678."))
+    return number, None
+
+
 #: Company-form words that do not tell two organizations apart.
 _COMPANY_FORMS = re.compile(
     r"株式会社|有限会社|合同会社|合資会社|合名会社|一般社団法人|一般財団法人"

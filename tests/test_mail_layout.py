@@ -6,16 +6,22 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
 
 from seminar_app.announcements.models import Announcement
 from seminar_app.announcements.services import MAIL_KIND, TEST_KIND
+from seminar_app.dispatch import services as dispatch
+from seminar_app.dispatch.mails import SUBJECTS as DISPATCH_SUBJECTS
+from seminar_app.domain import Role
 from seminar_app.notifications import services as outbox
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.registration.mails import SUBJECTS
 from seminar_app.surveys.services import create_survey
+from seminar_app.timeutil import utcnow
+from tests.dispatch_helpers import submit
 from tests.registration_helpers import register
 
 #: What the English signature says (AGENCY_NAME_EN of the default settings).
@@ -44,7 +50,34 @@ def payloads(db_session, make_seminar, make_user):
     kinds[TEST_KIND] = {"subject": announcement.subject, "body": announcement.body}
     kinds["password-reset"] = {"user_id": staff.id}
     kinds["participant.overview"] = {"email_key": "layout@example.jp"}
-    return kinds, {"password-reset": staff.email}
+    request = submit(db_session, contact_email="layout@example.jp")
+    kinds["dispatch.received"] = {"request_id": request.id}
+    declined = dispatch.change_state(
+        db_session, request, "declined", by=staff, now=utcnow(), reason="日程が合いません。"
+    )
+    for kind in ("dispatch.declined", "dispatch.withdrawn"):
+        kinds[kind] = {"request_id": request.id, "change_id": declined.id}
+    advisor = make_user(Role.LECTURER)
+    scheduled = submit(db_session, contact_email="layout@example.jp")
+    starts_at = utcnow().replace(microsecond=0) + timedelta(days=30)
+    dispatch.schedule(
+        db_session,
+        scheduled,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        delivery="in-person",
+        staff=[advisor],
+        by=staff,
+        now=utcnow(),
+    )
+    kinds[dispatch.CONTACT_INVITE] = {"request_id": scheduled.id, "sequence": 0, "update": False}
+    kinds[dispatch.STAFF_INVITE] = {
+        "request_id": scheduled.id,
+        "user_id": advisor.id,
+        "method": "REQUEST",
+        "sequence": 0,
+    }
+    return kinds, {"password-reset": staff.email, dispatch.STAFF_INVITE: advisor.email}
 
 
 def rendered(db_session, payloads, language: str) -> dict[str, EmailMessage]:
@@ -96,10 +129,10 @@ def test_every_mail_comes_out_of_the_one_layout(app, db_session, payloads, langu
             assert f"{sender}<br>{mail_from}" in footer, kind
 
 
-def test_registration_and_survey_mails_have_an_html_part(db_session, payloads):
+def test_registration_survey_and_dispatch_mails_have_an_html_part(db_session, payloads):
     messages = rendered(db_session, payloads, "ja")
     with_html = {kind for kind, message in messages.items() if parts(message, "text/html")}
-    assert with_html == {*SUBJECTS, "survey.invitation"}
+    assert with_html == {*SUBJECTS, "survey.invitation", *DISPATCH_SUBJECTS}
 
 
 def test_the_announcement_keeps_its_unsubscribe_note_above_the_signature(db_session, payloads):

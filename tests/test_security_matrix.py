@@ -41,6 +41,8 @@ from seminar_app.auth.services import issue_api_token, make_reset_token
 from seminar_app.catalogue.models import Seminar
 from seminar_app.consultations import services as consultations
 from seminar_app.consultations.models import Consultation
+from seminar_app.dispatch import services as dispatch_services
+from seminar_app.dispatch.models import DispatchRequest, DispatchStateChange
 from seminar_app.domain import Admission, Audience, RecordingAudience, Role
 from seminar_app.elearning.models import Recording
 from seminar_app.extensions import csrf, db
@@ -52,6 +54,7 @@ from seminar_app.registration.models import CalendarFeed, Registration
 from seminar_app.registration.overview import overview_token
 from seminar_app.surveys import services as surveys
 from seminar_app.timeutil import fiscal_year_of, utcnow
+from tests import dispatch_helpers
 from tests.conftest import PASSWORD, login, make_app, post_form
 from tests.registration_helpers import details_data, register
 
@@ -166,6 +169,13 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("announcements.unsubscribe", "/unsubscribe/<token>"): token("GET", "unsubscribe"),
     ("announcements.unsubscribe_now", "/unsubscribe/<token>"): token("POST", "unsubscribe"),
     ("auth.reset_password", "/password/reset/<token>"): token("GET POST", "reset", **SIGNED),
+    # lecturer dispatch: a company asks without an account; its contact's link reaches its
+    # own request only
+    ("dispatch.request_form", "/dispatch/request"): public("GET POST"),
+    ("dispatch.manage", "/dispatch/r/<token>"): token("GET", "dispatch"),
+    ("dispatch.withdraw", "/dispatch/r/<token>/withdraw"): token("GET POST", "dispatch"),
+    # a staff member's feed of assignments: the token is the proof, for calendar apps
+    ("dispatch.staff_feed", "/calendar/staff/<token>.ics"): token("GET", "staff-feed"),
     # any staff member
     ("auth.home", "/staff"): staff("GET"),
     ("auth.change_password", "/account/password"): staff("GET POST"),
@@ -297,6 +307,11 @@ ROUTES: dict[tuple[str, str], Access] = {
         "consultations.remove_totals",
         "/console/consultations/desks/<desk_code>/totals/<fy:fy>/delete",
     ): staff("POST", ORG),
+    # the organizers' queue of dispatch requests
+    ("dispatch.queue", "/console/dispatch/"): staff("GET", ORG),
+    ("dispatch.show", "/console/dispatch/<id:request_id>"): staff("GET", ORG),
+    ("dispatch.change_state", "/console/dispatch/<id:request_id>/state"): staff("POST", ORG),
+    ("dispatch.schedule", "/console/dispatch/<id:request_id>/schedule"): staff("POST", ORG),
     # personal data: disclosure, correction, deletion (organizers only)
     ("privacy.index", "/console/privacy/"): staff("GET POST", ORG),
     ("privacy.notice", "/console/privacy/notice"): staff("GET", ORG),
@@ -333,6 +348,9 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("desk.sheet", "/desk/<id:seminar_id>/sheet"): staff("GET", ORG, REC),
     # lecturers: their own seminars' materials (organizers: all)
     ("materials.lecturer_home", "/lecturer/"): staff("GET", LEC, ORG),
+    # lecturers and advisors who lecture: their assignments and the address of their feed
+    ("dispatch.assignments", "/lecturer/assignments"): staff("GET", LEC),
+    ("dispatch.renew_feed", "/lecturer/assignments/feed"): staff("POST", LEC),
     ("materials.seminar_materials", "/lecturer/seminars/<id:seminar_id>"): _access(
         LECTURER_OF, "GET POST", LEC, ORG
     ),
@@ -505,6 +523,7 @@ def world(app, db_session, make_seminar, make_user, tmp_path):
         advisor=users["advisor"],
         by=users["advisor"],
     )
+    dispatch = dispatch_helpers.submit(db_session)
     db_session.commit()
     feed_token = db_session.scalar(
         select(CalendarFeed.token).where(CalendarFeed.email_key == registration.email_key)
@@ -517,6 +536,8 @@ def world(app, db_session, make_seminar, make_user, tmp_path):
         "overview": overview_token(registration.email_key),
         "unsubscribe": unsubscribe_token(registration.email_key),
         "reset": make_reset_token(users["organizer"]),
+        "dispatch": dispatch.token,
+        "staff-feed": dispatch_services.ensure_staff_feed(db_session, users["lecturer"]),
     }
     values = {
         "slug": seminar.slug,
@@ -527,6 +548,7 @@ def world(app, db_session, make_seminar, make_user, tmp_path):
         "recording_id": recording.id,
         "consultation_id": consultation.id,
         "client_id": consultation.client_id,
+        "request_id": dispatch.id,
         "user_id": users["organizer"].id,
         # Only posted without a CSRF token (refused before the view): no row is needed.
         "token_id": 1,
@@ -688,6 +710,8 @@ def test_the_development_mailbox_never_exists_in_production(production_app):
 
 STATE_TABLES = (
     Registration,
+    DispatchRequest,
+    DispatchStateChange,
     AuditEvent,
     OutboxMessage,
     Seminar,
@@ -720,7 +744,17 @@ def csrf_is_exempt(app, rule, method: str) -> bool:
 #: Harmless values to build a URL of any rule without a database.
 EXAMPLE = SimpleNamespace(
     secrets={
-        name: "x" * 43 for name in ("manage", "join", "feed", "overview", "unsubscribe", "reset")
+        name: "x" * 43
+        for name in (
+            "manage",
+            "join",
+            "feed",
+            "overview",
+            "unsubscribe",
+            "reset",
+            "dispatch",
+            "staff-feed",
+        )
     },
     values=dict.fromkeys(
         ("slug", "code", "language", "name", "filename", "key", "extension", "table", "desk_code"),
@@ -735,6 +769,7 @@ EXAMPLE = SimpleNamespace(
             "recording_id",
             "consultation_id",
             "client_id",
+            "request_id",
             "user_id",
             "token_id",
             "passkey_id",
@@ -997,11 +1032,16 @@ def test_tokens_never_reach_the_logs(app, world, db_session, all_logs):
         f"/me/{world.secrets['overview']}",
         f"/unsubscribe/{world.secrets['unsubscribe']}",
         f"/password/reset/{world.secrets['reset']}",
+        f"/dispatch/r/{world.secrets['dispatch']}",
+        f"/dispatch/r/{world.secrets['dispatch']}/withdraw",
+        f"/calendar/staff/{world.secrets['staff-feed']}.ics",
         # error paths: similar but wrong tokens
         f"/r/{tampered(manage)}",
         f"/j/{tampered(world.secrets['join'])}",
         f"/calendar/{tampered(world.secrets['feed'])}.ics",
         f"/me/{tampered(world.secrets['overview'])}",
+        f"/dispatch/r/{tampered(world.secrets['dispatch'])}",
+        f"/calendar/staff/{tampered(world.secrets['staff-feed'])}.ics",
     ):
         response = client.get(url)
         assert response.status_code < 500, (url, response.status_code)

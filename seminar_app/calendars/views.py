@@ -25,7 +25,9 @@ bp = Blueprint("calendars", __name__)
 FEED_HISTORY = timedelta(days=180)
 
 
-def _ics_response(body: bytes, filename: str) -> Response:
+def ics_response(body: bytes, filename: str) -> Response:
+    """A calendar file, kept privately for a private page (g.private_page), with an ETag
+    that answers 304 when it has not changed (the staff's feed of assignments too)."""
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -72,7 +74,7 @@ def registration_ics(token: str):
         [_registration_event(registration)],
         name=registration.seminar.title_for(registration.locale),
     )
-    return _ics_response(body, f"seminar-{registration.seminar_id}.ics")
+    return ics_response(body, f"seminar-{registration.seminar_id}.ics")
 
 
 @bp.get("/calendar/seminars.ics")
@@ -104,7 +106,7 @@ def public_feed():
             )
         )
     name = f"{current_app.config['AGENCY_NAME']} セミナー"
-    return _ics_response(calendar.feed(events, name=name), "seminars.ics")
+    return ics_response(calendar.feed(events, name=name), "seminars.ics")
 
 
 @bp.get("/calendar/<token>.ics")
@@ -122,4 +124,4 @@ def private_feed(token: str):
     ).all()
     # Cancelled ones stay, marked CANCELLED, so that subscribed calendars drop them.
     events = [_registration_event(registration) for registration in registrations]
-    return _ics_response(calendar.feed(events, name="My seminars"), "my-seminars.ics")
+    return ics_response(calendar.feed(events, name="My seminars"), "my-seminars.ics")

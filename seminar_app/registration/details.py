@@ -71,9 +71,19 @@ def _has_control_characters(value: str) -> bool:
     return any(unicodedata.category(char) in ("Cc", "Cf") for char in value)
 
 
-def _text(
-    raw: Any, name: str, errors: dict[str, str], *, required: bool, multiline: bool = False
+def text_value(
+    raw: Any,
+    name: str,
+    errors: dict[str, str],
+    *,
+    required: bool,
+    multiline: bool = False,
+    limit: int | None = None,
 ) -> str | None:
+    """Typed text, NFKC and trimmed (one line with spaces folded, unless `multiline`), at
+    most `limit` characters (LIMITS[name] by default); None when empty. A refusal goes to
+    errors[name], in the reader's language."""
+    limit = limit or LIMITS[name]
     if raw is not None and not isinstance(raw, str):
         errors[name] = _("Enter text.")
         return None
@@ -92,13 +102,16 @@ def _text(
         if required:
             errors[name] = _("This field is required.")
         return None
-    if len(value) > LIMITS[name]:
-        errors[name] = _("Use at most %(n)d characters.", n=LIMITS[name])
+    if len(value) > limit:
+        errors[name] = _("Use at most %(n)d characters.", n=limit)
         return None
     return value
 
 
-def _choice(raw: Any, name: str, allowed, errors: dict[str, str], *, required: bool) -> str | None:
+def choice_value(
+    raw: Any, name: str, allowed, errors: dict[str, str], *, required: bool
+) -> str | None:
+    """One of `allowed`, or None when nothing was chosen; a refusal goes to errors[name]."""
     value = raw.strip() if isinstance(raw, str) else raw
     if value in (None, ""):
         if required:
@@ -110,20 +123,20 @@ def _choice(raw: Any, name: str, allowed, errors: dict[str, str], *, required: b
     return value
 
 
-def _email(raw: Any, errors: dict[str, str]) -> str | None:
+def email_value(raw: Any, errors: dict[str, str], name: str = "email") -> str | None:
     """The address in the form it is stored and sent in (see normalize_email_address)."""
     if raw is not None and not isinstance(raw, str):
-        errors["email"] = _("Enter text.")
+        errors[name] = _("Enter text.")
         return None
     email, problem = normalize_email_address(raw or "")
     if problem:
-        errors["email"] = problem
+        errors[name] = problem
     return email
 
 
 def _corporate_number(raw: Any, errors: dict[str, str]) -> str | None:
     """法人番号: 13 ASCII digits once hyphens and spaces are gone; optional."""
-    number = _text(raw, "corporate_number", errors, required=False)
+    number = text_value(raw, "corporate_number", errors, required=False)
     if number is None:
         return None
     number = number.replace("-", "").replace(" ", "")
@@ -132,7 +145,7 @@ def _corporate_number(raw: Any, errors: dict[str, str]) -> str | None:
     return number
 
 
-def _yes_or_no(raw: Any, name: str, errors: dict[str, str]) -> bool:
+def yes_or_no(raw: Any, name: str, errors: dict[str, str]) -> bool:
     """A tick box: absent or None is no; anything but a boolean is refused."""
     if raw is None:
         return False
@@ -151,43 +164,45 @@ ALWAYS_REQUIRED = ("name", "email", "attribute", "prefecture")
 def parse_details(data: Mapping[str, Any]) -> tuple[ParticipantDetails | None, dict[str, str]]:
     """Check and normalise a registration's fields; errors map each bad field to a message."""
     errors: dict[str, str] = {}
-    name = _text(data.get("name"), "name", errors, required=True)
+    name = text_value(data.get("name"), "name", errors, required=True)
     reading_needed = bool(name and JAPANESE_SCRIPT.search(name))
-    kana = _text(data.get("name_kana"), "name_kana", errors, required=reading_needed)
+    kana = text_value(data.get("name_kana"), "name_kana", errors, required=reading_needed)
     if kana and not KANA_PATTERN.match(kana):
         errors["name_kana"] = _("Write the reading in hiragana or katakana.")
-    email = _email(data.get("email"), errors)
-    attribute = _choice(
+    email = email_value(data.get("email"), errors)
+    attribute = choice_value(
         data.get("attribute"), "attribute", {a.value for a in Attribute}, errors, required=True
     )
-    organization = _text(
+    organization = text_value(
         data.get("organization"),
         "organization",
         errors,
         required=attribute not in (None, Attribute.INDIVIDUAL),
     )
     corporate_number = _corporate_number(data.get("corporate_number"), errors)
-    department = _text(data.get("department"), "department", errors, required=False)
-    job_title = _text(data.get("job_title"), "job_title", errors, required=False)
-    prefecture = _choice(data.get("prefecture"), "prefecture", PREFECTURES, errors, required=True)
-    employee_band = _choice(
+    department = text_value(data.get("department"), "department", errors, required=False)
+    job_title = text_value(data.get("job_title"), "job_title", errors, required=False)
+    prefecture = choice_value(
+        data.get("prefecture"), "prefecture", PREFECTURES, errors, required=True
+    )
+    employee_band = choice_value(
         data.get("employee_band"),
         "employee_band",
         {band.value for band in EmployeeBand},
         errors,
         required=attribute in (Attribute.SME, Attribute.LARGE_COMPANY),
     )
-    industry = _choice(data.get("industry"), "industry", INDUSTRIES, errors, required=False)
-    question = _text(data.get("question"), "question", errors, required=False, multiline=True)
-    heard_from = _choice(
+    industry = choice_value(data.get("industry"), "industry", INDUSTRIES, errors, required=False)
+    question = text_value(data.get("question"), "question", errors, required=False, multiline=True)
+    heard_from = choice_value(
         data.get("heard_from"),
         "heard_from",
         {item.value for item in HeardFrom},
         errors,
         required=False,
     )
-    locale = _choice(data.get("locale") or "ja", "locale", {"ja", "en"}, errors, required=True)
-    opt_in = _yes_or_no(data.get("announcements_opt_in"), "announcements_opt_in", errors)
+    locale = choice_value(data.get("locale") or "ja", "locale", {"ja", "en"}, errors, required=True)
+    opt_in = yes_or_no(data.get("announcements_opt_in"), "announcements_opt_in", errors)
     if errors:
         return None, errors
     # A required field is missing only with its message in `errors`.
