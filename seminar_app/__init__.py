@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from .devmail.views import bp as devmail_bp
     from .devmail.views import enabled as devmail_enabled
     from .dispatch import mails as _dispatch_mails  # noqa: F401  (mail renderers)
+    from .dispatch import timeline as _dispatch_timeline  # noqa: F401  (clients' timelines)
     from .dispatch.views import bp as dispatch_bp
     from .elearning.views import bp as elearning_bp
     from .health import bp as health_bp

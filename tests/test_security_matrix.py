@@ -401,6 +401,14 @@ ROUTES: dict[tuple[str, str], Access] = {
     ),
     ("api.list_clients", "/api/v1/clients"): api_staff("GET", ORG, ADV),
     ("api.get_client", "/api/v1/clients/<id:client_id>"): api_staff("GET", ORG, ADV),
+    # lecturer dispatch for scripts: organizers only
+    ("api.list_dispatch_requests", "/api/v1/dispatch-requests"): api_staff("GET", ORG),
+    ("api.get_dispatch_request", "/api/v1/dispatch-requests/<id:request_id>"): api_staff(
+        "GET", ORG
+    ),
+    ("api.change_dispatch_request", "/api/v1/dispatch-requests/<id:request_id>"): api_staff(
+        "PATCH", ORG
+    ),
     # development only (no SMTP_HOST, never in production)
     ("devmail.index", "/dev/mailbox"): _access(DEV_ONLY, "GET"),
     ("devmail.show", "/dev/mailbox/<name>"): _access(

@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (their routes are on bp)
     announcements,
     consultations,
+    dispatch,
     materials,
     openapi,
     recordings,

@@ -230,6 +230,14 @@ def list_clients(query: dict[str, Any]) -> ResponseReturnValue:
     return {"clients": clients, "total": len(clients)}
 
 
+def _people(entry: services.HistoryEntry) -> int | None:
+    """People of the client at a seminar: who attended, or a dispatch's head-count (None
+    until recorded); None for an entry without a seminar."""
+    if entry.seminar is None:
+        return None
+    return entry.seminar.head_count if entry.kind == "dispatch-seminar" else entry.people
+
+
 @bp.route("/clients/<id:client_id>", methods=["GET"])
 @token_required(*DESK)
 @bp.response(200, ClientDetailSchema, description="The client and its support history")
@@ -237,8 +245,9 @@ def list_clients(query: dict[str, Any]) -> ResponseReturnValue:
 def get_client(client_id: int) -> ResponseReturnValue:
     """A client and its support history (staff: organizer or advisor)
 
-    Its consultations (without notes) and the seminars its people attended, oldest first, and
-    the highest step of the seven-step support reached.
+    Its consultations (without notes), the seminars its people attended and its
+    lecturer-dispatch requests with their seminars, oldest first, and the highest step of the
+    seven-step support reached.
     """
     client = db.session.get(Client, client_id)
     if client is None:
@@ -250,7 +259,8 @@ def get_client(client_id: int) -> ResponseReturnValue:
             "kind": entry.kind,
             "consultation": entry.consultation,
             "seminar": entry.seminar,
-            "people": entry.people if entry.seminar is not None else None,
+            "people": _people(entry),
+            "dispatch": entry.dispatch,
         }
         for entry in entries
     ]

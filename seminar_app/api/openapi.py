@@ -21,6 +21,9 @@ from .schemas import (
     ClientSchema,
     ConsultationDetailSchema,
     ConsultationSchema,
+    DispatchOverlapSchema,
+    DispatchRequestDetailSchema,
+    DispatchRequestSchema,
     FiscalYearReportSchema,
     RegistrationCreatedSchema,
     RegistrationRowSchema,
@@ -43,6 +46,9 @@ NAMED_SCHEMAS: dict[type[ma.Schema], str] = {
         ConsultationSchema,
         ConsultationDetailSchema,
         ClientSchema,
+        DispatchRequestSchema,
+        DispatchRequestDetailSchema,
+        DispatchOverlapSchema,
     )
 }
 

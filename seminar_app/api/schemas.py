@@ -7,7 +7,7 @@ fields, a participant's details, an announcement) are called from here, never co
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 import marshmallow as ma
@@ -17,12 +17,15 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from ..attendance.services import MAX_HEAD_COUNT
 from ..catalogue import services as catalogue
 from ..catalogue.rules import MAX_CAPACITY, TEXT_LIMITS
 from ..consultations import services as desk
 from ..consultations.desks import DESK_CODE
 from ..consultations.models import STEPS, Client, Consultation
 from ..database import string_length
+from ..dispatch.models import THEMES
+from ..dispatch.services import LIMITS as DISPATCH_LIMITS
 from ..domain import (
     Admission,
     AttendanceMode,
@@ -30,6 +33,7 @@ from ..domain import (
     Audience,
     Channel,
     Delivery,
+    DispatchState,
     EmployeeBand,
     FigureSource,
     HeardFrom,
@@ -50,7 +54,7 @@ from ..registration.details import LIMITS, parse_details
 from ..reports.models import TARGET_NAMES
 from ..text import normalize_text, organization_key
 from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_of, is_accepted_fiscal_year
-from .blueprint import ApiSchema, ErrorSchema
+from .blueprint import ApiSchema, ErrorSchema, ValidationErrorSchema
 
 #: Largest row id a path or a body may name.
 MAX_ID = 2**31 - 1
@@ -473,6 +477,42 @@ class ReportConsultationsSchema(ReportPartSchema):
     by_step = _counts("clients by the highest step (1–7) reached by the year's end")
 
 
+class DispatchCountsSchema(ReportPartSchema):
+    """Lecturer-dispatch requests, each in the fiscal year of the moment that makes it."""
+
+    received = fields.Integer(
+        required=True, metadata={"description": "requests received in the year"}
+    )
+    scheduled = fields.Integer(
+        required=True,
+        metadata={
+            "description": "requests scheduled or delivered (their seminar not cancelled) "
+            "whose seminar starts in the year; delivered ones included"
+        },
+    )
+    delivered = fields.Integer(
+        required=True,
+        metadata={"description": "requests delivered whose seminar starts in the year"},
+    )
+    declined = fields.Integer(required=True, metadata={"description": "declined in the year"})
+    withdrawn = fields.Integer(required=True, metadata={"description": "withdrawn in the year"})
+
+
+class DispatchFiguresSchema(DispatchCountsSchema):
+    by_prefecture = fields.Dict(
+        keys=choice(PREFECTURES),
+        values=fields.Nested(DispatchCountsSchema),
+        required=True,
+        metadata={"description": "the company's prefecture (JIS code): the values that occur"},
+    )
+    by_attribute = fields.Dict(
+        keys=choice(Attribute),
+        values=fields.Nested(DispatchCountsSchema),
+        required=True,
+        metadata={"description": "the company's type of organization: the values that occur"},
+    )
+
+
 class TargetResultSchema(ReportPartSchema):
     target = fields.Float(required=True, allow_none=True)
     result = fields.Float(required=True, allow_none=True)
@@ -486,6 +526,11 @@ class FiscalYearReportSchema(ReportPartSchema):
     registrations = fields.Nested(RegistrationFiguresSchema, required=True)
     recordings = fields.Nested(RecordingFiguresSchema, required=True)
     consultations = fields.Nested(ReportConsultationsSchema, required=True)
+    dispatch = fields.Nested(
+        DispatchFiguresSchema,
+        required=True,
+        metadata={"description": "lecturer dispatch (講師派遣) requests of the year"},
+    )
     satisfaction = fields.Float(
         required=True,
         allow_none=True,
@@ -944,20 +989,34 @@ class AttendedSeminarSchema(ma.Schema):
     starts_at = fields.DateTime(format="iso", required=True)
 
 
+class DispatchMentionSchema(ma.Schema):
+    id = fields.Integer(attribute="request_id", required=True)
+    state = choice(DispatchState, required=True)
+
+
 class HistoryEntrySchema(ma.Schema):
-    """A consultation, or a seminar that people of the client attended."""
+    """A consultation, a seminar that people of the client attended, a lecturer-dispatch
+    request of the client (on the day it was received) or its in-company seminar."""
 
     day = fields.Date(required=True)
-    kind = choice(("consultation", "seminar"), required=True)
+    kind = choice(("consultation", "seminar", "dispatch", "dispatch-seminar"), required=True)
     consultation = fields.Nested(ConsultationSchema, required=True, allow_none=True)
     seminar = fields.Nested(AttendedSeminarSchema, required=True, allow_none=True)
     people = fields.Integer(
         required=True,
         allow_none=True,
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=0),
         metadata={
-            "description": "how many of the client's people attended; null for a consultation"
+            "description": "how many of the client's people attended (a dispatch's seminar: "
+            "its head-count); null for a consultation, a request, or a head-count not "
+            "recorded yet"
         },
+    )
+    dispatch = fields.Nested(
+        DispatchMentionSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "the dispatch request, for a dispatch or its seminar"},
     )
 
 
@@ -1228,3 +1287,242 @@ class ConsultationCreateSchema(ConsultationWriteSchema):
             "advisor, else no advisor"
         },
     )
+
+
+# ---------------------------------------------------------------- lecturer dispatch
+
+
+class PreferredDateSchema(ma.Schema):
+    rank = fields.Integer(
+        required=True, validate=validate.Range(1, 3), metadata={"description": "1: first choice"}
+    )
+    starts_at = fields.DateTime(format="iso", required=True)
+    ends_at = fields.DateTime(format="iso", required=True)
+
+
+class AssignedStaffSchema(ma.Schema):
+    email = fields.String(required=True)
+    name = fields.String(attribute="display_name", required=True)
+
+
+class DispatchSeminarSchema(ma.Schema):
+    """The in-company seminar that scheduling made: its date, delivery and staff are the
+    dispatch's."""
+
+    id = fields.Integer(required=True)
+    status = choice(SeminarStatus, required=True)
+    starts_at = fields.DateTime(format="iso", required=True)
+    ends_at = fields.DateTime(format="iso", required=True)
+    delivery = choice(Delivery, required=True)
+    venue = fields.String(required=True, allow_none=True)
+    head_count = fields.Integer(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "attendees recorded at delivery; null until then"},
+    )
+    staff = fields.List(
+        fields.Nested(AssignedStaffSchema),
+        attribute="lecturers",
+        required=True,
+        metadata={"description": "the lecturers or advisors assigned"},
+    )
+
+
+class DispatchChangeEntrySchema(ma.Schema):
+    """One change of a request's state; the receipt is the first (from_state null)."""
+
+    at = fields.DateTime(format="iso", required=True)
+    from_state = choice(DispatchState, required=True, allow_none=True)
+    to_state = choice(DispatchState, required=True)
+    by = fields.String(
+        attribute="actor_label",
+        required=True,
+        metadata={"description": "a staff member's e-mail, company (its private link) or system"},
+    )
+    reason = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "why (a decline's reason, which the company received)"},
+    )
+
+
+class DispatchRequestSchema(ma.Schema):
+    """A company's request for a lecturer (講師派遣) and where it stands."""
+
+    id = fields.Integer(required=True)
+    state = choice(DispatchState, required=True)
+    received_at = fields.DateTime(attribute="created_at", format="iso", required=True)
+    organization = fields.String(required=True)
+    corporate_number = fields.String(
+        required=True, allow_none=True, metadata={"description": "法人番号, where given"}
+    )
+    address = fields.String(required=True)
+    prefecture = choice(PREFECTURES, required=True, metadata={"description": "JIS X 0401 code"})
+    attribute = choice(Attribute, required=True, metadata={"description": "type of organization"})
+    employee_band = choice(EmployeeBand, required=True, allow_none=True)
+    industry = choice(
+        INDUSTRIES, required=True, allow_none=True, metadata={"description": "JSIC major group"}
+    )
+    contact_name = fields.String(required=True)
+    contact_email = fields.String(required=True)
+    contact_phone = fields.String(required=True)
+    preferred_dates = fields.List(fields.Nested(PreferredDateSchema), required=True)
+    themes = fields.List(
+        choice(THEMES),
+        required=True,
+        metadata={"description": "a series, a step of the seven-step support, or a topic"},
+    )
+    theme_note = fields.String(required=True, allow_none=True)
+    audience = fields.String(required=True)
+    audience_size = fields.Integer(required=True, validate=validate.Range(min=1))
+    delivery = choice(
+        Delivery,
+        required=True,
+        metadata={"description": "as the company asked; the seminar's is the one fixed"},
+    )
+    place = fields.String(required=True, allow_none=True)
+    locale = choice(("ja", "en"), required=True, metadata={"description": "the contact's"})
+    client_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the company as a client of the desk, once scheduled"},
+    )
+    seminar_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the in-company seminar, once scheduled"},
+    )
+    seminar = fields.Nested(DispatchSeminarSchema, required=True, allow_none=True)
+
+
+class DispatchRequestDetailSchema(DispatchRequestSchema):
+    history = fields.List(
+        fields.Nested(DispatchChangeEntrySchema),
+        attribute="changes",
+        required=True,
+        metadata={"description": "every change of state, oldest first"},
+    )
+
+
+class DispatchRequestPageSchema(ma.Schema):
+    dispatch_requests = fields.List(fields.Nested(DispatchRequestSchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class DispatchQuerySchema(QuerySchema):
+    state = choice(DispatchState, metadata={"description": "only the requests in this state"})
+    page = WholeNumber(
+        load_default=1, validate=validate.Range(1, MAX_PAGE), metadata={"description": "from 1"}
+    )
+    per_page = WholeNumber(
+        load_default=20,
+        validate=validate.Range(1, MAX_PER_PAGE),
+        metadata={"description": "requests per page (default 20)"},
+    )
+
+
+def _in_an_accepted_fiscal_year(moment: datetime) -> None:
+    try:
+        accepted = is_accepted_fiscal_year(fiscal_year_of(moment))
+    except OverflowError:  # an offset that takes it past the calendar's last day
+        accepted = False
+    if not accepted:
+        raise ma.ValidationError("outside the fiscal years the system knows")
+
+
+#: The states a staff member may ask for, and the fields each takes beside `state`.
+DISPATCH_CHANGES: dict[str, tuple[str, ...]] = {
+    DispatchState.UNDER_REVIEW: ("reason",),
+    DispatchState.SCHEDULED: ("starts_at", "ends_at", "delivery", "staff"),
+    DispatchState.DECLINED: ("reason",),
+    DispatchState.DELIVERED: ("attendees",),
+    DispatchState.WITHDRAWN: ("reason",),
+}
+
+
+class DispatchChangeSchema(ApiSchema):
+    """A change of a request's state, with what that state takes; dispatch's rules judge it
+    as the console's pages do."""
+
+    invalid_message = "The change is not valid."
+
+    state = choice(
+        DISPATCH_CHANGES,
+        required=True,
+        metadata={
+            "description": "scheduled takes starts_at, ends_at, delivery and staff (again on a "
+            "scheduled request: a new date or new staff); declined takes reason, which the "
+            "company receives by mail; delivered takes attendees, once the seminar has "
+            "ended; under-review and withdrawn take an optional reason as a note"
+        },
+    )
+    starts_at = moment(
+        validate=_in_an_accepted_fiscal_year,
+        metadata={"description": "scheduled: when the seminar starts"},
+    )
+    ends_at = moment(
+        validate=_in_an_accepted_fiscal_year, metadata={"description": "scheduled: when it ends"}
+    )
+    delivery = choice(Delivery, metadata={"description": "scheduled: how it is held"})
+    staff = fields.List(
+        fields.String(validate=validate.Length(1, 254)),
+        metadata={
+            "description": "scheduled: the e-mail addresses of the lecturers or advisors "
+            "assigned, each an active staff account that can be a lecturer"
+        },
+    )
+    reason = Text(
+        validate=validate.Length(max=DISPATCH_LIMITS["reason"]),
+        metadata={"description": "declined: why (the company receives it); else a note"},
+    )
+    attendees = WholeNumber(
+        metadata={
+            "minimum": 0,
+            "maximum": MAX_HEAD_COUNT,
+            "description": "delivered: how many attended (the seminar's head-count)",
+        }
+    )
+
+    @ma.validates_schema
+    def fields_of_the_state(self, data: dict[str, Any], **kwargs: Any) -> None:
+        taken = DISPATCH_CHANGES.get(data.get("state", ""), ())
+        extra = [name for name in data if name != "state" and name not in taken]
+        if extra and "state" in data:
+            message = f"Not taken with state {data['state']}."
+            raise ma.ValidationError(dict.fromkeys(extra, message))
+
+    @ma.validates_schema
+    def storable_text(self, data: dict[str, Any], **kwargs: Any) -> None:
+        # Lone surrogates: no database keeps them, no answer shows them (the rules refuse
+        # control characters in a reason in the reader's words; an address has none).
+        reason = data.get("reason") or ""
+        refused = ["reason"] if any(unicodedata.category(char) == "Cs" for char in reason) else []
+        if any(_unprintable(address) for address in data.get("staff", [])):
+            refused.append("staff")
+        if refused:
+            raise ma.ValidationError(dict.fromkeys(refused, "not storable"))
+
+
+class DispatchConflictSchema(ma.Schema):
+    """A seminar or dispatch of an assigned person that comes too close."""
+
+    staff = fields.String(required=True, metadata={"description": "the person's e-mail"})
+    seminar_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    starts_at = fields.DateTime(format="iso", required=True)
+    ends_at = fields.DateTime(format="iso", required=True)
+    dispatch_request_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "when that seminar is another dispatch: its request"},
+    )
+
+
+class DispatchOverlapSchema(ValidationErrorSchema):
+    """A refused assignment: `fields` says under `staff` who is refused and what is in the
+    way, `conflicts` names each seminar."""
+
+    conflicts = fields.List(fields.Nested(DispatchConflictSchema), required=True)

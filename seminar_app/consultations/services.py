@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..attendance.attended import attended_condition, registrations_with_attendance
@@ -22,6 +22,7 @@ from ..database import DbSession
 from ..domain import (
     Attribute,
     Channel,
+    DispatchState,
     EmployeeBand,
     Referral,
     Role,
@@ -354,28 +355,57 @@ def clients_overview(session: DbSession, search: str = "") -> list[tuple[Client,
     return [tuple(row) for row in session.execute(query.limit(500))]
 
 
-def _registrations_of(client: Client):
-    """A client's people: the same corporate number, or the same normalised organization."""
-    same_name = Registration.organization_key == client.name_key
+def of_client(client: Client, name_key: Any, corporate_number: Any) -> ColumnElement[bool]:
+    """What a client's people and requests are found by, given the columns of their
+    normalised organization and corporate number: the same number, or the same name."""
+    same_name = name_key == client.name_key
     if client.corporate_number is None:
         return same_name
-    return or_(same_name, Registration.corporate_number == client.corporate_number)
+    return or_(same_name, corporate_number == client.corporate_number)
+
+
+@dataclass(frozen=True)
+class DispatchMention:
+    """A lecturer-dispatch request of the client, as its timeline shows it."""
+
+    request_id: int
+    state: DispatchState
 
 
 @dataclass
 class HistoryEntry:
-    """One line of a client's support history: a consultation or a seminar attended."""
+    """One line of a client's support history: a consultation, a seminar attended, a
+    lecturer-dispatch request (on the day it was received) or its in-company seminar."""
 
     day: date
-    kind: str  # "consultation" or "seminar"
+    kind: str  # "consultation", "seminar", "dispatch" or "dispatch-seminar"
     consultation: Consultation | None = None
     seminar: Seminar | None = None
     people: int = 0
+    dispatch: DispatchMention | None = None
+
+
+#: Entries that a feature above this package adds to a client's timeline (lecturer
+#: dispatch): each takes the session and the client and gives its entries.
+TimelineSource = Callable[[DbSession, Client], list[HistoryEntry]]
+_TIMELINE_SOURCES: dict[str, TimelineSource] = {}
+
+
+def timeline_source(name: str) -> Callable[[TimelineSource], TimelineSource]:
+    """Register a feature's entries of the client's timeline under `name`, as
+    notifications.renderer registers a feature's mails."""
+
+    def register(source: TimelineSource) -> TimelineSource:
+        _TIMELINE_SOURCES[name] = source
+        return source
+
+    return register
 
 
 def client_history(session: DbSession, client: Client) -> tuple[list[HistoryEntry], int | None]:
-    """Consultations and seminars attended by the client's people, oldest first, and the
-    highest of the seven steps reached.
+    """Consultations, seminars attended by the client's people and the entries of the
+    timeline sources (its lecturer-dispatch requests and their seminars), oldest first, and
+    the highest of the seven steps reached.
 
     Seminars are found through registrations whose organization normalises to the
     client's name (text.organization_key) and that were attended (door or online).
@@ -391,7 +421,10 @@ def client_history(session: DbSession, client: Client) -> tuple[list[HistoryEntr
     attended = session.execute(
         registrations_with_attendance()
         .with_only_columns(Seminar, func.count(Registration.id))
-        .where(_registrations_of(client), attended_condition())
+        .where(
+            of_client(client, Registration.organization_key, Registration.corporate_number),
+            attended_condition(),
+        )
         .group_by(Seminar.id)
     ).all()
     entries += [
@@ -400,6 +433,8 @@ def client_history(session: DbSession, client: Client) -> tuple[list[HistoryEntr
         )
         for seminar, people in attended
     ]
+    for source in _TIMELINE_SOURCES.values():
+        entries += source(session, client)
     entries.sort(key=lambda entry: (entry.day, entry.kind))
     steps = [
         entry.consultation.step

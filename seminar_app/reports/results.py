@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ..consultations.figures import ConsultationFigures
+from ..dispatch.figures import DispatchFigures
 from ..domain import Delivery, HostType
 
 #: A count that may be unknown: None where nobody recorded it, which is never shown as 0.
@@ -123,6 +124,8 @@ class FiscalYearFigures:
     registrations: RegistrationFigures
     recordings: RecordingFigures
     consultations: ConsultationFigures
+    #: Lecturer dispatch: requests received, scheduled, delivered, declined, withdrawn.
+    dispatch: DispatchFigures
     #: The share of survey answers rating satisfaction 4 or 5 (None: nobody answered).
     satisfaction: Share
     #: The same share per series and per level ("none": no level) of the seminars held.

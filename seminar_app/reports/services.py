@@ -35,6 +35,7 @@ from ..consultations.desks import desks_in_order
 from ..consultations.figures import ConsultationFigures, consultation_figures, consultation_years
 from ..consultations.models import Desk
 from ..database import DbSession
+from ..dispatch.figures import dispatch_figures
 from ..domain import Delivery, HostType, Level, RegistrationStatus, Series, Vocabulary
 from ..elearning.models import RecordingView
 from ..surveys.models import Survey, SurveyAnswer
@@ -128,8 +129,9 @@ def fiscal_year_figures(
     registrations: HeldRegistrations | None = None,
 ) -> FiscalYearFigures:
     """The year's headline figures (seminars, attendees, registrations, recordings, desk,
-    satisfaction in all, per series and per level); `surveys` and `registrations`: the
-    year's survey figures and registrations where the caller has them already."""
+    lecturer dispatch, satisfaction in all, per series and per level); `surveys` and
+    `registrations`: the year's survey figures and registrations where the caller has them
+    already."""
     held = _held_seminars(session, fiscal_year, now)
     if registrations is None:
         registrations = held_registrations(session, fiscal_year, now)
@@ -153,6 +155,7 @@ def fiscal_year_figures(
         registrations=_registration_figures(held, registrations),
         recordings=recordings,
         consultations=consultations,
+        dispatch=dispatch_figures(session, fiscal_year),
         satisfaction=satisfaction,
         satisfaction_by_series={
             series: numbers.satisfied_share for series, numbers in surveys.by_series.items()

@@ -9,9 +9,11 @@ from flask_babel import ngettext
 
 from ..consultations.figures import UNKNOWN
 from ..consultations.models import step_label
+from ..dispatch.figures import MEASURES
 from ..domain import (
     Attribute,
     Channel,
+    DispatchState,
     EmployeeBand,
     FigureSource,
     HostType,
@@ -37,6 +39,9 @@ PROFILE_NAMES = {
     "industry": _l("Industry"),
     "prefecture": _l("Prefecture"),
 }
+
+#: The lecturer-dispatch figures' columns, each named by the state it counts.
+DISPATCH_MEASURES = tuple(DispatchState(measure) for measure in MEASURES)
 
 CONSULTATION_NAMES = {
     "channel": _l("Channel"),

@@ -72,6 +72,7 @@ def fiscal_year() -> str:
         consultation_names=tables.CONSULTATION_NAMES,
         target_labels=tables.TARGET_LABELS,
         consultation_breakdowns=tables.consultation_breakdowns(report),
+        dispatch_measures=tables.DISPATCH_MEASURES,
     )
 
 
