@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 
 from seminar_app.api.openapi import SEMINAR_SCHEMA, openapi_document
 from seminar_app.auth.models import ApiToken
+from seminar_app.catalogue.models import Seminar
 from seminar_app.domain import Role, SeminarStatus
 from seminar_app.extensions import db, limiter
 from seminar_app.notifications.models import OutboxMessage
@@ -244,6 +246,30 @@ def test_the_reading_is_required_for_a_name_in_japanese_script(client, make_semi
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
+        ({"name": "山田\ud800太郎"}, "name"),
+        ({"organization": "株式会社\udfff"}, "organization"),
+        ({"question": "質問です\ud83d"}, "question"),
+    ],
+    ids=["name", "organization", "question-multiline"],
+)
+def test_a_lone_surrogate_is_422_on_that_field_and_nothing_is_written(
+    client, make_seminar, db_session, overrides, field
+):
+    """JSON can carry a lone surrogate (\\ud800); no database keeps one as text."""
+    seminar = make_seminar()
+    before = count_rows(db_session)
+    answer = client.post(
+        f"/api/v1/seminars/{seminar.id}/registrations",
+        data=json.dumps(registration_body(**overrides)),  # ASCII JSON: \\ud800 as sent
+        content_type="application/json",
+    )
+    assert_field_message(answer, field)
+    assert count_rows(db_session) == before
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
         ({"name": "あ" * 101}, "name"),
         ({"name_kana": "あ" * 101}, "name_kana"),
         ({"organization": "株" * 201}, "organization"),
@@ -437,6 +463,21 @@ def test_organizer_token_creates_a_seminar(client, organizer_token):
     assert isinstance(body["id"], int)
     assert body["title"] == "営業秘密・知財戦略セミナー（API）"
     assert body["meeting_url"] == "https://meet.example.org/j/api-1"
+
+
+@pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+def test_a_moment_past_the_calendars_ends_is_refused_not_a_500(
+    client, organizer_token, db_session, field, moment
+):
+    """Valid ISO 8601, but outside the calendar once told in UTC: a 422 naming the field."""
+    before = db_session.scalar(select(func.count()).select_from(Seminar))
+    response = client.post(
+        "/api/v1/seminars", json=seminar_body(**{field: moment}), headers=bearer(organizer_token)
+    )
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["fields"], response.get_json()
+    assert db_session.scalar(select(func.count()).select_from(Seminar)) == before
 
 
 def test_created_seminar_has_the_seminar_fields_and_meeting_url(client, organizer_token):

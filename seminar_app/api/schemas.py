@@ -7,7 +7,7 @@ fields, a participant's details, an announcement) are called from here, never co
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 import marshmallow as ma
@@ -53,7 +53,13 @@ from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES
 from ..registration.details import LIMITS, parse_details
 from ..reports.models import TARGET_NAMES
 from ..text import normalize_text, organization_key
-from ..timeutil import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_of, is_accepted_fiscal_year
+from ..timeutil import (
+    FIRST_FISCAL_YEAR,
+    LAST_FISCAL_YEAR,
+    fiscal_year_of,
+    is_accepted_fiscal_year,
+    to_jst,
+)
 from .blueprint import ApiSchema, ErrorSchema, ValidationErrorSchema
 
 #: Largest row id a path or a body may name.
@@ -105,9 +111,23 @@ class Text(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class _Moment(fields.AwareDateTime):
+    """An aware date-time that can also be told in UTC and in Japan time: 9999-12-31T23:59
+    at -23:59 is valid ISO 8601 but lies past the last day Python's calendar has once moved
+    to UTC, and every rule that stores or compares it would fail with an OverflowError."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            to_jst(moment.astimezone(UTC))
+        except OverflowError as exc:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from exc
+        return moment
+
+
 def moment(**kwargs: Any) -> fields.AwareDateTime:
     """An ISO 8601 date-time with its UTC offset (e.g. 2026-12-15T14:00:00+09:00)."""
-    return fields.AwareDateTime(format="iso", **kwargs)
+    return _Moment(format="iso", **kwargs)
 
 
 # ---------------------------------------------------------------- answers

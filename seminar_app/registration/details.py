@@ -68,7 +68,9 @@ DETAIL_FIELDS = tuple(name for name in ParticipantDetails.__dataclass_fields__ i
 
 
 def _has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(char) in ("Cc", "Cf") for char in value)
+    """Control and format characters, and lone surrogates (which JSON can carry as \\ud800
+    and no database keeps as text)."""
+    return any(unicodedata.category(char) in ("Cc", "Cf", "Cs") for char in value)
 
 
 def text_value(
