@@ -305,6 +305,47 @@ def test_delivered_with_the_head_count_once_the_seminar_has_ended(
     assert shown["state"] == "delivered" and shown["seminar"]["head_count"] == 32
 
 
+def test_delivered_with_its_minutes_and_report_and_corrected_later(
+    client, db_session, organizer_token, lecturer
+):
+    request = submit(db_session)
+    schedule_in_the_past(db_session, request, lecturer, utcnow() - timedelta(days=2))
+    first = patch(client, organizer_token, request.id, {"state": "delivered", "attendees": 32})
+    assert first.get_json()["delivered_minutes"] == 120  # as scheduled
+    assert first.get_json()["delivery_report"] is None
+    body = {"state": "delivered", "attendees": 30, "minutes": 100, "report": "規程を説明。"}
+    answer = patch(client, organizer_token, request.id, body)
+    assert answer.status_code == 200, answer.get_json()
+    shown = answer.get_json()
+    validate_against(shown, "DispatchRequestDetail")
+    assert (shown["seminar"]["head_count"], shown["delivered_minutes"]) == (30, 100)
+    assert shown["delivery_report"] == "規程を説明。"
+    assert [entry["to_state"] for entry in shown["history"]].count("delivered") == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"minutes": 0}, "minutes"),
+        ({"minutes": 1441}, "minutes"),
+        ({"report": "x" * 4001}, "report"),
+    ],
+)
+def test_minutes_outside_a_day_or_a_long_report_is_422(
+    client, db_session, organizer_token, lecturer, extra, field
+):
+    request = submit(db_session)
+    schedule_in_the_past(db_session, request, lecturer, utcnow() - timedelta(days=2))
+    problems = refused(
+        client,
+        db_session,
+        organizer_token,
+        request,
+        {"state": "delivered", "attendees": 3, **extra},
+    )
+    assert set(problems["fields"]) == {field}
+
+
 def test_delivered_too_early_with_a_negative_count_is_422_field_by_field(
     client, db_session, organizer_token, lecturer
 ):
@@ -335,6 +376,9 @@ def test_delivered_too_early_with_a_negative_count_is_422_field_by_field(
         ({"state": "scheduled", "ends_at": "2101-04-01T00:00:00+09:00"}, "ends_at"),
         ({"state": "withdrawn", "colour": "red"}, "colour"),
         ({"state": "declined", "reason": "\ud800"}, "reason"),
+        ({"state": "delivered", "attendees": 3, "report": "\ud800"}, "report"),
+        ({"state": "delivered", "attendees": 3, "minutes": 1.5}, "minutes"),
+        ({"state": "declined", "reason": "x", "minutes": 60}, "minutes"),
         ({"state": "scheduled", "staff": ["taro@example.org", "\ud800@x.jp"]}, "staff"),
     ],
 )

@@ -15,7 +15,7 @@ import pytest
 from seminar_app.api.openapi import openapi_document
 from seminar_app.auth.services import issue_api_token
 from seminar_app.dispatch import services
-from seminar_app.dispatch.delivery import deliver
+from seminar_app.dispatch.delivery import Delivered, deliver
 from seminar_app.dispatch.figures import DispatchCounts, dispatch_figures
 from seminar_app.dispatch.models import DispatchRequest
 from seminar_app.domain import Role
@@ -67,7 +67,7 @@ def delivered(db_session, request, attendees, organizer):
     deliver(
         db_session,
         request,
-        attendees=attendees,
+        Delivered(attendees),
         by=organizer,
         now=request.seminar.ends_at + timedelta(hours=1),
     )

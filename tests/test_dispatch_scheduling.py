@@ -492,7 +492,13 @@ def test_the_contact_and_each_staff_member_receive_an_invite(
     contact = mails[request.contact_email]
     assert str(contact["Subject"]) == f"[講師派遣：日程が決まりました] {request.organization}"
     assert f"http://seminars.test/dispatch/r/{request.token}" in text_of(contact)
+    # The page the contact forwards to the participants (materials, survey), in both parts.
+    participants = f"http://seminars.test/dispatch/p/{request.participant_token}"
+    assert participants in text_of(contact)
+    html = contact.get_body(("html",)).get_content()
+    assert f'href="{participants}"' in html
     staff_text = text_of(mails[advisor.email])
+    assert request.participant_token not in staff_text
     assert "講師: 営業 秘子、知財 太郎" in staff_text and request.audience in staff_text
     assert request.contact_phone not in staff_text  # the contact's details stay with organizers
     assert "http://seminars.test/lecturer/assignments" in staff_text

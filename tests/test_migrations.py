@@ -278,3 +278,33 @@ def test_mail_waiting_in_the_outbox_is_marked_bulk_by_its_kind(backend, tmp_path
             ).all()
         assert [(number, bool(bulk)) for number, bulk in marked] == [(1, True), (2, False)]
         db.engine.dispose()
+
+
+def test_requests_made_before_get_their_own_participants_link(backend, tmp_path):
+    app = make_app(fresh_database_url(backend, tmp_path, "seminar_dispatch_links"))
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    with app.app_context():
+        upgrade(revision="f19b2c3d0012")
+        with db.engine.begin() as connection:
+            for number in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO dispatch_requests (id, created_at, updated_at, state, token, "
+                        "organization, address, prefecture, attribute, contact_name, "
+                        "contact_email, contact_email_key, contact_phone, audience, "
+                        "audience_size, delivery, privacy_notice_version, privacy_agreed_at, "
+                        "locale) VALUES (:id, :at, :at, 'received', :token, '株式会社テスト', "
+                        "'東京都', '13', 'sme', '総務 花子', 'a@example.jp', 'a@example.jp', "
+                        "'03-1234-5678', '全社員', 30, 'in-person', '2026-04', :at, 'ja')"
+                    ),
+                    {"id": number, "at": at, "token": f"contact-token-{number}"},
+                )
+        upgrade(revision="g20c3d4e0013")
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT token, participant_token FROM dispatch_requests ORDER BY id")
+            ).all()
+        tokens = [participant for _, participant in rows]
+        assert len(set(tokens)) == 2 and all(len(token) == 32 for token in tokens)
+        assert [contact for contact, _ in rows] == ["contact-token-1", "contact-token-2"]
+        db.engine.dispose()

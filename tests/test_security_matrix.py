@@ -53,6 +53,7 @@ from seminar_app.notifications.models import OutboxMessage
 from seminar_app.registration.models import CalendarFeed, Registration
 from seminar_app.registration.overview import overview_token
 from seminar_app.surveys import services as surveys
+from seminar_app.surveys.models import SurveyAnswer
 from seminar_app.timeutil import fiscal_year_of, utcnow
 from tests import dispatch_helpers
 from tests.conftest import PASSWORD, login, make_app, post_form
@@ -174,6 +175,16 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("dispatch.request_form", "/dispatch/request"): public("GET POST"),
     ("dispatch.manage", "/dispatch/r/<token>"): token("GET", "dispatch"),
     ("dispatch.withdraw", "/dispatch/r/<token>/withdraw"): token("GET POST", "dispatch"),
+    # ... and the participants' link it forwards reaches that seminar's page, its materials
+    # for them and its survey, and nothing of any other seminar
+    ("dispatch.participants", "/dispatch/p/<token>"): token("GET", "participants"),
+    (
+        "dispatch.participant_material",
+        "/dispatch/p/<token>/materials/<id:material_id>",
+    ): token("GET", "participants", params={"material_id": "dispatch_material_id"}),
+    ("dispatch.participant_survey", "/dispatch/p/<token>/survey"): token(
+        "GET POST", "participants"
+    ),
     # a staff member's feed of assignments: the token is the proof, for calendar apps
     ("dispatch.staff_feed", "/calendar/staff/<token>.ics"): token("GET", "staff-feed"),
     # any staff member
@@ -312,6 +323,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("dispatch.show", "/console/dispatch/<id:request_id>"): staff("GET", ORG),
     ("dispatch.change_state", "/console/dispatch/<id:request_id>/state"): staff("POST", ORG),
     ("dispatch.schedule", "/console/dispatch/<id:request_id>/schedule"): staff("POST", ORG),
+    ("dispatch.record_delivery", "/console/dispatch/<id:request_id>/delivery"): staff("POST", ORG),
     # personal data: disclosure, correction, deletion (organizers only)
     ("privacy.index", "/console/privacy/"): staff("GET POST", ORG),
     ("privacy.notice", "/console/privacy/notice"): staff("GET", ORG),
@@ -532,6 +544,22 @@ def world(app, db_session, make_seminar, make_user, tmp_path):
         by=users["advisor"],
     )
     dispatch = dispatch_helpers.submit(db_session)
+    # Scheduled and held: its participants' link shows the seminar, a material, the survey.
+    held_at = utcnow() - timedelta(days=2)
+    dispatch_seminar = dispatch_services.schedule(
+        db_session,
+        dispatch,
+        starts_at=held_at,
+        ends_at=held_at + timedelta(hours=2),
+        delivery="in-person",
+        staff=[users["lecturer"]],
+        by=None,
+        now=held_at - timedelta(days=7),
+    )
+    dispatch_material = materials.add_material(
+        db_session, dispatch_seminar, "社内向け資料", Audience.EVERYONE, None, upload, by=None
+    )
+    surveys.create_survey(db_session, dispatch_seminar)
     db_session.commit()
     feed_token = db_session.scalar(
         select(CalendarFeed.token).where(CalendarFeed.email_key == registration.email_key)
@@ -545,6 +573,7 @@ def world(app, db_session, make_seminar, make_user, tmp_path):
         "unsubscribe": unsubscribe_token(registration.email_key),
         "reset": make_reset_token(users["organizer"]),
         "dispatch": dispatch.token,
+        "participants": dispatch.participant_token,
         "staff-feed": dispatch_services.ensure_staff_feed(db_session, users["lecturer"]),
     }
     values = {
@@ -553,6 +582,7 @@ def world(app, db_session, make_seminar, make_user, tmp_path):
         "lottery_seminar_id": lottery_seminar.id,
         "registration_id": registration.id,
         "material_id": material.id,
+        "dispatch_material_id": dispatch_material.id,
         "recording_id": recording.id,
         "consultation_id": consultation.id,
         "client_id": consultation.client_id,
@@ -728,6 +758,7 @@ STATE_TABLES = (
     Consultation,
     User,
     ApiToken,
+    SurveyAnswer,
 )
 
 
@@ -738,7 +769,10 @@ def state(session) -> dict[str, object]:
     }
     counts["registration statuses"] = sorted(session.scalars(select(Registration.status)))
     counts["seminar statuses"] = sorted(session.scalars(select(Seminar.status)))
-    counts["capacities"] = sorted(session.scalars(select(Seminar.capacity)))
+    # An in-company seminar has no capacity (None).
+    counts["capacities"] = sorted(
+        session.scalars(select(Seminar.capacity)), key=lambda capacity: (capacity is None, capacity)
+    )
     return counts
 
 
@@ -761,6 +795,7 @@ EXAMPLE = SimpleNamespace(
             "unsubscribe",
             "reset",
             "dispatch",
+            "participants",
             "staff-feed",
         )
     },
@@ -774,6 +809,7 @@ EXAMPLE = SimpleNamespace(
             "lottery_seminar_id",
             "registration_id",
             "material_id",
+            "dispatch_material_id",
             "recording_id",
             "consultation_id",
             "client_id",
@@ -1042,6 +1078,8 @@ def test_tokens_never_reach_the_logs(app, world, db_session, all_logs):
         f"/password/reset/{world.secrets['reset']}",
         f"/dispatch/r/{world.secrets['dispatch']}",
         f"/dispatch/r/{world.secrets['dispatch']}/withdraw",
+        f"/dispatch/p/{world.secrets['participants']}",
+        f"/dispatch/p/{world.secrets['participants']}/survey",
         f"/calendar/staff/{world.secrets['staff-feed']}.ics",
         # error paths: similar but wrong tokens
         f"/r/{tampered(manage)}",
@@ -1049,6 +1087,7 @@ def test_tokens_never_reach_the_logs(app, world, db_session, all_logs):
         f"/calendar/{tampered(world.secrets['feed'])}.ics",
         f"/me/{tampered(world.secrets['overview'])}",
         f"/dispatch/r/{tampered(world.secrets['dispatch'])}",
+        f"/dispatch/p/{tampered(world.secrets['participants'])}",
         f"/calendar/staff/{tampered(world.secrets['staff-feed'])}.ics",
     ):
         response = client.get(url)

@@ -19,7 +19,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..catalogue import lifecycle
 from ..dispatch import services
-from ..dispatch.delivery import deliver
+from ..dispatch.delivery import Delivered, deliver
 from ..dispatch.models import DispatchRequest
 from ..domain import DispatchState, Role
 from ..extensions import db
@@ -98,8 +98,9 @@ def change_dispatch_request(body: dict[str, Any], request_id: int) -> ResponseRe
 
     under-review; scheduled with starts_at, ends_at, delivery and staff (again: a new date
     or new staff), which makes the in-company seminar (seminar_id) and sends the invites;
-    declined with a reason, which the company receives by mail; delivered with attendees,
-    once the seminar has ended; withdrawn, on the company's word.
+    declined with a reason, which the company receives by mail; delivered with attendees
+    (and the minutes and a report), once the seminar has ended, or again to correct them;
+    withdrawn, on the company's word.
     """
     dispatch = db.session.get(DispatchRequest, request_id)
     if dispatch is None:
@@ -127,7 +128,8 @@ def _change(dispatch: DispatchRequest, body: dict[str, Any]) -> None:
     if state == DispatchState.SCHEDULED:
         _schedule(dispatch, body, by)
     elif state == DispatchState.DELIVERED:
-        deliver(db.session, dispatch, attendees=body.get("attendees"), by=by, now=now)
+        facts = Delivered(body.get("attendees"), body.get("minutes"), body.get("report"))
+        deliver(db.session, dispatch, facts, by=by, now=now)
     else:
         services.change_state(
             db.session, dispatch, state, by=by, now=now, reason=body.get("reason")

@@ -24,6 +24,8 @@ from ..consultations import services as desk
 from ..consultations.desks import DESK_CODE
 from ..consultations.models import STEPS, Client, Consultation
 from ..database import string_length
+from ..dispatch.delivery import MAX_MINUTES as MAX_DELIVERED_MINUTES
+from ..dispatch.delivery import MAX_REPORT as MAX_DELIVERY_REPORT
 from ..dispatch.models import THEMES
 from ..dispatch.services import LIMITS as DISPATCH_LIMITS
 from ..domain import (
@@ -1414,6 +1416,16 @@ class DispatchRequestSchema(ma.Schema):
         metadata={"description": "the in-company seminar, once scheduled"},
     )
     seminar = fields.Nested(DispatchSeminarSchema, required=True, allow_none=True)
+    delivered_minutes = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "how many minutes the seminar lasted; null until delivered"},
+    )
+    delivery_report = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the organizer's report of the delivery"},
+    )
 
 
 class DispatchRequestDetailSchema(DispatchRequestSchema):
@@ -1458,7 +1470,7 @@ DISPATCH_CHANGES: dict[str, tuple[str, ...]] = {
     DispatchState.UNDER_REVIEW: ("reason",),
     DispatchState.SCHEDULED: ("starts_at", "ends_at", "delivery", "staff"),
     DispatchState.DECLINED: ("reason",),
-    DispatchState.DELIVERED: ("attendees",),
+    DispatchState.DELIVERED: ("attendees", "minutes", "report"),
     DispatchState.WITHDRAWN: ("reason",),
 }
 
@@ -1475,8 +1487,9 @@ class DispatchChangeSchema(ApiSchema):
         metadata={
             "description": "scheduled takes starts_at, ends_at, delivery and staff (again on a "
             "scheduled request: a new date or new staff); declined takes reason, which the "
-            "company receives by mail; delivered takes attendees, once the seminar has "
-            "ended; under-review and withdrawn take an optional reason as a note"
+            "company receives by mail; delivered takes attendees, and optionally minutes "
+            "and report, once the seminar has ended (again on a delivered request: a "
+            "correction); under-review and withdrawn take an optional reason as a note"
         },
     )
     starts_at = moment(
@@ -1505,6 +1518,17 @@ class DispatchChangeSchema(ApiSchema):
             "description": "delivered: how many attended (the seminar's head-count)",
         }
     )
+    minutes = WholeNumber(
+        metadata={
+            "minimum": 1,
+            "maximum": MAX_DELIVERED_MINUTES,
+            "description": "delivered: how many minutes the seminar lasted (default: as scheduled)",
+        }
+    )
+    report = Text(
+        validate=validate.Length(max=MAX_DELIVERY_REPORT),
+        metadata={"description": "delivered: the organizer's short report of the seminar"},
+    )
 
     @ma.validates_schema
     def fields_of_the_state(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -1518,8 +1542,11 @@ class DispatchChangeSchema(ApiSchema):
     def storable_text(self, data: dict[str, Any], **kwargs: Any) -> None:
         # Lone surrogates: no database keeps them, no answer shows them (the rules refuse
         # control characters in a reason in the reader's words; an address has none).
-        reason = data.get("reason") or ""
-        refused = ["reason"] if any(unicodedata.category(char) == "Cs" for char in reason) else []
+        refused = [
+            name
+            for name in ("reason", "report")
+            if any(unicodedata.category(char) == "Cs" for char in data.get(name) or "")
+        ]
         if any(_unprintable(address) for address in data.get("staff", [])):
             refused.append("staff")
         if refused:

@@ -3,6 +3,7 @@ them and reads them, dispatch.services decides what is valid."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from ..consultations.forms import CheckboxesField
 from ..domain import Attribute, Delivery, EmployeeBand, choices
 from ..reference import INDUSTRIES, PREFECTURES, reference_choices
 from ..timeutil import jst_datetime, to_jst
+from .delivery import Delivered
 from .facts import LABELS
 from .models import SERIES_THEMES, STEP_THEMES, TOPIC_THEMES, theme_label
 
@@ -179,6 +181,32 @@ class ScheduleForm(FlaskForm):
         start, end = to_jst(starts_at), to_jst(ends_at)
         self.day.data = start.date()
         self.start_time.data, self.end_time.data = start.time(), end.time()
+
+
+class DeliveryForm(FlaskForm):
+    """An organizer records a delivered seminar, or corrects what was recorded; the rules
+    (dispatch.delivery.deliver) judge the values."""
+
+    # Typed as text: the rules answer a number out of range or not a number alike.
+    attendees = StringField(_l("Attendees (head-count)"), render_kw={"inputmode": "numeric"})
+    minutes = StringField(_l("How long it lasted (minutes)"), render_kw={"inputmode": "numeric"})
+    report = TextAreaField(_l("Delivery report"), render_kw={"rows": 6})
+
+    def facts(self) -> Delivered:
+        return Delivered(
+            attendees=_number(self.attendees.data),
+            minutes=_number(self.minutes.data),
+            report=self.report.data,
+        )
+
+
+def _number(typed: str | None) -> int | str | None:
+    """A whole number as typed (full-width digits too); what is not one goes to the rules
+    as it is, to be refused in the reader's words; empty is None."""
+    text = unicodedata.normalize("NFKC", typed or "").strip()
+    if not text:
+        return None
+    return int(text) if text.isdecimal() and text.isascii() else text
 
 
 #: Where the rules' refusals of a schedule are shown on ScheduleForm.

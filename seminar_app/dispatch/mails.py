@@ -52,6 +52,11 @@ def request_url(request: DispatchRequest) -> str:
     return absolute_url("dispatch.manage", token=request.token)
 
 
+def participants_url(request: DispatchRequest) -> str:
+    """The page the contact forwards to the company's participants (materials, survey)."""
+    return absolute_url("dispatch.participants", token=request.participant_token)
+
+
 def assignments_url() -> str:
     """The staff member's page of assignments, with the address of their feed."""
     return absolute_url("dispatch.assignments")
@@ -217,6 +222,7 @@ def _render_invite(session: DbSession, row: OutboxMessage) -> EmailMessage:
         "lecturers": lecturer_names(seminar, language),
         "themes": [theme_label(theme) for theme in request.themes],
         "link": request_url(request) if user is None else assignments_url(),
+        "participants_link": participants_url(request),
     }
     recipient = request.contact_email if user is None else user.email
     message = compose(

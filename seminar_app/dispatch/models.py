@@ -69,6 +69,10 @@ class DispatchRequest(TimestampMixin, Model):
             name="corporate_number_13_digits",
         ),
         CheckConstraint("audience_size >= 1", name="audience_size_positive"),
+        CheckConstraint(
+            "delivered_minutes IS NULL OR (delivered_minutes >= 1 AND delivered_minutes <= 1440)",
+            name="delivered_minutes_in_a_day",
+        ),
         # A scheduled or delivered request has its in-company seminar.
         CheckConstraint(
             "state NOT IN ('scheduled', 'delivered') OR seminar_id IS NOT NULL",
@@ -130,6 +134,12 @@ class DispatchRequest(TimestampMixin, Model):
     #: Raised when the staff assigned change (the invites name them); the invites' SEQUENCE
     #: is the seminar's (raised by the lifecycle on a change of time or place) plus this.
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: The link the contact forwards to the company's participants, who do not register:
+    #: the seminar's materials for them and its survey (one answer per browser).
+    participant_token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: After delivery: how long the seminar lasted, in minutes, and the organizer's report.
+    delivered_minutes: Mapped[int | None] = mapped_column(Integer)
+    delivery_report: Mapped[str | None] = mapped_column(Text)
 
     theme_rows: Mapped[list[DispatchTheme]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"

@@ -341,6 +341,7 @@ def submit_request(
     request = DispatchRequest(
         state=DispatchState.RECEIVED,
         token=new_token(),
+        participant_token=new_token(),
         organization=details.organization,
         corporate_number=details.corporate_number,
         address=details.address,

@@ -3,12 +3,16 @@ queue and scheduling in the console, and each staff member's assignments and the
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -24,15 +28,29 @@ from ..catalogue import lifecycle
 from ..domain import DispatchState, Role
 from ..extensions import db, limiter
 from ..i18n import current_language
+from ..materials.models import Material
+from ..materials.services import Access, SharedLink, material_access, materials_for
+from ..materials.views import send_material
 from ..notifications import calendar
 from ..problems import show_problems
 from ..reference import PREFECTURES, reference_name
+from ..surveys.services import (
+    Browser,
+    answer_of,
+    is_open,
+    survey_for_seminar,
+)
+from ..surveys.services import (
+    answer_count as survey_answer_count,
+)
+from ..surveys.views import Door, answer_page
 from ..timeutil import utcnow
 from ..urls import absolute_url
 from . import services
+from .delivery import DeliveryRefused, by_participant_token, deliver, scheduled_minutes
 from .facts import request_facts
-from .forms import SCHEDULE_FIELDS, RequestForm, ScheduleForm, StateForm
-from .mails import feed_event
+from .forms import SCHEDULE_FIELDS, DeliveryForm, RequestForm, ScheduleForm, StateForm
+from .mails import feed_event, participants_url
 from .models import DispatchRequest
 
 bp = Blueprint("dispatch", __name__)
@@ -95,6 +113,7 @@ def manage(token: str):
         facts=request_facts(dispatch, current_language()),
         refusal=services.withdrawal_refusal(dispatch),
         new=request.args.get("new") == "1",
+        participants_url=participants_url(dispatch),
     )
 
 
@@ -117,6 +136,97 @@ def withdraw(token: str):
         db.session.commit()
         flash(_("Your request has been withdrawn. A confirmation mail is on its way."), "success")
     return redirect(url_for("dispatch.manage", token=token), 303)
+
+
+# --- the company's participants ---------------------------------------------------------
+
+#: The cookie that makes a browser one respondent of a shared survey (surveys.Browser).
+BROWSER_COOKIE = "dispatch_browser"
+BROWSER_COOKIE_DAYS = 365
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+def _shared_or_404(token: str) -> DispatchRequest:
+    g.private_page = True
+    dispatch = by_participant_token(db.session, token)
+    if dispatch is None or dispatch.seminar is None:
+        abort(404)
+    return dispatch
+
+
+def _browser_secret() -> tuple[str, bool]:
+    """(this browser's secret, whether it is new and must be kept in its cookie)."""
+    secret = request.cookies.get(BROWSER_COOKIE, "")
+    if _SECRET.match(secret):
+        return secret, False
+    return secrets.token_urlsafe(32), True
+
+
+@bp.get("/dispatch/p/<token>")
+def participants(token: str):
+    """The page the company's contact forwards to its participants: the seminar, its
+    materials for them, and its survey once the seminar is over."""
+    dispatch = _shared_or_404(token)
+    seminar, now = dispatch.seminar, utcnow()
+    assert seminar is not None  # _shared_or_404
+    survey = survey_for_seminar(db.session, seminar.id)
+    answered = False
+    if survey is not None and BROWSER_COOKIE in request.cookies:
+        secret, _new = _browser_secret()
+        answered = answer_of(db.session, survey, Browser.of(seminar.id, secret)) is not None
+    return render_template(
+        "dispatch/participants.html",
+        dispatch=dispatch,
+        seminar=seminar,
+        materials=materials_for(db.session, SharedLink(seminar.id), now),
+        survey=survey,
+        survey_open=survey is not None and seminar.ends_at <= now and is_open(survey, now),
+        answered=answered,
+    )
+
+
+@bp.get("/dispatch/p/<token>/materials/<id:material_id>")
+def participant_material(token: str, material_id: int):
+    dispatch = _shared_or_404(token)
+    assert dispatch.seminar_id is not None  # _shared_or_404
+    material = db.session.get(Material, material_id)
+    if material is None:
+        abort(404)
+    answer = material_access(db.session, material, SharedLink(dispatch.seminar_id), utcnow())
+    if answer is not Access.OPEN:
+        abort(int(answer))
+    return send_material(material)
+
+
+@bp.route("/dispatch/p/<token>/survey", methods=["GET", "POST"])
+def participant_survey(token: str):
+    """The seminar's survey for whoever the link was forwarded to: anonymous, one answer per
+    browser (kept by a cookie of this link's own), which may be changed while it is open."""
+    dispatch = _shared_or_404(token)
+    seminar = dispatch.seminar
+    assert seminar is not None  # _shared_or_404
+    survey = survey_for_seminar(db.session, seminar.id)
+    if survey is None:
+        abort(404)
+    secret, new = _browser_secret()
+    door = Door(
+        back_url=url_for("dispatch.participants", token=token),
+        back_label=_("Back to the seminar's page"),
+        here=url_for("dispatch.participant_survey", token=token),
+        ask_name=False,
+    )
+    response = make_response(answer_page(survey, Browser.of(seminar.id, secret), seminar, door))
+    if new:
+        response.set_cookie(
+            BROWSER_COOKIE,
+            secret,
+            max_age=BROWSER_COOKIE_DAYS * 24 * 3600,
+            path=url_for("dispatch.participants", token=token),
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 # --- the organizers -----------------------------------------------------------------------
@@ -182,12 +292,38 @@ def _prefilled(dispatch: DispatchRequest) -> ScheduleForm:
     return form
 
 
+def _may_record_delivery(dispatch: DispatchRequest) -> bool:
+    """A scheduled request whose seminar is over, or a delivered one (to correct it)."""
+    seminar = dispatch.seminar
+    if dispatch.state == DispatchState.DELIVERED:
+        return True
+    return (
+        dispatch.state == DispatchState.SCHEDULED
+        and seminar is not None
+        and seminar.ends_at <= utcnow()
+    )
+
+
+def _prefilled_delivery(dispatch: DispatchRequest) -> DeliveryForm:
+    form = DeliveryForm()
+    seminar = dispatch.seminar
+    if not form.is_submitted() and seminar is not None:
+        if seminar.head_count is not None:
+            form.attendees.data = str(seminar.head_count)
+        form.minutes.data = str(dispatch.delivered_minutes or scheduled_minutes(seminar))
+        form.report.data = dispatch.delivery_report or ""
+    return form
+
+
 def _show(
     dispatch: DispatchRequest,
     form: StateForm,
     schedule_form: ScheduleForm | None = None,
     status: int = 200,
+    delivery_form: DeliveryForm | None = None,
 ):
+    seminar = dispatch.seminar
+    survey = survey_for_seminar(db.session, seminar.id) if seminar is not None else None
     return render_template(
         "dispatch/show.html",
         dispatch=dispatch,
@@ -196,6 +332,14 @@ def _show(
         changes=[state for state in CHANGES_ON_THE_PAGE if services.may_become(dispatch, state)],
         schedule_form=(schedule_form or _prefilled(dispatch)) if _may_schedule(dispatch) else None,
         margin=current_app.config["DISPATCH_TRAVEL_MARGIN_MINUTES"],
+        delivery_form=(
+            (delivery_form or _prefilled_delivery(dispatch))
+            if _may_record_delivery(dispatch)
+            else None
+        ),
+        participants_url=participants_url(dispatch),
+        survey=survey,
+        survey_answers=survey_answer_count(db.session, survey) if survey else 0,
     ), status
 
 
@@ -276,6 +420,36 @@ def schedule(request_id: int):
         flash(
             _("The schedule has changed. The company and the staff receive the update."), "success"
         )
+    return redirect(url_for("dispatch.show", request_id=request_id), 303)
+
+
+@bp.post("/console/dispatch/<id:request_id>/delivery")
+@organizers_only
+def record_delivery(request_id: int):
+    """The head-count, the minutes and the report of a delivered seminar, or a correction."""
+    dispatch = _request_or_404(request_id)
+    form = DeliveryForm()
+    if not form.validate_on_submit():
+        return _show(dispatch, StateForm(), status=400, delivery_form=form)
+    correcting = dispatch.state == DispatchState.DELIVERED
+    try:
+        deliver(
+            db.session,
+            dispatch,
+            form.facts(),
+            by=current_user._get_current_object(),
+            now=utcnow(),
+        )
+    except DeliveryRefused as exc:
+        db.session.rollback()
+        for message in show_problems(form, exc.problems):
+            flash(message, "error")
+        return _show(_request_or_404(request_id), StateForm(), status=400, delivery_form=form)
+    db.session.commit()
+    if correcting:
+        flash(_("The delivery record is corrected."), "success")
+    else:
+        flash(_("Recorded as delivered. The report counts its attendees."), "success")
     return redirect(url_for("dispatch.show", request_id=request_id), 303)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
@@ -76,25 +77,43 @@ class Access(IntEnum):
     HIDDEN = 404
 
 
-def may_see_seminar(seminar: Seminar, registration: Registration | None) -> bool:
+@dataclass(frozen=True)
+class SharedLink:
+    """A visitor who came by a link shared with a seminar's participants who did not
+    register (an in-company seminar's, forwarded by the company's contact): it sees its
+    seminar only, and stands for its registrants, not for its attendees (it cannot tell
+    who attended)."""
+
+    seminar_id: int
+
+
+#: Who asks for a material or a recording: a management link's registration, a shared
+#: link, or nobody known (None).
+Visitor = Registration | SharedLink | None
+
+
+def may_see_seminar(seminar: Seminar, visitor: Visitor) -> bool:
     """The first question before any material or recording: may this visitor see the seminar?
 
-    A management link sees its own seminar and no other, public or not; a visitor without
-    one sees a public seminar (the catalogue's word: Seminar.is_public). Staff who manage
-    the seminar have their own door, which asks may_manage.
+    A management link or a shared link sees its own seminar and no other, public or not; a
+    visitor without one sees a public seminar (the catalogue's word: Seminar.is_public).
+    Staff who manage the seminar have their own door, which asks may_manage.
     """
-    if registration is not None:
-        return registration.seminar_id == seminar.id
+    if visitor is not None:
+        return visitor.seminar_id == seminar.id
     return seminar.is_public
 
 
-def in_audience(session: DbSession, audience: str, registration: Registration | None) -> bool:
+def in_audience(session: DbSession, audience: str, visitor: Visitor) -> bool:
     """The second question, asked only of a visitor who may see the seminar.
 
     Materials and recordings share the audiences; only a recording can be for absentees.
     """
     if audience == RecordingAudience.EVERYONE:
         return True
+    if isinstance(visitor, SharedLink):
+        return audience == RecordingAudience.REGISTRANTS
+    registration = visitor
     if registration is None or registration.status != RegistrationStatus.CONFIRMED:
         return False
     if audience == RecordingAudience.REGISTRANTS:
@@ -108,41 +127,41 @@ def access(
     session: DbSession,
     seminar: Seminar,
     audience: str,
-    registration: Registration | None,
+    visitor: Visitor,
     *,
     available: bool,
 ) -> Access:
     """Who may open a material or a recording: the seminar first, then time and audience."""
-    if not may_see_seminar(seminar, registration):
+    if not may_see_seminar(seminar, visitor):
         return Access.HIDDEN
-    if available and in_audience(session, audience, registration):
+    if available and in_audience(session, audience, visitor):
         return Access.OPEN
-    # Without a management link nobody is told that something is there for others.
-    return Access.REFUSED if registration is not None else Access.HIDDEN
+    # Without a link of the seminar nobody is told that something is there for others.
+    return Access.REFUSED if visitor is not None else Access.HIDDEN
 
 
 def material_access(
-    session: DbSession, material: Material, registration: Registration | None, now: datetime
+    session: DbSession, material: Material, visitor: Visitor, now: datetime
 ) -> Access:
     if material.deleted_at is not None:
         return Access.HIDDEN
     available = material.visible_from is None or now >= material.visible_from
     seminar = session.get_one(Seminar, material.seminar_id)
-    return access(session, seminar, material.audience, registration, available=available)
+    return access(session, seminar, material.audience, visitor, available=available)
 
 
-def may_download(
-    session: DbSession, material: Material, registration: Registration | None, now: datetime
-) -> bool:
-    return material_access(session, material, registration, now) is Access.OPEN
+def may_download(session: DbSession, material: Material, visitor: Visitor, now: datetime) -> bool:
+    return material_access(session, material, visitor, now) is Access.OPEN
 
 
-def materials_for(session: DbSession, registration: Registration, now: datetime) -> list[Material]:
-    """What this registration's management link may download, for its page."""
+def materials_for(
+    session: DbSession, visitor: Registration | SharedLink, now: datetime
+) -> list[Material]:
+    """What this management link or shared link may download, for its page."""
     return [
         material
-        for material in visible_materials(session, registration.seminar_id)
-        if may_download(session, material, registration, now)
+        for material in visible_materials(session, visitor.seminar_id)
+        if may_download(session, material, visitor, now)
     ]
 
 

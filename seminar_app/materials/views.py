@@ -95,7 +95,8 @@ def _visible_from() -> tuple[datetime | None, str | None]:
         return None, str(_("Enter the date and time as shown in the field."))
 
 
-def _download(material: Material):
+def send_material(material: Material):
+    """The material's current version as a download, never kept by a cache."""
     version = material.current
     data = services.storage().read(version.storage_key)
     # send_file writes an ASCII fallback and an RFC 5987 filename* for Japanese names.
@@ -189,7 +190,7 @@ def delete(material_id: int):
 @bp.get("/lecturer/materials/<id:material_id>/download")
 @roles_required(Role.LECTURER, Role.ORGANIZER)
 def staff_download(material_id: int):
-    return _download(_managed_material(material_id))
+    return send_material(_managed_material(material_id))
 
 
 @bp.get("/seminars/<slug>/materials/<id:material_id>")
@@ -201,7 +202,7 @@ def public_download(slug: str, material_id: int):
     answer = services.material_access(db.session, material, None, utcnow())
     if answer is not services.Access.OPEN:
         abort(int(answer))
-    return _download(material)
+    return send_material(material)
 
 
 @bp.get("/r/<token>/materials/<id:material_id>")
@@ -214,4 +215,4 @@ def participant_download(token: str, material_id: int):
     answer = services.material_access(db.session, material, registration, utcnow())
     if answer is not services.Access.OPEN:
         abort(int(answer))
-    return _download(material)
+    return send_material(material)

@@ -350,6 +350,7 @@ def holdings(session: DbSession, email_key: str) -> dict[str, Any]:
         for answer in session.scalars(
             select(SurveyAnswer).where(SurveyAnswer.registration_id.in_(ids))
         ):
+            assert answer.registration_id is not None  # selected by it
             answers.setdefault(answer.registration_id, []).append(answer)
     mails = list(
         session.scalars(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import TimestampMixin, UTCDateTime
@@ -30,14 +30,27 @@ class Survey(TimestampMixin, Model):
 
 
 class SurveyAnswer(TimestampMixin, Model):
+    """One respondent's answer: a registration's, or a browser's that came by a survey link
+    forwarded to people who did not register (an in-company seminar's participants)."""
+
     __tablename__ = "survey_answers"
-    __table_args__ = (UniqueConstraint("survey_id", "registration_id"),)
+    __table_args__ = (
+        UniqueConstraint("survey_id", "registration_id"),
+        UniqueConstraint(
+            "survey_id", "browser_key", name="uq_survey_answers_survey_id_browser_key"
+        ),
+        CheckConstraint(
+            "(registration_id IS NULL) != (browser_key IS NULL)", name="one_respondent"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
-    registration_id: Mapped[int] = mapped_column(
+    registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="CASCADE"), index=True
     )
+    #: SHA-256 (hex) of the secret a browser keeps in a cookie; never the secret itself.
+    browser_key: Mapped[str | None] = mapped_column(String(64))
     #: question key → answer (an int, a string, or a list of strings).
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: The person agreed that their name may go with their answers in exports.

@@ -3,11 +3,15 @@
 A survey belongs to one seminar; each attendee (checked in, or online long enough, the
 rule of the fiscal-year report) answers once per registration and may change the answer
 until the survey closes. Invitations go through the outbox once, after the seminar ended.
+People who did not register (an in-company seminar's participants) answer through a link
+shared with them, once per browser (Browser), anonymously.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -189,11 +193,7 @@ class QuestionError(FieldProblems):
 
 
 def has_answers(session: DbSession, survey: Survey) -> bool:
-    return bool(
-        session.scalar(
-            select(func.count(SurveyAnswer.id)).where(SurveyAnswer.survey_id == survey.id)
-        )
-    )
+    return answer_count(session, survey) > 0
 
 
 def editing_refusal() -> str:
@@ -418,26 +418,48 @@ def validate_answers(survey: Survey, data: dict[str, Any]) -> tuple[dict[str, An
     return answers, errors
 
 
-def answer_of(
-    session: DbSession, survey: Survey, registration: Registration
-) -> SurveyAnswer | None:
+@dataclass(frozen=True)
+class Browser:
+    """A respondent who came by a link shared with a seminar's participants who did not
+    register, known only by the secret their browser keeps (a cookie): one answer per
+    browser, never a name. `key` is what is stored: the secret's SHA-256."""
+
+    seminar_id: int
+    key: str
+
+    @classmethod
+    def of(cls, seminar_id: int, secret: str) -> Browser:
+        return cls(seminar_id, hashlib.sha256(secret.encode()).hexdigest())
+
+
+#: Who answers: an attendee's registration, or a browser that came by a shared link.
+Respondent = Registration | Browser
+
+
+def _respondent_is(respondent: Respondent) -> Any:
+    if isinstance(respondent, Browser):
+        return SurveyAnswer.browser_key == respondent.key
+    return SurveyAnswer.registration_id == respondent.id
+
+
+def answer_of(session: DbSession, survey: Survey, respondent: Respondent) -> SurveyAnswer | None:
     return session.scalar(
-        select(SurveyAnswer).where(
-            SurveyAnswer.survey_id == survey.id, SurveyAnswer.registration_id == registration.id
-        )
+        select(SurveyAnswer).where(SurveyAnswer.survey_id == survey.id, _respondent_is(respondent))
     )
 
 
 def check_may_answer(
-    session: DbSession, survey: Survey, registration: Registration, now: datetime
+    session: DbSession, survey: Survey, respondent: Respondent, now: datetime
 ) -> None:
-    """Raise SurveyError unless this registration may answer this survey now."""
+    """Raise SurveyError unless this respondent may answer this survey now: its seminar's,
+    after the seminar, while the survey is open; a registration only if it attended (a
+    shared link's browsers were let in by whoever shared it)."""
     seminar = survey.seminar
-    if registration.seminar_id != survey.seminar_id:
+    if respondent.seminar_id != survey.seminar_id:
         raise SurveyError("other-seminar", _("This survey belongs to another seminar."))
     if seminar.ends_at > now:
         raise SurveyError("not-yet", _("The survey opens when the seminar has ended."))
-    if not attended(session, registration):
+    if isinstance(respondent, Registration) and not attended(session, respondent):
         raise SurveyError(
             "not-attendee", _("This survey is for the people who attended the seminar.")
         )
@@ -448,12 +470,13 @@ def check_may_answer(
 def submit_answer(
     session: DbSession,
     survey: Survey,
-    registration: Registration,
+    respondent: Respondent,
     answers: dict[str, Any],
     may_name: bool,
     now: datetime,
 ) -> SurveyAnswer:
-    """Store the registration's answer, replacing an earlier one: one row per registration.
+    """Store the respondent's answer, replacing an earlier one: one row per registration or
+    browser (a browser's is never named).
 
     `answers` must come from validate_answers; they are checked again against the questions
     read under the lock, as the editor may change them until the first answer is stored.
@@ -464,7 +487,7 @@ def submit_answer(
     session.execute(
         select(Survey.id).where(Survey.id == survey.id).with_for_update()
     )  # PostgreSQL: one writer per survey at a time; SQLite: BEGIN IMMEDIATE did it
-    check_may_answer(session, survey, registration, now)
+    check_may_answer(session, survey, respondent, now)
     session.refresh(survey)  # the questions may have been changed before the first answer
     answers, errors = validate_answers(survey, answers)
     if errors:
@@ -475,12 +498,16 @@ def submit_answer(
                 "Please check your answers and send them again."
             ),
         )
-    answer = answer_of(session, survey, registration)
+    answer = answer_of(session, survey, respondent)
     if answer is None:
-        answer = SurveyAnswer(survey_id=survey.id, registration_id=registration.id)
+        answer = SurveyAnswer(survey_id=survey.id)
+        if isinstance(respondent, Browser):
+            answer.browser_key = respondent.key
+        else:
+            answer.registration_id = respondent.id
         session.add(answer)
     answer.answers = answers
-    answer.may_name = bool(may_name)
+    answer.may_name = bool(may_name) and isinstance(respondent, Registration)
     session.flush()
     return answer
 
@@ -541,6 +568,18 @@ def queue_invitations(session: DbSession, now: datetime) -> int:
     return queued
 
 
+def answer_count(session: DbSession, survey: Survey) -> int:
+    """How many have answered: registrations and shared links' browsers alike."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(SurveyAnswer)
+            .where(SurveyAnswer.survey_id == survey.id)
+        )
+        or 0
+    )
+
+
 def _answers(session: DbSession, survey: Survey) -> list[SurveyAnswer]:
     return list(
         session.scalars(
@@ -586,13 +625,12 @@ def export_rows(
     header += [label_of(question, language) for question in survey.questions]
     rows = []
     for number, answer in enumerate(_answers(session, survey), start=1):
-        registration = answer.registration
-        named = answer.may_name
+        registration = answer.registration if answer.may_name else None
         row: list[object] = [
             number,
             to_jst(answer.updated_at),
-            registration.name if named else "",
-            (registration.organization or "") if named else "",
+            registration.name if registration else "",
+            (registration.organization or "") if registration else "",
         ]
         for question in survey.questions:
             value = answer.answers.get(question["key"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,6 +25,7 @@ from ..registration.services import by_manage_token
 from ..timeutil import to_jst, utcnow
 from . import services
 from .forms import ClosingForm, QuestionForm, answer_data, field_name
+from .models import Survey
 
 bp = Blueprint("surveys", __name__)
 
@@ -41,13 +44,69 @@ def survey_panel(registration: Registration, now: datetime) -> dict[str, Any] | 
     return {"survey": survey, "answered": answered}
 
 
-def _refusal(registration: Registration, message: str, status: int):
+@dataclass(frozen=True)
+class Door:
+    """Where a respondent came from, for the answer page's way back and its redirect."""
+
+    #: The page the respondent goes back to, and what its link says.
+    back_url: str
+    back_label: str
+    #: The answer page itself (after a post, the browser is sent back to it).
+    here: str
+    #: Whether the respondent may let their name go with their answers (a registration).
+    ask_name: bool
+
+
+def answer_page(
+    survey: Survey, respondent: services.Respondent, seminar: Seminar, door: Door
+) -> ResponseReturnValue:
+    """The survey for one respondent, and their answer posted: the page of a registration's
+    private link and of a shared link's browser alike."""
+    now = utcnow()
+    existing = services.answer_of(db.session, survey, respondent)
+    back = {"back_url": door.back_url, "back_label": door.back_label}
+    try:
+        services.check_may_answer(db.session, survey, respondent, now)
+    except services.SurveyError as exc:
+        if exc.code != "closed":
+            return render_template(
+                "surveys/refused.html", seminar=seminar, message=exc.message, **back
+            ), 403
+        return render_template(
+            "surveys/closed.html", seminar=seminar, survey=survey, answer=existing, **back
+        ), (409 if request.method == "POST" else 200)
+
+    values: dict[str, Any] = dict(existing.answers) if existing else {}
+    may_name = existing.may_name if existing else False
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data = answer_data(survey.questions, request.form)
+        may_name = door.ask_name and request.form.get("may_name") == "1"
+        answers, errors = services.validate_answers(survey, data)
+        if not errors:
+            try:
+                services.submit_answer(db.session, survey, respondent, answers, may_name, now)
+            except services.SurveyError as exc:  # closed or changed in between
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                db.session.commit()
+                flash(_("Thank you. Your answers have been saved."), "success")
+            return redirect(door.here, 303)
+        values = data
     return render_template(
-        "surveys/refused.html",
-        registration=registration,
-        seminar=registration.seminar,
-        message=message,
-    ), status
+        "surveys/answer.html",
+        seminar=seminar,
+        survey=survey,
+        values=values,
+        may_name=may_name,
+        ask_name=door.ask_name,
+        errors=errors,
+        answered=existing is not None,
+        field_name=field_name,
+        label_of=services.label_of,
+        **back,
+    ), (400 if errors else 200)
 
 
 @bp.route("/r/<token>/survey", methods=["GET", "POST"])
@@ -59,52 +118,13 @@ def answer(token: str):
     survey = services.survey_for_seminar(db.session, registration.seminar_id)
     if survey is None:
         abort(404)
-    now = utcnow()
-    existing = services.answer_of(db.session, survey, registration)
-    try:
-        services.check_may_answer(db.session, survey, registration, now)
-    except services.SurveyError as exc:
-        if exc.code != "closed":
-            return _refusal(registration, exc.message, 403)
-        return render_template(
-            "surveys/closed.html",
-            registration=registration,
-            seminar=registration.seminar,
-            survey=survey,
-            answer=existing,
-        ), (409 if request.method == "POST" else 200)
-
-    values: dict[str, Any] = dict(existing.answers) if existing else {}
-    may_name = existing.may_name if existing else False
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        data = answer_data(survey.questions, request.form)
-        may_name = request.form.get("may_name") == "1"
-        answers, errors = services.validate_answers(survey, data)
-        if not errors:
-            token = registration.manage_token
-            try:
-                services.submit_answer(db.session, survey, registration, answers, may_name, now)
-            except services.SurveyError as exc:  # closed or changed in between
-                db.session.rollback()
-                flash(exc.message, "error")
-            else:
-                db.session.commit()
-                flash(_("Thank you. Your answers have been saved."), "success")
-            return redirect(url_for("surveys.answer", token=token), 303)
-        values = data
-    return render_template(
-        "surveys/answer.html",
-        registration=registration,
-        seminar=registration.seminar,
-        survey=survey,
-        values=values,
-        may_name=may_name,
-        errors=errors,
-        answered=existing is not None,
-        field_name=field_name,
-        label_of=services.label_of,
-    ), (400 if errors else 200)
+    door = Door(
+        back_url=url_for("registration.manage", token=registration.manage_token),
+        back_label=_("Back to your registration"),
+        here=url_for("surveys.answer", token=registration.manage_token),
+        ask_name=True,
+    )
+    return answer_page(survey, registration, registration.seminar, door)
 
 
 def _seminar_or_404(seminar_id: int) -> Seminar:
