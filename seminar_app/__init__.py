@@ -258,6 +258,7 @@ def _register_template_helpers(app: Flask) -> None:
         current_language=i18n.current_language,
         render_markdown=render_markdown,
         Role=domain.Role,
+        speakers=domain.SPEAKERS,
         min_password_length=MIN_PASSWORD_LENGTH,
         registration_state=registration_state,
         seats_left=seats_left,

@@ -85,6 +85,12 @@ class Role(Vocabulary):
     ADVISOR = "advisor", _l("IP strategy advisor")
 
 
+#: The roles of the staff who may be named a seminar's lecturers (講師): lecturers, and the
+#: desk's advisors, who give the in-company seminars of lecturer dispatch. Being named one
+#: of its lecturers is what lets them see the seminar's numbers and manage its materials.
+SPEAKERS = (Role.LECTURER, Role.ADVISOR)
+
+
 class RegistrationStatus(Vocabulary):
     CONFIRMED = "confirmed", _l("Confirmed")
     WAITLISTED = "waitlisted", _l("Waitlisted")

@@ -26,7 +26,7 @@ from seminar_app.extensions import db
 from seminar_app.i18n import format_when
 from seminar_app.notifications.models import OutboxMessage
 from seminar_app.text import organization_key
-from seminar_app.timeutil import JST, jst_datetime, jst_today, utcnow
+from seminar_app.timeutil import JST, jst_datetime, jst_today, to_jst, utcnow
 from tests.conftest import fresh_database_url, login, make_app, post_form
 from tests.dispatch_helpers import CORPORATE_NUMBER, submit
 from tests.test_invites import (
@@ -306,20 +306,39 @@ def test_a_date_is_refused_field_by_field(app, db_session, advisor):
     assert set(unknown.problems) == {"delivery"}
 
 
-def test_only_active_lecturers_can_be_assigned(app, db_session, make_user, advisor):
+def test_only_active_lecturers_or_advisors_can_be_assigned(app, db_session, make_user, advisor):
     request = submit(db_session)
     assert refusal(app, db_session, request, [], at(14), at(16)).problems == {
         "staff": "Assign at least one lecturer or advisor."
     }
     receptionist = make_user(Role.RECEPTION, display_name="受付 花子")
     problems = refusal(app, db_session, request, [advisor, receptionist], at(14), at(16)).problems
-    assert problems == {"staff": "Only active lecturers can be assigned: 受付 花子."}
+    assert problems == {"staff": "Only active lecturers or advisors can be assigned: 受付 花子."}
     advisor.active = False
     db_session.commit()
     assert (
         "知財 太郎"
         in refusal(app, db_session, request, [advisor], at(14), at(16)).problems["staff"]
     )
+
+
+def test_an_advisor_without_the_lecturer_role_is_assigned_and_manages_the_seminar(
+    app, client, db_session, make_user, make_seminar
+):
+    """知財戦略アドバイザー give the in-company seminars: being assigned makes them its
+    lecturers, with its materials and their assignments; not another seminar's."""
+    only_advisor = make_user(Role.ADVISOR, display_name="相談 一子")
+    request = submit(db_session)
+    seminar = schedule(db_session, request, [only_advisor])
+    assert seminar.lecturers == [only_advisor]
+    other = make_seminar()
+    db_session.commit()
+    login(client, only_advisor)
+    assert client.get("/lecturer/assignments").status_code == 200
+    assert client.get(f"/lecturer/seminars/{seminar.id}").status_code == 200
+    assert client.get(f"/lecturer/seminars/{other.id}").status_code == 403
+    home = client.get("/staff", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "/lecturer/assignments" in home
 
 
 @pytest.mark.parametrize("state", ["declined", "withdrawn"])
@@ -777,3 +796,90 @@ def test_two_assignments_of_one_advisor_at_once_are_judged_one_after_the_other(b
             db.engine.dispose()
     assert len(outcome) == 1 and set(outcome[0]) == {"staff"}, outcome
     assert states == [DispatchState.SCHEDULED, DispatchState.RECEIVED]
+
+
+# --- the seminar is the dispatch's: other doors do not move it --------------------------------
+
+
+def _console_form(seminar, **overrides) -> dict:
+    """What the console's form sends for the seminar as it is, with `overrides`."""
+    start, end = to_jst(seminar.starts_at), to_jst(seminar.ends_at)
+    data = {
+        "title": seminar.title,
+        "series": seminar.series.value,
+        "level": "",
+        "host_type": seminar.host_type.value,
+        "delivery": seminar.delivery.value,
+        "day": start.date().isoformat(),
+        "start_time": start.strftime("%H:%M"),
+        "end_time": end.strftime("%H:%M"),
+        "venue": seminar.venue or "",
+        "host_organization": seminar.host_organization or "",
+        "description": seminar.description or "",
+        "lecturers": [str(user.id) for user in seminar.lecturers],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_console_does_not_move_a_dispatch_seminar_but_edits_the_rest(
+    client, db_session, organizer, advisor
+):
+    request = submit(db_session)
+    seminar = schedule(db_session, request, [advisor])
+    starts_at, sequence = seminar.starts_at, seminar.calendar_sequence
+    login(client, organizer)
+    url = f"/console/seminars/{seminar.id}/edit"
+    page = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"/console/dispatch/{request.id}" in page  # where it is changed instead
+    assert f"/console/seminars/{seminar.id}/publish" not in page
+    assert f"/console/seminars/{seminar.id}/cancel" not in page
+    moved = _console_form(seminar, start_time="10:00", end_time="12:00")
+    response = post_form(client, url, moved, headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "belongs to the lecturer-dispatch request of" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert (seminar.starts_at, seminar.calendar_sequence) == (starts_at, sequence)
+    # What the dispatch does not promise (its description) is the console's to change.
+    described = _console_form(seminar, description="当日は事例を中心に。")
+    assert post_form(client, url, described).status_code == 302
+    db_session.expire_all()
+    assert seminar.description == "当日は事例を中心に。"
+
+
+@pytest.mark.parametrize("action", ["unpublish", "cancel"])
+def test_the_console_does_not_change_a_dispatch_seminars_status(
+    client, db_session, organizer, advisor, action
+):
+    request = submit(db_session)
+    seminar = schedule(db_session, request, [advisor])
+    login(client, organizer)
+    post_form(
+        client,
+        f"/console/seminars/{seminar.id}/{action}",
+        {"reason": "都合により"},
+        page=f"/console/seminars/{seminar.id}/edit",
+    )
+    db_session.expire_all()
+    assert seminar.status == SeminarStatus.PUBLISHED
+    assert request.state == DispatchState.SCHEDULED
+
+
+def test_the_staff_api_does_not_move_or_cancel_a_dispatch_seminar(
+    app, client, db_session, organizer, advisor
+):
+    from tests.test_registration_api import issue_token
+
+    request = submit(db_session)
+    seminar = schedule(db_session, request, [advisor])
+    token = issue_token(app, organizer)
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+    for body in (
+        {"starts_at": at(9).isoformat(), "ends_at": at(11).isoformat()},
+        {"status": "cancelled"},
+    ):
+        answer = client.patch(f"/api/v1/seminars/{seminar.id}", json=body, headers=headers)
+        assert answer.status_code == 409, answer.get_json()
+        assert "lecturer-dispatch request" in answer.get_json()["error"]
+    db_session.expire_all()
+    assert seminar.status == SeminarStatus.PUBLISHED and seminar.starts_at == at(14)

@@ -358,22 +358,23 @@ ROUTES: dict[tuple[str, str], Access] = {
     ),
     ("desk.walk_in", "/desk/<id:seminar_id>/walk-in"): staff("GET POST", ORG, REC),
     ("desk.sheet", "/desk/<id:seminar_id>/sheet"): staff("GET", ORG, REC),
-    # lecturers: their own seminars' materials (organizers: all)
-    ("materials.lecturer_home", "/lecturer/"): staff("GET", LEC, ORG),
+    # lecturers and advisors (SPEAKERS): the materials of the seminars they are named
+    # lecturers of (organizers: all)
+    ("materials.lecturer_home", "/lecturer/"): staff("GET", LEC, ADV, ORG),
     # lecturers and advisors who lecture: their assignments and the address of their feed
-    ("dispatch.assignments", "/lecturer/assignments"): staff("GET", LEC),
-    ("dispatch.renew_feed", "/lecturer/assignments/feed"): staff("POST", LEC),
+    ("dispatch.assignments", "/lecturer/assignments"): staff("GET", LEC, ADV),
+    ("dispatch.renew_feed", "/lecturer/assignments/feed"): staff("POST", LEC, ADV),
     ("materials.seminar_materials", "/lecturer/seminars/<id:seminar_id>"): _access(
-        LECTURER_OF, "GET POST", LEC, ORG
+        LECTURER_OF, "GET POST", LEC, ADV, ORG
     ),
     ("materials.replace", "/lecturer/materials/<id:material_id>/replace"): _access(
-        LECTURER_OF, "POST", LEC, ORG
+        LECTURER_OF, "POST", LEC, ADV, ORG
     ),
     ("materials.delete", "/lecturer/materials/<id:material_id>/delete"): _access(
-        LECTURER_OF, "GET POST", LEC, ORG
+        LECTURER_OF, "GET POST", LEC, ADV, ORG
     ),
     ("materials.staff_download", "/lecturer/materials/<id:material_id>/download"): _access(
-        LECTURER_OF, "GET", LEC, ORG
+        LECTURER_OF, "GET", LEC, ADV, ORG
     ),
     # the JSON API (bearer tokens, exempt from CSRF)
     ("api.openapi", "/api/v1/openapi.json"): api_public(),
@@ -393,7 +394,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ),
     ("api.send_announcement", "/api/v1/announcements"): api_staff("POST", ORG),
     ("api.upload_material", "/api/v1/seminars/<id:seminar_id>/materials"): api_staff(
-        "POST", LEC, ORG
+        "POST", LEC, ADV, ORG
     ),
     ("api.add_recording", "/api/v1/seminars/<id:seminar_id>/recordings"): api_staff("POST", ORG),
     ("api.cancel_registration", "/api/v1/registrations/<id:registration_id>/cancel"): api_staff(

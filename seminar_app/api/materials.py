@@ -8,7 +8,7 @@ from flask import current_app, g
 from flask_babel import force_locale
 
 from ..catalogue.models import Seminar
-from ..domain import Audience, Role
+from ..domain import SPEAKERS, Audience, Role
 from ..extensions import db
 from ..materials import services
 from ..materials.validation import UploadRefused, check_upload
@@ -20,7 +20,7 @@ from .schemas import MaterialCreatedSchema, MaterialUploadSchema
 
 
 @bp.route("/seminars/<id:seminar_id>/materials", methods=["POST"])
-@token_required(Role.LECTURER, Role.ORGANIZER)
+@token_required(*SPEAKERS, Role.ORGANIZER)
 @bp.arguments(MaterialUploadSchema, location="multipart")
 @bp.response(201, MaterialCreatedSchema, description="The material is uploaded")
 @refusal(404, "No seminar has this id")

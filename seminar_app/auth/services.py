@@ -34,14 +34,13 @@ class AccountError(ValueError):
     pass
 
 
-def active_staff(session: DbSession, role: Role) -> list[User]:
-    """The active accounts holding `role`, by name: the choices of a lecturer or advisor."""
+def active_staff(session: DbSession, *roles: Role) -> list[User]:
+    """The active accounts holding any of `roles`, by name, each once: the choices of a
+    lecturer or an advisor."""
+    holders = select(UserRole.user_id).where(UserRole.role.in_(roles))
     return list(
         session.scalars(
-            select(User)
-            .join(UserRole)
-            .where(UserRole.role == role, User.active)
-            .order_by(User.display_name)
+            select(User).where(User.id.in_(holders), User.active).order_by(User.display_name)
         )
     )
 

@@ -8,7 +8,10 @@ Each function audits what it did and leaves the commit to its caller.
 
 What follows for the people registered is registration's rule, and registration sits above
 the catalogue: it hands its functions over once (`follow_registrations`, at the end of
-registration/services.py) instead of being imported here.
+registration/services.py) instead of being imported here. In the same way a feature above
+that owns some seminars (lecturer dispatch: the in-company seminars it scheduled) claims
+them (`owned_by`): their date, place, delivery, lecturers and status then change only
+through it, which keeps its own promises (the overlap check, the company's invites).
 
 `by` is the staff member acting (None: the logged-in user, if any); `label` names a door
 without a person, such as "content-sync".
@@ -29,7 +32,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..auth.services import active_staff
 from ..database import DbSession, begin_write
-from ..domain import Admission, Role, SeminarStatus
+from ..domain import SPEAKERS, Admission, SeminarStatus
 from ..timeutil import to_jst
 from .models import Seminar
 from .rules import (
@@ -49,6 +52,43 @@ EDITABLE = tuple(name for name in SEMINAR_FIELD_NAMES if name != "status")
 
 class SeminarActionError(ValueError):
     """A lifecycle step that may not be taken now; the message is for the person."""
+
+
+class OwnedSeminar(SeminarActionError):
+    """A change that only the feature owning the seminar makes; `fields` are those the
+    change touched (or `status`), and the message says where to make it instead."""
+
+    def __init__(self, message: str, fields: list[str]) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
+#: What only a seminar's owner changes (beside its status).
+OWNED_FIELDS = ("starts_at", "ends_at", "delivery", "venue")
+
+#: Each answers, for a seminar, None or where the seminar is changed instead.
+_owners: list[Callable[[DbSession, Seminar], str | None]] = []
+
+
+def owned_by(owner: Callable[[DbSession, Seminar], str | None]) -> None:
+    """A feature above the catalogue claims the seminars for which `owner` answers a
+    message: only a call that says it is the owner (`owner=True`) changes their date,
+    place, delivery, lecturers or status."""
+    _owners.append(owner)
+
+
+def _refuse_unless_owner(session: DbSession, seminar: Seminar, touched: list[str]) -> None:
+    for owner in _owners:
+        where = owner(session, seminar)
+        if where:
+            raise OwnedSeminar(where, touched)
+
+
+def _owned_changes(seminar: Seminar, fields: SeminarFields, lecturers: list[User]) -> list[str]:
+    touched = [name for name in OWNED_FIELDS if getattr(seminar, name) != getattr(fields, name)]
+    if {user.id for user in seminar.lecturers} != {user.id for user in lecturers}:
+        touched.append("lecturers")
+    return touched
 
 
 @dataclass(frozen=True)
@@ -114,8 +154,8 @@ def lock_seminar(session: DbSession, seminar_id: int) -> Seminar:
 
 
 def lecturer_choices(session: DbSession) -> list[User]:
-    """The staff a seminar can name as its lecturers."""
-    return active_staff(session, Role.LECTURER)
+    """The staff a seminar can name as its lecturers: lecturers and advisors (SPEAKERS)."""
+    return active_staff(session, *SPEAKERS)
 
 
 def new_slug(fields: SeminarFields) -> str:
@@ -213,16 +253,20 @@ def change_seminar(
     content_path: str | None = None,
     by: Any = None,
     label: str | None = None,
+    owner: bool = False,
 ) -> list[str]:
     """Save a change under the seminar's lock; what follows from it follows here.
 
     Registrants hear of a new time or place (a calendar update with a higher SEQUENCE);
     a higher capacity or a later waitlist cut-off promotes from the waitlist at once.
     `admission`, `lottery_sme_priority`, `waitlist_cutoff_hours` and `content_path` are
-    None when unchanged. SeminarActionError where a value may not change; the caller
-    rolls back then.
+    None when unchanged. SeminarActionError where a value may not change, OwnedSeminar
+    where only the seminar's owner (`owner=True`) may change it; the caller rolls back then.
     """
     seminar = lock_seminar(session, seminar_id)
+    touched = _owned_changes(seminar, fields, lecturers)
+    if touched and not owner:
+        _refuse_unless_owner(session, seminar, touched)
     capacity_before = seminar.capacity or 0
     online_before = seminar.online_capacity
     cutoff_before = seminar.waitlist_cutoff_hours
@@ -310,8 +354,16 @@ def duplicate_seminar(session: DbSession, original: Seminar, *, by: Any = None) 
 
 
 def publish(
-    session: DbSession, seminar: Seminar, now: datetime, *, by: Any = None, label: str | None = None
+    session: DbSession,
+    seminar: Seminar,
+    now: datetime,
+    *,
+    by: Any = None,
+    label: str | None = None,
+    owner: bool = False,
 ) -> None:
+    if not owner:
+        _refuse_unless_owner(session, seminar, ["status"])
     if seminar.status == SeminarStatus.CANCELLED:
         raise SeminarActionError(_("A cancelled seminar cannot be published again."))
     fields = SeminarFields(
@@ -328,8 +380,15 @@ def publish(
 
 
 def unpublish(
-    session: DbSession, seminar: Seminar, *, by: Any = None, label: str | None = None
+    session: DbSession,
+    seminar: Seminar,
+    *,
+    by: Any = None,
+    label: str | None = None,
+    owner: bool = False,
 ) -> None:
+    if not owner:
+        _refuse_unless_owner(session, seminar, ["status"])
     if seminar.status != SeminarStatus.PUBLISHED:
         raise SeminarActionError(_("Only a published seminar can be unpublished."))
     seminar.status = SeminarStatus.DRAFT
@@ -344,11 +403,14 @@ def cancel(
     locked: bool = False,
     by: Any = None,
     label: str | None = None,
+    owner: bool = False,
 ) -> None:
     """Cancel and tell every registrant (METHOD:CANCEL to each seat); `locked` when the
     caller's transaction holds the seminar's lock already (after change_seminar)."""
     if not locked:
         seminar = lock_seminar(session, seminar.id)
+    if not owner:
+        _refuse_unless_owner(session, seminar, ["status"])
     if seminar.status == SeminarStatus.CANCELLED:
         raise SeminarActionError(_("This seminar is already cancelled."))
     seminar.status = SeminarStatus.CANCELLED

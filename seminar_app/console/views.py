@@ -10,6 +10,7 @@ from sqlalchemy.orm import undefer
 from ..auth.access import require_roles_for_blueprint
 from ..catalogue import lifecycle
 from ..catalogue.models import Seminar
+from ..dispatch import services as dispatch_services
 from ..domain import Role, SeminarStatus
 from ..extensions import db
 from ..notifications.services import undelivered
@@ -125,6 +126,10 @@ def edit(seminar_id: int):
                 admission=form.admission.data,
                 lottery_sme_priority=form.lottery_sme_priority.data,
             )
+        except lifecycle.OwnedSeminar as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return _form_page(form, seminar_or_404(seminar_id), 400)
         except lifecycle.SeminarActionError as exc:
             db.session.rollback()
             form.admission.errors = [*form.admission.errors, str(exc)]
@@ -133,9 +138,16 @@ def edit(seminar_id: int):
             db.session.commit()
             flash(_("Saved.") if changed else _("Nothing had changed."), "success")
             return redirect(url_for("console.edit", seminar_id=seminar.id))
-    return render_template("console/form.html", form=form, seminar=seminar), (
-        400 if form.errors else 200
-    )
+    return _form_page(form, seminar, 400 if form.errors else 200)
+
+
+def _form_page(form, seminar: Seminar, status: int):
+    """The seminar's form; a dispatch's in-company seminar names its request, where its
+    date, place, lecturers and status are changed."""
+    owner = dispatch_services.request_of_seminar(db.session, seminar.id)
+    return render_template(
+        "console/form.html", form=form, seminar=seminar, dispatch_request=owner
+    ), status
 
 
 @bp.post("/seminars/<id:seminar_id>/duplicate")

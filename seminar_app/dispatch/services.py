@@ -706,7 +706,8 @@ def _staff_problems(session: DbSession, staff: list[User]) -> dict[str, str]:
     if refused:
         return {
             "staff": _(
-                "Only active lecturers can be assigned: %(names)s.", names=", ".join(refused)
+                "Only active lecturers or advisors can be assigned: %(names)s.",
+                names=", ".join(refused),
             )
         }
     return {}
@@ -814,7 +815,7 @@ def _schedule_first(
     now: datetime,
 ) -> Seminar:
     seminar = lifecycle.create_seminar(session, fields, staff, by=by)
-    lifecycle.publish(session, seminar, now, by=by)
+    lifecycle.publish(session, seminar, now, by=by, owner=True)
     change_state(session, request, DispatchState.SCHEDULED, by=by, now=now, seminar=seminar)
     _invite_contact(session, request, update=False)
     for user in staff:
@@ -833,7 +834,7 @@ def _reschedule(
     now: datetime,
 ) -> None:
     before = list(seminar.lecturers)
-    changed = lifecycle.change_seminar(session, seminar.id, fields, staff, now, by=by)
+    changed = lifecycle.change_seminar(session, seminar.id, fields, staff, now, by=by, owner=True)
     if not changed:
         return
     if "lecturers" in changed:
@@ -876,6 +877,7 @@ def _cancel_seminar(
         f"dispatch request {request.id} {target.value}",
         by=by,
         label=None if by is not None else label,
+        owner=True,
     )
     for user in seminar.lecturers:
         _invite_staff(session, request, user, "CANCEL", why=target.value)
@@ -988,3 +990,28 @@ def assignments_of(
         .order_by(Seminar.starts_at, Seminar.id)
     )
     return [(seminar, request) for seminar, request in rows]
+
+
+# --- the seminars it owns --------------------------------------------------------------------
+
+
+def request_of_seminar(session: DbSession, seminar_id: int) -> DispatchRequest | None:
+    """The request whose in-company seminar this is, if any."""
+    return session.scalar(select(DispatchRequest).where(DispatchRequest.seminar_id == seminar_id))
+
+
+def _owner_of(session: DbSession, seminar: Seminar) -> str | None:
+    """Where a dispatch's in-company seminar is changed: on its request's page, where the
+    overlap check and the invites of the company and the staff follow (lifecycle.owned_by)."""
+    request = request_of_seminar(session, seminar.id)
+    if request is None:
+        return None
+    return _(
+        "This in-company seminar belongs to the lecturer-dispatch request of "
+        "%(organization)s: change its date, place, delivery, lecturers or status on the "
+        "request's page, where overlaps are checked and the company and the staff are told.",
+        organization=request.organization,
+    )
+
+
+lifecycle.owned_by(_owner_of)

@@ -25,7 +25,7 @@ from flask_login import current_user
 from ..auth.access import roles_required
 from ..calendars.views import FEED_HISTORY, ics_response
 from ..catalogue import lifecycle
-from ..domain import DispatchState, Role
+from ..domain import SPEAKERS, DispatchState, Role
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..materials.models import Material
@@ -457,7 +457,7 @@ def record_delivery(request_id: int):
 
 
 @bp.get("/lecturer/assignments")
-@roles_required(Role.LECTURER)
+@roles_required(*SPEAKERS)
 def assignments():
     """The staff member's assignments to come, and the address of their calendar feed."""
     user = current_user._get_current_object()
@@ -471,7 +471,7 @@ def assignments():
 
 
 @bp.post("/lecturer/assignments/feed")
-@roles_required(Role.LECTURER)
+@roles_required(*SPEAKERS)
 def renew_feed():
     services.renew_staff_feed(db.session, current_user._get_current_object())
     db.session.commit()

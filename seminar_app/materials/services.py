@@ -13,7 +13,7 @@ from ..attendance.attended import attended, attended_condition, registrations_wi
 from ..audit.services import record
 from ..catalogue.models import Seminar, seminar_lecturers
 from ..database import DbSession
-from ..domain import Audience, RecordingAudience, RegistrationStatus, Role
+from ..domain import SPEAKERS, Audience, RecordingAudience, RegistrationStatus, Role
 from ..registration.models import Registration
 from .models import Material, MaterialVersion
 from .storage import FilesystemStorage, Storage
@@ -25,12 +25,13 @@ def storage() -> Storage:
 
 
 def may_manage(user, seminar: Seminar) -> bool:
-    """Organizers manage every seminar's materials; a lecturer only their own seminars'."""
+    """Organizers manage every seminar's materials; a lecturer or an advisor (SPEAKERS) only
+    those of the seminars they are named lecturers of."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.has_role(Role.ORGANIZER):
         return True
-    return user.has_role(Role.LECTURER) and user in seminar.lecturers
+    return user.has_role(*SPEAKERS) and user in seminar.lecturers
 
 
 def lecturer_seminars(session: DbSession, user) -> list[tuple[Seminar, int, int]]:

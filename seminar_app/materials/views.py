@@ -24,7 +24,7 @@ from flask_login import current_user
 from ..auth.access import roles_required
 from ..catalogue.models import Seminar
 from ..catalogue.services import public_seminar_by_slug
-from ..domain import Audience, Role
+from ..domain import SPEAKERS, Audience, Role
 from ..extensions import db
 from ..registration.models import Registration
 from ..registration.services import by_manage_token
@@ -112,7 +112,7 @@ def send_material(material: Material):
 
 
 @bp.get("/lecturer/")
-@roles_required(Role.LECTURER, Role.ORGANIZER)
+@roles_required(*SPEAKERS, Role.ORGANIZER)
 def lecturer_home():
     return render_template(
         "materials/lecturer_home.html", rows=services.lecturer_seminars(db.session, current_user)
@@ -120,7 +120,7 @@ def lecturer_home():
 
 
 @bp.route("/lecturer/seminars/<id:seminar_id>", methods=["GET", "POST"])
-@roles_required(Role.LECTURER, Role.ORGANIZER)
+@roles_required(*SPEAKERS, Role.ORGANIZER)
 def seminar_materials(seminar_id: int):
     seminar = _managed_seminar(seminar_id)
     problem = None
@@ -162,7 +162,7 @@ def seminar_materials(seminar_id: int):
 
 
 @bp.post("/lecturer/materials/<id:material_id>/replace")
-@roles_required(Role.LECTURER, Role.ORGANIZER)
+@roles_required(*SPEAKERS, Role.ORGANIZER)
 def replace(material_id: int):
     material = _managed_material(material_id)
     upload, problem = _checked_upload()
@@ -176,7 +176,7 @@ def replace(material_id: int):
 
 
 @bp.route("/lecturer/materials/<id:material_id>/delete", methods=["GET", "POST"])
-@roles_required(Role.LECTURER, Role.ORGANIZER)
+@roles_required(*SPEAKERS, Role.ORGANIZER)
 def delete(material_id: int):
     material = _managed_material(material_id)
     if request.method == "GET":
@@ -188,7 +188,7 @@ def delete(material_id: int):
 
 
 @bp.get("/lecturer/materials/<id:material_id>/download")
-@roles_required(Role.LECTURER, Role.ORGANIZER)
+@roles_required(*SPEAKERS, Role.ORGANIZER)
 def staff_download(material_id: int):
     return send_material(_managed_material(material_id))
 
