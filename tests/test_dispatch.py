@@ -398,8 +398,12 @@ def test_the_queue_counts_and_orders_requests_by_state(db_session, organizer):
     counts = services.state_counts(db_session)
     assert counts[DispatchState.RECEIVED] == 1 and counts[DispatchState.DECLINED] == 2
     assert counts[DispatchState.DELIVERED] == 0
-    assert services.in_state(db_session, DispatchState.RECEIVED) == [first]
-    assert services.in_state(db_session, DispatchState.DECLINED) == [third, second]
+    assert services.in_state(db_session, DispatchState.RECEIVED) == ([first], 1)
+    assert services.in_state(db_session, DispatchState.DECLINED) == ([third, second], 2)
+    assert services.in_state(db_session, DispatchState.DECLINED, per_page=1, page=2) == (
+        [second],
+        2,
+    )
 
 
 # --- the public form ------------------------------------------------------------------------
@@ -545,6 +549,21 @@ def test_the_queue_lists_requests_by_state(client, db_session, organizer):
     page = client.get("/console/dispatch/?state=declined", headers=EN).get_data(as_text=True)
     assert declined.organization in page and waiting.organization not in page
     assert client.get("/console/dispatch/?state=lost").status_code == 404
+
+
+def test_the_queue_is_paged_oldest_first(client, db_session, organizer, monkeypatch):
+    from seminar_app.dispatch import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 2)
+    first, second, third = submit(db_session), submit(db_session), submit(db_session)
+    login(client, organizer)
+    one = client.get("/console/dispatch/", headers=EN).get_data(as_text=True)
+    assert first.organization in one and second.organization in one
+    assert third.organization not in one and "Page 1 of 2" in one
+    two = client.get("/console/dispatch/?page=2", headers=EN).get_data(as_text=True)
+    assert third.organization in two and first.organization not in two
+    for bad in ("0", "x", "２"):
+        assert client.get(f"/console/dispatch/?page={bad}").status_code == 404
 
 
 def test_an_organizer_reviews_then_declines_with_a_reason(client, db_session, organizer):

@@ -13,11 +13,12 @@ from typing import Any
 from flask import g, jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..audit.services import record
 from ..auth.models import User
 from ..catalogue import lifecycle
+from ..catalogue.services import paginate
 from ..dispatch import services
 from ..dispatch.delivery import Delivered, deliver
 from ..dispatch.models import DispatchRequest
@@ -54,9 +55,8 @@ def list_dispatch_requests(query: dict[str, Any]) -> ResponseReturnValue:
     statement = select(DispatchRequest).order_by(DispatchRequest.id)
     if "state" in query:
         statement = statement.where(DispatchRequest.state == DispatchState(query["state"]))
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     page, per_page = query["page"], query["per_page"]
-    rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    rows, total = paginate(db.session, statement, page, per_page)
     items = DispatchRequestSchema(many=True).dump(rows)
     record(
         db.session,
@@ -67,7 +67,7 @@ def list_dispatch_requests(query: dict[str, Any]) -> ResponseReturnValue:
         details={"format": "api", "rows": len(items)},
     )
     db.session.commit()
-    return jsonify(dispatch_requests=items, page=page, per_page=per_page, total=total or 0)
+    return jsonify(dispatch_requests=items, page=page, per_page=per_page, total=total)
 
 
 @bp.route("/dispatch-requests/<id:request_id>", methods=["GET"])

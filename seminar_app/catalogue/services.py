@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, distinct, func, select
@@ -151,9 +152,13 @@ def public_seminars_query(filters: CatalogueFilter, now: datetime) -> Select[tup
     )
 
 
+Row = TypeVar("Row")
+
+
 def paginate(
-    session: DbSession, query: Select[tuple[Seminar]], page: int, per_page: int
-) -> tuple[list[Seminar], int]:
+    session: DbSession, query: Select[tuple[Row]], page: int, per_page: int
+) -> tuple[list[Row], int]:
+    """One page of `query`'s rows (from 1), and how many rows there are in all."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return list(items), int(total or 0)

@@ -30,6 +30,7 @@ from ..auth.models import User
 from ..catalogue import lifecycle
 from ..catalogue.models import Seminar, seminar_lecturers
 from ..catalogue.rules import SeminarFields, seminar_problems
+from ..catalogue.services import paginate
 from ..consultations.services import find_or_create_client
 from ..database import DbSession, begin_write, insert_unless_present
 from ..domain import (
@@ -533,14 +534,14 @@ def by_token(session: DbSession, token: str) -> DispatchRequest | None:
     return session.scalar(select(DispatchRequest).where(DispatchRequest.token == token))
 
 
-def in_state(session: DbSession, state: DispatchState) -> list[DispatchRequest]:
-    """The requests in `state`: open ones oldest first (a queue), closed ones newest first."""
+def in_state(
+    session: DbSession, state: DispatchState, *, page: int = 1, per_page: int = 50
+) -> tuple[list[DispatchRequest], int]:
+    """One page of the requests in `state` (open ones oldest first, a queue; closed ones
+    newest first), and how many are in that state."""
     order = DispatchRequest.id.asc() if state in OPEN_STATES else DispatchRequest.id.desc()
-    return list(
-        session.scalars(
-            select(DispatchRequest).where(DispatchRequest.state == state).order_by(order)
-        )
-    )
+    query = select(DispatchRequest).where(DispatchRequest.state == state).order_by(order)
+    return paginate(session, query, page, per_page)
 
 
 def state_counts(session: DbSession) -> dict[DispatchState, int]:

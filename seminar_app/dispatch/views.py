@@ -3,6 +3,7 @@ queue and scheduling in the console, and each staff member's assignments and the
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 
@@ -25,6 +26,7 @@ from flask_login import current_user
 from ..auth.access import roles_required
 from ..calendars.views import FEED_HISTORY, ics_response
 from ..catalogue import lifecycle
+from ..catalogue.services import FilterError, parse_page
 from ..domain import SPEAKERS, DispatchState, Role
 from ..extensions import db, limiter
 from ..i18n import current_language
@@ -241,15 +243,26 @@ def _requested_state() -> DispatchState:
         abort(404)
 
 
+#: Requests on one page of the queue.
+QUEUE_PAGE_SIZE = 50
+
+
 @bp.get("/console/dispatch/")
 @organizers_only
 def queue():
     state = _requested_state()
+    try:
+        page = parse_page(request.args)
+    except FilterError:
+        abort(404)
+    rows, total = services.in_state(db.session, state, page=page, per_page=QUEUE_PAGE_SIZE)
     return render_template(
         "dispatch/queue.html",
         state=state,
         counts=services.state_counts(db.session),
-        requests=services.in_state(db.session, state),
+        requests=rows,
+        page=page,
+        pages=max(1, math.ceil(total / QUEUE_PAGE_SIZE)),
         prefecture_name=lambda code: reference_name(PREFECTURES, code, current_language()),
     )
 
