@@ -374,8 +374,9 @@ def test_an_empty_year_still_builds_with_nothing_to_report(db_session):
     deck = open_deck(db_session, 2019)
     assert f"{AGENCY}　2019年度（令和元年度） 活動状況" in texts(deck.slides[0])
     everything = [text for slide in deck.slides for text in texts(slide)]
-    # every distribution (its year and the two before have nothing) and the programme
-    assert everything.count("該当なし") == len(DISTRIBUTIONS) + 1
+    # every distribution (its year and the two before have nothing), the programme and
+    # lecturer dispatch's breakdowns
+    assert everything.count("該当なし") == len(DISTRIBUTIONS) + 2
     (trend,) = [chart for slide in deck.slides for chart in charts(slide)]
     assert [list(series.values) for series in trend.series] == [[0, 0, 0], [0, 0, 0]]
     assert "0回（うちオンライン 0回）" in everything

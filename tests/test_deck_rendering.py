@@ -26,6 +26,8 @@ from seminar_app.reports.activity import (
 )
 from seminar_app.reports.services import fiscal_year_report
 from tests.test_activity_deck import AGENCY, FY, NOW, held_seminar
+from tests.test_dispatch_exports import dispatch_year  # noqa: F401  (a fixture)
+from tests.test_dispatch_figures import jst, receive
 from tests.test_fiscal_year_report import three_years  # noqa: F401  (a fixture)
 from tests.test_satisfaction import answer_survey
 from tests.waiting import patience
@@ -43,7 +45,10 @@ COMMENTARY = {
     "trend": "相談件数は前年度から増加した。オンライン相談が定着し、遠方の企業からの相談が増えた。",
     "programme": "中級セミナーの満足度が高く、次年度も継続して開催する。",
     "targets": "参加者数は目標を上回ったが、相談件数は目標に届かなかった。",
+    "dispatch": "講師派遣の依頼は県外の企業からも寄せられ、オンラインでの実施が定着した。",
 }
+#: Prefectures of further lecturer-dispatch requests: more than fit beside a commentary.
+DISPATCH_PREFECTURES = ("04", "11", "14", "22", "40")
 LINKS = (
     ("営業秘密管理指針（経済産業省）", "https://www.meti.go.jp/policy/economy/chizai/chiteki/"),
     ("IP ePlat（eラーニング）", "https://ipeplat.inpit.go.jp/"),
@@ -57,9 +62,12 @@ CONTACT = Contact(
 
 
 @pytest.fixture
-def rich_year(db_session, make_seminar, three_years):  # noqa: F811
-    """The three years of consultations (totals, both, rows over two desks) and a programme
-    with a long title, a seminar nobody counted, answers and targets."""
+def rich_year(db_session, make_seminar, three_years, dispatch_year):  # noqa: F811
+    """The three years of consultations (totals, both, rows over two desks), a programme
+    with a long title, a seminar nobody counted, answers and targets, and lecturer dispatch
+    in every state from more prefectures than its slide has rows for."""
+    for day, code in enumerate(DISPATCH_PREFECTURES, start=1):
+        receive(db_session, jst(10, day, year=2025), prefecture=code, attribute="university")
     seminars = [
         held_seminar(
             make_seminar,
@@ -160,6 +168,9 @@ def test_rendered_deck_reads_back_in_japanese_and_nothing_leaves_a_slide(rich_ye
         "営業秘密・知財戦略セミナー（中級）",
         "満足度 75.0%",
         "年度計画に対する実績",
+        "講師派遣の実施状況",
+        "大学・研究機関",
+        "ほか3都道府県",
         "【所感】相談件数は前年度から増加した。",
         "営業秘密・知財戦略相談窓口",
         "03-0000-0000（内線 1234）",

@@ -121,7 +121,8 @@ def test_report_page_and_exports(organizer_client, db_session, make_seminar):
     )
     assert len(csv_rows) == 2 and csv_rows[1][1] == seminar.title
     book = load_workbook(io.BytesIO(organizer_client.get("/console/reports/2020.xlsx").data))
-    assert len(book.sheetnames) == 8  # with targets, consultations, surveys and years
+    # with targets, consultations, surveys, years and lecturer dispatch
+    assert len(book.sheetnames) == 9
     assert organizer_client.get("/console/reports/?fy=abc").status_code == 404
 
 

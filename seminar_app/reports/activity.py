@@ -1,4 +1,5 @@
-"""The annual activity report (活動状況) as a PowerPoint deck: the desk and the seminars of a year.
+"""The annual activity report (活動状況) as a PowerPoint deck: the desk, the seminars and lecturer
+dispatch of a year.
 
 Every figure comes from the typed report of the year (`results.FiscalYearReport`); this
 module only lays it out.
@@ -32,15 +33,29 @@ from pptx.util import Emu, Inches, Length, Pt
 
 from ..consultations.figures import UNKNOWN, ConsultationFigures
 from ..consultations.models import STEPS
-from ..domain import Attribute, Channel, EmployeeBand, HostType, Referral, Source, Topic, label
+from ..dispatch.figures import DispatchCounts, DispatchFigures
+from ..domain import (
+    Attribute,
+    Channel,
+    DispatchState,
+    EmployeeBand,
+    HostType,
+    Referral,
+    Source,
+    Topic,
+    label,
+)
 from ..i18n import format_fiscal_year
 from ..reference import INDUSTRIES, PREFECTURES
 from ..timeutil import to_jst
 from .results import Figure, FiscalYearReport, SeminarRow, TargetResult
 from .services import NO_LEVEL
 from .tables import (
+    DISPATCH_MEASURES,
     NOT_RECORDED,
     consultations_text,
+    dispatch_breakdowns,
+    dispatch_counts,
     figure_text,
     percent_text,
     seminar_kind,
@@ -80,6 +95,14 @@ PROGRAMME_CHARS_PER_INCH = 6.3
 SATISFACTION_ROWS = 11
 #: Years of the desk's trend and of each breakdown: the report's year and the two before it.
 TREND_YEARS = 3
+#: Each breakdown of lecturer dispatch on its slide: name → (heading, its column's heading,
+#: what its values are counted as in the row that sums up the rest: ほか3都道府県).
+DISPATCH_BREAKDOWNS = {
+    "prefecture": ("都道府県別", "都道府県", "都道府県"),
+    "attribute": ("属性別", "属性", "区分"),
+}
+#: A row of a dispatch breakdown at least; fewer fit, the last row sums up the rest.
+DISPATCH_ROW = Inches(0.3)
 
 TREND_SERIES = ("相談件数", "うちオンライン")
 TARGET_HEADINGS = {
@@ -124,6 +147,7 @@ SLIDES: dict[str, str] = {
     **{name: f"相談の内訳：{heading}" for name, heading, _order in DISTRIBUTIONS},
     "programme": "セミナー開催実績",
     "summary": "セミナー等の実施状況",
+    "dispatch": "講師派遣の実施状況",
     "satisfaction": "セミナーの満足度",
     "targets": "年度計画に対する実績",
     "links": "参考リンク・お問い合わせ",
@@ -215,6 +239,7 @@ def build_deck(
             _distribution_slide(deck, report, name, heading, order, options)
         _programme_slides(deck, report.programme, options.own_only)
         _summary_slide(deck, report)
+        _dispatch_slide(deck, report.figures.dispatch)
         _satisfaction_slide(deck, report)
         _targets_slide(deck, report.figures.targets)
         _links_slide(deck, options)
@@ -609,6 +634,101 @@ def _summary_slide(deck: _Deck, report: FiscalYearReport) -> None:
             "参加者数の合計に含めていません。"
         )
     _text(slide, MARGIN, Inches(5.25), CONTENT_WIDTH, Inches(0.6), notes, 12, GREY)
+
+
+def _dispatch_slide(deck: _Deck, figures: DispatchFigures) -> None:
+    """The year's lecturer-dispatch figures, then per prefecture (the most requests first)
+    and per type of organization, each measure labelled as the report's page labels it."""
+    slide, bottom = deck.slide("dispatch")
+    names = [state.label for state in DISPATCH_MEASURES]
+    received, scheduled, delivered, declined, withdrawn = (
+        label(state)
+        for state in (
+            DispatchState.RECEIVED,
+            DispatchState.SCHEDULED,
+            DispatchState.DELIVERED,
+            DispatchState.DECLINED,
+            DispatchState.WITHDRAWN,
+        )
+    )
+    _text(
+        slide,
+        MARGIN,
+        Inches(1.3),
+        CONTENT_WIDTH,
+        Inches(0.6),
+        [
+            f"{received}は依頼を受け付けた年度、{scheduled}・{delivered}はセミナーの"
+            f"開催年度、{declined}・{withdrawn}は決定の年度に数えています"
+            f"（{delivered}は{scheduled}にも含む）。",
+            "単位：件",
+        ],
+        12,
+        GREY,
+    )
+    width = CONTENT_WIDTH / Inches(1) / len(names)
+    _table(
+        slide,
+        [names, [f"{count}件" for count in dispatch_counts(figures)]],
+        MARGIN,
+        Inches(1.95),
+        [width] * len(names),
+        numeric_from=0,
+        size=16,
+        row_height=Inches(0.42),
+    )
+    breakdowns = dispatch_breakdowns(figures)
+    if not any(breakdown for _name, breakdown in breakdowns):
+        _nothing(slide)
+        return
+    heading_top, top = Inches(2.95), Inches(3.35)
+    # One height for both tables, so that their rows line up; the longer one decides.
+    rows = min(
+        max(len(breakdown) for _name, breakdown in breakdowns),
+        int((bottom - top) / DISPATCH_ROW) - 1,
+    )
+    row_height = Emu(int(min((bottom - top) / (rows + 1), Inches(0.4))))
+    size = 11 if row_height >= Inches(0.34) else 10
+    gap = Inches(1 / 3)
+    half = (CONTENT_WIDTH - gap) / Inches(1) / 2
+    for position, (name, breakdown) in enumerate(breakdowns):
+        heading, column, kind = DISPATCH_BREAKDOWNS[name]
+        left = Emu(MARGIN + position * (Inches(half) + gap))
+        _text(slide, left, heading_top, Inches(half), Inches(0.4), [heading], 14, NAVY, True)
+        lines = _dispatch_lines(name, breakdown, rows, kind)
+        _table(
+            slide,
+            [[column, *names], *lines],
+            left,
+            top,
+            [half - 0.87 * len(names), *[0.87] * len(names)],
+            numeric_from=1,
+            size=size,
+            row_height=row_height,
+        )
+
+
+def _dispatch_lines(
+    name: str, breakdown: Mapping[str, DispatchCounts], rows: int, kind: str
+) -> list[list[str]]:
+    """A breakdown's rows: prefectures with the most requests first (then by their code),
+    types of organization in the glossary's order; when more values occur than `rows`, the
+    last row sums up the rest (ほか3都道府県), so that every column adds up to the year's."""
+    values = list(breakdown)
+    if name == "prefecture":
+        values.sort(
+            key=lambda value: ([-count for count in dispatch_counts(breakdown[value])], value)
+        )
+    lines = [
+        [value_label(name, value), *map(str, dispatch_counts(breakdown[value]))] for value in values
+    ]
+    if len(lines) <= rows:
+        return lines
+    rest = [dispatch_counts(breakdown[value]) for value in values[rows - 1 :]]
+    return [
+        *lines[: rows - 1],
+        [f"ほか{len(rest)}{kind}", *(str(sum(column)) for column in zip(*rest, strict=True))],
+    ]
 
 
 def _satisfaction_slide(deck: _Deck, report: FiscalYearReport) -> None:

@@ -3,13 +3,15 @@ shows them, and its tables, as the CSV and .xlsx files hold them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..consultations.figures import UNKNOWN
 from ..consultations.models import step_label
-from ..dispatch.figures import MEASURES
+from ..dispatch.figures import MEASURES, DispatchCounts, DispatchFigures
 from ..domain import (
     Attribute,
     Channel,
@@ -99,6 +101,19 @@ def seminar_kind(row: SeminarRow) -> str:
     the others by host type."""
     kind = label(row.series) if row.host_type == HostType.AGENCY else label(row.host_type)
     return f"{kind}（{label(row.level)}）" if row.level else kind
+
+
+def dispatch_counts(counts: DispatchCounts) -> list[int]:
+    """The dispatch counts in the order of DISPATCH_MEASURES."""
+    return [getattr(counts, measure) for measure in MEASURES]
+
+
+def dispatch_breakdowns(
+    figures: DispatchFigures,
+) -> tuple[tuple[str, Mapping[str, DispatchCounts]], ...]:
+    """The breakdowns of the year's dispatch figures as the page shows them: (name, value →
+    counts), by prefecture then by type of organization, only the values that occur."""
+    return (("prefecture", figures.by_prefecture), ("attribute", figures.by_attribute))
 
 
 def _figure_cell(value: float | int | None) -> object:
@@ -321,7 +336,24 @@ def report_tables(report: FiscalYearReport) -> dict[str, Table]:
                 for year in report.years
             ],
         ),
+        # Last, so that the sheets before it keep their places for existing readers.
+        "dispatch": dispatch_table(figures.dispatch),
     }
+
+
+def dispatch_table(figures: DispatchFigures) -> Table:
+    """The year's lecturer dispatch: in all, then per prefecture and type of organization
+    (the values that occur), each with every measure of dispatch.figures."""
+    return Table(
+        _("Lecturer dispatch"),
+        [_("Breakdown"), _("Value"), *(state.label for state in DISPATCH_MEASURES)],
+        [[_("All"), "", *dispatch_counts(figures)]]
+        + [
+            [str(PROFILE_NAMES[name]), value_label(name, value), *dispatch_counts(counts)]
+            for name, breakdown in dispatch_breakdowns(figures)
+            for value, counts in breakdown.items()
+        ],
+    )
 
 
 def _split_cells(row: SeminarRow) -> list[object]:

@@ -73,6 +73,7 @@ def fiscal_year() -> str:
         target_labels=tables.TARGET_LABELS,
         consultation_breakdowns=tables.consultation_breakdowns(report),
         dispatch_measures=tables.DISPATCH_MEASURES,
+        dispatch_breakdowns=tables.dispatch_breakdowns(report.figures.dispatch),
     )
 
 
@@ -90,9 +91,10 @@ def historic_import() -> ResponseReturnValue:
 
 
 @bp.get("/<fy:fy>.<any(csv, xlsx):extension>")
-@bp.get("/<fy:fy>-<any(seminars, consultations):table>.<any(csv):extension>")
+@bp.get("/<fy:fy>-<any(seminars, consultations, dispatch):table>.<any(csv):extension>")
 def export(fy: int, extension: str, table: str = "seminars") -> Response:
-    """The report's tables: one (the seminars, or the desk's) as CSV, all as .xlsx."""
+    """The report's tables: one (the seminars, the desk's or lecturer dispatch) as CSV, all
+    as .xlsx."""
     every_table = tables.report_tables(_report(fy))
     record(
         db.session,
@@ -112,6 +114,8 @@ def export(fy: int, extension: str, table: str = "seminars") -> Response:
         return table_download(extension, f"report-fy{fy}{scope}", *every_table.values())
     if table == "seminars":
         return table_download(extension, f"report-fy{fy}", every_table[table])
+    if table == "dispatch":  # the same for every desk: its name says none
+        return table_download(extension, f"report-fy{fy}-{table}", every_table[table])
     return table_download(extension, f"report-fy{fy}-{table}{scope}", every_table[table])
 
 
