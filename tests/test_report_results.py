@@ -239,6 +239,7 @@ TABLE_DOWNLOADS = [
     ("/console/reports/{fy}.csv", "report-fy{fy}.csv", FORMULA_TITLE),
     ("/console/reports/{fy}-seminars.csv", "report-fy{fy}.csv", FORMULA_TITLE),
     ("/console/reports/{fy}-consultations.csv", "report-fy{fy}-consultations.csv", None),
+    ("/console/reports/{fy}-dispatch.csv", "report-fy{fy}-dispatch.csv", None),
     ("/console/reports/{fy}.xlsx", "report-fy{fy}.xlsx", FORMULA_TITLE),
     ("/console/consultations/{fy}.csv", "consultations-fy{fy}.csv", FORMULA_ORGANIZATION),
     ("/console/consultations/{fy}.xlsx", "consultations-fy{fy}.xlsx", FORMULA_ORGANIZATION),

@@ -273,7 +273,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("reports.export", "/console/reports/<fy:fy>.<any(csv, xlsx):extension>"): staff("GET", ORG),
     (
         "reports.export",
-        "/console/reports/<fy:fy>-<any(seminars, consultations):table>.<any(csv):extension>",
+        "/console/reports/<fy:fy>-<any(seminars, consultations, dispatch):table>"
+        ".<any(csv):extension>",
     ): staff("GET", ORG),
     ("reports.activity_deck", "/console/reports/<fy:fy>/activity.pptx"): staff("GET", ORG),
     ("reports.historic_import", "/console/reports/historic"): staff("POST", ORG),
