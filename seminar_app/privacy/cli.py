@@ -21,9 +21,12 @@ _LABELS = {
     "registrations": "registrations anonymised (name, e-mail, organization, question …)",
     "survey_answers": "survey answers without their written text",
     "consultations": "consultation notes removed",
-    "outbox_messages": "stored mails to those addresses deleted",
+    "outbox_messages": "stored mails to those addresses or about those requests deleted",
     "calendar_feeds": "calendar feeds of addresses without registrations deleted",
     "audit_labels": "audit entries no longer naming a participant's address",
+    "dispatch_requests": (
+        "lecturer-dispatch requests anonymised (contact's name, e-mail, telephone, free text …)"
+    ),
 }
 
 
@@ -43,7 +46,10 @@ def privacy_cli() -> None:
     "fiscal_year",
     type=click.IntRange(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR),
     required=True,
-    help="Anonymise seminars that started before 1 April of this fiscal year (JST).",
+    help=(
+        "Anonymise seminars that started before 1 April of this fiscal year (JST), and "
+        "dispatch requests whose seminar started (or, without one, received) before then."
+    ),
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
@@ -62,7 +68,9 @@ def purge_command(fiscal_year: int, yes: bool) -> None:
     cutoff = to_jst(fiscal_year_bounds(fiscal_year)[0])
     preview = services.preview_purge(db.session, fiscal_year, now)
     db.session.rollback()
-    click.echo(f"Personal data of seminars that started before {cutoff:%Y-%m-%d %H:%M} JST:")
+    click.echo(
+        f"Personal data of seminars and dispatch requests before {cutoff:%Y-%m-%d %H:%M} JST:"
+    )
     _echo_counts(preview)
     if not preview.changed:
         click.echo("Nothing to purge.")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import EmailField, HiddenField, StringField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from ..registration.forms import mark_required
 from ..registration.models import Registration
 from .services import CORRECTABLE
+
+#: What a search by address may go on to do (SearchForm.action): show what is held (""),
+#: download it, ask to confirm its deletion, delete it. A person known only as the contact
+#: of dispatch requests has no registration to reach these pages by.
+ACTIONS = ("export", "delete", "erase")
 
 
 class SearchForm(FlaskForm):
@@ -21,6 +26,7 @@ class SearchForm(FlaskForm):
         ],
         render_kw={"autocomplete": "off", "inputmode": "email"},
     )
+    action = HiddenField(validators=[Optional(), AnyOf(ACTIONS)])
 
 
 class CorrectionForm(FlaskForm):

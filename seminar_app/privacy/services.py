@@ -7,9 +7,18 @@ organizations and free text are gone. What is kept is what the figures are made 
 status, attribute, employee band, industry, prefecture, check-ins, online attendance,
 survey ratings and choices, the privacy-notice version and agreement time.
 
+Lecturer-dispatch requests are kept for the fiscal year of their seminar (of their receipt
+when they have none) and the following one, then anonymised in place the same way: the
+contact's name, e-mail address and telephone and every free text, which may name people
+(the theme in the company's words, who will attend, the place, the history's reasons, the
+delivery report), are gone; the company, its prefecture, type, size and industry, the
+states and their dates, the seminar and the link to the company as a client of the desk
+stay, so the dispatch figures stay the same.
+
 Kept on purpose, and why:
 - Clients of the consultation desk are organizations, not people: their names stay; only
-  the consultations' notes (the client's own secrets, in free text) are removed.
+  the consultations' notes (the client's own secrets, in free text) are removed. The same
+  holds for the company of a dispatch request (design.md: clients are organizations).
 - An unsubscribe row (the address lower-cased) stays: it is the record that this address
   must get no announcements, and deleting it would start them again.
 """
@@ -26,6 +35,7 @@ from flask import current_app
 from sqlalchemy import (
     ColumnElement,
     String,
+    and_,
     cast,
     delete,
     exists,
@@ -35,6 +45,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import selectinload
 
 from ..announcements.models import Unsubscribe
 from ..attendance.models import CheckIn, OnlineAttendance
@@ -44,6 +55,8 @@ from ..catalogue.models import Seminar
 from ..certificates.models import Certificate
 from ..consultations.models import Consultation
 from ..database import DbSession, rows_changed
+from ..dispatch.models import DispatchRequest, DispatchStateChange
+from ..domain import DispatchState, OutboxStatus
 from ..notifications.models import OutboxMessage
 from ..registration.details import parse_details
 from ..registration.models import CalendarFeed, Registration
@@ -59,6 +72,9 @@ from ..timeutil import fiscal_year_bounds, fiscal_year_dates, fiscal_year_of, to
 
 #: What a purged registration's name and reading become.
 PLACEHOLDER_NAME = "（削除済み）"
+#: What a removed text that cannot be left empty becomes (a dispatch contact's telephone,
+#: who will attend, the reason of a decline).
+PLACEHOLDER_TEXT = PLACEHOLDER_NAME
 #: Registrations are anonymised this many at a time (bounded memory and IN lists).
 BATCH_SIZE = 1000
 #: The personal fields an organizer may correct on a person's request.
@@ -94,12 +110,15 @@ class PurgeResult:
     outbox_messages: int = 0
     calendar_feeds: int = 0
     audit_labels: int = 0
+    dispatch_requests: int = 0
     registration_ids: list[int] = field(default_factory=list, repr=False)
+    dispatch_request_ids: list[int] = field(default_factory=list, repr=False)
 
     def counts(self) -> dict[str, int]:
         data = asdict(self)
         data.pop("fiscal_year")
         data.pop("registration_ids")
+        data.pop("dispatch_request_ids")
         return data
 
     @property
@@ -118,6 +137,21 @@ def _purged_email_column():
 
 def is_purged(registration: Registration) -> bool:
     return registration.email == purged_email_of(registration.id)
+
+
+def purged_contact_of(request_id: int) -> str:
+    """What an anonymised dispatch request's contact address and its key become: no
+    address (no @), so it can match no search, no mail and no registration's placeholder."""
+    return f"purged-dispatch-{request_id}"
+
+
+def _purged_contact_column():
+    """purged-dispatch-<id>, computed by the database for each row."""
+    return literal("purged-dispatch-") + cast(DispatchRequest.id, String)
+
+
+def is_contact_purged(request: DispatchRequest) -> bool:
+    return request.contact_email_key == purged_contact_of(request.id)
 
 
 def subject_hash(email_key: str) -> str:
@@ -231,6 +265,114 @@ def _delete_orphan_feeds(session: DbSession) -> int:
     )
 
 
+def _anonymise_dispatch(session: DbSession, rows: list[tuple[int, str]]) -> dict[str, int]:
+    """Anonymise dispatch requests (id, contact_email_key): the contact and every free text
+    go; the company, the columns the figures count, the states and dates stay."""
+    ids = [row[0] for row in rows]
+    keys = sorted({row[1] for row in rows})
+    # Scheduling gave the in-company seminar the theme in the company's words as its
+    # description; an organizer's own text there is the agency's and stays.
+    copied = (
+        select(DispatchRequest.id)
+        .where(
+            DispatchRequest.id.in_(ids),
+            DispatchRequest.seminar_id == Seminar.id,
+            DispatchRequest.theme_note == Seminar.description,
+        )
+        .exists()
+    )
+    session.execute(
+        update(Seminar)
+        .where(copied)
+        .values(description="")
+        .execution_options(synchronize_session=False)
+    )
+    # The stored mails about them, except a staff member's still to be sent (a CANCEL
+    # that takes the seminar out of their calendar).
+    about_them = and_(
+        OutboxMessage.kind.startswith("dispatch."),
+        OutboxMessage.payload["request_id"].as_integer().in_(ids),
+        or_(
+            OutboxMessage.status != OutboxStatus.PENDING,
+            func.lower(OutboxMessage.recipient).in_(keys),
+        ),
+    )
+    counts = {
+        "outbox_messages": rows_changed(
+            session,
+            delete(OutboxMessage).where(about_them).execution_options(synchronize_session=False),
+        )
+    }
+    session.execute(
+        update(DispatchStateChange)
+        .where(DispatchStateChange.request_id.in_(ids), DispatchStateChange.reason.is_not(None))
+        .values(reason=PLACEHOLDER_TEXT)
+        .execution_options(synchronize_session=False)
+    )
+    purged = _purged_contact_column()
+    counts["dispatch_requests"] = rows_changed(
+        session,
+        update(DispatchRequest)
+        .where(DispatchRequest.id.in_(ids))
+        .values(
+            contact_name=PLACEHOLDER_NAME,
+            contact_email=purged,
+            contact_email_key=purged,
+            contact_phone=PLACEHOLDER_TEXT,
+            theme_note=None,
+            audience=PLACEHOLDER_TEXT,
+            place=None,
+            delivery_report=None,
+        )
+        .execution_options(synchronize_session=False),
+    )
+    # The contact's private link opens nothing any more (the participants' link is the
+    # company's: it stays).
+    session.execute(
+        update(DispatchRequest), [{"id": request_id, "token": new_token()} for request_id in ids]
+    )
+    return counts
+
+
+def _dispatch_past(cutoff: datetime) -> ColumnElement[bool]:
+    """A request whose seminar started before `cutoff`, or, without a seminar, which was
+    received before it (its first history entry). Needs the seminar outer-joined."""
+    received_before = (
+        select(DispatchStateChange.id)
+        .where(
+            DispatchStateChange.request_id == DispatchRequest.id,
+            DispatchStateChange.from_state.is_(None),
+            DispatchStateChange.at < cutoff,
+        )
+        .exists()
+    )
+    return or_(
+        Seminar.starts_at < cutoff,
+        and_(DispatchRequest.seminar_id.is_(None), received_before),
+    )
+
+
+def _purge_dispatch(session: DbSession, cutoff: datetime, result: PurgeResult) -> None:
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(DispatchRequest.id, DispatchRequest.contact_email_key)
+            .outerjoin(Seminar, Seminar.id == DispatchRequest.seminar_id)
+            .where(
+                _dispatch_past(cutoff),
+                DispatchRequest.id > last_id,
+                DispatchRequest.contact_email_key != _purged_contact_column(),
+            )
+            .order_by(DispatchRequest.id)
+            .limit(BATCH_SIZE)
+        ).all()
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        result.dispatch_request_ids.extend(row[0] for row in rows)
+        _add(result, _anonymise_dispatch(session, [tuple(row) for row in rows]))
+
+
 def _add(result: PurgeResult, counts: dict[str, int]) -> None:
     for name, value in counts.items():
         setattr(result, name, getattr(result, name) + value)
@@ -240,9 +382,10 @@ def purge_before(
     session: DbSession, fiscal_year: int, now: datetime, by: Any = None
 ) -> PurgeResult:
     """Anonymise the personal data of seminars that started before 1 April of `fiscal_year`
-    (JST) and the notes of consultations held before that day. Refuses the current or a
-    future fiscal year. Idempotent: a second run finds nothing and records nothing.
-    The caller commits."""
+    (JST), of the dispatch requests whose seminar started (or, without one, which were
+    received) before that moment, and the notes of consultations held before that day.
+    Refuses the current or a future fiscal year. Idempotent: a second run finds nothing
+    and records nothing. The caller commits."""
     if fiscal_year >= fiscal_year_of(now):
         raise PrivacyError("year-in-use", fiscal_year=fiscal_year, current=fiscal_year_of(now))
     cutoff = cutoff_of(fiscal_year)
@@ -265,6 +408,7 @@ def purge_before(
         last_id = rows[-1][0]
         result.registration_ids.extend(row[0] for row in rows)
         _add(result, _anonymise_batch(session, [tuple(r) for r in rows], outbox_before=cutoff))
+    _purge_dispatch(session, cutoff, result)
     result.consultations = rows_changed(
         session,
         update(Consultation)
@@ -320,9 +464,30 @@ def registrations_of(session: DbSession, email_key: str) -> list[Registration]:
     )
 
 
+def dispatch_requests_of(session: DbSession, email_key: str) -> list[DispatchRequest]:
+    """The lecturer-dispatch requests this address is the contact of, newest first."""
+    return list(
+        session.scalars(
+            select(DispatchRequest)
+            .where(DispatchRequest.contact_email_key == email_key)
+            .options(selectinload(DispatchRequest.changes), selectinload(DispatchRequest.seminar))
+            .order_by(DispatchRequest.id.desc())
+        )
+    )
+
+
+def received_at(request: DispatchRequest) -> datetime:
+    """When the request was received: its history's first entry (as the figures count it)."""
+    return next(
+        (change.at for change in request.changes if change.from_state is None),
+        request.created_at,
+    )
+
+
 def holdings(session: DbSession, email_key: str) -> dict[str, Any]:
     """Everything held about one address: registrations with what hangs on them, the
-    calendar feed, the unsubscribe, and the mails sent to it."""
+    lecturer-dispatch requests it is the contact of, the calendar feed, the unsubscribe,
+    and the mails sent to it."""
     registrations = registrations_of(session, email_key)
     ids = [registration.id for registration in registrations]
 
@@ -371,6 +536,7 @@ def holdings(session: DbSession, email_key: str) -> dict[str, Any]:
             }
             for registration in registrations
         ],
+        "dispatch_requests": dispatch_requests_of(session, email_key),
         "calendar_feed": session.scalar(
             select(CalendarFeed).where(CalendarFeed.email_key == email_key)
         ),
@@ -382,7 +548,13 @@ def holdings(session: DbSession, email_key: str) -> dict[str, Any]:
 
 
 def is_empty(held: dict[str, Any]) -> bool:
-    return not (held["entries"] or held["calendar_feed"] or held["unsubscribe"] or held["mails"])
+    return not (
+        held["entries"]
+        or held["dispatch_requests"]
+        or held["calendar_feed"]
+        or held["unsubscribe"]
+        or held["mails"]
+    )
 
 
 def _moment(value: datetime | None) -> str | None:
@@ -406,6 +578,65 @@ PERSONAL_FIELDS = (
     "announcements_opt_in",
     "locale",
 )
+
+
+#: What a dispatch request holds, as the company's contact gave it (the form's fields).
+DISPATCH_FIELDS = (
+    "organization",
+    "corporate_number",
+    "address",
+    "prefecture",
+    "attribute",
+    "employee_band",
+    "industry",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "themes",
+    "theme_note",
+    "audience",
+    "audience_size",
+    "delivery",
+    "place",
+    "locale",
+)
+
+
+def _dispatch_export(request: DispatchRequest) -> dict[str, Any]:
+    """One dispatch request as the person receives it: what the company asked, where it
+    stands, its history (with the reasons the company was given) and the seminar's date."""
+    seminar = request.seminar
+    return {
+        "state": request.state,
+        "received_at": _moment(received_at(request)),
+        **{name: getattr(request, name) for name in DISPATCH_FIELDS},
+        "preferred_dates": [
+            {"starts_at": _moment(slot.starts_at), "ends_at": _moment(slot.ends_at)}
+            for slot in request.preferred_dates
+        ],
+        "privacy_notice_version": request.privacy_notice_version,
+        "privacy_agreed_at": _moment(request.privacy_agreed_at),
+        "seminar": {
+            "title": seminar.title,
+            "starts_at": _moment(seminar.starts_at),
+            "ends_at": _moment(seminar.ends_at),
+            "status": seminar.status,
+        }
+        if seminar is not None
+        else None,
+        "history": [
+            {
+                "at": _moment(change.at),
+                "from_state": change.from_state,
+                "to_state": change.to_state,
+                "by_company": change.by_company,
+                "reason": change.reason,
+            }
+            for change in request.changes
+        ],
+        "delivered_minutes": request.delivered_minutes,
+        "delivery_report": request.delivery_report,
+    }
 
 
 def export_data(held: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -445,6 +676,7 @@ def export_data(held: dict[str, Any], now: datetime) -> dict[str, Any]:
         "email": held["email_key"],
         "exported_at": _moment(now),
         "registrations": registrations,
+        "dispatch_requests": [_dispatch_export(request) for request in held["dispatch_requests"]],
         "calendar_feed": {"created_at": _moment(feed.created_at)} if feed else None,
         "unsubscribed_at": _moment(unsubscribe.unsubscribed_at) if unsubscribe else None,
         "mails": [
@@ -460,6 +692,14 @@ def export_data(held: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
+def _held_ids(held: dict[str, Any]) -> dict[str, list[int]]:
+    """What the audit record of a view or an export names: ids, never the address."""
+    return {
+        "registration_ids": [entry["registration"].id for entry in held["entries"]],
+        "dispatch_request_ids": [request.id for request in held["dispatch_requests"]],
+    }
+
+
 def record_viewed(session: DbSession, email_key: str, held: dict[str, Any], *, by: Any) -> None:
     record(
         session,
@@ -467,7 +707,7 @@ def record_viewed(session: DbSession, email_key: str, held: dict[str, Any], *, b
         "person",
         subject_hash(email_key),
         actor=by,
-        details={"registration_ids": [e["registration"].id for e in held["entries"]]},
+        details=_held_ids(held),
     )
 
 
@@ -478,7 +718,7 @@ def record_exported(session: DbSession, email_key: str, held: dict[str, Any], *,
         "person",
         subject_hash(email_key),
         actor=by,
-        details={"registration_ids": [e["registration"].id for e in held["entries"]]},
+        details=_held_ids(held),
     )
 
 
@@ -547,15 +787,39 @@ def upcoming_registrations(session: DbSession, email_key: str, now: datetime) ->
     )
 
 
+def open_dispatch_requests(
+    session: DbSession, email_key: str, now: datetime
+) -> list[DispatchRequest]:
+    """Dispatch requests of this contact still being worked on: received, under review, or
+    scheduled with a seminar not yet over. They must be closed before erasing (withdrawn
+    or declined, or their seminar over), since the contact is who the agency talks to."""
+    return list(
+        session.scalars(
+            select(DispatchRequest)
+            .outerjoin(Seminar, Seminar.id == DispatchRequest.seminar_id)
+            .where(
+                DispatchRequest.contact_email_key == email_key,
+                or_(
+                    DispatchRequest.state.in_((DispatchState.RECEIVED, DispatchState.UNDER_REVIEW)),
+                    and_(DispatchRequest.state == DispatchState.SCHEDULED, Seminar.ends_at > now),
+                ),
+            )
+            .order_by(DispatchRequest.id)
+        )
+    )
+
+
 def erase(session: DbSession, email_key: str, now: datetime, *, by: Any) -> PurgeResult:
     """Delete what is held about one address, on their request (削除): their registrations
-    are anonymised as by the yearly purge (the figures stay), their written survey answers,
-    mails and calendar feed are removed. The unsubscribe row is kept (see the module).
-    Refused while the person holds a seat, a waitlist place or an application for a
-    seminar that has not ended: cancel that first."""
+    and the dispatch requests they are the contact of are anonymised as by the yearly purge
+    (the figures stay), their written survey answers, mails and calendar feed are removed.
+    The unsubscribe row is kept (see the module). Refused (PrivacyError "upcoming", naming
+    them) while the person holds a seat, a waitlist place or an application for a seminar
+    that has not ended, or is the contact of a dispatch request still open: that first."""
     upcoming = upcoming_registrations(session, email_key, now)
-    if upcoming:
-        raise PrivacyError("upcoming", registrations=upcoming)
+    still_open = open_dispatch_requests(session, email_key, now)
+    if upcoming or still_open:
+        raise PrivacyError("upcoming", registrations=upcoming, dispatch_requests=still_open)
     rows = session.execute(
         select(Registration.id, Registration.email, Registration.email_key)
         .where(Registration.email_key == email_key)
@@ -566,6 +830,15 @@ def erase(session: DbSession, email_key: str, now: datetime, *, by: Any) -> Purg
         batch = [tuple(row) for row in rows[start : start + BATCH_SIZE]]
         result.registration_ids.extend(row[0] for row in batch)
         _add(result, _anonymise_batch(session, batch, outbox_before=None))
+    requests = session.execute(
+        select(DispatchRequest.id, DispatchRequest.contact_email_key)
+        .where(DispatchRequest.contact_email_key == email_key)
+        .order_by(DispatchRequest.id)
+    ).all()
+    for start in range(0, len(requests), BATCH_SIZE):
+        contacts = [tuple(row) for row in requests[start : start + BATCH_SIZE]]
+        result.dispatch_request_ids.extend(row[0] for row in contacts)
+        _add(result, _anonymise_dispatch(session, contacts))
     # Mails to the address that no registration row named (a resend to a corrected one).
     result.outbox_messages += rows_changed(
         session,
@@ -586,7 +859,11 @@ def erase(session: DbSession, email_key: str, now: datetime, *, by: Any) -> Purg
         "person",
         subject_hash(email_key),
         actor=by,
-        details={"registration_ids": result.registration_ids, **result.counts()},
+        details={
+            "registration_ids": result.registration_ids,
+            "dispatch_request_ids": result.dispatch_request_ids,
+            **result.counts(),
+        },
     )
     session.flush()
     return result
@@ -596,18 +873,29 @@ def erase(session: DbSession, email_key: str, now: datetime, *, by: Any) -> Purg
 
 
 def notice_versions(session: DbSession) -> list[dict[str, Any]]:
-    """Each notice version registrations agreed to: how many, first and last agreement."""
-    rows = session.execute(
-        select(
-            Registration.privacy_notice_version,
-            func.count(Registration.id),
-            func.min(Registration.privacy_agreed_at),
-            func.max(Registration.privacy_agreed_at),
-        )
-        .group_by(Registration.privacy_notice_version)
-        .order_by(func.max(Registration.privacy_agreed_at).desc())
-    ).all()
-    return [
-        {"version": version, "agreed": count, "first": first, "last": last}
-        for version, count, first, last in rows
-    ]
+    """Each notice version agreed to: by how many registrations (`agreed`) and dispatch
+    requests, first and last agreement of either, the latest version first."""
+    versions: dict[str, dict[str, Any]] = {}
+    for counted, model in (("agreed", Registration), ("dispatch_requests", DispatchRequest)):
+        rows = session.execute(
+            select(
+                model.privacy_notice_version,
+                func.count(model.id),
+                func.min(model.privacy_agreed_at),
+                func.max(model.privacy_agreed_at),
+            ).group_by(model.privacy_notice_version)
+        ).all()
+        for version, count, first, last in rows:
+            row = versions.setdefault(
+                version,
+                {
+                    "version": version,
+                    "agreed": 0,
+                    "dispatch_requests": 0,
+                    "first": first,
+                    "last": last,
+                },
+            )
+            row[counted] = count
+            row["first"], row["last"] = min(row["first"], first), max(row["last"], last)
+    return sorted(versions.values(), key=lambda row: row["last"], reverse=True)

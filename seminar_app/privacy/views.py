@@ -4,6 +4,7 @@ and the versions of the privacy notice agreed to."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -16,10 +17,12 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import check_roles
+from ..dispatch.facts import request_facts
 from ..domain import Role
 from ..extensions import db
 from ..i18n import current_language
@@ -50,11 +53,16 @@ def _person_page(email_key: str, *, status: int = 200) -> Response:
     held = services.holdings(db.session, email_key)
     services.record_viewed(db.session, email_key, held, by=current_user)
     db.session.commit()
+    now = utcnow()
     html = render_template(
         "privacy/person.html",
         held=held,
         is_purged=services.is_purged,
-        upcoming=services.upcoming_registrations(db.session, email_key, utcnow()),
+        is_contact_purged=services.is_contact_purged,
+        received_at=services.received_at,
+        request_facts=lambda dispatch: request_facts(dispatch, current_language()),
+        upcoming=services.upcoming_registrations(db.session, email_key, now),
+        still_open=services.open_dispatch_requests(db.session, email_key, now),
         current_version=current_app.config["PRIVACY_NOTICE_VERSION"],
         place=_place,
         answer_lines=_answer_lines,
@@ -91,16 +99,26 @@ def index():
     form = SearchForm()
     if form.validate_on_submit():
         email_key = services.email_key_of(form.email.data)
-        registrations = services.registrations_of(db.session, email_key)
-        if registrations:
-            return redirect(url_for("privacy.person", registration_id=registrations[0].id))
         held = services.holdings(db.session, email_key)
         if not services.is_empty(held):
-            return _person_page(email_key)
+            return _for_person(email_key, held, form.action.data)
         services.record_viewed(db.session, email_key, held, by=current_user)
         db.session.commit()
         flash(_("Nothing is held about this address."), "info")
     return _no_store(Response(render_template("privacy/index.html", form=form)))
+
+
+def _for_person(email_key: str, held: dict[str, Any], action: str | None) -> ResponseReturnValue:
+    """What a search found: the person's page (by their latest registration when they have
+    one), or, asked from that page, the download or the deletion by the address."""
+    if action == "export":
+        return _export(email_key)
+    if action in ("delete", "erase"):
+        return _deletion(email_key, confirmed=action == "erase", person=None)
+    if held["entries"]:
+        latest = held["entries"][0]["registration"]
+        return redirect(url_for("privacy.person", registration_id=latest.id))
+    return _person_page(email_key)
 
 
 @bp.get("/person/<int:registration_id>")
@@ -108,9 +126,7 @@ def person(registration_id: int):
     return _person_page(_registration_or_404(registration_id).email_key)
 
 
-@bp.get("/person/<int:registration_id>/export")
-def export(registration_id: int):
-    email_key = _registration_or_404(registration_id).email_key
+def _export(email_key: str) -> Response:
     now = utcnow()
     held = services.holdings(db.session, email_key)
     data = services.export_data(held, now)
@@ -122,6 +138,11 @@ def export(registration_id: int):
         f'attachment; filename="personal-data-{now:%Y%m%d}.json"'
     )
     return _no_store(response)
+
+
+@bp.get("/person/<int:registration_id>/export")
+def export(registration_id: int):
+    return _export(_registration_or_404(registration_id).email_key)
 
 
 @bp.route("/registration/<int:registration_id>/correct", methods=["GET", "POST"])
@@ -158,37 +179,56 @@ def correct(registration_id: int):
     )
 
 
+def _deleted_message(result: services.PurgeResult) -> str:
+    if result.dispatch_requests:
+        return _(
+            "Deleted: %(n)d registrations and %(d)d lecturer-dispatch requests were "
+            "anonymised. The figures of the reports are unchanged.",
+            n=result.registrations,
+            d=result.dispatch_requests,
+        )
+    return _(
+        "Deleted: %(n)d registrations were anonymised. The figures of the reports are unchanged.",
+        n=result.registrations,
+    )
+
+
+def _deletion(
+    email_key: str, *, confirmed: bool, person: Registration | None
+) -> ResponseReturnValue:
+    """The confirmation of a deletion, or the deletion once `confirmed` (a POST with its
+    CSRF token): refused (409) while a registration or a dispatch request is still on.
+    Reached from a registration (`person`), or by the address (the search form)."""
+    now = utcnow()
+    held = services.holdings(db.session, email_key)
+    upcoming = services.upcoming_registrations(db.session, email_key, now)
+    still_open = services.open_dispatch_requests(db.session, email_key, now)
+    if confirmed and not (upcoming or still_open):
+        result = services.erase(db.session, email_key, now, by=current_user)
+        db.session.commit()
+        flash(_deleted_message(result), "success")
+        return redirect(url_for("privacy.index"))
+    status = 409 if confirmed else 200
+    html = render_template(
+        "privacy/delete.html",
+        held=held,
+        upcoming=upcoming,
+        still_open=still_open,
+        person=person,
+        form=ConfirmForm() if person is not None else None,
+        received_at=services.received_at,
+    )
+    return _no_store(Response(html, status=status))
+
+
 @bp.route("/person/<int:registration_id>/delete", methods=["GET", "POST"])
 def delete(registration_id: int):
     registration = _registration_or_404(registration_id)
-    email_key = registration.email_key
     if services.is_purged(registration):
         flash(_("This registration has been anonymised already."), "info")
         return redirect(url_for("privacy.person", registration_id=registration.id))
-    form = ConfirmForm()
-    held = services.holdings(db.session, email_key)
-    upcoming = services.upcoming_registrations(db.session, email_key, utcnow())
-    if form.validate_on_submit() and not upcoming:
-        result = services.erase(db.session, email_key, utcnow(), by=current_user)
-        db.session.commit()
-        flash(
-            _(
-                "Deleted: %(n)d registrations were anonymised. The figures of the reports "
-                "are unchanged.",
-                n=result.registrations,
-            ),
-            "success",
-        )
-        return redirect(url_for("privacy.index"))
-    status = 409 if form.is_submitted() and upcoming else 200
-    return _no_store(
-        Response(
-            render_template(
-                "privacy/delete.html", form=form, held=held, upcoming=upcoming, person=registration
-            ),
-            status=status,
-        )
-    )
+    confirmed = ConfirmForm().validate_on_submit()
+    return _deletion(registration.email_key, confirmed=confirmed, person=registration)
 
 
 @bp.get("/notice")
