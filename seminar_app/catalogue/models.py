@@ -60,6 +60,9 @@ class Seminar(TimestampMixin, Model):
             name="registration_window_ordered",
         ),
         CheckConstraint("waitlist_cutoff_hours >= 0", name="waitlist_cutoff_not_negative"),
+        CheckConstraint(
+            "max_group_size >= 1 AND max_group_size <= 20", name="max_group_size_1_to_20"
+        ),
         CheckConstraint("head_count IS NULL OR head_count >= 0", name="head_count_not_negative"),
         Index("ix_seminars_status_starts_at", "status", "starts_at"),
     )
@@ -113,6 +116,9 @@ class Seminar(TimestampMixin, Model):
     waitlist_cutoff_hours: Mapped[int] = mapped_column(
         Integer, default=24, server_default=text("24")
     )
+    #: How many people one registration may bring (団体申込: the contact and colleagues);
+    #: 1 takes one person at a time.
+    max_group_size: Mapped[int] = mapped_column(Integer, default=5, server_default=text("5"))
     #: Raised on every change of time or place: the SEQUENCE of calendar updates.
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     #: Attendees counted by an organizer, for seminars the agency did not register itself

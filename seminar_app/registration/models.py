@@ -124,6 +124,12 @@ class Registration(TimestampMixin, Model):
     #: When the reminder was queued; a reminder is never queued twice.
     reminder_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    #: A group registration (団体申込): the id of the registration of the person who
+    #: registered the group (its contact, whose own row names itself); None alone.
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL"), index=True
+    )
+
     seminar: Mapped[Seminar] = relationship()
 
     #: Place in the waitlist when the registration was made; set by register(), not stored.

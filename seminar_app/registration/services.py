@@ -51,6 +51,7 @@ from ..database import (
 from ..domain import Admission, AttendanceMode, Delivery, RegistrationStatus, SeminarStatus
 from ..notifications.models import OutboxMessage
 from ..notifications.services import outbox_values
+from ..problems import FieldProblems
 from ..timeutil import utcnow
 from .details import ParticipantDetails
 from .models import CalendarFeed, Registration, attendance_of
@@ -437,27 +438,13 @@ def register(
     """
     email_key = details.email_key
     seminar, reserved_id = _lock_to_register(session, seminar_id, email_key)
-    if seminar is None or not seminar.is_public:
-        raise RegistrationError("not-found", _("This seminar is not open for registration."))
+    seminar = _open_for_registration(seminar)
     tally = _tally(session, seminar, email_key)
-    state = registration_state(
-        seminar, now, taken=tally.confirmed, taken_online=tally.confirmed_online
-    )
-    if state in _REFUSALS:
-        raise RegistrationError(state.value, _REFUSALS[state]())
+    _refuse_if_not_taking(seminar, tally, now)
     if tally.existing_id is not None:
         raise AlreadyRegistered(session.get_one(Registration, tally.existing_id))
     mode = _chosen_mode(seminar, attendance_mode)
-    waiting = tally.waiting_for(seminar, mode)
-    if seminar.admission == Admission.LOTTERY:
-        status, mail = RegistrationStatus.APPLIED, "registration.applied"
-    else:
-        left = seats_left_by_mode(
-            seminar, taken=tally.confirmed, taken_online=tally.confirmed_online
-        )[mode]
-        confirmed = (left is None or left > 0) and waiting == 0
-        status = RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED
-        mail = "registration.confirmed" if confirmed else "registration.waitlisted"
+    [(status, position)] = _places(seminar, tally, mode, 1)
     registration = new_registration(
         seminar,
         details,
@@ -469,22 +456,76 @@ def register(
     )
     if reserved_id is not None:
         registration.id = reserved_id
-    registration.position_when_registered = (
-        waiting + 1 if status == RegistrationStatus.WAITLISTED else None
+    _insert(session, seminar, registration, position, source)
+    return registration
+
+
+def _open_for_registration(seminar: Seminar | None) -> Seminar:
+    if seminar is None or not seminar.is_public:
+        raise RegistrationError("not-found", _("This seminar is not open for registration."))
+    return seminar
+
+
+def _refuse_if_not_taking(seminar: Seminar, tally: _Tally, now: datetime) -> None:
+    state = registration_state(
+        seminar, now, taken=tally.confirmed, taken_online=tally.confirmed_online
     )
+    if state in _REFUSALS:
+        raise RegistrationError(state.value, _REFUSALS[state]())
+
+
+#: The mail each status of a new registration is told by.
+_NEW_MAILS = {
+    RegistrationStatus.CONFIRMED: "registration.confirmed",
+    RegistrationStatus.WAITLISTED: "registration.waitlisted",
+    RegistrationStatus.APPLIED: "registration.applied",
+}
+
+
+def _places(
+    seminar: Seminar, tally: _Tally, mode: AttendanceMode, count: int
+) -> list[tuple[RegistrationStatus, int | None]]:
+    """(status, place in the waitlist) of `count` new people in the order they come: a seat
+    while one is free and nobody waits for it, then the waitlist in that order; a lottery
+    seminar's are applications (no seat, no place)."""
+    if seminar.admission == Admission.LOTTERY:
+        return [(RegistrationStatus.APPLIED, None)] * count
+    left = seats_left_by_mode(seminar, taken=tally.confirmed, taken_online=tally.confirmed_online)[
+        mode
+    ]
+    waiting = tally.waiting_for(seminar, mode)
+    places: list[tuple[RegistrationStatus, int | None]] = []
+    for _person in range(count):
+        if (left is None or left > 0) and waiting == 0:
+            places.append((RegistrationStatus.CONFIRMED, None))
+            left = None if left is None else left - 1
+        else:
+            waiting += 1
+            places.append((RegistrationStatus.WAITLISTED, waiting))
+    return places
+
+
+def _insert(
+    session: DbSession,
+    seminar: Seminar,
+    registration: Registration,
+    position: int | None,
+    source: str,
+) -> None:
+    """The registration, its mail and its audit row: one statement where the database can,
+    so that the lock is let go one round trip after the tally."""
+    registration.position_when_registered = position
     audited = {
         "seminar_id": seminar.id,
-        "status": status,
+        "status": registration.status,
         "source": source,
-        **({"attendance_mode": mode.value} if seminar.is_hybrid else {}),
+        **({"attendance_mode": registration.attendance_mode} if seminar.is_hybrid else {}),
     }
-    # The registration, its mail and its audit row: one statement where the database can,
-    # so that the lock is let go one round trip after the tally.
     insert_new(
         session,
         registration,
         lambda: [
-            NewRow(OutboxMessage, mail_for(mail, registration)),
+            NewRow(OutboxMessage, mail_for(_NEW_MAILS[registration.status], registration)),
             NewRow(
                 AuditEvent,
                 event_values(
@@ -497,7 +538,124 @@ def register(
             ),
         ],
     )
-    return registration
+
+
+class GroupRefused(FieldProblems):
+    """A group registration the rules refuse, field by field: `email` and the other fields
+    of the contact by their names, a member's as `members-<n>-<field>` (n from 0, in the
+    order given); nothing was written."""
+
+
+def group_size_problem(seminar: Seminar, people: int) -> str | None:
+    """Why a group of `people` (the contact included) cannot register together, or None."""
+    if people <= seminar.max_group_size:
+        return None
+    if seminar.max_group_size == 1:
+        return _("This seminar takes registrations one person at a time.")
+    return _("A group can be at most %(n)d people, yourself included.", n=seminar.max_group_size)
+
+
+def _duplicates_in_group(people: list[ParticipantDetails]) -> dict[str, str]:
+    seen: dict[str, int] = {}
+    problems: dict[str, str] = {}
+    for n, person in enumerate(people):
+        if person.email_key in seen:
+            problems[_field(n, "email")] = _(
+                "This address is already in the group: each person needs their own."
+            )
+        seen.setdefault(person.email_key, n)
+    return problems
+
+
+def _field(n: int, name: str) -> str:
+    """The name of a field of the n-th person of a group (0: the contact)."""
+    return name if n == 0 else f"members-{n - 1}-{name}"
+
+
+def register_group(
+    session: DbSession,
+    seminar_id: int,
+    contact: ParticipantDetails,
+    members: list[ParticipantDetails],
+    *,
+    now: datetime,
+    privacy_notice_version: str,
+    source: str = "web",
+    attendance_mode: AttendanceMode | None = None,
+) -> list[Registration]:
+    """Register a contact and their colleagues together (団体申込), as register() registers
+    one person, in one transaction under the seminar's lock: the group takes the free seats
+    in the order the people are given (the contact first) and the rest join the waitlist in
+    that order; each gets their own registration, ticket, links and mail. Every
+    registration names the contact's (group_id). GroupRefused names each person's field at
+    fault: an address twice in the group, or already registered for the seminar; a group
+    larger than the seminar takes. Nothing is written then."""
+    people = [contact, *members]
+    problems = _duplicates_in_group(people)
+    if problems:
+        raise GroupRefused(problems)
+    begin_write(session)
+    for person in members:  # the contact's feed comes with the lock
+        ensure_calendar_feed(session, person.email_key)
+    seminar, reserved_id = _lock_to_register(session, seminar_id, contact.email_key)
+    seminar = _open_for_registration(seminar)
+    size = group_size_problem(seminar, len(people))
+    if size:
+        raise GroupRefused({"members": size})
+    tally = _tally(session, seminar, contact.email_key)
+    _refuse_if_not_taking(seminar, tally, now)
+    taken = _already_registered(session, seminar.id, [person.email_key for person in people])
+    problems = {
+        _field(n, "email"): _("This address is already registered for this seminar.")
+        for n, person in enumerate(people)
+        if person.email_key in taken
+    }
+    if problems:
+        raise GroupRefused(problems)
+    mode = _chosen_mode(seminar, attendance_mode)
+    made: list[Registration] = []
+    for n, (person, (status, position)) in enumerate(
+        zip(people, _places(seminar, tally, mode, len(people)), strict=True)
+    ):
+        registration = new_registration(
+            seminar,
+            person,
+            status,
+            now=now,
+            privacy_notice_version=privacy_notice_version,
+            source=source,
+            attendance_mode=mode,
+        )
+        if n == 0 and reserved_id is not None:
+            registration.id = registration.group_id = reserved_id
+        elif n > 0:
+            registration.group_id = made[0].id
+        _insert(session, seminar, registration, position, source)
+        if n == 0 and registration.group_id is None:
+            registration.group_id = registration.id  # its id came from the insert (SQLite)
+        made.append(registration)
+    record(
+        session,
+        "registration.group_created",
+        "registration",
+        made[0].id,
+        actor_label=PARTICIPANT if source != "desk" else None,
+        details={"seminar_id": seminar.id, "registrations": [r.id for r in made]},
+    )
+    return made
+
+
+def _already_registered(session: DbSession, seminar_id: int, email_keys: list[str]) -> set[str]:
+    """Which of these addresses hold an active registration of the seminar."""
+    return set(
+        session.scalars(
+            select(Registration.email_key).where(
+                Registration.seminar_id == seminar_id,
+                Registration.email_key.in_(email_keys),
+                Registration.status.in_(_ACTIVE_STATUSES),
+            )
+        )
+    )
 
 
 def _chosen_mode(seminar: Seminar, chosen: AttendanceMode | str | None) -> AttendanceMode:
