@@ -17,9 +17,21 @@ from werkzeug.datastructures import CombinedMultiDict
 
 
 def first_messages(messages: Any) -> dict[str, str]:
-    """marshmallow's {field: [messages]} as {field: message}, the domain's message last wins."""
+    """marshmallow's {field: [messages]} as {field: message}, the domain's message last wins.
+
+    A field of an object in a list is named by the object's place, `members.0.email`;
+    anything else nested (an item of a list of values) names its parent."""
     flat: dict[str, str] = {}
     for name, found in messages.items():
+        if (
+            isinstance(found, dict)
+            and found
+            and all(isinstance(k, int) and isinstance(v, dict) for k, v in found.items())
+        ):
+            for index, item in found.items():
+                for field, message in first_messages(item).items():
+                    flat[f"{name}.{index}.{field}"] = message
+            continue
         while isinstance(found, dict):  # a nested field names its parent
             found = next(iter(found.values()))
         flat[name] = str(found[-1] if isinstance(found, list) else found)

@@ -19,6 +19,7 @@ from marshmallow import fields, validate
 
 from ..attendance.services import MAX_HEAD_COUNT
 from ..catalogue import services as catalogue
+from ..catalogue.lifecycle import MAX_GROUP_SIZE
 from ..catalogue.rules import MAX_CAPACITY, TEXT_LIMITS
 from ..consultations import services as desk
 from ..consultations.desks import DESK_CODE
@@ -230,6 +231,9 @@ class StaffSeminarSchema(SeminarSchema):
 
     meeting_url = fields.String(allow_none=True)
     waitlist_cutoff_hours = fields.Integer()
+    max_group_size = fields.Integer(
+        metadata={"description": "the most people one registration may bring (1: one at a time)"}
+    )
     lottery_sme_priority = fields.Boolean()
     lottery_drawn_at = fields.DateTime(format="iso", allow_none=True)
     lottery_seed = fields.Integer(allow_none=True, validate=validate.Range(min=0))
@@ -242,17 +246,30 @@ class SeminarPageSchema(ma.Schema):
     total = fields.Integer(required=True)
 
 
+#: The statuses a new registration can have.
+NEW_STATUSES = [
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.APPLIED,
+]
+
+
+class GroupMemberCreatedSchema(ma.Schema):
+    """A colleague registered with the contact: their own registration."""
+
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(NEW_STATUSES))
+    waitlist_position = fields.Integer(
+        required=True, allow_none=True, validate=validate.Range(min=1)
+    )
+
+
 class RegistrationCreatedSchema(ma.Schema):
     id = fields.Integer(required=True)
     status = fields.String(
         required=True,
-        validate=validate.OneOf(
-            [
-                RegistrationStatus.CONFIRMED,
-                RegistrationStatus.WAITLISTED,
-                RegistrationStatus.APPLIED,
-            ]
-        ),
+        validate=validate.OneOf(NEW_STATUSES),
         metadata={
             "description": "applied: an application to a lottery seminar, "
             "confirmed or waitlisted by the draw after the deadline"
@@ -271,6 +288,13 @@ class RegistrationCreatedSchema(ma.Schema):
         metadata={"description": "how the person attends a hybrid seminar; null for any other"},
     )
     manage_url = fields.Url(required=True)
+    members = fields.List(
+        fields.Nested(GroupMemberCreatedSchema),
+        metadata={
+            "description": "present when the request had members: each colleague's "
+            "registration, in the order given (the seats go in that order, the contact first)"
+        },
+    )
 
 
 class RegistrationRowSchema(ma.Schema):
@@ -648,8 +672,35 @@ def _detail_text(name: str, *, required: bool = False, **metadata: Any) -> field
     )
 
 
+class GroupMemberSchema(ApiSchema):
+    """A colleague registered with the contact: their own name, reading and address (and
+    department and title); the company's fields are the contact's."""
+
+    name = _detail_text("name", required=True)
+    name_kana = _detail_text("name_kana", description="as for the contact")
+    email = _detail_text("email", required=True)
+    department = _detail_text("department")
+    job_title = _detail_text("job_title")
+
+
+#: What a colleague gives of their own; the rest of their details are the contact's.
+MEMBER_FIELDS = ("name", "name_kana", "email", "department", "job_title")
+
+
+def member_data(original: dict[str, Any], member: dict[str, Any]) -> dict[str, Any]:
+    """A colleague's fields as parse_details takes them: the contact's (the company, the
+    consent, the language) with the colleague's own; no question, no opt-in of theirs."""
+    shared = {key: value for key, value in original.items() if key not in ("members", "question")}
+    return {
+        **shared,
+        **{name: member.get(name) for name in MEMBER_FIELDS},
+        "announcements_opt_in": False,
+    }
+
+
 class RegistrationRequestSchema(ApiSchema):
-    """A participant's details (checked by parse_details, as the form's are) and consent."""
+    """A participant's details (checked by parse_details, as the form's are) and consent;
+    with `members`, a group registration (団体申込) by this person as its contact."""
 
     name = _detail_text("name", required=True)
     name_kana = _detail_text(
@@ -689,6 +740,16 @@ class RegistrationRequestSchema(ApiSchema):
         required=True,
         validate=validate.Equal(True, error="The privacy notice must be agreed to (true)."),
     )
+    members = fields.List(
+        fields.Nested(GroupMemberSchema),
+        validate=validate.Length(max=19),
+        metadata={
+            "description": "colleagues registered with this person (a group, up to the "
+            "seminar's group size less one): each gets their own registration, ticket and "
+            "mail; the free seats go in the order given, this person first, the rest join "
+            "the waitlist in that order. Refusals name members.<n>.<field> (n from 0)."
+        },
+    )
 
     @staticmethod
     def _locale(original: Any) -> str:
@@ -699,25 +760,45 @@ class RegistrationRequestSchema(ApiSchema):
     def participant_details(self, data, original, **kwargs: Any) -> None:
         with force_locale(self._locale(original)):
             details, problems = parse_details(original)
+            members = []
+            for n, member in enumerate(_members_of(original)):
+                checked, member_problems = parse_details(member_data(original, member))
+                problems.update(
+                    {f"members.{n}.{name}": text for name, text in member_problems.items()}
+                )
+                members.append(checked)
         if problems:
             raise ma.ValidationError(problems)
         # Checked once: post_load takes these details instead of checking them again.
-        g.participant_details = (original, details)
+        g.participant_details = (original, details, members)
 
     @ma.post_load(pass_original=True)
     def details(self, data, original, **kwargs: Any) -> dict[str, Any]:
         locale = self._locale(original)
-        checked, details = g.pop("participant_details", (None, None))
+        checked, details, members = g.pop("participant_details", (None, None, []))
         if checked is not original:
             with force_locale(locale):
                 details, _problems = parse_details(original)
+                members = [
+                    parse_details(member_data(original, member))[0]
+                    for member in _members_of(original)
+                ]
         return {
             "details": details,
+            "members": members,
             "locale": locale,
             "attendance_mode": AttendanceMode(data["attendance_mode"])
             if data.get("attendance_mode")
             else None,
         }
+
+
+def _members_of(original: Any) -> list[dict[str, Any]]:
+    """The members as sent, when they are a list of objects (the fields refuse the rest)."""
+    members = original.get("members") if isinstance(original, dict) else None
+    if not isinstance(members, list):
+        return []
+    return [member for member in members if isinstance(member, dict)]
 
 
 class SeminarWriteSchema(ApiSchema):
@@ -749,6 +830,14 @@ class SeminarWriteSchema(ApiSchema):
     host_organization = Text(metadata={"maxLength": TEXT_LIMITS["host_organization"]})
     external_url = Text(metadata={"maxLength": TEXT_LIMITS["external_url"]})
     waitlist_cutoff_hours = WholeNumber(allow_none=True, validate=validate.Range(0, 24 * 60))
+    max_group_size = WholeNumber(
+        allow_none=True,
+        validate=validate.Range(1, MAX_GROUP_SIZE),
+        metadata={
+            "description": "the most people one registration may bring, the contact "
+            "included (default 5; 1: one person at a time)"
+        },
+    )
     admission = choice(
         Admission,
         metadata={

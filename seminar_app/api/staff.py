@@ -39,7 +39,7 @@ from .schemas import (
 )
 
 #: Fields the seminar's lifecycle takes beside SeminarFields.
-RUNNING_FIELDS = ("admission", "lottery_sme_priority", "waitlist_cutoff_hours")
+RUNNING_FIELDS = ("admission", "lottery_sme_priority", "waitlist_cutoff_hours", "max_group_size")
 
 
 def _fields_of(seminar: Seminar) -> SeminarFields:

@@ -9,9 +9,11 @@ from flask_babel import force_locale
 
 from ..catalogue import services
 from ..catalogue.models import Seminar
+from ..domain import AttendanceMode
 from ..extensions import db, limiter
 from ..registration import services as registrations
 from ..registration.details import ParticipantDetails
+from ..registration.models import Registration
 from ..timeutil import utcnow
 from ..urls import absolute_url
 from .access import error, refusal
@@ -65,25 +67,26 @@ def _registration_limit() -> str:
 @bp.response(
     201,
     RegistrationCreatedSchema,
-    description="Confirmed or waitlisted; applied for a lottery seminar",
+    description="Confirmed or waitlisted; applied for a lottery seminar (each member too)",
 )
 @refusal(404, "No public seminar has this id")
 @refusal(409, "Already registered, or registration is not open (see code)")
 @refusal(429, "Too many registrations from this address")
 def create_registration(request: dict[str, Any], seminar_id: int):
-    """Register for a seminar, without an account: the same rules as the form"""
+    """Register for a seminar, without an account: the same rules as the form
+
+    With `members`, a group registration (団体申込): this person is its contact, and each
+    member gets their own registration; refusals name members.<n>.<field>.
+    """
     details: ParticipantDetails = request["details"]
+    members: list[ParticipantDetails] = request["members"]
     with force_locale(request["locale"]):
         try:
-            registration = registrations.register(
-                db.session,
-                seminar_id,
-                details,
-                now=utcnow(),
-                source="api",
-                privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
-                attendance_mode=request["attendance_mode"],
-            )
+            group = _register(seminar_id, details, members, request["attendance_mode"])
+        except registrations.GroupRefused as exc:
+            db.session.rollback()
+            fields = {_api_field(name): text for name, text in exc.problems.items()}
+            return error(422, RegistrationRequestSchema.invalid_message, fields=fields)
         except registrations.AlreadyRegistered as exc:
             db.session.rollback()
             return error(409, exc.message, code=exc.code)
@@ -98,13 +101,47 @@ def create_registration(request: dict[str, Any], seminar_id: int):
                     fields={"attendance_mode": exc.message},
                 )
             return error(409, exc.message, code=exc.code)
+    registration, *others = group
     # Read before the commit, which would expire the object and cost a query per attribute.
-    answer = {
+    answer: dict[str, Any] = {
         "id": registration.id,
         "status": registration.status,
         "waitlist_position": registration.position_when_registered,
         "attendance_mode": registration.attendance_mode,
         "manage_url": absolute_url("registration.manage", token=registration.manage_token),
     }
+    if members:
+        answer["members"] = [
+            {
+                "id": member.id,
+                "email": member.email,
+                "status": member.status,
+                "waitlist_position": member.position_when_registered,
+            }
+            for member in others
+        ]
     db.session.commit()
     return answer
+
+
+def _register(
+    seminar_id: int,
+    details: ParticipantDetails,
+    members: list[ParticipantDetails],
+    attendance_mode: AttendanceMode | None,
+) -> list[Registration]:
+    """One person, or a group with them as its contact (a body without members is one)."""
+    common = {
+        "now": utcnow(),
+        "source": "api",
+        "privacy_notice_version": current_app.config["PRIVACY_NOTICE_VERSION"],
+        "attendance_mode": attendance_mode,
+    }
+    if not members:
+        return [registrations.register(db.session, seminar_id, details, **common)]
+    return registrations.register_group(db.session, seminar_id, details, members, **common)
+
+
+def _api_field(name: str) -> str:
+    """A group's field as the API names it: members-0-email → members.0.email."""
+    return name.replace("-", ".")

@@ -84,6 +84,20 @@ def _refuse_unless_owner(session: DbSession, seminar: Seminar, touched: list[str
             raise OwnedSeminar(where, touched)
 
 
+#: The most people one registration may bring (the column's CHECK says the same).
+MAX_GROUP_SIZE = 20
+
+
+def _check_group_size(size: int | None) -> None:
+    if size is not None and not 1 <= size <= MAX_GROUP_SIZE:
+        raise SeminarActionError(
+            _(
+                "A group registration brings 1 to %(most)d people (1: one at a time).",
+                most=MAX_GROUP_SIZE,
+            )
+        )
+
+
 def _owned_changes(seminar: Seminar, fields: SeminarFields, lecturers: list[User]) -> list[str]:
     touched = [name for name in OWNED_FIELDS if getattr(seminar, name) != getattr(fields, name)]
     if {user.id for user in seminar.lecturers} != {user.id for user in lecturers}:
@@ -208,11 +222,13 @@ def create_seminar(
     admission: str | None = None,
     lottery_sme_priority: bool | None = None,
     waitlist_cutoff_hours: int | None = None,
+    max_group_size: int | None = None,
     content_path: str | None = None,
     by: Any = None,
     label: str | None = None,
 ) -> Seminar:
     """A new draft; publish it with `publish`."""
+    _check_group_size(max_group_size)
     seminar = Seminar(
         slug=slug or new_slug(fields),
         status=SeminarStatus.DRAFT,
@@ -222,6 +238,8 @@ def create_seminar(
     )
     if waitlist_cutoff_hours is not None:
         seminar.waitlist_cutoff_hours = waitlist_cutoff_hours
+    if max_group_size is not None:
+        seminar.max_group_size = max_group_size
     _apply(seminar, fields, lecturers)
     session.add(seminar)
     session.flush()
@@ -250,6 +268,7 @@ def change_seminar(
     admission: str | None = None,
     lottery_sme_priority: bool | None = None,
     waitlist_cutoff_hours: int | None = None,
+    max_group_size: int | None = None,
     content_path: str | None = None,
     by: Any = None,
     label: str | None = None,
@@ -259,9 +278,10 @@ def change_seminar(
 
     Registrants hear of a new time or place (a calendar update with a higher SEQUENCE);
     a higher capacity or a later waitlist cut-off promotes from the waitlist at once.
-    `admission`, `lottery_sme_priority`, `waitlist_cutoff_hours` and `content_path` are
-    None when unchanged. SeminarActionError where a value may not change, OwnedSeminar
-    where only the seminar's owner (`owner=True`) may change it; the caller rolls back then.
+    `admission`, `lottery_sme_priority`, `waitlist_cutoff_hours`, `max_group_size` and
+    `content_path` are None when unchanged. SeminarActionError where a value may not
+    change, OwnedSeminar where only the seminar's owner (`owner=True`) may change it; the
+    caller rolls back then.
     """
     seminar = lock_seminar(session, seminar_id)
     touched = _owned_changes(seminar, fields, lecturers)
@@ -275,6 +295,10 @@ def change_seminar(
     if waitlist_cutoff_hours is not None and waitlist_cutoff_hours != cutoff_before:
         seminar.waitlist_cutoff_hours = waitlist_cutoff_hours
         changed.append("waitlist_cutoff_hours")
+    _check_group_size(max_group_size)
+    if max_group_size is not None and max_group_size != seminar.max_group_size:
+        seminar.max_group_size = max_group_size
+        changed.append("max_group_size")
     if content_path is not None and content_path != seminar.content_path:
         seminar.content_path = content_path
         changed.append("content_path")

@@ -83,6 +83,14 @@ class SeminarForm(FlaskForm):
     lottery_sme_priority = BooleanField(
         _l("Lottery: small and medium-sized companies are drawn first")
     )
+    max_group_size = IntegerField(
+        _l("People one registration may bring"),
+        default=5,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=20, message=_l("Enter a number from 1 to 20.")),
+        ],
+    )
     host_organization = StringField(
         _l("Host organization"), validators=[Optional(), Length(max=200)], filters=[_blank_to_none]
     )
@@ -177,3 +185,4 @@ class SeminarForm(FlaskForm):
         self.lecturers.data = [user.id for user in seminar.lecturers]
         self.admission.data = seminar.admission or Admission.FIRST_COME.value
         self.lottery_sme_priority.data = bool(seminar.lottery_sme_priority)
+        self.max_group_size.data = seminar.max_group_size

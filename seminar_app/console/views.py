@@ -88,6 +88,7 @@ def new():
             _chosen_lecturers(form),
             admission=form.admission.data,
             lottery_sme_priority=form.lottery_sme_priority.data,
+            max_group_size=form.max_group_size.data,
         )
         db.session.commit()
         flash(_("Saved as a draft. Publish it when it is ready."), "success")
@@ -125,6 +126,7 @@ def edit(seminar_id: int):
                 utcnow(),
                 admission=form.admission.data,
                 lottery_sme_priority=form.lottery_sme_priority.data,
+                max_group_size=form.max_group_size.data,
             )
         except lifecycle.OwnedSeminar as exc:
             db.session.rollback()
