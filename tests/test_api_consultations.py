@@ -72,7 +72,7 @@ def body(**overrides) -> dict:
         "source": "prefectural-desk",
         "step": 3,
         "organization": "株式会社 テスト製作所",
-        "corporate_number": "1234567890123",
+        "corporate_number": "9234567890123",
         "notes": SECRET,
     }
     values.update(overrides)
@@ -228,7 +228,7 @@ def test_an_advisor_records_a_consultation_and_reads_it_back(
     # Topics come back in the order Topic declares them, as every page lists them.
     assert stored == {**expected, "topics": ["trade-secret-management", "contracts"]}
     assert shown["client"]["name"] == "株式会社 テスト製作所"
-    assert shown["client"]["corporate_number"] == "1234567890123"
+    assert shown["client"]["corporate_number"] == "9234567890123"
     assert shown["advisor"] == {"id": advisor.id, "name": advisor.display_name}
     assert shown["fiscal_year"] == fiscal_year_of(utcnow())
     (recorded,) = audited(db_session, "consultation.recorded")
@@ -346,7 +346,7 @@ def test_a_refusal_speaks_the_requests_language(client, organizer_token):
 
 
 def test_a_change_keeps_what_it_does_not_send(client, db_session, advisor, advisor_token):
-    made = record(db_session, advisor, employee_band="6-20", corporate_number="9876543210987")
+    made = record(db_session, advisor, employee_band="6-20", corporate_number="2876543210987")
     client_id = made.client_id
     answer = call(client, "PATCH", f"/consultations/{made.id}", advisor_token, {"step": 5})
     assert answer.status_code == 200, answer.get_json()
@@ -386,7 +386,7 @@ def test_a_change_of_notes_topics_and_advisor(
 def test_a_new_organization_without_its_number_names_another_client(
     client, db_session, advisor, advisor_token
 ):
-    made = record(db_session, advisor, corporate_number="9876543210987")
+    made = record(db_session, advisor, corporate_number="2876543210987")
     first_client = made.client_id
     answer = call(
         client, "PATCH", f"/consultations/{made.id}", advisor_token, {"organization": "別の会社"}

@@ -78,7 +78,7 @@ def test_an_advisor_records_a_consultation_through_the_form(client, db_session, 
             "channel": "phone",
             "advisor": str(advisor.id),
             "organization": "（株）ＡＢＣ商事",
-            "corporate_number": "１２３４５６７８９０１２３",
+            "corporate_number": "９２３４５６７８９０１２３",
             "attribute": "sme",
             "employee_band": "21-50",
             "industry": "E",
@@ -93,7 +93,7 @@ def test_an_advisor_records_a_consultation_through_the_form(client, db_session, 
     saved = db_session.scalar(select(Consultation))
     assert saved.advisor_id == advisor.id and saved.channel == "phone" and saved.step == 3
     assert saved.topics == [Topic.LEAK_INCIDENT, Topic.DEPARTING_EMPLOYEES]  # in Topic's order
-    assert saved.client.corporate_number == "1234567890123"
+    assert saved.client.corporate_number == "9234567890123"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert SECRET not in page and "/notes" in page  # shown only on request
     assert "2026年10月5日（月）の相談" in page  # dates read as dates in Japanese
@@ -119,7 +119,8 @@ def test_a_form_without_a_topic_is_refused_and_writes_nothing(client, db_session
     )
     text = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Choose at least one topic." in text and "Enter 13 digits." in text
+    assert "Choose at least one topic." in text
+    assert "Enter 13 digits whose check digit matches." in text
     assert db_session.scalar(select(func.count()).select_from(Consultation)) == 0
 
 
@@ -396,9 +397,9 @@ def test_a_registration_with_the_clients_corporate_number_joins_its_history(
         held,
         now=now - timedelta(days=20),
         organization="ミライ・ブランド事業部",
-        corporate_number="1234-5678-9012-3",
+        corporate_number="9234-5678-9012-3",
     )
-    assert came.corporate_number == "1234567890123"
+    assert came.corporate_number == "9234567890123"
     attendance.admit(
         db_session, came, held.id, by=None, method=CheckInMethod.SCAN, desk="A", now=held.starts_at
     )
@@ -406,7 +407,7 @@ def test_a_registration_with_the_clients_corporate_number_joins_its_history(
         db_session,
         make_user(Role.ADVISOR),
         organization="株式会社みらい精工",
-        corporate_number="1234567890123",
+        corporate_number="9234567890123",
     )
     entries, _highest = services.client_history(db_session, record.client)
     assert [entry.seminar.id for entry in entries if entry.seminar] == [held.id]
@@ -435,3 +436,15 @@ def test_a_consultation_is_dated_by_its_consultation_date_not_a_seminar_date(
     ]
     for page in pages:
         assert "相談日" in page and "開催日" not in page
+
+
+def test_a_registrations_corporate_number_must_have_a_matching_check_digit():
+    """The same rule as the desk's and lecturer dispatch's (text.normalize_corporate_number):
+    a mistyped number would link the registration to another company's history."""
+    from seminar_app.registration.details import parse_details
+    from tests.registration_helpers import details_data
+
+    details, errors = parse_details(details_data(corporate_number="1234567890123"))
+    assert details is None and set(errors) == {"corporate_number"}
+    details, errors = parse_details(details_data(corporate_number="７０００－０１２０－５０００２"))
+    assert not errors and details.corporate_number == "7000012050002"

@@ -39,10 +39,10 @@ def test_clients_match_by_corporate_number_or_normalised_name(db_session):
     first = services.find_or_create_client(db_session, "株式会社ＡＢＣ商事", None)
     db_session.flush()
     assert services.find_or_create_client(db_session, "(株) ABC 商事", None) is first
-    numbered = services.find_or_create_client(db_session, "ABC商事", "1234567890123")
-    assert numbered is first and first.corporate_number == "1234567890123"
+    numbered = services.find_or_create_client(db_session, "ABC商事", "9234567890123")
+    assert numbered is first and first.corporate_number == "9234567890123"
     db_session.flush()
-    assert services.find_or_create_client(db_session, "全く別の名前", "1234567890123") is first
+    assert services.find_or_create_client(db_session, "全く別の名前", "9234567890123") is first
     assert db_session.scalars(select(Client)).all() == [first]
 
 
@@ -224,7 +224,7 @@ def test_a_refusal_says_what_the_field_must_hold_in_the_readers_language(db_sess
         services.record_consultation(
             db_session, values(corporate_number="12345"), advisor=None, by=make_user(Role.ADVISOR)
         )
-    assert caught.value.problems == {"corporate_number": "13桁の数字"}
+    assert caught.value.problems == {"corporate_number": "チェックデジットの合う13桁の数字"}
 
 
 def test_every_refusal_is_told_at_once_in_the_order_of_the_form(db_session, make_user):
@@ -265,11 +265,11 @@ def test_what_may_be_left_out_is_accepted_empty(db_session, make_user):
 def test_a_corporate_number_in_full_width_digits_is_accepted(db_session, make_user):
     consultation = services.record_consultation(
         db_session,
-        values(corporate_number=" １２３４５６７８９０１２３ "),
+        values(corporate_number=" ９２３４５６７８９０１２３ "),
         advisor=None,
         by=make_user(Role.ADVISOR),
     )
-    assert consultation.client.corporate_number == "1234567890123"
+    assert consultation.client.corporate_number == "9234567890123"
 
 
 @pytest.mark.parametrize("organization", ["株式会社", "（株）", "(株)", "㍿", " 有限会社 "])
@@ -353,3 +353,16 @@ def test_an_unknown_desk_or_referral_is_refused(db_session, make_user, overrides
         )
     assert list(caught.value.problems) == [field]
     assert db_session.scalar(select(func.count()).select_from(Consultation)) == 0
+
+
+@pytest.mark.parametrize("typed", ["1234567890123", "9234567890124"])
+def test_a_corporate_number_whose_check_digit_does_not_match_is_refused(
+    db_session, make_user, typed
+):
+    """The check digit is the one rule of text.normalize_corporate_number, at every door:
+    a mistyped number must not link a consultation to another company."""
+    with pytest.raises(services.ConsultationError) as caught:
+        services.record_consultation(
+            db_session, values(corporate_number=typed), advisor=None, by=make_user(Role.ADVISOR)
+        )
+    assert set(caught.value.problems) == {"corporate_number"}

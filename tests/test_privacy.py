@@ -104,7 +104,7 @@ def years(db_session, make_seminar):
             "Alice@Example.jp",
             name="有栖 花子",
             question="漏えい時の初動について",
-            corporate_number="1234567890123",
+            corporate_number="9234567890123",
         ),
         "bob_2024": _register(
             db_session, online, "bob@example.jp", name="坊 次郎", attribute="large-company"
@@ -243,7 +243,7 @@ def test_purge_keeps_every_figure_and_removes_the_people(db_session, years):
     assert result.consultations == 1
     assert result.survey_answers == 2
     text_after = _all_text(db_session)
-    for secret in OLD_NAMES + OLD_ADDRESSES + ("漏えい時の初動", "有栖です", "1234567890123"):
+    for secret in OLD_NAMES + OLD_ADDRESSES + ("漏えい時の初動", "有栖です", "9234567890123"):
         assert secret not in text_after, secret
     for key in ("alice_2024", "bob_2024", "carol_2024", "alice_door", "dave_2024", "erin_2024"):
         registration = people[key]
@@ -409,7 +409,7 @@ def test_search_shows_everything_held_and_is_audited(organizer, db_session, year
     for registration in (people["alice_2024"], people["alice_door"], people["alice_2025"]):
         assert f'id="registration-{registration.id}"' in html
     assert f'id="registration-{people["bob_2024"].id}"' not in html
-    for held in ("漏えい時の初動について", "1234567890123", "CERTALICE2024", "有栖です。"):
+    for held in ("漏えい時の初動について", "9234567890123", "CERTALICE2024", "有栖です。"):
         assert held in html
     assert "registration.confirmed" in html  # the mails, by kind before they are rendered
     assert "2026-04" in html

@@ -712,7 +712,9 @@ class RegistrationRequestSchema(ApiSchema):
         "organization", description="required unless attribute is individual"
     )
     corporate_number = _detail_text(
-        "corporate_number", description="法人番号, 13 digits (hyphens and spaces are ignored)"
+        "corporate_number",
+        description="法人番号, 13 digits whose check digit matches (hyphens and spaces are "
+        "ignored)",
     )
     department = _detail_text("department")
     job_title = _detail_text("job_title")
@@ -1283,7 +1285,9 @@ class ConsultationWriteSchema(ApiSchema):
             "Enter the organization's name, at most %(max)d characters, or null.",
             max=_NAME_LENGTH,
         ),
-        "corporate_number": _l("A corporate number has 13 digits."),
+        "corporate_number": _l(
+            "Enter a corporate number of 13 digits whose check digit matches, or null."
+        ),
         "desk": _l("Enter the code of an active desk."),
         "referring_desk": _l(
             "Choose a prefectural desk by its JIS X 0401 prefecture code, 01 to 47, or null (none)."
@@ -1320,7 +1324,9 @@ class ConsultationWriteSchema(ApiSchema):
             "is none",
         },
     )
-    corporate_number = Text(metadata={"description": "法人番号, 13 digits"})
+    corporate_number = Text(
+        metadata={"description": "法人番号, 13 digits whose check digit matches"}
+    )
     desk = fields.String(
         validate=validate.Length(max=30),
         metadata={

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from ..domain import (
 from ..problems import FieldProblems
 from ..reference import INDUSTRIES, PREFECTURAL_DESKS, PREFECTURES
 from ..registration.models import Registration
-from ..text import organization_key
+from ..text import normalize_corporate_number, organization_key
 from ..timeutil import (
     FIRST_FISCAL_YEAR,
     LAST_FISCAL_YEAR,
@@ -45,9 +44,6 @@ from ..timeutil import (
 from .desks import default_desk, desks_in_order
 from .models import Client, Consultation, Desk
 
-#: 法人番号: 13 ASCII digits after NFKC (full-width digits become ASCII; others stay refused).
-_CORPORATE_NUMBER = re.compile(r"^[0-9]{13}$")
-
 
 class ConsultationError(FieldProblems):
     """A consultation refused."""
@@ -56,8 +52,9 @@ class ConsultationError(FieldProblems):
 def find_or_create_client(
     session: DbSession, name: str | None, corporate_number: str | None
 ) -> Client | None:
-    """Match by 法人番号 where given, else by the normalised name; create when new."""
-    number = unicodedata.normalize("NFKC", corporate_number or "").strip() or None
+    """Match by 法人番号 where given (as text.normalize_corporate_number keeps it; callers
+    have checked it), else by the normalised name; create when new."""
+    number = normalize_corporate_number(corporate_number)[0]
     name = " ".join(unicodedata.normalize("NFKC", name or "").split()) or None
     if number is not None:
         client = session.scalar(select(Client).where(Client.corporate_number == number))
@@ -145,9 +142,7 @@ def _is_step(step: int | None) -> bool:
 
 
 def _is_corporate_number(number: str | None) -> bool:
-    return not number or bool(
-        _CORPORATE_NUMBER.match(unicodedata.normalize("NFKC", number).strip())
-    )
+    return normalize_corporate_number(number)[1] is None
 
 
 def _are_known_referrals(referrals: list[str]) -> bool:
@@ -177,7 +172,7 @@ _FIELD_RULES: dict[str, tuple[Callable[[Any], bool], LazyString]] = {
     "prefecture": (_absent_or_in(PREFECTURES), _l("a JIS X 0401 code, 01 to 47")),
     "topics": (_are_known_topics, _l("at least one topic")),
     "step": (_is_step, _l("a step of the seven-step support, 1 to 7")),
-    "corporate_number": (_is_corporate_number, _l("13 digits")),
+    "corporate_number": (_is_corporate_number, _l("13 digits whose check digit matches")),
     "organization": (
         _names_an_organization,
         _l("a name beyond the company form (株式会社 alone names no one)"),

@@ -13,7 +13,13 @@ from flask_babel import gettext as _
 
 from ..domain import Attribute, EmployeeBand, HeardFrom
 from ..reference import INDUSTRIES, PREFECTURES
-from ..text import EMAIL_MAX_LENGTH, normalize_email, normalize_email_address, normalize_text
+from ..text import (
+    EMAIL_MAX_LENGTH,
+    normalize_corporate_number,
+    normalize_email,
+    normalize_email_address,
+    normalize_text,
+)
 
 #: Hiragana, katakana, the prolonged sound mark, middle dot and spaces.
 KANA_PATTERN = re.compile(r"^[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe\u30fb ]+$")
@@ -137,13 +143,12 @@ def email_value(raw: Any, errors: dict[str, str], name: str = "email") -> str | 
 
 
 def _corporate_number(raw: Any, errors: dict[str, str]) -> str | None:
-    """法人番号: 13 ASCII digits once hyphens and spaces are gone; optional."""
-    number = text_value(raw, "corporate_number", errors, required=False)
-    if number is None:
-        return None
-    number = number.replace("-", "").replace(" ", "")
-    if not (len(number) == 13 and number.isascii() and number.isdigit()):
-        errors["corporate_number"] = _("A corporate number has 13 digits.")
+    """法人番号, optional: text.normalize_corporate_number's rule (13 digits whose check
+    digit matches, hyphens and spaces ignored)."""
+    typed = text_value(raw, "corporate_number", errors, required=False)
+    number, problem = normalize_corporate_number(typed)
+    if problem:
+        errors["corporate_number"] = problem
     return number
 
 

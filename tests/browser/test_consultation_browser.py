@@ -17,7 +17,7 @@ def test_an_advisor_records_a_consultation_and_a_lecturer_cannot_read_it(live_se
     page.fill("#held_on", "2026-10-05")
     page.select_option("#channel", "online")
     page.fill("#organization", "株式会社みらい精工")
-    page.fill("#corporate_number", "1234567890123")
+    page.fill("#corporate_number", "9234567890123")
     page.select_option("#attribute", "sme")
     page.select_option("#employee_band", "21-50")
     page.select_option("#industry", "E")
