@@ -138,6 +138,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("overview.ask", "/me"): public("GET POST"),
     ("health.healthz", "/healthz"): public(),
     ("favicon", "/favicon.ico"): public(),
+    ("catalogue.robots", "/robots.txt"): public(),
+    ("catalogue.sitemap", "/sitemap.xml"): public(),
     ("auth.login", "/login"): public("GET POST"),
     ("auth.forgot_password", "/password/forgot"): public("GET POST"),
     # participants' links: the token is the proof

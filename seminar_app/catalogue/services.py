@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, distinct, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select
 from sqlalchemy.orm import selectinload, undefer
 
 from ..database import DbSession
@@ -121,12 +121,17 @@ def parse_page(
     return value
 
 
-def public_seminars_query(filters: CatalogueFilter, now: datetime) -> Select[tuple[Seminar]]:
-    """Published or cancelled seminars that are not in-company, upcoming first."""
-    query = select(Seminar).where(
+def public_condition() -> ColumnElement[bool]:
+    """Seminar.is_public in SQL: published or cancelled, never in-company."""
+    return and_(
         Seminar.status.in_([SeminarStatus.PUBLISHED, SeminarStatus.CANCELLED]),
         Seminar.host_type != HostType.IN_COMPANY,
     )
+
+
+def public_seminars_query(filters: CatalogueFilter, now: datetime) -> Select[tuple[Seminar]]:
+    """Published or cancelled seminars that are not in-company, upcoming first."""
+    query = select(Seminar).where(public_condition())
     for field in ("level", "series", "delivery", "host_type"):
         value = getattr(filters, field)
         if value is not None:
@@ -174,10 +179,7 @@ def public_seminar_by_slug(session: DbSession, slug: str) -> Seminar | None:
 def public_fiscal_years(session: DbSession) -> list[int]:
     """Fiscal years that have public seminars, newest first (for the filter)."""
     starts = session.scalars(
-        select(distinct(Seminar.starts_at)).where(
-            Seminar.status.in_([SeminarStatus.PUBLISHED, SeminarStatus.CANCELLED]),
-            Seminar.host_type != HostType.IN_COMPANY,
-        )
+        select(distinct(Seminar.starts_at)).where(public_condition())
     ).all()
     return sorted({fiscal_year_of(start) for start in starts}, reverse=True)
 
@@ -274,3 +276,14 @@ def registration_state(
     if all(free is not None and free <= 0 for free in left.values()):
         return RegistrationState.FULL
     return RegistrationState.OPEN
+
+
+def sitemap_seminars(session: DbSession) -> list[tuple[str, datetime]]:
+    """(slug, last change) of every public seminar, newest first: the pages search engines
+    are told of (the catalogue's word for public: Seminar.is_public)."""
+    rows = session.execute(
+        select(Seminar.slug, Seminar.updated_at)
+        .where(public_condition())
+        .order_by(Seminar.starts_at.desc(), Seminar.id)
+    )
+    return [(slug, updated_at) for slug, updated_at in rows]

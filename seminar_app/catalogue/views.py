@@ -13,12 +13,14 @@ import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC
 
 from flask import (
     Blueprint,
     Flask,
     abort,
     current_app,
+    make_response,
     render_template,
     request,
     session,
@@ -34,6 +36,7 @@ from ..extensions import db
 from ..i18n import SESSION_KEY as LANGUAGE_KEY
 from ..i18n import current_language
 from ..timeutil import utcnow
+from ..urls import absolute_url
 from . import services
 
 bp = Blueprint("catalogue", __name__)
@@ -174,3 +177,63 @@ def _register_url(seminar) -> str | None:
     if "registration.register" not in current_app.view_functions:
         return None
     return url_for("registration.register", slug=seminar.slug)
+
+
+# --- for search engines --------------------------------------------------------------------
+
+#: The public pages beside the seminars' own, by endpoint, in a sitemap.
+SITEMAP_PAGES = (
+    "catalogue.index",
+    "dispatch.request_form",
+    "registration.privacy",
+    "certificates.verify_form",
+)
+
+#: Paths kept out of search engines: personal links (registrations, join links, feeds,
+#: overviews, unsubscribing, a dispatch's links), staff pages and the API's data.
+PRIVATE_PREFIXES = (
+    "/r/",
+    "/j/",
+    "/me",
+    "/calendar/",
+    "/unsubscribe/",
+    "/password/",
+    "/dispatch/r/",
+    "/dispatch/p/",
+    "/certificates/verify/",
+    "/login",
+    "/logout",
+    "/account/",
+    "/staff",
+    "/console/",
+    "/desk/",
+    "/lecturer/",
+    "/api/",
+    "/dev/",
+    "/language/",
+)
+
+
+@bp.get("/robots.txt")
+def robots():
+    lines = ["User-agent: *", *(f"Disallow: {prefix}" for prefix in PRIVATE_PREFIXES)]
+    lines += ["", f"Sitemap: {absolute_url('catalogue.sitemap')}", ""]
+    response = make_response("\n".join(lines))
+    response.mimetype = "text/plain"
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """The public pages, each public seminar's with its last change (W3C datetime, UTC)."""
+    pages: list[tuple[str, str | None]] = [
+        (absolute_url(endpoint), None) for endpoint in SITEMAP_PAGES
+    ]
+    pages += [
+        (absolute_url("catalogue.detail", slug=slug), changed.astimezone(UTC).isoformat())
+        for slug, changed in services.sitemap_seminars(db.session)
+    ]
+    body = render_template("catalogue/sitemap.xml", pages=pages)
+    response = make_response(body)
+    response.mimetype = "application/xml"
+    return response
