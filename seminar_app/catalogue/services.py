@@ -178,9 +178,7 @@ def public_seminar_by_slug(session: DbSession, slug: str) -> Seminar | None:
 
 def public_fiscal_years(session: DbSession) -> list[int]:
     """Fiscal years that have public seminars, newest first (for the filter)."""
-    starts = session.scalars(
-        select(distinct(Seminar.starts_at)).where(public_condition())
-    ).all()
+    starts = session.scalars(select(distinct(Seminar.starts_at)).where(public_condition())).all()
     return sorted({fiscal_year_of(start) for start in starts}, reverse=True)
 
 
