@@ -270,8 +270,7 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def agency():
         language = i18n.current_language()
-        name = app.config["AGENCY_NAME_EN"] if language == "en" else app.config["AGENCY_NAME"]
-        return {"agency_name": name, "lang": language}
+        return {"agency_name": i18n.agency_name(language), "lang": language}
 
 
 #: No inline script or style anywhere: everything comes from /static.

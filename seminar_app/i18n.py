@@ -32,6 +32,10 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background work speak the default language
         return languages[0]
+    # A page's address in one language (hreflang links to it), for this request only.
+    asked = request.args.get("lang", "")
+    if asked in languages:
+        return asked
     chosen = session.get(SESSION_KEY)
     if isinstance(chosen, str) and chosen in languages:
         return chosen
@@ -41,6 +45,12 @@ def select_locale() -> str:
 def current_language() -> str:
     locale = get_locale()
     return locale.language if locale is not None else "ja"
+
+
+def agency_name(language: str | None = None) -> str:
+    """The agency's name in `language` (the page's when None)."""
+    language = language or current_language()
+    return current_app.config["AGENCY_NAME_EN" if language == "en" else "AGENCY_NAME"]
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -76,3 +76,142 @@ def test_robots_keeps_every_personal_and_staff_route_out(app, client):
     # The public catalogue and a seminar's page stay open.
     assert robots.can_fetch("Googlebot", f"{base}/")
     assert robots.can_fetch("Googlebot", f"{base}/seminars/some-seminar")
+
+
+# --- a seminar's page for search engines and for sharing (item 5) ----------------------------
+
+#: schema.org's Event properties that Google requires and recommends (developers.google.com
+#: /search/docs/appearance/structured-data/event), and the values its enumerations allow.
+REQUIRED = {"name", "startDate", "location"}
+RECOMMENDED = {
+    "description",
+    "endDate",
+    "eventAttendanceMode",
+    "eventStatus",
+    "offers",
+    "organizer",
+    "performer",
+}
+ATTENDANCE_MODES = {
+    f"https://schema.org/{mode}"
+    for mode in (
+        "OnlineEventAttendanceMode",
+        "OfflineEventAttendanceMode",
+        "MixedEventAttendanceMode",
+    )
+}
+EVENT_STATUSES = {
+    f"https://schema.org/{status}"
+    for status in (
+        "EventScheduled",
+        "EventCancelled",
+        "EventPostponed",
+        "EventRescheduled",
+        "EventMovedOnline",
+    )
+}
+AVAILABILITIES = {
+    f"https://schema.org/{value}"
+    for value in ("InStock", "SoldOut", "Discontinued", "LimitedAvailability", "PreOrder")
+}
+#: schema.org types that are an Event (the page's is one of them).
+EVENT_TYPES = {"Event", "EducationEvent"}
+
+
+def structured_data(client, slug: str, language: str = "ja") -> tuple[dict, str]:
+    import json
+    import re
+
+    html = client.get(f"/seminars/{slug}?lang={language}").get_data(as_text=True)
+    [block] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return json.loads(block), html
+
+
+def check_event(data: dict) -> None:
+    """The event as Google reads schema.org Event: every required and recommended property,
+    each value of the kind and the enumeration it must be."""
+    assert data["@context"] == "https://schema.org" and data["@type"] in EVENT_TYPES
+    missing = (REQUIRED | RECOMMENDED) - set(data)
+    assert not missing, missing
+    for key in ("startDate", "endDate"):
+        moment = datetime.fromisoformat(data[key])
+        assert moment.utcoffset() is not None and data[key].endswith("+09:00")
+    assert datetime.fromisoformat(data["startDate"]) < datetime.fromisoformat(data["endDate"])
+    assert data["eventAttendanceMode"] in ATTENDANCE_MODES
+    assert data["eventStatus"] in EVENT_STATUSES
+    offer = data["offers"]
+    assert offer["@type"] == "Offer" and offer["price"] == 0 and offer["priceCurrency"] == "JPY"
+    assert offer["availability"] in AVAILABILITIES and offer["url"].startswith("http")
+    assert data["organizer"]["@type"] == "Organization" and data["organizer"]["name"]
+    assert all(p["@type"] == "Person" and p["name"] for p in data["performer"])
+    for place in data["location"]:
+        assert place["@type"] in {"Place", "VirtualLocation"}
+        if place["@type"] == "Place":
+            assert place["name"] and place["address"]["@type"] == "PostalAddress"
+        else:
+            assert place["url"].startswith("http")
+
+
+def test_a_seminars_page_carries_its_event_data(app, client, db_session, make_seminar, make_user):
+    from seminar_app.domain import Delivery, Level
+
+    lecturer = make_user(display_name="知財 太郎")
+    seminar = make_seminar(
+        delivery=Delivery.HYBRID,
+        venue="東京都千代田区霞が関3-4-3 会議室A",
+        level=Level.BEGINNER,
+        lecturers=[lecturer],
+        online_capacity=10,
+    )
+    db_session.commit()
+    data, html = structured_data(client, seminar.slug)
+    check_event(data)
+    assert data["name"] == seminar.title and data["educationalLevel"] == "初級"
+    assert data["superEvent"] == {"@type": "EventSeries", "name": "営業秘密・知財戦略セミナー"}
+    assert data["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
+    assert [place["@type"] for place in data["location"]] == ["Place", "VirtualLocation"]
+    assert data["offers"]["availability"] == "https://schema.org/InStock"
+    assert data["performer"] == [{"@type": "Person", "name": "知財 太郎"}]
+    # The meeting's address is for registrants only: never in what machines read.
+    assert seminar.meeting_url not in html.split("<body")[0]
+    english, _html = structured_data(client, seminar.slug, "en")
+    assert english["name"] == seminar.title_en and english["educationalLevel"] == "Beginner"
+
+
+def test_cancelled_rescheduled_and_full_seminars_say_so(client, db_session, make_seminar):
+    from seminar_app.domain import Delivery
+
+    cancelled = make_seminar(status=SeminarStatus.CANCELLED)
+    moved = make_seminar(calendar_sequence=1)
+    full = make_seminar(capacity=0)
+    online = make_seminar(delivery=Delivery.ONLINE)
+    db_session.commit()
+    status = {s.slug: structured_data(client, s.slug)[0] for s in (cancelled, moved, full, online)}
+    assert status[cancelled.slug]["eventStatus"] == "https://schema.org/EventCancelled"
+    assert status[cancelled.slug]["offers"]["availability"] == "https://schema.org/Discontinued"
+    assert status[moved.slug]["eventStatus"] == "https://schema.org/EventRescheduled"
+    assert status[full.slug]["offers"]["availability"] == "https://schema.org/SoldOut"
+    assert status[online.slug]["location"] == [
+        {"@type": "VirtualLocation", "url": f"http://seminars.test/seminars/{online.slug}"}
+    ]
+    for data in status.values():
+        check_event({**data, "performer": data.get("performer", [])})
+
+
+def test_each_language_has_its_address_and_the_page_can_be_shared(client, db_session, make_seminar):
+    import re
+
+    seminar = make_seminar()
+    db_session.commit()
+    page = f"http://seminars.test/seminars/{seminar.slug}"
+    for language in ("ja", "en"):
+        _data, html = structured_data(client, seminar.slug, language)
+        assert f'<html lang="{language}">' in html
+        assert f'<link rel="canonical" href="{page}?lang={language}">' in html
+        alternates = dict(
+            re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', html)
+        )
+        assert alternates == {"ja": f"{page}?lang=ja", "en": f"{page}?lang=en", "x-default": page}
+        for tag in ("og:title", "og:description", "og:url", "og:type", "og:site_name", "og:locale"):
+            assert f'<meta property="{tag}" content="' in html, tag
+        assert '<meta name="twitter:card" content="summary">' in html

@@ -34,10 +34,11 @@ from flask_login import current_user
 from ..domain import Delivery, Level, Series
 from ..extensions import db
 from ..i18n import SESSION_KEY as LANGUAGE_KEY
-from ..i18n import current_language
+from ..i18n import agency_name, current_language
 from ..timeutil import utcnow
 from ..urls import absolute_url
 from . import services
+from .structured import event_data, language_urls
 
 bp = Blueprint("catalogue", __name__)
 
@@ -162,13 +163,27 @@ def _render_detail(slug: str) -> tuple[str, int]:
     if seminar is None:
         abort(404)
     now = utcnow()
+    seats_left = services.seats_left(seminar)
+    register_url = _register_url(seminar)
+    page_url = absolute_url("catalogue.detail", slug=slug)
+    language = current_language()
+    structured = event_data(
+        seminar,
+        language=language,
+        page_url=page_url,
+        register_url=current_app.config["BASE_URL"] + register_url if register_url else None,
+        seats_left=seats_left,
+        organizer={"name": agency_name(language), "url": current_app.config["BASE_URL"] + "/"},
+    )
     return render_template(
         "catalogue/detail.html",
         seminar=seminar,
         state=services.registration_state(seminar, now),
-        seats_left=services.seats_left(seminar),
-        register_url=_register_url(seminar),
+        seats_left=seats_left,
+        register_url=register_url,
         now=now,
+        structured=structured,
+        page_urls=language_urls(page_url, current_app.config["LANGUAGES"]),
     ), 200
 
 
