@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .reference import local_government_code_is_valid
+
 #: Development-only default. ProductionConfig refuses to start with it.
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - marked dev default
 
@@ -110,6 +112,14 @@ class Config:
         self.DESK_CONTACT_PHONE = env.get("DESK_CONTACT_PHONE", "")
         self.DESK_CONTACT_EXTENSION = env.get("DESK_CONTACT_EXTENSION", "")
         self.DESK_CONTACT_ADDRESS = env.get("DESK_CONTACT_ADDRESS", "")
+        #: The local government code (全国地方公共団体コード, 6 digits) of the open data's
+        #: publisher; by default the prefecture of Tokyo's (130001).
+        self.OPEN_DATA_AREA_CODE = env.get("OPEN_DATA_AREA_CODE", "130001")
+        if not local_government_code_is_valid(self.OPEN_DATA_AREA_CODE):
+            raise ConfigurationError(
+                "OPEN_DATA_AREA_CODE must be a local government code of 6 digits whose check "
+                f"digit matches (130001 for Tokyo), got {self.OPEN_DATA_AREA_CODE!r}"
+            )
         #: The activity report's reference links: "title|https://…" separated by newlines
         #: or ";"; none: the slide shows the contact block alone, or is left out.
         self.REPORT_LINKS = report_links(env.get("REPORT_LINKS", ""))

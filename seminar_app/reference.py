@@ -105,3 +105,15 @@ def reference_name(table: dict[str, tuple[str, str]], code: str | None, language
 
 def reference_choices(table: dict[str, tuple[str, str]], language: str) -> list[tuple[str, str]]:
     return [(code, reference_name(table, code, language)) for code in table]
+
+
+def local_government_code_is_valid(code: str) -> bool:
+    """A 全国地方公共団体コード (JIS X 0402): five digits and the check digit, the last
+    figure of 11 minus the remainder of the digits weighted 6, 5, 4, 3, 2 by 11; the first two
+    are the prefecture's (130001: 東京都)."""
+    if len(code) != 6 or not (code.isascii() and code.isdigit()) or code[:2] not in PREFECTURES:
+        return False
+    total = sum(
+        int(digit) * weight for digit, weight in zip(code[:5], (6, 5, 4, 3, 2), strict=True)
+    )
+    return int(code[5]) == (11 - total % 11) % 10

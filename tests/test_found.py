@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import urllib.robotparser
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import datetime, time
 
 from seminar_app.domain import HostType, SeminarStatus
 from tests.test_security_matrix import API_STAFF, EXAMPLE, ROUTES, STAFF, TOKEN, url_for_rule
@@ -215,3 +215,123 @@ def test_each_language_has_its_address_and_the_page_can_be_shared(client, db_ses
         for tag in ("og:title", "og:description", "og:url", "og:type", "og:site_name", "og:locale"):
             assert f'<meta property="{tag}" content="' in html, tag
         assert '<meta name="twitter:card" content="summary">' in html
+
+
+# --- open data (item 7) ----------------------------------------------------------------------
+
+#: The standard dataset's columns (自治体標準オープンデータセット「イベント一覧」), in its
+#: order, and the form each value must take ("" always allowed where the dataset allows it).
+DATASET = [
+    ("都道府県コード又は市区町村コード", r"\d{6}"),
+    ("NO", r"\d+"),
+    ("都道府県名", r".+[都道府県]"),
+    ("市区町村名", r""),
+    ("イベント名", r".+"),
+    ("イベント名_カナ", r"[ァ-ヶー・　 ]*"),
+    ("イベント名_英語", r".*"),
+    ("開始日", r"\d{4}-\d{2}-\d{2}"),
+    ("終了日", r"\d{4}-\d{2}-\d{2}"),
+    ("開始時間", r"\d{2}:\d{2}"),
+    ("終了時間", r"\d{2}:\d{2}"),
+    ("開始日時特記事項", r"(中止)?"),
+    ("説明", r"(?s).*"),
+    ("料金(基本)", r"無料"),
+    ("料金(詳細)", r".*"),
+    ("連絡先名称", r".+"),
+    ("連絡先電話番号", r"[0-9-]*"),
+    ("連絡先内線番号", r"[0-9]*"),
+    ("主催者", r".+"),
+    ("場所名称", r".+"),
+    ("住所", r".*"),
+    ("方書", r".*"),
+    ("緯度", r"(-?\d+\.\d+)?"),
+    ("経度", r"(-?\d+\.\d+)?"),
+    ("アクセス方法", r".*"),
+    ("駐車場情報", r".*"),
+    ("定員", r".*"),
+    ("参加申込終了日", r"(\d{4}-\d{2}-\d{2})?"),
+    ("参加申込終了時間", r"(\d{2}:\d{2})?"),
+    ("参加申込方法", r".*"),
+    ("URL", r"https?://\S+"),
+    ("備考", r".*"),
+]
+
+
+def open_data(client, path: str) -> list[dict[str, str]]:
+    import csv
+    import io
+    import re
+
+    response = client.get(path)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.data.startswith(b"\xef\xbb\xbf")  # UTF-8 with its BOM
+    reader = csv.reader(io.StringIO(response.data.decode("utf-8-sig")))
+    header, *rows = list(reader)
+    assert header == [name for name, _form in DATASET]
+    records = [dict(zip(header, row, strict=True)) for row in rows]
+    for record in records:
+        for name, form in DATASET:
+            assert re.fullmatch(form, record[name]), (name, record[name])
+    return records
+
+
+def test_the_catalogue_as_the_standard_dataset_for_events(app, client, db_session, make_seminar):
+    from datetime import timedelta
+
+    from seminar_app.domain import Delivery
+    from seminar_app.timeutil import JST, fiscal_year_of, jst_datetime, to_jst, utcnow
+
+    start = jst_datetime(to_jst(utcnow()).date() + timedelta(days=20), time(14))
+    year = fiscal_year_of(start)
+    venue = make_seminar(
+        delivery=Delivery.IN_PERSON,
+        venue="東京都千代田区霞が関3-4-3",
+        capacity=40,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+    cancelled = make_seminar(
+        status=SeminarStatus.CANCELLED,
+        starts_at=start + timedelta(days=1),
+        ends_at=start + timedelta(days=1, hours=1),
+    )
+    draft = make_seminar(status=SeminarStatus.DRAFT)
+    in_company = make_seminar(host_type=HostType.IN_COMPANY, host_organization="株式会社社内")
+    db_session.commit()
+    records = {int(r["NO"]): r for r in open_data(client, f"/opendata/events-{year}.csv")}
+    assert set(records) >= {venue.id, cancelled.id}
+    assert draft.id not in records and in_company.id not in records
+    row = records[venue.id]
+    assert row["都道府県コード又は市区町村コード"] == "130001" and row["都道府県名"] == "東京都"
+    assert (row["開始日"], row["開始時間"], row["終了時間"]) == (
+        start.astimezone(JST).strftime("%Y-%m-%d"),
+        "14:00",
+        "16:00",
+    )
+    assert row["場所名称"] == "東京都千代田区霞が関3-4-3" and row["定員"] == "40名"
+    assert row["URL"] == f"http://seminars.test/seminars/{venue.slug}"
+    assert row["料金(基本)"] == "無料" and row["主催者"] == app.config["AGENCY_NAME"]
+    assert records[cancelled.id]["開始日時特記事項"] == "中止"
+    # This fiscal year's file is the default one, and the catalogue links to each year's.
+    this_year = fiscal_year_of(utcnow())
+    assert open_data(client, "/opendata/events.csv") == open_data(
+        client, f"/opendata/events-{this_year}.csv"
+    )
+    assert f"/opendata/events-{year}.csv" in client.get("/").get_data(as_text=True)
+    assert client.get("/opendata/events-1999.csv").status_code == 404
+
+
+def test_the_publishers_code_must_have_its_check_digit(monkeypatch):
+    import pytest
+
+    from seminar_app.config import ConfigurationError, load_config
+    from seminar_app.reference import local_government_code_is_valid
+
+    assert all(map(local_government_code_is_valid, ("130001", "010006", "270008", "131016")))
+    assert not any(
+        map(local_government_code_is_valid, ("130002", "13000", "990009", "１３０００１"))
+    )
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("OPEN_DATA_AREA_CODE", "130002")
+    with pytest.raises(ConfigurationError, match="OPEN_DATA_AREA_CODE"):
+        load_config()

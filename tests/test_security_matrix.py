@@ -140,6 +140,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("favicon", "/favicon.ico"): public(),
     ("catalogue.robots", "/robots.txt"): public(),
     ("catalogue.sitemap", "/sitemap.xml"): public(),
+    ("catalogue.open_data", "/opendata/events.csv"): public(),
+    ("catalogue.open_data", "/opendata/events-<fy:fiscal_year>.csv"): public(),
     ("auth.login", "/login"): public("GET POST"),
     ("auth.forgot_password", "/password/forgot"): public("GET POST"),
     # participants' links: the token is the proof

@@ -32,12 +32,13 @@ from flask_caching import Cache
 from flask_login import current_user
 
 from ..domain import Delivery, Level, Series
+from ..exports import Table, table_download
 from ..extensions import db
 from ..i18n import SESSION_KEY as LANGUAGE_KEY
 from ..i18n import agency_name, current_language
-from ..timeutil import utcnow
+from ..timeutil import fiscal_year_of, utcnow
 from ..urls import absolute_url
-from . import services
+from . import opendata, services
 from .structured import event_data, language_urls
 
 bp = Blueprint("catalogue", __name__)
@@ -199,6 +200,7 @@ def _register_url(seminar) -> str | None:
 #: The public pages beside the seminars' own, by endpoint, in a sitemap.
 SITEMAP_PAGES = (
     "catalogue.index",
+    "catalogue.open_data",
     "dispatch.request_form",
     "registration.privacy",
     "certificates.verify_form",
@@ -251,4 +253,19 @@ def sitemap():
     body = render_template("catalogue/sitemap.xml", pages=pages)
     response = make_response(body)
     response.mimetype = "application/xml"
+    return response
+
+
+# --- open data -----------------------------------------------------------------------------
+
+
+@bp.get("/opendata/events.csv")
+@bp.get("/opendata/events-<fy:fiscal_year>.csv")
+def open_data(fiscal_year: int | None = None):
+    """The public seminars of a fiscal year (this one by default) in the standard dataset
+    for events (自治体標準オープンデータセット「イベント一覧」)."""
+    year = fiscal_year or fiscal_year_of(utcnow())
+    table = Table(f"events-fy{year}", opendata.COLUMNS, opendata.event_rows(db.session, year))
+    response = table_download("csv", f"events-fy{year}", table)
+    response.headers["Cache-Control"] = "public, max-age=300"
     return response
