@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import static_files
 from .config import load_config
 from .database import begin_write
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -281,16 +282,20 @@ CONTENT_SECURITY_POLICY = (
 
 
 def _register_security_headers(app: Flask) -> None:
+    def add_security_headers(headers) -> None:
+        """What every answer carries, a page or a static file (static_files)."""
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["STRICT_TRANSPORT_SECURITY"]:
+            headers.setdefault("Strict-Transport-Security", app.config["STRICT_TRANSPORT_SECURITY"])
+
+    static_files.install(app, add_security_headers)
+
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if app.config["STRICT_TRANSPORT_SECURITY"]:
-            response.headers.setdefault(
-                "Strict-Transport-Security", app.config["STRICT_TRANSPORT_SECURITY"]
-            )
+        add_security_headers(response.headers)
         if getattr(g, "private_page", False):
             response.headers["Cache-Control"] = "no-store"
         return response
