@@ -363,6 +363,11 @@ ROUTES: dict[tuple[str, str], Access] = {
     ),
     ("desk.walk_in", "/desk/<id:seminar_id>/walk-in"): staff("GET POST", ORG, REC),
     ("desk.sheet", "/desk/<id:seminar_id>/sheet"): staff("GET", ORG, REC),
+    # the offline desk: its service worker (scope /desk/), the roster it keeps, and the
+    # check-ins it kept, sent as JSON with the CSRF token in a header
+    ("desk.service_worker", "/desk/service-worker.js"): staff("GET", ORG, REC),
+    ("desk.roster", "/desk/<id:seminar_id>/roster"): staff("GET", ORG, REC),
+    ("desk.sync", "/desk/<id:seminar_id>/sync"): staff("POST", ORG, REC),
     # lecturers and advisors (SPEAKERS): the materials of the seminars they are named
     # lecturers of (organizers: all)
     ("materials.lecturer_home", "/lecturer/"): staff("GET", LEC, ADV, ORG),

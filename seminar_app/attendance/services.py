@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 
 from ..audit.models import AuditEvent
@@ -15,10 +17,13 @@ from ..catalogue.models import Seminar
 from ..codes import TICKET, ticket_code_of
 from ..database import DbSession, NewRow, as_inserted, begin_write, insert_unless_present
 from ..domain import AttendanceMode, CheckInMethod, RegistrationStatus, SeminarStatus
+from ..i18n import format_moment
+from ..problems import FieldProblems
 from ..registration import services as registrations
 from ..registration.details import ParticipantDetails
 from ..registration.models import Registration
 from ..text import normalize_text
+from ..timeutil import jst_datetime, to_jst
 from .attended import has_attended, online_long_enough
 from .models import CheckIn, OnlineAttendance
 from .reports import Attendee, Report
@@ -43,11 +48,21 @@ class Outcome(StrEnum):
 _CHECK_IN_FIELDS = ("registration_id", "checked_in_at", "checked_in_by_id", "method", "desk")
 
 
+@dataclass(frozen=True)
+class ReplacedCheckIn:
+    """What a check-in recorded before a desk reported an earlier one: where and when."""
+
+    desk: str | None
+    checked_in_at: datetime
+
+
 @dataclass
 class CheckInResult:
     outcome: Outcome
     registration: Registration | None = None
     check_in: CheckIn | None = None
+    #: A reported check-in earlier than the one recorded took its place: the one it replaced.
+    replaced: ReplacedCheckIn | None = None
 
     @property
     def admitted(self) -> bool:
@@ -62,10 +77,12 @@ def _record_check_in(
     method: CheckInMethod,
     desk: str | None,
     now: datetime,
+    reported: bool = False,
 ) -> CheckIn | None:
     """The check-in this call recorded, with its audit record; None if one existed. The
     first desk wins: a second scan anywhere, even at the same moment, finds the first
-    one's row (and writes no audit record)."""
+    one's row (and writes no audit record). A `reported` check-in (admit_reported) keeps
+    its own moment, `now`, in the audit record's details too."""
     made = CheckIn(
         registration_id=registration.id,
         checked_in_at=now,
@@ -74,12 +91,11 @@ def _record_check_in(
         desk=desk,
     )
     fields = {name: getattr(made, name) for name in _CHECK_IN_FIELDS}
+    details = {"seminar_id": registration.seminar_id, "method": method, "desk": desk}
+    if reported:
+        details["checked_in_at"] = now.isoformat()
     audited = event_values(
-        "attendance.checked_in",
-        "registration",
-        registration.id,
-        actor=by,
-        details={"seminar_id": registration.seminar_id, "method": method, "desk": desk},
+        "attendance.checked_in", "registration", registration.id, actor=by, details=details
     )
     new_id = insert_unless_present(
         session, CheckIn, "registration_id", along=[NewRow(AuditEvent, audited)], **fields
@@ -98,6 +114,18 @@ def _existing(session: DbSession, registration_id: int) -> CheckIn | None:
     )
 
 
+def _no_entry(registration: Registration, seminar_id: int) -> CheckInResult | None:
+    """Why this registration does not enter this seminar, or None if it has a seat here."""
+    if registration.seminar_id != seminar_id:
+        return CheckInResult(Outcome.OTHER_SEMINAR, registration)
+    if registration.status == RegistrationStatus.CANCELLED:
+        return CheckInResult(Outcome.CANCELLED, registration)
+    if registration.status in (RegistrationStatus.WAITLISTED, RegistrationStatus.APPLIED):
+        # No seat: waiting in line, or an application to a lottery not (yet) drawn.
+        return CheckInResult(Outcome.WAITLISTED, registration)
+    return None
+
+
 def admit(
     session: DbSession,
     registration: Registration,
@@ -109,13 +137,9 @@ def admit(
     now: datetime,
 ) -> CheckInResult:
     """Decide and record one arrival; a second scan anywhere finds the first check-in."""
-    if registration.seminar_id != seminar_id:
-        return CheckInResult(Outcome.OTHER_SEMINAR, registration)
-    if registration.status == RegistrationStatus.CANCELLED:
-        return CheckInResult(Outcome.CANCELLED, registration)
-    if registration.status in (RegistrationStatus.WAITLISTED, RegistrationStatus.APPLIED):
-        # No seat: waiting in line, or an application to a lottery not (yet) drawn.
-        return CheckInResult(Outcome.WAITLISTED, registration)
+    refused = _no_entry(registration, seminar_id)
+    if refused is not None:
+        return refused
     made = _record_check_in(session, registration, by=by, method=method, desk=desk, now=now)
     if made is not None:
         return CheckInResult(Outcome.CHECKED_IN, registration, made)
@@ -148,6 +172,203 @@ def check_in_code(
     if registration is None:
         return CheckInResult(Outcome.UNKNOWN)
     return admit(session, registration, seminar_id, by=by, method=method, desk=desk, now=now)
+
+
+#: How far ahead of the server's clock a desk's may run: a check-in reported for a later
+#: moment than now + CLOCK_SKEW is refused (the device's clock is wrong).
+CLOCK_SKEW = timedelta(minutes=5)
+#: How long before a seminar's day its desk opens: the desk lists the seminars of the next
+#: two weeks, and a check-in reported for a moment before then cannot be true either.
+DESK_LEAD_TIME = timedelta(days=14)
+
+
+class ReportedTimeRefused(FieldProblems):
+    """A desk reported a check-in at a moment that cannot be true: its clock is wrong."""
+
+
+def check_reported_time(seminar: Seminar, at: datetime, now: datetime) -> None:
+    """Refuse a reported moment after now (beyond the clock skew), or before the desk of
+    the seminar opened (DESK_LEAD_TIME before its day, in Tokyo): a device whose clock is
+    wrong (lost its setting, say), not an arrival."""
+    if at > now + CLOCK_SKEW:
+        raise ReportedTimeRefused(
+            {
+                "at": _(
+                    "The time of this check-in (%(time)s) is in the future: check the clock "
+                    "of this device.",
+                    time=format_moment(at),
+                )
+            }
+        )
+    if at < jst_datetime(to_jst(seminar.starts_at).date(), time(0)) - DESK_LEAD_TIME:
+        raise ReportedTimeRefused(
+            {
+                "at": _(
+                    "The time of this check-in (%(time)s) is long before the seminar's day: "
+                    "check the clock of this device.",
+                    time=format_moment(at),
+                )
+            }
+        )
+
+
+def _locked_check_in(session: DbSession, registration_id: int) -> CheckIn | None:
+    """The registration's check-in, read afresh and locked (PostgreSQL) until commit."""
+    return session.scalar(
+        select(CheckIn)
+        .where(CheckIn.registration_id == registration_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def admit_reported(
+    session: DbSession,
+    registration: Registration,
+    seminar: Seminar,
+    *,
+    by,
+    method: CheckInMethod,
+    desk: str | None,
+    at: datetime,
+    now: datetime,
+) -> CheckInResult:
+    """Record an arrival a desk saw at `at` and reports now (it kept it while offline): the
+    check-in keeps that moment. The earliest moment wins: a report earlier than the
+    check-in recorded takes its place (its time, desk and staff member); a later one is
+    told ALREADY, with the check-in that stays. Every report that changes nothing but is
+    a desk's own attempt leaves an audit record, so the log shows both desks. The same
+    report sent twice (its answer lost on the way) is CHECKED_IN again and writes nothing.
+
+    ReportedTimeRefused when `at` cannot be true (check_reported_time).
+    """
+    at = at.astimezone(UTC)
+    check_reported_time(seminar, at, now)
+    refused = _no_entry(registration, seminar.id)
+    if refused is not None:
+        return refused
+    first = None
+    # Twice at most: an undo at another desk may delete the row between the two statements.
+    for _attempt in range(2):
+        made = _record_check_in(
+            session, registration, by=by, method=method, desk=desk, now=at, reported=True
+        )
+        if made is not None:
+            return CheckInResult(Outcome.CHECKED_IN, registration, made)
+        first = _locked_check_in(session, registration.id)
+        if first is not None:
+            break
+    if first is None:
+        raise RuntimeError(f"check-in of registration {registration.id} kept vanishing")
+    if first.checked_in_at == at and first.desk == desk:
+        return CheckInResult(Outcome.CHECKED_IN, registration, first)
+    details = {
+        "seminar_id": seminar.id,
+        "method": method,
+        "desk": desk,
+        "checked_in_at": at.isoformat(),
+    }
+    if at < first.checked_in_at:
+        replaced = ReplacedCheckIn(first.desk, first.checked_in_at)
+        first.checked_in_at = at
+        first.desk = desk
+        first.method = method
+        first.checked_in_by_id = getattr(by, "id", None)
+        details["replaces"] = {
+            "desk": replaced.desk,
+            "checked_in_at": replaced.checked_in_at.isoformat(),
+        }
+        record(
+            session,
+            "attendance.checked_in",
+            "registration",
+            registration.id,
+            actor=by,
+            details=details,
+        )
+        return CheckInResult(Outcome.CHECKED_IN, registration, first, replaced=replaced)
+    details["first"] = {"desk": first.desk, "checked_in_at": first.checked_in_at.isoformat()}
+    record(
+        session,
+        "attendance.check_in_repeated",
+        "registration",
+        registration.id,
+        actor=by,
+        details=details,
+    )
+    return CheckInResult(Outcome.ALREADY, registration, first)
+
+
+@dataclass(frozen=True)
+class ReportedCheckIn:
+    """A check-in a desk kept and sends: the person (by registration or by ticket code, as
+    the desk found them), the moment, the desk and how."""
+
+    key: str
+    at: datetime
+    desk: str | None
+    method: CheckInMethod
+    registration_id: int | None = None
+    code: str | None = None
+
+
+@dataclass
+class ReportAnswer:
+    """The answer to one report: its result, or why it was refused."""
+
+    report: ReportedCheckIn
+    result: CheckInResult | None = None
+    problems: dict[str, str] | None = None
+
+
+def record_reported(
+    session: DbSession, seminar: Seminar, reports: Sequence[ReportedCheckIn], *, by, now: datetime
+) -> list[ReportAnswer]:
+    """Record a desk's reports (admit_reported), in one transaction; answers in the order
+    of the reports. The people are found first, then admitted in the order of their
+    registrations, so that two desks sending the same people lock their rows in the same
+    order and never wait for each other in a circle."""
+    begin_write(session)  # SQLite: read then write, so hold the write lock from the start
+    ids = {report.registration_id for report in reports if report.registration_id is not None}
+    codes = {code for report in reports if (code := ticket_code_of(report.code)) is not None}
+    found = session.scalars(
+        select(Registration).where(
+            or_(
+                Registration.id.in_(ids) if ids else false(),
+                Registration.ticket_code.in_(codes) if codes else false(),
+            )
+        )
+    ).all()
+    by_id = {registration.id: registration for registration in found}
+    by_code = {registration.ticket_code: registration for registration in found}
+    whom = [
+        by_id.get(report.registration_id)
+        if report.registration_id is not None
+        else by_code.get(ticket_code_of(report.code) or "")
+        for report in reports
+    ]
+    answers: dict[int, ReportAnswer] = {}
+    for n in sorted(range(len(reports)), key=lambda n: getattr(whom[n], "id", 0)):
+        report, registration = reports[n], whom[n]
+        if registration is None:
+            answers[n] = ReportAnswer(report, CheckInResult(Outcome.UNKNOWN))
+            continue
+        try:
+            result = admit_reported(
+                session,
+                registration,
+                seminar,
+                by=by,
+                method=report.method,
+                desk=report.desk,
+                at=report.at,
+                now=now,
+            )
+        except ReportedTimeRefused as refusal:
+            answers[n] = ReportAnswer(report, problems=refusal.problems)
+        else:
+            answers[n] = ReportAnswer(report, result)
+    return [answers[n] for n in range(len(reports))]
 
 
 def undo(
@@ -488,3 +709,59 @@ def desk_list(
     ]
     shown = by_row.get(row, []) if row else [tuple(pair) for pair in everyone]
     return shown, rows
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """What a desk keeps of one registration to answer scans and searches offline: what
+    the desk page shows of the person, and nothing more."""
+
+    registration_id: int
+    ticket_code: str
+    name: str
+    name_kana: str
+    organization: str | None
+    status: RegistrationStatus
+    #: At a hybrid seminar, chose to attend online: not expected at the door.
+    online: bool
+    #: The 五十音 row of the reading (kana_row), for the desk list's filter.
+    row: str
+    checked_in_at: datetime | None
+    desk: str | None
+
+
+def desk_roster(session: DbSession, seminar: Seminar) -> list[RosterEntry]:
+    """Every registration of the seminar with its check-in, in the desk list's order:
+    those with a seat to admit them, the others to say why not (cancelled, waitlisted)."""
+    online = registrations.attending_in(seminar, AttendanceMode.ONLINE)
+    rows = session.execute(
+        select(
+            Registration.id,
+            Registration.ticket_code,
+            Registration.name,
+            Registration.name_kana,
+            Registration.organization,
+            Registration.status,
+            online if seminar.is_hybrid else false(),
+            CheckIn.checked_in_at,
+            CheckIn.desk,
+        )
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(Registration.seminar_id == seminar.id)
+        .order_by(Registration.name_kana, Registration.name, Registration.id)
+    ).all()
+    return [
+        RosterEntry(
+            registration_id=id_,
+            ticket_code=code,
+            name=name,
+            name_kana=kana,
+            organization=organization,
+            status=status,
+            online=bool(is_online),
+            row=kana_row(kana),
+            checked_in_at=checked_in_at,
+            desk=desk,
+        )
+        for id_, code, name, kana, organization, status, is_online, checked_in_at, desk in rows
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -13,11 +14,13 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from ..auth.access import require_roles_for_blueprint
@@ -30,7 +33,7 @@ from ..registration.models import Registration
 from ..registration.services import AlreadyRegistered
 from ..text import normalize_text
 from ..timeutil import utcnow
-from . import services
+from . import offline, services
 from .models import CheckIn
 from .tickets import MAX_PHOTO_PIXELS, DecoderUnavailable, PhotoUnreadable, codes_in_photo
 
@@ -40,6 +43,10 @@ require_roles_for_blueprint(bp, Role.ORGANIZER, Role.RECEPTION)
 RESULT_KEY = "desk_result"
 DESK_NAME_KEY = "desk_name"
 MAX_PHOTO_BYTES = 15 * 1024 * 1024
+#: The desk page asks for its copy to keep offline with this header (desk-offline.js).
+OFFLINE_COPY_HEADER = "X-Desk-Copy"
+#: The service worker's source, among the static files, served from /desk/ (its scope).
+WORKER_FILE = "desk-sw.js"
 
 
 def _desk_name() -> str:
@@ -112,7 +119,7 @@ def index():
         .where(
             Seminar.status == SeminarStatus.PUBLISHED,
             Seminar.ends_at >= now - timedelta(days=1),
-            Seminar.starts_at <= now + timedelta(days=14),
+            Seminar.starts_at <= now + services.DESK_LEAD_TIME,
         )
         .order_by(Seminar.starts_at)
     ).all()
@@ -134,9 +141,26 @@ def name_desk():
     return redirect(safe_next(request.form.get("next"), url_for("desk.index")), 303)
 
 
+@bp.get("/service-worker.js")
+def service_worker():
+    """The desk's service worker: served from /desk/ so that its scope covers the desk of
+    every seminar, and never cached, so that a new version reaches every desk."""
+    response = send_from_directory(
+        Path(current_app.root_path, "static"),
+        WORKER_FILE,
+        mimetype="application/javascript",
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/<id:seminar_id>")
 def desk(seminar_id: int):
-    return _desk_page(_seminar(seminar_id), (request.args.get("q") or "").strip()[:100])
+    seminar = _seminar(seminar_id)
+    if request.headers.get(OFFLINE_COPY_HEADER) == "offline":
+        return _offline_copy(seminar)
+    return _desk_page(seminar, (request.args.get("q") or "").strip()[:100])
 
 
 def _desk_page(seminar: Seminar, query: str = "", status: int = 200):
@@ -144,9 +168,8 @@ def _desk_page(seminar: Seminar, query: str = "", status: int = 200):
     row = request.args.get("row", "")
     row = row if row in (*services.KANA_ROWS, services.OTHER_ROW) else ""
     people, rows = services.desk_list(db.session, seminar.id, row or None)
-    return render_template(
-        "attendance/desk.html",
-        seminar=seminar,
+    return _render_desk(
+        seminar,
         result=_recall(),
         query=query,
         matches=services.search(db.session, seminar.id, query) if query else [],
@@ -156,8 +179,79 @@ def _desk_page(seminar: Seminar, query: str = "", status: int = 200):
         checked_in=checked_in,
         confirmed=confirmed,
         online_people=services.online_list(db.session, seminar.id),
-        desk_name=session.get(DESK_NAME_KEY),
     ), status
+
+
+def _offline_copy(seminar: Seminar):
+    """The desk page the service worker keeps for offline use: nobody's data in it (the
+    page fills its lists from the roster the browser keeps), and no answer or message
+    meant for the next page taken from the session."""
+    waiting = session.pop("_flashes", None)
+    page = _render_desk(
+        seminar,
+        result=None,
+        query="",
+        matches=[],
+        people=[],
+        rows=[],
+        row="",
+        checked_in=0,
+        confirmed=0,
+        online_people=[],
+        offline_copy=True,
+    )
+    if waiting is not None:
+        session["_flashes"] = waiting
+    return page
+
+
+def _render_desk(seminar: Seminar, *, offline_copy: bool = False, **lists) -> str:
+    return render_template(
+        "attendance/desk.html",
+        seminar=seminar,
+        desk_name=session.get(DESK_NAME_KEY),
+        desk_label=_desk_name(),
+        desk_strings=offline.desk_strings(),
+        kana_rows=[*services.KANA_ROWS, services.OTHER_ROW],
+        offline_copy=offline_copy,
+        **lists,
+    )
+
+
+@bp.get("/<id:seminar_id>/roster")
+def roster(seminar_id: int):
+    """What the desk keeps to admit people offline (JSON), never stored by any cache; 304
+    when the desk has it already (If-None-Match). The CSRF token for the check-ins it
+    sends comes along in a header: a desk page kept offline may hold an older one."""
+    seminar = _seminar(seminar_id)
+    response = jsonify(registrations=offline.roster_json(services.desk_roster(db.session, seminar)))
+    response.add_etag()
+    response.make_conditional(request)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-CSRF-Token"] = generate_csrf()
+    return response
+
+
+@bp.post("/<id:seminar_id>/sync")
+def sync(seminar_id: int):
+    """The check-ins a desk kept (offline, or not sent yet): a JSON list, the CSRF token in
+    the X-CSRFToken header; each is recorded with its own moment and answered."""
+    seminar = _seminar(seminar_id)
+    items = request.get_json(silent=True)
+    if not isinstance(items, list) or len(items) > offline.MAX_REPORTS:
+        return jsonify(
+            error=_(
+                "Send a list of at most %(n)d check-ins.",
+                n=offline.MAX_REPORTS,
+            )
+        ), 400
+    answers = offline.answer_reports(
+        db.session, seminar, items, by=current_user, desk=_desk_name(), now=utcnow()
+    )
+    db.session.commit()
+    response = jsonify(answers=answers)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<id:seminar_id>/count")

@@ -65,7 +65,11 @@ def logout():
     sessions.sign_out()
     db.session.commit()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("catalogue.index"))
+    response = redirect(url_for("catalogue.index"))
+    # What a check-in desk kept in this browser (its roster in IndexedDB, its page in the
+    # service worker's cache) goes with the staff member (static/desk-offline.js).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.get("/staff")
