@@ -103,3 +103,45 @@ def test_a_csv_holds_one_table_and_an_xlsx_one_sheet_per_table(app):
             table_download("csv", "two", *tables)
         book = load_workbook(io.BytesIO(table_download("xlsx", "two", *tables).data))
     assert book.sheetnames == ["Seminars", "Copy"]
+
+
+def test_the_registration_exports_name_each_group(organizer_client, db_session, make_seminar):
+    """団体申込: each registration's group (its contact's No. and name) in the .csv and the
+    .xlsx; a person registered alone belongs to none."""
+    import csv
+
+    from seminar_app.registration import services
+    from seminar_app.registration.details import parse_details
+    from seminar_app.timeutil import utcnow
+    from tests.registration_helpers import details_data, register
+
+    seminar = make_seminar(capacity=10)
+    people = [
+        parse_details(details_data(name=name, email=f"{n}@group.example.jp"))[0]
+        for n, name in enumerate(["代表 花子", "同僚 一郎", "同僚 二郎"])
+    ]
+    contact, *members = services.register_group(
+        db_session, seminar.id, people[0], people[1:], now=utcnow(), privacy_notice_version="1"
+    )
+    alone = register(db_session, seminar, email="alone@example.jp")
+    url = f"/console/seminars/{seminar.id}/registrations"
+    english = {"Accept-Language": "en"}
+    data = organizer_client.get(f"{url}.csv", headers=english).data.decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(data)))
+    sheet = load_workbook(io.BytesIO(organizer_client.get(f"{url}.xlsx", headers=english).data))
+    cells = [list(row) for row in sheet.active.iter_rows(values_only=True)]
+    assert cells[0] == header
+    number, name = header.index("Group No."), header.index("Group contact")
+    by_id = {row[0]: row for row in rows}
+    for person in (contact, *members):
+        assert (by_id[str(person.id)][number], by_id[str(person.id)][name]) == (
+            str(contact.id),
+            "代表 花子",
+        )
+    assert by_id[str(alone.id)][number] == by_id[str(alone.id)][name] == ""
+    by_cell = {row[0]: row for row in cells[1:]}
+    assert (by_cell[members[1].id][number], by_cell[members[1].id][name]) == (
+        contact.id,
+        "代表 花子",
+    )
+    assert by_cell[alone.id][number] is None

@@ -149,6 +149,15 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("registration.edit", "/r/<token>/edit"): token("GET POST", "manage"),
     ("registration.cancel", "/r/<token>/cancel"): token("GET POST", "manage"),
     ("registration.ticket", "/r/<token>/ticket.png"): token("GET", "manage"),
+    # a group's contact (or a person registered alone) reaches their own group's people; a
+    # member's link reaches none (tests/test_group_pages.py)
+    ("registration.group_add", "/r/<token>/group/add"): token("GET POST", "manage"),
+    ("registration.member_edit", "/r/<token>/group/<id:member_id>/edit"): token(
+        "GET POST", "manage", params={"member_id": "registration_id"}
+    ),
+    ("registration.member_cancel", "/r/<token>/group/<id:member_id>/cancel"): token(
+        "GET POST", "manage", params={"member_id": "registration_id"}
+    ),
     ("calendars.registration_ics", "/r/<token>/calendar.ics"): token("GET", "manage"),
     ("certificates.download", "/r/<token>/certificate.pdf"): token(
         "GET",

@@ -16,7 +16,7 @@ from ..i18n import current_language
 from ..registration import lottery
 from ..registration import services as registration_services
 from ..registration.models import Registration
-from ..registration.roster import export_header, export_rows, roster_query
+from ..registration.roster import export_header, export_rows, groups_of, roster_query
 from ..text import normalize_text
 from ..timeutil import utcnow
 from .overview import counts_by_mode
@@ -60,6 +60,7 @@ def registrations(seminar_id: int):
         draw=draw,
         draw_refusal=lottery.draw_state(seminar, utcnow()) if is_lottery else None,
         by_mode=counts_by_mode(db.session, seminar),
+        groups=groups_of(db.session, seminar.id),
     )
 
 

@@ -106,6 +106,28 @@ def _method_for(row: OutboxMessage) -> str | None:
     return INVITES.get(row.kind)
 
 
+#: The mails of a new registration, which tell a group's member who registered them.
+NEW_REGISTRATION_KINDS = (
+    "registration.confirmed",
+    "registration.waitlisted",
+    "registration.applied",
+)
+
+
+def _group_contact(
+    session: DbSession, registration: Registration, row: OutboxMessage
+) -> str | None:
+    """The name of the contact who registered this person with their group (団体申込), for
+    the first mail a member receives (not a lottery's result); None for anyone else and any
+    other mail."""
+    if row.kind not in NEW_REGISTRATION_KINDS or row.payload.get("lottery"):
+        return None
+    if registration.group_id in (None, registration.id):
+        return None
+    contact = session.get(Registration, registration.group_id)
+    return contact.name if contact is not None else None
+
+
 def _render_registration_mail(session: DbSession, row: OutboxMessage) -> EmailMessage:
     registration = session.get_one(Registration, row.payload["registration_id"])
     seminar = registration.seminar
@@ -128,6 +150,7 @@ def _render_registration_mail(session: DbSession, row: OutboxMessage) -> EmailMe
             if seminar.registration_closes_at is not None
             else None
         ),
+        "group_contact": _group_contact(session, registration, row),
     }
     with_ticket = registration.status == RegistrationStatus.CONFIRMED and row.kind in TICKET_KINDS
     context["ticket_cid"] = make_msgid(domain=calendar.domain()) if with_ticket else None

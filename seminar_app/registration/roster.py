@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ..database import DbSession
 from ..domain import RegistrationStatus, label
@@ -34,6 +37,32 @@ def roster_query(
     return query.order_by(Registration.id)
 
 
+@dataclass(frozen=True)
+class Group:
+    """A group registered together (団体申込), as the organizer's list and exports name it."""
+
+    #: The group's number: its contact's registration number (No.).
+    number: int
+    #: The name of the person who registered the group.
+    contact: str
+    #: How many people were registered in it (cancelled ones too).
+    size: int
+
+
+def groups_of(session: DbSession, seminar_id: int) -> dict[int, Group]:
+    """The seminar's groups of two people or more by group id (Registration.group_id), in
+    one query; a group of one is a registration like any other and is left out."""
+    member = aliased(Registration)
+    rows = session.execute(
+        select(Registration.id, Registration.name, func.count(member.id))
+        .join(member, member.group_id == Registration.id)
+        .where(Registration.seminar_id == seminar_id)
+        .group_by(Registration.id, Registration.name)
+        .having(func.count(member.id) > 1)
+    )
+    return {number: Group(number, name, size) for number, name, size in rows}
+
+
 def export_header() -> list[str]:
     return [
         _("No."),
@@ -55,13 +84,17 @@ def export_header() -> list[str]:
         _("Registered at (JST)"),
         _("Privacy notice version"),
         _("How they attend"),
+        _("Group No."),
+        _("Group contact"),
     ]
 
 
 def export_rows(session: DbSession, seminar_id: int, language: str) -> list[list[object]]:
     rows = []
     positions = waitlist_positions(session, seminar_id)  # in drawn order after a lottery
+    groups = groups_of(session, seminar_id)
     for registration in session.scalars(roster_query(seminar_id)):
+        group = groups.get(registration.group_id) if registration.group_id else None
         rows.append(
             [
                 registration.id,
@@ -83,6 +116,8 @@ def export_rows(session: DbSession, seminar_id: int, language: str) -> list[list
                 to_jst(registration.created_at),
                 registration.privacy_notice_version,
                 label(registration.attendance),
+                group.number if group else None,
+                group.contact if group else None,
             ]
         )
     return rows

@@ -658,6 +658,200 @@ def _already_registered(session: DbSession, seminar_id: int, email_keys: list[st
     )
 
 
+def group_problems(seminar: Seminar, people: list[ParticipantDetails]) -> dict[str, str]:
+    """What register_group would refuse of these people (the contact first) before it
+    looks at the database: a group larger than the seminar takes (`members`), an address
+    twice in the group (beside the second). For a form to say so before the person
+    confirms; register_group decides again."""
+    size = group_size_problem(seminar, len(people))
+    if size:
+        return {"members": size}
+    return _duplicates_in_group(people)
+
+
+@dataclass(frozen=True)
+class PlacesPreview:
+    """What a group would get if it registered now, counted without the lock: the answer
+    may change before the person confirms (register_group decides)."""
+
+    #: Seats free now for the way the group attends (None: no limit).
+    free: int | None
+    #: (status, place in the waitlist) of each person, in the order given (see _places).
+    places: list[tuple[RegistrationStatus, int | None]]
+
+
+def preview_places(
+    session: DbSession,
+    seminar: Seminar,
+    people: int,
+    attendance_mode: AttendanceMode | None = None,
+) -> PlacesPreview:
+    """The seats and waitlist places `people` new people would get now, by the rule
+    register_group applies under the lock (_places), for the confirmation page."""
+    tally = _tally(session, seminar, "")
+    mode = _chosen_mode(seminar, attendance_mode)
+    free = seats_left_by_mode(
+        seminar, taken=tally.confirmed, taken_online=tally.confirmed_online
+    ).get(mode)
+    return PlacesPreview(free=free, places=_places(seminar, tally, mode, people))
+
+
+def leads_group(registration: Registration) -> bool:
+    """Whether the registration's link manages a group: its contact's, or that of a person
+    registered alone (who may add colleagues and so become a contact)."""
+    return registration.group_id in (None, registration.id)
+
+
+def group_of(session: DbSession, registration: Registration) -> list[Registration]:
+    """The people of the group whose link this is, the contact first, then in the order
+    they were registered; a member's link and a person alone: that registration only."""
+    if registration.group_id != registration.id:
+        return [registration]
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(Registration.group_id == registration.id)
+            .order_by(case((Registration.id == registration.id, 0), else_=1), Registration.id)
+        )
+    )
+
+
+def group_member(session: DbSession, contact: Registration, member_id: int) -> Registration | None:
+    """The registration `member_id` if the link of `contact` manages it (see group_of)."""
+    if not leads_group(contact):
+        return None
+    member = session.get(Registration, member_id)
+    if member is None or contact.id not in (member.id, member.group_id):
+        return None
+    return member
+
+
+def _active_in_group(session: DbSession, contact: Registration) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                or_(Registration.group_id == contact.id, Registration.id == contact.id),
+                Registration.status.in_(_ACTIVE_STATUSES),
+            )
+        )
+        or 0
+    )
+
+
+def _place_for_colleague(
+    session: DbSession, seminar: Seminar, contact: Registration, tally: _Tally, now: datetime
+) -> tuple[RegistrationStatus, int | None]:
+    """The rule of adding a colleague to a group: the seminar takes registrations, the
+    group is below its size, and a seat is free with nobody waiting for it (an
+    application at a lottery seminar); the colleague's status and place, else a refusal."""
+    if not (contact.is_active or contact.group_id == contact.id):
+        raise RegistrationError(
+            "cancelled", _("This registration is cancelled: it can no longer add colleagues.")
+        )
+    _refuse_if_not_taking(seminar, tally, now)
+    size = group_size_problem(seminar, _active_in_group(session, contact) + 1)
+    if size:
+        raise GroupRefused({"members": size})
+    [(status, position)] = _places(seminar, tally, contact.attendance, 1)
+    if status == RegistrationStatus.WAITLISTED:
+        raise RegistrationError(
+            "full", _("No seat is free now: a colleague can be added while seats are free.")
+        )
+    return status, position
+
+
+def why_not_add_to_group(session: DbSession, contact: Registration, now: datetime) -> str | None:
+    """Why the contact's link cannot add a colleague now, or None: add_to_group's rule,
+    counted without the lock (a page's preview; add_to_group decides)."""
+    if not leads_group(contact):
+        return _("Only the person who registered the group can add colleagues.")
+    try:
+        _place_for_colleague(
+            session, contact.seminar, contact, _tally(session, contact.seminar, ""), now
+        )
+    except GroupRefused as exc:
+        return exc.problems["members"]
+    except RegistrationError as exc:
+        return exc.message
+    return None
+
+
+def add_to_group(
+    session: DbSession,
+    contact_id: int,
+    details: ParticipantDetails,
+    *,
+    now: datetime,
+    privacy_notice_version: str,
+    source: str = "web",
+) -> Registration:
+    """The contact of a group adds a colleague while a seat is free (a person registered
+    alone may, and so becomes the contact of a group), under the seminar's lock as
+    register_group: the colleague attends the way the contact does and gets their own
+    registration, ticket, links and mail, naming the contact's registration (group_id).
+    Refused, writing nothing: an address already registered for the seminar (GroupRefused,
+    `email`), a group at the seminar's size (GroupRefused, `members`), no seat free or
+    someone waiting for one, a seminar not taking registrations, a member's or a cancelled
+    person's link (RegistrationError)."""
+    contact = session.get(Registration, contact_id)
+    if contact is None or not leads_group(contact):
+        raise RegistrationError(
+            "not-a-contact", _("Only the person who registered the group can add colleagues.")
+        )
+    seminar, reserved_id = _lock_to_register(session, contact.seminar_id, details.email_key)
+    seminar = _open_for_registration(seminar)
+    session.refresh(contact)
+    tally = _tally(session, seminar, details.email_key)
+    status, position = _place_for_colleague(session, seminar, contact, tally, now)
+    if tally.existing_id is not None:
+        raise GroupRefused({"email": _("This address is already registered for this seminar.")})
+    registration = new_registration(
+        seminar,
+        details,
+        status,
+        now=now,
+        privacy_notice_version=privacy_notice_version,
+        source=source,
+        attendance_mode=contact.attendance_mode,
+    )
+    if reserved_id is not None:
+        registration.id = reserved_id
+    contact.group_id = registration.group_id = contact.id
+    _insert(session, seminar, registration, position, source)
+    record(
+        session,
+        "registration.group_member_added",
+        "registration",
+        contact.id,
+        actor_label=PARTICIPANT,
+        details={"seminar_id": seminar.id, "registration_id": registration.id},
+    )
+    return registration
+
+
+def cancel_group_member(
+    session: DbSession, contact: Registration, member_id: int, now: datetime
+) -> Registration:
+    """The contact cancels a registration of their group (cancel, by the participant's
+    side: a freed seat goes to the waitlist); RegistrationError if the link does not
+    manage it."""
+    if group_member(session, contact, member_id) is None:
+        raise RegistrationError("not-found", _("No such registration."))
+    contact_id = contact.id
+    cancelled = cancel(session, member_id, now, by_participant=True)
+    record(
+        session,
+        "registration.cancelled_by_group_contact",
+        "registration",
+        member_id,
+        actor_label=PARTICIPANT,
+        details={"seminar_id": cancelled.seminar_id, "contact_id": contact_id},
+    )
+    return cancelled
+
+
 def _chosen_mode(seminar: Seminar, chosen: AttendanceMode | str | None) -> AttendanceMode:
     """How the person attends: a hybrid seminar needs their choice, another takes none."""
     if not seminar.is_hybrid:
