@@ -166,6 +166,9 @@ def live_server(tmp_path_factory):
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(mail.port),
         "SMTP_STARTTLS": "false",
+        # Every browser test logs its staff in from this one address, dozens in a minute:
+        # the login limit would refuse the later ones (tests/test_auth.py tests the limit).
+        "LOGIN_RATE_LIMIT": "1000 per minute",
     }
     _flask(env, "db", "upgrade")
     _flask(env, "content", "sync")

@@ -98,7 +98,7 @@ def _confirm_registration(page, live_server) -> int | None:
     page.fill("#question", "会場とオンラインのどちらでも資料は受け取れますか。")
     page.check("#privacy_notice_agreed")
     with page.expect_navigation() as navigation:
-        page.locator("form.form-grid button[type=submit]").click()
+        page.locator("form.form-grid button.button-primary[type=submit]").click()
     errors = page.locator(".field-error").all_inner_texts()
     assert page.locator("button[name=register]").count() == 1, errors
     return navigation.value.status
