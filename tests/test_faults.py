@@ -522,17 +522,19 @@ class _HoldingCollector:
 
 def _process_owning(local_port: int, candidates: list[int]) -> int | None:
     """The pid among `candidates` holding the TCP socket bound to 127.0.0.1:`local_port`."""
-    inode = None
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if int(fields[1].split(":")[1], 16) == local_port:
-            inode = fields[9]
-    if inode is None:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            # A socket closed earlier on the same port lingers in TIME_WAIT with inode 0.
+            if int(fields[1].rsplit(":", 1)[1], 16) == local_port and fields[9] != "0":
+                inodes.add(fields[9])
+    if not inodes:
         return None
     for pid in candidates:
         for fd in Path(f"/proc/{pid}/fd").glob("*"):
             with suppress(OSError):
-                if os.readlink(fd) == f"socket:[{inode}]":
+                if os.readlink(fd) in {f"socket:[{inode}]" for inode in inodes}:
                     return pid
     return None
 
