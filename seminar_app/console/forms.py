@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..catalogue.lifecycle import MAX_GROUP_SIZE
 from ..catalogue.rules import SeminarFields, admission_problems, seminar_problems
 from ..domain import Admission, Delivery, HostType, Level, Series, choices
 from ..timeutil import JST, jst_datetime, to_jst, utcnow
@@ -88,7 +89,11 @@ class SeminarForm(FlaskForm):
         default=5,
         validators=[
             Optional(),
-            NumberRange(min=1, max=20, message=_l("Enter a number from 1 to 20.")),
+            NumberRange(
+                min=1,
+                max=MAX_GROUP_SIZE,
+                message=_l("Enter a number from 1 to %(most)d.", most=MAX_GROUP_SIZE),
+            ),
         ],
     )
     host_organization = StringField(
